@@ -1,0 +1,76 @@
+// Lint rules for tend. The restricted-imports block keeps model/, render/ and plan/ pure:
+// they may not reach the host, the drivers or any module that does I/O.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const ioModules = [
+  'fs',
+  'node:fs',
+  'fs/promises',
+  'node:fs/promises',
+  'child_process',
+  'node:child_process',
+  'net',
+  'node:net',
+  'http',
+  'node:http',
+  'os',
+  'node:os',
+  'execa',
+  'chokidar',
+  'fastify',
+  'pino',
+];
+const pureRooms = ['src/model/**/*.ts', 'src/render/**/*.ts', 'src/plan/**/*.ts'];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tend/**', 'test/fixtures/**/*.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+      },
+    },
+    rules: {
+      // tend matches control characters on purpose: that is how hostile input is refused.
+      'no-control-regex': 'off',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: pureRooms,
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ioModules.map((name) => ({ name, message: 'model/, render/ and plan/ are pure: no I/O.' })),
+          patterns: [
+            {
+              group: [
+                '**/host/**',
+                '**/drivers/**',
+                '**/apply/**',
+                '**/state/**',
+                '**/supervisor/**',
+                '**/controller/**',
+                '**/api/**',
+                '**/cli/**',
+                '**/source/**',
+              ],
+              message: 'model/, render/ and plan/ are pure: they may not import I/O rooms.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,26 @@
+// Runs the compiled test suite with node's test runner. Node 20 does not expand globs in
+// `--test`, so the files are listed here. An optional tier name (unit, integration, e2e) narrows the run.
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = 'dist/test';
+const tier = process.argv[2];
+const files = [];
+const walk = (dir) => {
+  for (const name of readdirSync(dir).sort()) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) {
+      if (name !== 'fixtures') walk(path);
+    } else if (name.endsWith('.test.js')) files.push(path);
+  }
+};
+walk(tier ? join(root, tier) : root);
+if (files.length === 0) {
+  console.error(`no test files under ${tier ? join(root, tier) : root}`);
+  process.exit(1);
+}
+const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
+  stdio: 'inherit',
+});
+process.exit(result.status ?? 1);

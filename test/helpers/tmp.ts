@@ -1,0 +1,11 @@
+// Temp directories for tests, removed after the test unless TEND_KEEP_TMP is set.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+
+export function tempDir(t: TestContext | { after: (fn: () => void) => void }, prefix = 'tend-test-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  if (!process.env.TEND_KEEP_TMP) t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
