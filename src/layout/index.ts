@@ -1,0 +1,2 @@
+// Layout's public surface.
+export * from './layout.js';

@@ -1,0 +1,10 @@
+// The model's public surface: import from here, not from the individual kind files.
+export * from './envelope.js';
+export * from './primitives.js';
+export * from './site.js';
+export * from './pool.js';
+export * from './program.js';
+export * from './terminal.js';
+export * from './resource.js';
+export * from './rules.js';
+export * from './json-schema.js';

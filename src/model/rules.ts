@@ -1,0 +1,207 @@
+// Cross-resource rules, each a small named pure function over the whole desired set. Each returns
+// issues that name the resource and field, so the loader can point at file:line:col.
+import type { ErrorCode } from '../errors/catalogue.js';
+import type { ResourceKey } from './envelope.js';
+import type { Pool } from './pool.js';
+import type { Program } from './program.js';
+import { keyOf, type Resource } from './resource.js';
+import type { Site } from './site.js';
+
+export interface RuleIssue {
+  key: ResourceKey;
+  path: (string | number)[];
+  code: ErrorCode;
+  message: string;
+  /** The other end of a duplicate, reference or cycle. */
+  related?: ResourceKey;
+}
+
+/** Facts about the host that rules need, detected elsewhere and passed in so rules stay pure. */
+export interface RuleContext {
+  installedPhp?: readonly string[];
+  /** Ports the profile itself uses (e.g. the embedded nginx listen port). */
+  reservedPorts?: ReadonlyMap<number, string>;
+}
+
+const ofKind = <T extends Resource>(all: readonly Resource[], kind: T['kind']) =>
+  all.filter((r): r is T => r.kind === kind);
+
+export function uniqueNames(all: readonly Resource[]): RuleIssue[] {
+  const seen = new Map<string, Resource>();
+  const issues: RuleIssue[] = [];
+  for (const r of all) {
+    const key = keyOf(r);
+    const first = seen.get(key);
+    if (first)
+      issues.push({
+        key,
+        path: ['metadata', 'name'],
+        code: 'TEND_ERR_DUPLICATE',
+        message: `${key} is declared twice`,
+        related: key,
+      });
+    else seen.set(key, r);
+  }
+  return issues;
+}
+
+export function uniqueDomains(all: readonly Resource[]): RuleIssue[] {
+  const owner = new Map<string, ResourceKey>();
+  const issues: RuleIssue[] = [];
+  for (const site of ofKind<Site>(all, 'Site')) {
+    site.spec.domains.forEach((domain, i) => {
+      const d = domain.toLowerCase();
+      const first = owner.get(d);
+      if (first && first !== keyOf(site))
+        issues.push({
+          key: keyOf(site),
+          path: ['spec', 'domains', i],
+          code: 'TEND_ERR_DUPLICATE',
+          message: `domain ${d} is already served by ${first}`,
+          related: first,
+        });
+      else if (first)
+        issues.push({
+          key: keyOf(site),
+          path: ['spec', 'domains', i],
+          code: 'TEND_ERR_DUPLICATE',
+          message: `domain ${d} is listed twice`,
+        });
+      else owner.set(d, keyOf(site));
+    });
+  }
+  return issues;
+}
+
+export function referencesExist(all: readonly Resource[]): RuleIssue[] {
+  const names = (kind: Resource['kind']) =>
+    new Set(all.filter((r) => r.kind === kind).map((r) => r.metadata.name));
+  const pools = names('Pool');
+  const programs = names('Program');
+  const issues: RuleIssue[] = [];
+  for (const site of ofKind<Site>(all, 'Site')) {
+    const pool = site.spec.php?.pool;
+    if (pool && !pools.has(pool))
+      issues.push({
+        key: keyOf(site),
+        path: ['spec', 'php', 'pool'],
+        code: 'TEND_ERR_REFERENCE',
+        message: `Pool/${pool} does not exist`,
+        related: `Pool/${pool}`,
+      });
+    const program = site.spec.proxy?.program;
+    if (program && !programs.has(program))
+      issues.push({
+        key: keyOf(site),
+        path: ['spec', 'proxy', 'program'],
+        code: 'TEND_ERR_REFERENCE',
+        message: `Program/${program} does not exist`,
+        related: `Program/${program}`,
+      });
+    if (
+      program &&
+      !all.some((r) => r.kind === 'Program' && r.metadata.name === program && r.spec.port !== undefined)
+    )
+      if (programs.has(program))
+        issues.push({
+          key: keyOf(site),
+          path: ['spec', 'proxy', 'program'],
+          code: 'TEND_ERR_REFERENCE',
+          message: `Program/${program} has no port to proxy to; give it port: auto or a number`,
+          related: `Program/${program}`,
+        });
+  }
+  for (const prog of ofKind<Program>(all, 'Program')) {
+    prog.spec.dependsOn.forEach((dep, i) => {
+      if (!programs.has(dep))
+        issues.push({
+          key: keyOf(prog),
+          path: ['spec', 'dependsOn', i],
+          code: 'TEND_ERR_REFERENCE',
+          message: `Program/${dep} does not exist`,
+          related: `Program/${dep}`,
+        });
+    });
+  }
+  return issues;
+}
+
+/** dependsOn must be a DAG; each cycle is reported once, naming every member. */
+export function noDependencyCycles(all: readonly Resource[]): RuleIssue[] {
+  const programs = new Map(ofKind<Program>(all, 'Program').map((p) => [p.metadata.name, p]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const issues: RuleIssue[] = [];
+  const visit = (nameNow: string, trail: string[]) => {
+    if (state.get(nameNow) === 'done') return;
+    if (state.get(nameNow) === 'visiting') {
+      const cycle = [...trail.slice(trail.indexOf(nameNow)), nameNow];
+      issues.push({
+        key: `Program/${nameNow}`,
+        path: ['spec', 'dependsOn'],
+        code: 'TEND_ERR_CYCLE',
+        message: `dependsOn forms a cycle: ${cycle.map((n) => `Program/${n}`).join(' → ')}`,
+        related: `Program/${cycle[cycle.length - 2]}`,
+      });
+      return;
+    }
+    state.set(nameNow, 'visiting');
+    for (const dep of programs.get(nameNow)?.spec.dependsOn ?? [])
+      if (programs.has(dep)) visit(dep, [...trail, nameNow]);
+    state.set(nameNow, 'done');
+  };
+  for (const nameNow of programs.keys()) visit(nameNow, []);
+  return issues;
+}
+
+/** Explicit ports of Programs (one per instance), Terminals and TCP pools must not collide. */
+export function explicitPortsDistinct(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {
+  const owner = new Map<number, string>(ctx.reservedPorts ?? []);
+  const issues: RuleIssue[] = [];
+  const claim = (p: number, key: ResourceKey, path: (string | number)[]) => {
+    const first = owner.get(p);
+    if (first)
+      issues.push({
+        key,
+        path,
+        code: 'TEND_ERR_DUPLICATE',
+        message: `port ${p} is already used by ${first}`,
+        ...(first.includes('/') ? { related: first as ResourceKey } : {}),
+      });
+    else owner.set(p, key);
+  };
+  for (const r of all) {
+    if (r.kind === 'Program' && typeof r.spec.port === 'number')
+      for (let i = 0; i < r.spec.instances; i++) claim(r.spec.port + i, keyOf(r), ['spec', 'port']);
+    if (r.kind === 'Terminal' && typeof r.spec.port === 'number')
+      claim(r.spec.port, keyOf(r), ['spec', 'port']);
+    if (r.kind === 'Pool' && 'port' in r.spec.listen)
+      claim(r.spec.listen.port, keyOf(r), ['spec', 'listen', 'port']);
+  }
+  return issues;
+}
+
+export function phpInstalled(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {
+  if (!ctx.installedPhp) return [];
+  const installed = ctx.installedPhp;
+  return ofKind<Pool>(all, 'Pool')
+    .filter((p) => !installed.includes(p.spec.php))
+    .map((p) => ({
+      key: keyOf(p),
+      path: ['spec', 'php'],
+      code: 'TEND_ERR_PHP_MISSING' as const,
+      message: `PHP ${p.spec.php} is not installed; installed: ${installed.length ? installed.join(', ') : 'none'}`,
+    }));
+}
+
+export const CROSS_RULES = [
+  uniqueNames,
+  uniqueDomains,
+  referencesExist,
+  noDependencyCycles,
+  explicitPortsDistinct,
+  phpInstalled,
+] as const;
+
+export function checkCrossRules(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {
+  return CROSS_RULES.flatMap((rule) => rule(all, ctx));
+}

@@ -1,0 +1,76 @@
+// The machine plan (formatVersion 1, documented in docs/plan-json.md): a stable shape with every key
+// always present, diffs masked, and never a file's content or a secret.
+import type { ResourceKey } from '../model/index.js';
+import type { Change, ChangeAction, Plan, PlanSummary } from './types.js';
+
+export interface JsonFile {
+  path: string;
+  op: 'write' | 'remove' | 'link' | 'unlink';
+  /** Unified diff with secrets masked; "" for links. */
+  diff: string;
+  /** Link target for link ops, otherwise null. */
+  target: string | null;
+}
+
+export interface JsonChange {
+  key: ResourceKey;
+  kind: Change['kind'];
+  name: string;
+  actions: [ChangeAction];
+  reason: string;
+  generation: string | null;
+  blocked: { code: string; message: string } | null;
+  services: string[];
+  files: JsonFile[];
+}
+
+export interface JsonPruneHeld {
+  reason: string;
+  keys: ResourceKey[];
+  /** "TEND_ERR_MASS_DELETE" when the mass-delete guard refused; null when the source failed to load. */
+  code: string | null;
+}
+
+export interface JsonPlan {
+  formatVersion: 1;
+  revision: string | null;
+  summary: PlanSummary;
+  pruneHeld: JsonPruneHeld | null;
+  changes: JsonChange[];
+}
+
+function toJsonChange(c: Change): JsonChange {
+  return {
+    key: c.key,
+    kind: c.kind,
+    name: c.name,
+    actions: [c.action],
+    reason: c.reason,
+    generation: c.generation ?? null,
+    blocked: c.blocked ? { code: c.blocked.code, message: c.blocked.message } : null,
+    services: [...c.services],
+    files: c.ops.map((op) => ({
+      path: op.path,
+      op: op.op,
+      diff: op.op === 'write' || op.op === 'remove' ? op.diff : '',
+      target: op.op === 'link' ? op.target : null,
+    })),
+  };
+}
+
+export function planToJson(plan: Plan): JsonPlan {
+  const s = plan.summary;
+  return {
+    formatVersion: 1,
+    revision: plan.revision ?? null,
+    summary: { create: s.create, update: s.update, delete: s.delete, noop: s.noop, blocked: s.blocked },
+    pruneHeld: plan.pruneHeld
+      ? { reason: plan.pruneHeld.reason, keys: [...plan.pruneHeld.keys], code: plan.pruneHeld.code ?? null }
+      : null,
+    changes: plan.changes.map(toJsonChange),
+  };
+}
+
+export function formatPlanJson(plan: Plan): string {
+  return `${JSON.stringify(planToJson(plan), null, 2)}\n`;
+}

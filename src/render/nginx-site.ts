@@ -1,0 +1,150 @@
+// Site → nginx vhost: builds a view of already-escaped values and lays it out with
+// templates/nginx/site.conf.mustache (one server per scheme, locations per preset).
+import { TendError } from '../errors/catalogue.js';
+import { keyOf, PHP_PRESETS, type Site } from '../model/index.js';
+import { poolEndpoint, programPorts, referencedPool, type RenderContext } from './context.js';
+import {
+  hostPort,
+  iniSeconds,
+  nginxDirective,
+  nginxHeaderName,
+  nginxPath,
+  nginxProxyUrl,
+  nginxQuoted,
+  nginxRedirectTarget,
+  nginxServerName,
+  nginxSize,
+  nginxUrlPath,
+  nginxToken,
+  portNumber,
+} from './escape.js';
+import { managedHeader, type Rendered, type RenderedLink } from './types.js';
+
+const DEFAULT_INDEX: Record<Site['spec']['preset'], string[]> = {
+  php: ['index.php', 'index.html'],
+  laravel: ['index.php'],
+  wordpress: ['index.php', 'index.html'],
+  static: ['index.html', 'index.htm'],
+  spa: ['index.html'],
+  proxy: [],
+};
+
+/** Exact-match locations a preset defines itself; a redirect of the same path replaces them. */
+const PRESET_EXACT = { wordpress: '/xmlrpc.php' } as const;
+
+function redirectsOf(site: Site) {
+  const seen = new Set<string>();
+  return site.spec.redirects.map((r) => {
+    const from = nginxUrlPath(r.from, 'redirect from');
+    if (seen.has(from))
+      throw new TendError(
+        'TEND_ERR_DUPLICATE',
+        `Site/${site.metadata.name}: redirect from ${from} is listed twice`,
+        {
+          key: keyOf(site),
+          path: ['spec', 'redirects'],
+        },
+      );
+    seen.add(from);
+    if (![301, 302, 307, 308].includes(r.status))
+      throw new TendError(
+        'TEND_ERR_UNSAFE_VALUE',
+        `redirect status: expected 301, 302, 307 or 308, got ${r.status}`,
+      );
+    return { from, status: r.status, to: nginxRedirectTarget(r.to) };
+  });
+}
+
+function fastcgiOf(site: Site, ctx: RenderContext) {
+  const pool = referencedPool(site, ctx);
+  const endpoint = poolEndpoint(pool, ctx.layout);
+  const pass =
+    endpoint.type === 'socket'
+      ? `unix:${nginxPath(endpoint.path, 'pool socket')}`
+      : hostPort(endpoint.address, endpoint.port, 'pool listen');
+  // nginx would otherwise cut a request at 60 s that the pool is still allowed to finish.
+  const readTimeout = pool.spec.requestTimeout ? iniSeconds(pool.spec.requestTimeout) : undefined;
+  return { pass, readTimeout };
+}
+
+function proxyOf(site: Site, ctx: RenderContext) {
+  const proxy = site.spec.proxy;
+  if (!proxy) throw new TendError('TEND_ERR_SCHEMA', `Site/${site.metadata.name}: preset proxy needs proxy`);
+  if (proxy.url !== undefined) return { pass: nginxProxyUrl(proxy.url), websockets: proxy.websockets };
+  const ports = programPorts(site, proxy.program ?? '', ctx);
+  const servers = ports.map((p) => hostPort('127.0.0.1', p, 'program port'));
+  if (servers.length === 1) return { pass: `http://${servers[0]}`, websockets: proxy.websockets };
+  const name = nginxToken(`tend-site-${site.metadata.name}`, 'upstream name');
+  return { pass: `http://${name}`, websockets: proxy.websockets, upstream: { name, servers } };
+}
+
+function hstsOf(site: Site): string | undefined {
+  const hsts = site.spec.tls?.hsts;
+  if (!hsts) return undefined;
+  return nginxQuoted(`max-age=${hsts.maxAge}${hsts.includeSubdomains ? '; includeSubDomains' : ''}`);
+}
+
+export function renderSite(site: Site, ctx: RenderContext): Rendered {
+  const { layout } = ctx;
+  const name = site.metadata.name;
+  const key = keyOf(site);
+  const spec = site.spec;
+  const listenPort = portNumber(spec.listenPort ?? layout.nginx.listenPort, 'listenPort');
+  const tlsPort = portNumber(layout.nginx.tlsPort, 'tlsPort');
+  const serverNames = spec.domains.map(nginxServerName);
+  const root = spec.root === undefined ? undefined : nginxPath(spec.root, 'root');
+  const index = (spec.index ?? DEFAULT_INDEX[spec.preset]).map((f) => nginxToken(f, 'index'));
+  const redirects = redirectsOf(site);
+  const proxy = spec.preset === 'proxy' ? proxyOf(site, ctx) : undefined;
+  const tls = spec.tls && {
+    tlsListen: hostPort(layout.nginx.listenAddress, tlsPort, 'listen address'),
+    certificate: nginxPath(spec.tls.certificate, 'tls.certificate'),
+    key: nginxPath(spec.tls.key, 'tls.key'),
+    hsts: hstsOf(site),
+  };
+  const view = {
+    upstream: proxy?.upstream,
+    listen: hostPort(layout.nginx.listenAddress, listenPort, 'listen address'),
+    serverNames: [...new Set(serverNames)].join(' '),
+    redirectToTls:
+      spec.tls?.redirect === true
+        ? { target: `https://$host${tlsPort === 443 ? '' : `:${tlsPort}`}$request_uri` }
+        : undefined,
+    acmeRoot: root,
+    tls,
+    root,
+    index: index.length > 0 ? index.join(' ') : undefined,
+    clientMaxBodySize: nginxSize(spec.clientMaxBodySize, 'clientMaxBodySize'),
+    accessLog: nginxPath(layout.nginx.siteLog(name, 'access'), 'access log'),
+    errorLog: nginxPath(layout.nginx.siteLog(name, 'error'), 'error log'),
+    headers: Object.entries(spec.headers).map(([h, v]) => ({
+      name: nginxHeaderName(h),
+      value: nginxQuoted(v),
+    })),
+    extraDirectives: spec.extraDirectives.map((d) => ({ text: nginxDirective(d) })),
+    redirects,
+    preset: { [spec.preset]: true },
+    fastcgi: PHP_PRESETS.includes(spec.preset) ? fastcgiOf(site, ctx) : undefined,
+    proxy,
+    denyXmlrpc: !redirects.some((r) => r.from === PRESET_EXACT.wordpress),
+  };
+  const path = layout.nginx.siteFile(name);
+  // One body serves both the HTTP and the HTTPS server: rendered once, embedded twice.
+  const body = ctx.templates.block('nginx/partials/server-body', view, '    ');
+  const content = managedHeader('#', key) + ctx.templates.render('nginx/site.conf', { ...view, body });
+  const linkPath = layout.nginx.siteLink(name);
+  const links: RenderedLink[] = linkPath ? [{ path: linkPath, target: path, service: 'nginx' }] : [];
+  const scheme = tls ? 'https' : 'http';
+  const port = tls ? tlsPort : listenPort;
+  const defaultPort = tls ? 443 : 80;
+  const host = serverNames.find((d) => !d.startsWith('*.')) ?? serverNames[0]?.slice(2);
+  return {
+    key,
+    files: [{ path, content, mode: 0o644, service: 'nginx', secrets: [] }],
+    links,
+    outputs: { url: `${scheme}://${host}${port === defaultPort ? '' : `:${port}`}/` },
+    directories: [dirname(layout.nginx.siteLog(name, 'access'))],
+  };
+}
+
+const dirname = (p: string) => p.slice(0, p.lastIndexOf('/')) || '/';

@@ -1,0 +1,140 @@
+// Pool → php-fpm pool file: builds a view of already-escaped ini values and lays it out with
+// templates/php-fpm/pool.conf.mustache. Comments are ";" because php-fpm's ini scanner rejects "#".
+import { TendError } from '../errors/catalogue.js';
+import { envIsSecret, envPlain, keyOf, type Pool } from '../model/index.js';
+import { poolEndpoint, type RenderContext } from './context.js';
+import {
+  hostPort,
+  iniInt,
+  iniKey,
+  iniMode,
+  iniName,
+  iniPath,
+  iniQuoted,
+  iniSection,
+  iniSeconds,
+  nginxUrlPath as urlPath,
+} from './escape.js';
+import { managedHeader, type Rendered } from './types.js';
+
+/** The nginx user on Debian: in the system profile the socket must be reachable by it. */
+const DEBIAN_WEB_USER = 'www-data';
+
+function pmView(pm: Pool['spec']['pm']) {
+  const base = { type: pm.type, maxChildren: iniInt(pm.maxChildren, 'pm.max_children') };
+  if (pm.type === 'dynamic') {
+    // php-fpm's own default, written out so the file says what will run.
+    const start =
+      pm.startServers ?? pm.minSpareServers + Math.floor((pm.maxSpareServers - pm.minSpareServers) / 2);
+    return {
+      ...base,
+      dynamic: {
+        startServers: iniInt(start, 'pm.start_servers'),
+        minSpareServers: iniInt(pm.minSpareServers, 'pm.min_spare_servers'),
+        maxSpareServers: iniInt(pm.maxSpareServers, 'pm.max_spare_servers'),
+      },
+    };
+  }
+  if (pm.type === 'ondemand')
+    return {
+      ...base,
+      ondemand: { processIdleTimeout: iniSeconds(pm.processIdleTimeout, 'pm.process_idle_timeout') },
+    };
+  return base;
+}
+
+function listenView(pool: Pool, ctx: RenderContext) {
+  const endpoint = poolEndpoint(pool, ctx.layout);
+  if (endpoint.type === 'tcp') return { listen: hostPort(endpoint.address, endpoint.port, 'listen') };
+  const listen = pool.spec.listen;
+  const spec = 'mode' in listen ? listen : { owner: undefined, group: undefined, mode: '0660' };
+  const fallback = ctx.webUser ?? (ctx.layout.profile === 'system' ? DEBIAN_WEB_USER : undefined);
+  const owner = spec.owner ?? fallback;
+  const group = spec.group ?? fallback;
+  return {
+    listen: iniPath(endpoint.path, 'listen'),
+    listenOwner: owner === undefined ? undefined : iniName(owner, 'listen.owner'),
+    listenGroup: group === undefined ? undefined : iniName(group, 'listen.group'),
+    listenMode: iniMode(spec.mode),
+  };
+}
+
+export function renderPool(pool: Pool, ctx: RenderContext): Rendered {
+  const { layout } = ctx;
+  const spec = pool.spec;
+  const name = pool.metadata.name;
+  const key = keyOf(pool);
+  const endpoint = poolEndpoint(pool, layout);
+  const slowlogPath = spec.slowlog ? (spec.slowlog.path ?? layout.php.slowlog(spec.php, name)) : undefined;
+  const secrets: string[] = [];
+  const env = Object.entries(spec.env).map(([k, v]) => {
+    const secret = envIsSecret(v);
+    if (envPlain(v) === '')
+      throw new TendError(
+        'TEND_ERR_UNSAFE_VALUE',
+        `env[${k}]: expected a non-empty value (php-fpm rejects env[…] = "" with "empty value"), got ""; remove the variable or give it a value`,
+        { path: ['spec', 'env', k] },
+      );
+    const value = iniQuoted(envPlain(v), `env[${k}]`, { secret });
+    if (secret) secrets.push(envPlain(v));
+    return { key: iniKey(k, 'env name'), value };
+  });
+  const phpAdminValues = Object.entries(spec.phpAdminValues).map(([k, v]) => ({
+    key: iniKey(k, 'php_admin_value'),
+    value: iniQuoted(v, `php_admin_value[${k}]`),
+  }));
+  const phpAdminFlags = Object.entries(spec.phpAdminFlags).map(([k, v]) => ({
+    key: iniKey(k, 'php_admin_flag'),
+    value: v ? 'on' : 'off',
+  }));
+  const view = {
+    section: iniSection(name),
+    user: iniName(spec.user, 'user'),
+    group: spec.group === undefined ? undefined : iniName(spec.group, 'group'),
+    ...listenView(pool, ctx),
+    pm: pmView(spec.pm),
+    maxRequests: iniInt(spec.maxRequests, 'pm.max_requests'),
+    requestTimeout: spec.requestTimeout ? iniSeconds(spec.requestTimeout, 'requestTimeout') : undefined,
+    slowlog:
+      spec.slowlog && slowlogPath
+        ? {
+            path: iniPath(slowlogPath, 'slowlog'),
+            timeout: iniSeconds(spec.slowlog.timeout, 'slowlog.timeout'),
+          }
+        : undefined,
+    chdir: spec.chdir === undefined ? undefined : iniPath(spec.chdir, 'chdir'),
+    pingPath: iniQuoted(urlPath(spec.health.ping, 'ping.path'), 'ping.path'),
+    pingResponse: iniQuoted(spec.health.response, 'ping.response'),
+    hasAdmin: phpAdminValues.length + phpAdminFlags.length > 0,
+    phpAdminValues,
+    phpAdminFlags,
+    hasEnv: env.length > 0,
+    env,
+  };
+  const content = managedHeader(';', key) + ctx.templates.render('php-fpm/pool.conf', view);
+  const directories = [
+    endpoint.type === 'socket' ? dirname(endpoint.path) : undefined,
+    slowlogPath && dirname(slowlogPath),
+  ];
+  return {
+    key,
+    files: [
+      {
+        path: layout.php.poolFile(spec.php, name),
+        content,
+        // Pool files may hold secret env values: readable by root (the php-fpm master) only.
+        mode: secrets.length > 0 ? 0o600 : 0o644,
+        service: `php-fpm@${spec.php}`,
+        secrets,
+      },
+    ],
+    links: [],
+    outputs:
+      endpoint.type === 'socket'
+        ? { socket: endpoint.path }
+        : { listen: hostPort(endpoint.address, endpoint.port, 'listen') },
+    directories: [...new Set(directories.filter((d): d is string => typeof d === 'string'))],
+  };
+}
+
+const dirname = (p: string) => p.slice(0, p.lastIndexOf('/')) || '/';

@@ -1,0 +1,43 @@
+// What rendering produces: the files a resource needs, which service reads them, and which of their
+// substrings are secrets to mask in every output.
+import type { ResourceKey } from '../model/index.js';
+
+/** The service that must validate and reload after a file changes. php-fpm is per version. */
+export type ServiceId = 'nginx' | `php-fpm@${string}` | 'supervisord' | 'none';
+
+export interface RenderedFile {
+  path: string;
+  content: string;
+  /** File mode, e.g. 0o644. */
+  mode: number;
+  service: ServiceId;
+  /** Values in `content` that must never be shown (secret env values). */
+  secrets: string[];
+}
+
+export interface RenderedLink {
+  /** The symlink path (e.g. sites-enabled/x.conf). */
+  path: string;
+  target: string;
+  service: ServiceId;
+}
+
+export interface Rendered {
+  key: ResourceKey;
+  files: RenderedFile[];
+  links: RenderedLink[];
+  /** Values published in status (socket path, URL, port). */
+  outputs: Record<string, string | number>;
+  /** Directories the service needs before it can load the files (log and socket dirs); optional. */
+  directories?: string[];
+}
+
+/** The first line of every managed file; observation parses it back to learn ownership. */
+export const MANAGED_MARKER = 'managed by tend:';
+export function managedHeader(comment: '#' | ';', key: ResourceKey): string {
+  return `${comment} ${MANAGED_MARKER} ${key} (do not edit: tend reverts manual changes)\n`;
+}
+export function parseManagedHeader(content: string): ResourceKey | undefined {
+  const m = /^[#;] managed by tend: ([A-Za-z]+\/[a-z0-9-]+) /.exec(content);
+  return m ? (m[1] as ResourceKey) : undefined;
+}

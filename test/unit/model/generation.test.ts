@@ -1,0 +1,48 @@
+// The generation hash is stored in the inventory: its canonical form must never change, only get faster.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { test } from 'node:test';
+import { canonical, generationOf, SCHEMAS, type Resource } from '../../../src/model/index.js';
+
+/** The original definition, kept as the oracle. */
+function reference(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const samples: unknown[] = [
+  null,
+  0,
+  -1.5,
+  'a"b\\c\n\u2028',
+  true,
+  [],
+  {},
+  [1, undefined, null, 'x'],
+  { b: 1, a: undefined, c: [{ z: 1, y: { x: [] } }] },
+  { é: 1, e: 2, E: 3, _: 4, '10': 5, '9': 6, '': 7, 'a.b': 8, '\ud83d\ude00': 9, '\uffff': 10 },
+  { nested: { deeper: { list: [[1, 2], { k: 'v' }], empty: {} } }, flag: false },
+];
+
+test('canonical: same text as the original entries/sort/join definition', () => {
+  for (const s of samples) assert.equal(canonical(s), reference(s), JSON.stringify(s));
+});
+
+test('generationOf: sha256 of the canonical spec and labels, first 16 hex digits', () => {
+  const pool = SCHEMAS.Pool.parse({
+    apiVersion: 'tend/v1',
+    kind: 'Pool',
+    metadata: { name: 'app', labels: { team: 'web', a: 'b' } },
+    spec: { php: '8.2', env: { B: 'x', A: { value: 's', secret: true } } },
+  }) as Resource;
+  const text = reference({ spec: pool.spec, labels: pool.metadata.labels });
+  const expected = createHash('sha256').update(text).digest('hex').slice(0, 16);
+  assert.equal(generationOf(pool), expected);
+  assert.match(expected, /^[0-9a-f]{16}$/);
+});

@@ -1,0 +1,46 @@
+// Shared by the loader and hostile-input tests: write desired-state trees and find the fixtures.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { stringify } from 'yaml';
+import { repoRoot } from '../../helpers/paths.js';
+import type { LoadError, LoadResult } from '../../../src/source/index.js';
+
+export { repoRoot };
+
+export const fixtureDir = (name: string) => join(repoRoot(), 'test', 'fixtures', 'desired', name);
+
+export function writeTree(root: string, files: Record<string, string | Buffer>): void {
+  for (const [rel, content] of Object.entries(files)) {
+    const abs = join(root, rel);
+    mkdirSync(dirname(abs), { recursive: true });
+    writeFileSync(abs, content);
+  }
+}
+
+/** A document as YAML text, emitted by the yaml package so line numbers are predictable. */
+export const docYaml = (doc: unknown) => stringify(doc, { lineWidth: 0 });
+
+export const VALID_SPECS = {
+  Site: { domains: ['ok.example.com'], preset: 'static', root: '/srv/ok' },
+  Pool: { php: '8.2' },
+  Program: { command: ['sleep', '1000'] },
+  Terminal: { user: 'deploy' },
+} as const;
+
+export function resourceDoc(kind: keyof typeof VALID_SPECS, name: string, spec: unknown = VALID_SPECS[kind]) {
+  return { apiVersion: 'tend/v1', kind, metadata: { name }, spec };
+}
+
+/** The 1-based line of the first line of text that contains needle; col is where it starts. */
+export function lineColOf(text: string, needle: string, from = 0): { line: number; col: number } {
+  const idx = text.indexOf(needle, from);
+  if (idx < 0) throw new Error(`${JSON.stringify(needle)} not in text`);
+  const before = text.slice(0, idx).split('\n');
+  return { line: before.length, col: before[before.length - 1]!.length + 1 };
+}
+
+export function describeErrors(r: LoadResult): string {
+  return r.errors
+    .map((e: LoadError) => `${e.file}:${e.line}:${e.col} ${e.key ?? ''} ${e.field ?? ''} ${e.message}`)
+    .join('\n');
+}
