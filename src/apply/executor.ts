@@ -1,0 +1,185 @@
+// The executor: runs a Plan on the host. Write every change, gate each service with its validator
+// (bisecting to hold back only the resources that break it), record what tend owns, then reload
+// each touched service exactly once. The journal makes every step restartable.
+import { TendError, asTendError } from '../errors/catalogue.js';
+import type { ReloadResult, ServiceDriver } from '../drivers/service.js';
+import type { Host } from '../host/host.js';
+import type { ResourceKey } from '../model/index.js';
+import { sensitivePrefixes } from '../plan/secrets.js';
+import type { Change, ChangeAction, Inventory, Plan } from '../plan/types.js';
+import type { ServiceId } from '../render/types.js';
+import { orderedOps, performOp } from './file-ops.js';
+import { runGate, type GateMember } from './gate.js';
+import type { ApplyJournal, JournalEntry } from '../state/journal.js';
+import { recordEntries } from './record.js';
+import { opNeedsRestart } from './restart-rules.js';
+import { restoreSnapshot, snapshotOps } from './snapshot.js';
+
+export interface ExecutorDeps {
+  host: Host;
+  services: (id: ServiceId) => ServiceDriver;
+  journal: ApplyJournal;
+  loadInventory: () => Promise<Inventory>;
+  saveInventory: (inv: Inventory) => Promise<void>;
+}
+
+export type OutcomeStatus = 'applied' | 'held' | 'blocked' | 'unchanged' | 'failed';
+export interface ChangeOutcome {
+  key: ResourceKey;
+  action: ChangeAction;
+  status: OutcomeStatus;
+  code?: string;
+  message?: string;
+}
+export interface ReloadRecord extends ReloadResult {
+  service: ServiceId;
+}
+export interface ApplyResult {
+  outcomes: ChangeOutcome[];
+  reloads: ReloadRecord[];
+  validations: number;
+  durationMs: number;
+}
+
+/** php-fpm first (sockets must exist), supervisord next, nginx last (it routes to both). */
+export function serviceOrder(a: ServiceId, b: ServiceId): number {
+  const rank = (s: ServiceId) =>
+    s.startsWith('php-fpm@') ? 0 : s === 'supervisord' ? 1 : s === 'nginx' ? 2 : 3;
+  return rank(a) - rank(b) || a.localeCompare(b);
+}
+
+/** The secret-line prefixes of every file the change writes (deduplicated; undefined when none). */
+function changePrefixes(c: Change): string[] | undefined {
+  const all = new Set<string>();
+  for (const op of c.ops)
+    if (op.op === 'write') for (const p of sensitivePrefixes(op.content, op.secrets)) all.add(p);
+  return all.size > 0 ? [...all] : undefined;
+}
+
+export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyResult> {
+  const started = Date.now();
+  const outcomes: ChangeOutcome[] = [];
+  for (const c of plan.changes) {
+    if (c.blocked)
+      outcomes.push({
+        key: c.key,
+        action: c.action,
+        status: 'blocked',
+        code: c.blocked.code,
+        message: c.blocked.message,
+      });
+    else if (c.action === 'no-op') outcomes.push({ key: c.key, action: c.action, status: 'unchanged' });
+  }
+  const active = plan.changes.filter((c) => !c.blocked && c.action !== 'no-op');
+  if (active.length === 0) return { outcomes, reloads: [], validations: 0, durationMs: Date.now() - started };
+
+  const entries: JournalEntry[] = [];
+  for (const c of active) {
+    entries.push({
+      key: c.key,
+      kind: c.kind,
+      name: c.name,
+      action: c.action,
+      generation: c.generation,
+      services: c.services,
+      files: c.ops.filter((o) => o.op === 'write').map((o) => o.path),
+      links: c.ops.filter((o) => o.op === 'link').map((o) => o.path),
+      before: await snapshotOps(deps.host, c.ops),
+      sensitivePrefixes: changePrefixes(c),
+      done: false,
+    });
+  }
+  await deps.journal.begin(entries);
+  const byKey = new Map(entries.map((e) => [e.key, e]));
+  const applyChange = async (c: Change) => {
+    for (const op of orderedOps(c.ops)) await performOp(deps.host, op);
+  };
+  const revertChange = async (c: Change) => {
+    for (const snap of [...byKey.get(c.key)!.before].reverse()) await restoreSnapshot(deps.host, snap);
+  };
+  for (const c of active) await applyChange(c);
+
+  const services = [...new Set(active.flatMap((c) => c.services))]
+    .filter((s) => s !== 'none')
+    .sort(serviceOrder);
+  const held = new Map<ResourceKey, string>();
+  let validations = 0;
+  for (const service of services) {
+    const driver = deps.services(service);
+    const members: GateMember[] = active
+      .filter((c) => c.services.includes(service) && !held.has(c.key))
+      .map((c) => ({
+        key: c.key,
+        paths: c.ops.map((o) => o.path),
+        apply: () => applyChange(c),
+        revert: () => revertChange(c),
+      }));
+    const gate = await runGate(() => driver.validate(), members);
+    validations += gate.validations;
+    for (const [key, message] of gate.held) held.set(key as ResourceKey, message);
+  }
+  // A change held by one service is reverted everywhere, so no service keeps half of it.
+  for (const c of active) if (held.has(c.key)) await revertChange(c);
+
+  const accepted = active.filter((c) => !held.has(c.key));
+  await deps.journal.markDone(accepted.map((c) => c.key));
+  const inventory = await deps.loadInventory();
+  recordEntries(
+    inventory,
+    entries.filter((e) => !held.has(e.key)),
+    new Date().toISOString(),
+  );
+  await deps.saveInventory(inventory);
+
+  const reloads: ReloadRecord[] = [];
+  const reloadFailures = new Map<ServiceId, TendError>();
+  for (const service of services) {
+    const changes = accepted.filter((c) => c.services.includes(service));
+    if (changes.length === 0) continue;
+    const restart = changes.some((c) => c.ops.some(opNeedsRestart));
+    const driver = deps.services(service);
+    driver.noteChanges?.(
+      changes.map((c) => ({ name: c.name, action: c.action as 'create' | 'update' | 'delete' })),
+    );
+    try {
+      reloads.push({ service, ...(await reloadOrStart(driver, restart)) });
+    } catch (err) {
+      reloadFailures.set(service, asTendError(err));
+    }
+  }
+  // The journal stays open while a reload failed, so the next run retries the reload.
+  if (reloadFailures.size === 0) await deps.journal.finish();
+
+  for (const c of active) {
+    const heldMessage = held.get(c.key);
+    const reloadError = c.services.map((s) => reloadFailures.get(s)).find(Boolean);
+    if (heldMessage !== undefined)
+      outcomes.push({
+        key: c.key,
+        action: c.action,
+        status: 'held',
+        code: 'TEND_ERR_VALIDATION_FAILED',
+        message: heldMessage,
+      });
+    else if (reloadError)
+      outcomes.push({
+        key: c.key,
+        action: c.action,
+        status: 'failed',
+        code: reloadError.code,
+        message: reloadError.message,
+      });
+    else outcomes.push({ key: c.key, action: c.action, status: 'applied' });
+  }
+  return { outcomes, reloads, validations, durationMs: Date.now() - started };
+}
+
+/** A stopped service starts with the new config; a running one reloads (verified by the driver). */
+export async function reloadOrStart(driver: ServiceDriver, restart: boolean): Promise<ReloadResult> {
+  const t0 = Date.now();
+  if (!(await driver.isRunning())) {
+    await driver.ensureRunning();
+    return { method: 'started', durationMs: Date.now() - t0 };
+  }
+  return driver.reload({ restart });
+}

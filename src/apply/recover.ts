@@ -1,0 +1,49 @@
+// Recovery after a crash mid-apply. Entries not yet validated are undone (their paths restored to the
+// journal's snapshot); validated ones are recorded in the inventory and their services reloaded. Then
+// the journal is closed, and the normal plan converges whatever remains.
+import type { ServiceDriver } from '../drivers/service.js';
+import type { Host } from '../host/host.js';
+import type { Inventory } from '../plan/types.js';
+import type { ServiceId } from '../render/types.js';
+import { reloadOrStart, serviceOrder } from './executor.js';
+import type { ApplyJournal } from '../state/journal.js';
+import { recordEntries } from './record.js';
+import { restoreSnapshot } from './snapshot.js';
+
+export interface RecoveryReport {
+  undone: string[];
+  recorded: string[];
+  reloaded: ServiceId[];
+}
+
+export async function recoverInterruptedApply(deps: {
+  host: Host;
+  journal: ApplyJournal;
+  services: (id: ServiceId) => ServiceDriver;
+  loadInventory: () => Promise<Inventory>;
+  saveInventory: (inv: Inventory) => Promise<void>;
+}): Promise<RecoveryReport | undefined> {
+  const entries = await deps.journal.read();
+  if (!entries) return undefined;
+  const pending = entries.filter((e) => !e.done);
+  const done = entries.filter((e) => e.done);
+  for (const e of pending) for (const snap of [...e.before].reverse()) await restoreSnapshot(deps.host, snap);
+  if (done.length > 0) {
+    const inventory = await deps.loadInventory();
+    recordEntries(inventory, done, new Date().toISOString());
+    await deps.saveInventory(inventory);
+  }
+  const services = [...new Set(entries.flatMap((e) => e.services))]
+    .filter((s) => s !== 'none')
+    .sort(serviceOrder);
+  const reloaded: ServiceId[] = [];
+  for (const service of services) {
+    const driver = deps.services(service);
+    const verdict = await driver.validate();
+    if (!verdict.ok) continue;
+    await reloadOrStart(driver, false);
+    reloaded.push(service);
+  }
+  await deps.journal.finish();
+  return { undone: pending.map((e) => e.key), recorded: done.map((e) => e.key), reloaded };
+}

@@ -1,0 +1,211 @@
+// The nginx ServiceDriver: adopts or starts the master (embedded: daemonized with -p/-c), validates
+// with the live prefix and config, and proves every reload by new worker pids and a clean error log.
+import { TendError } from '../../errors/catalogue.js';
+import type { ReloadResult, ServiceDriver, ValidationResult } from '../service.js';
+import { lastLines, linesWith, logOffset, logSince } from '../health/observe.js';
+import {
+  resolveManager,
+  timeoutsOf,
+  type ServiceContext,
+  type ServiceManager,
+  type Timeouts,
+} from '../health/manager.js';
+import { MasterTracker, type MasterIdentity } from '../health/master-process.js';
+import { childrenOf, liveStat, readCmdline } from '../health/proc.js';
+import {
+  NGINX_FATAL_TAGS,
+  nginxDirectories,
+  nginxFailingFiles,
+  nginxValidationMessage,
+  renderNginxMainConfig,
+} from './main-config.js';
+
+export class NginxDriver implements ServiceDriver {
+  readonly id = 'nginx' as const;
+  readonly tracker: MasterTracker;
+  private readonly binary: string;
+  private readonly timeouts: Timeouts;
+  private manager: ServiceManager | undefined;
+
+  constructor(private readonly ctx: ServiceContext) {
+    const n = ctx.layout.nginx;
+    this.binary = ctx.nginxBinary ?? '/usr/sbin/nginx';
+    this.timeouts = timeoutsOf(ctx);
+    this.tracker = new MasterTracker(ctx.host, {
+      id: this.id,
+      stateDir: ctx.layout.stateDir,
+      pidFile: n.pidFile,
+      // Embedded masters carry their unique -c path in the title; Debian's own master may not.
+      isOurs: (cmd) =>
+        cmd.startsWith('nginx: master process') &&
+        (ctx.layout.profile === 'system' || cmd.includes(n.mainConfig)),
+    });
+  }
+
+  async isRunning(): Promise<boolean> {
+    return (await this.tracker.current()) !== undefined;
+  }
+
+  async ensureRunning(): Promise<void> {
+    await this.prepare();
+    const current = await this.tracker.current();
+    if (current) return;
+    const n = this.ctx.layout.nginx;
+    const offset = await logOffset(this.ctx.host, n.errorLog);
+    const result =
+      (await this.managerOf()) === 'systemd'
+        ? await this.ctx.host.exec('systemctl', ['start', 'nginx'], { timeoutMs: this.timeouts.startMs })
+        : await this.ctx.host.exec(this.binary, this.baseArgs(), { timeoutMs: this.timeouts.startMs });
+    const failure = async (why: string) =>
+      new TendError('TEND_ERR_SERVICE_START', `nginx did not start: ${why}`, {
+        service: this.id,
+        output: lastLines(`${result.stderr}\n${await logSince(this.ctx.host, n.errorLog, offset)}`.trim()),
+      });
+    if (result.exitCode !== 0) throw await failure(`exit code ${result.exitCode}: ${result.stderr.trim()}`);
+    const master = await this.tracker.waitForNew(this.timeouts.startMs);
+    if (!master) throw await failure(`no live master in ${n.pidFile} after ${this.timeouts.startMs} ms`);
+    if (!(await this.waitServing(master))) {
+      throw await failure(
+        `master ${master.pid} has no workers listening on ${n.listenAddress}:${n.listenPort}`,
+      );
+    }
+  }
+
+  async validate(): Promise<ValidationResult> {
+    await this.prepare();
+    const args = ['-t', ...this.baseArgs((await this.managerOf()) === 'systemd')];
+    const result = await this.ctx.host.exec(this.binary, args, { timeoutMs: 60_000 });
+    const output = `${result.stderr}\n${result.stdout}`.trim();
+    return {
+      ok: result.exitCode === 0,
+      message: nginxValidationMessage(output) || 'nginx: configuration test is successful',
+      failingFiles: result.exitCode === 0 ? [] : nginxFailingFiles(output),
+    };
+  }
+
+  async reload(opts: { restart?: boolean } = {}): Promise<ReloadResult> {
+    const started = this.ctx.host.now();
+    const duration = () => this.ctx.host.now() - started;
+    const check = await this.validate();
+    if (!check.ok) {
+      throw new TendError(
+        'TEND_ERR_VALIDATION_FAILED',
+        `nginx refused the config, not reloading: ${check.message}`,
+        {
+          service: this.id,
+          failingFiles: check.failingFiles,
+        },
+      );
+    }
+    const master = await this.tracker.current();
+    if (!master || opts.restart) {
+      if (master) await this.stop();
+      await this.ensureRunning();
+      return { method: master ? 'restarted' : 'started', durationMs: duration() };
+    }
+    const method = await this.signalReload(master);
+    return { method, durationMs: duration() };
+  }
+
+  async stop(): Promise<void> {
+    const master = await this.tracker.current();
+    if (!master) return;
+    if ((await this.managerOf()) === 'systemd') {
+      await this.ctx.host.exec('systemctl', ['stop', 'nginx'], { timeoutMs: this.timeouts.stopMs });
+      if (await this.tracker.waitForExit(master, this.timeouts.stopMs))
+        return void (await this.tracker.forget());
+    }
+    await this.tracker.stop(master, 'SIGQUIT', this.timeouts.stopMs);
+  }
+
+  /** HUP (or systemctl reload), then wait for workers the old master did not have before. */
+  private async signalReload(master: MasterIdentity): Promise<string> {
+    const { host, layout } = this.ctx;
+    const before = await childrenOf(host, master.pid);
+    const offset = await logOffset(host, layout.nginx.errorLog);
+    let method = `SIGHUP to ${master.pid}`;
+    if ((await this.managerOf()) === 'systemd') {
+      const r = await host.exec('systemctl', ['reload', 'nginx'], { timeoutMs: this.timeouts.reloadMs });
+      if (r.exitCode !== 0) throw this.reloadError(`systemctl reload nginx failed: ${r.stderr.trim()}`);
+      method = 'systemctl reload nginx';
+    } else {
+      host.kill(master.pid, 'SIGHUP');
+    }
+    const deadline = host.now() + this.timeouts.reloadMs;
+    for (;;) {
+      const fatal = linesWith(await logSince(host, layout.nginx.errorLog, offset), NGINX_FATAL_TAGS);
+      if (fatal.length > 0)
+        throw this.reloadError(`the master kept the old config: ${fatal.join('\n')}`, fatal);
+      if (!(await this.tracker.isAlive(master)))
+        throw this.reloadError(`master ${master.pid} exited during reload`);
+      const fresh = (await childrenOf(host, master.pid)).filter((pid) => !before.includes(pid));
+      if (fresh.length > 0 && (await this.oldWorkersRetired(master, before))) {
+        return `${method} (workers ${before.join(',') || '-'} -> ${fresh.join(',')})`;
+      }
+      if (host.now() >= deadline) {
+        throw this.reloadError(`no new workers ${this.timeouts.reloadMs} ms after the reload signal`);
+      }
+      await host.sleep(25);
+    }
+  }
+
+  /**
+   * Old workers stop accepting when told to quit: they are gone, or retitled "shutting down" while
+   * they drain open connections. Until then a request may still meet the old config.
+   */
+  private async oldWorkersRetired(master: MasterIdentity, before: number[]): Promise<boolean> {
+    for (const pid of before) {
+      const stat = await liveStat(this.ctx.host, pid);
+      if (stat?.ppid !== master.pid) continue;
+      if (!(await readCmdline(this.ctx.host, pid)).includes('shutting down')) return false;
+    }
+    return true;
+  }
+
+  private reloadError(message: string, lines: string[] = []): TendError {
+    return new TendError('TEND_ERR_RELOAD_FAILED', `nginx reload did not take effect: ${message}`, {
+      service: this.id,
+      failingFiles: nginxFailingFiles(lines.join('\n')),
+    });
+  }
+
+  /** Up means: the master has workers and (embedded) the default listen socket is bound. */
+  private async waitServing(master: MasterIdentity): Promise<boolean> {
+    const { host, layout } = this.ctx;
+    const deadline = host.now() + this.timeouts.startMs;
+    for (;;) {
+      const workers = await childrenOf(host, master.pid);
+      const bound =
+        layout.profile !== 'embedded' ||
+        !(await host.portIsFree(layout.nginx.listenPort, layout.nginx.listenAddress));
+      if (workers.length > 0 && bound) return true;
+      if (host.now() >= deadline || !(await this.tracker.isAlive(master))) return false;
+      await host.sleep(25);
+    }
+  }
+
+  /** -p/-c as the live master uses them; Debian's systemd unit passes neither -p nor a custom -c. */
+  private baseArgs(systemd = false): string[] {
+    const n = this.ctx.layout.nginx;
+    return systemd ? ['-c', n.mainConfig] : ['-p', n.prefix, '-c', n.mainConfig];
+  }
+
+  /** Embedded: create the tree and (re)write the main config when it differs. System: leave it. */
+  private async prepare(): Promise<void> {
+    const { host, layout } = this.ctx;
+    if (layout.profile !== 'embedded') return;
+    for (const dir of nginxDirectories(layout)) await host.fs.mkdirp(dir);
+    const wanted = renderNginxMainConfig(
+      layout,
+      host.isRoot() ? { user: this.ctx.webUser ?? 'www-data' } : {},
+    );
+    if ((await host.fs.readFile(layout.nginx.mainConfig)) !== wanted) {
+      await host.fs.writeFileAtomic(layout.nginx.mainConfig, wanted, 0o644);
+    }
+  }
+
+  private async managerOf(): Promise<ServiceManager> {
+    this.manager ??= await resolveManager(this.ctx);
+    return this.manager;
+  }
+}

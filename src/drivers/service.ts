@@ -1,0 +1,32 @@
+// A service tend validates and reloads (nginx, one php-fpm per version, supervisord). The executor
+// only speaks this interface, so both profiles and every backend share one apply path.
+import type { ServiceId } from '../render/types.js';
+
+export interface ValidationResult {
+  ok: boolean;
+  /** The validator's own message (e.g. nginx -t's stderr), shown in status on failure. */
+  message: string;
+  /** Files the validator named as failing, when it says (nginx: "in /path/x.conf:12"). */
+  failingFiles: string[];
+}
+
+export interface ReloadResult {
+  /** How the reload was done ("SIGHUP to 1234", "systemctl reload nginx", "started"). */
+  method: string;
+  durationMs: number;
+}
+
+export interface ServiceDriver {
+  readonly id: ServiceId;
+  /** Start the service if tend runs it (embedded) and it is not running; adopt a running one. */
+  ensureRunning(): Promise<void>;
+  /** Validate the whole config on disk, with the same prefix and config the live service uses. */
+  validate(): Promise<ValidationResult>;
+  /** Reload (or restart when `restart` is true) and verify it took effect; throws TendError on failure. */
+  reload(opts?: { restart?: boolean }): Promise<ReloadResult>;
+  /** Whether the service is running now (by pid file plus process start time). */
+  isRunning(): Promise<boolean>;
+  stop(): Promise<void>;
+  /** Told which resources' files changed before reload(), for backends that reload per group (supervisord). */
+  noteChanges?(changes: readonly { name: string; action: 'create' | 'update' | 'delete' }[]): void;
+}

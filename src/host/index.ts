@@ -1,0 +1,3 @@
+// Host's public surface.
+export * from './host.js';
+export * from './real-host.js';

@@ -1,0 +1,196 @@
+// The real Host: node's fs with atomic writes, execa for commands (argv only, never a shell),
+// /proc for process identity, and a bind test for ports.
+import { randomBytes } from 'node:crypto';
+import { constants as fsConstants, promises as fsp } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, basename, join } from 'node:path';
+import {
+  atomicTempName,
+  type ExecOptions,
+  type ExecResult,
+  type FileStat,
+  type Host,
+  type HostFs,
+} from './host.js';
+
+const isMissing = (err: unknown) => (err as NodeJS.ErrnoException)?.code === 'ENOENT';
+
+async function fsyncDir(dir: string): Promise<void> {
+  const handle = await fsp.open(dir, fsConstants.O_RDONLY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+const toStat = (s: import('node:fs').Stats): FileStat => ({
+  isFile: s.isFile(),
+  isDirectory: s.isDirectory(),
+  isSymlink: s.isSymbolicLink(),
+  mode: s.mode & 0o7777,
+  uid: s.uid,
+  gid: s.gid,
+  mtimeMs: s.mtimeMs,
+  size: s.size,
+});
+
+const tempNameFor = (path: string) =>
+  join(dirname(path), atomicTempName(basename(path), randomBytes(4).toString('hex')));
+
+export const realFs: HostFs = {
+  async readFile(path) {
+    try {
+      return await fsp.readFile(path, 'utf8');
+    } catch (err) {
+      if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+      throw err;
+    }
+  },
+  async writeFileAtomic(path, content, mode = 0o644) {
+    await fsp.mkdir(dirname(path), { recursive: true });
+    const temp = tempNameFor(path);
+    const handle = await fsp.open(temp, 'w', mode);
+    try {
+      await handle.writeFile(content, 'utf8');
+      await handle.chmod(mode);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await fsp.rename(temp, path);
+    } catch (err) {
+      await fsp.rm(temp, { force: true });
+      throw err;
+    }
+    await fsyncDir(dirname(path));
+  },
+  async remove(path) {
+    await fsp.rm(path, { force: true, recursive: true });
+  },
+  async mkdirp(path, mode = 0o755) {
+    await fsp.mkdir(path, { recursive: true, mode });
+  },
+  async stat(path) {
+    try {
+      return toStat(await fsp.stat(path));
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  },
+  async lstat(path) {
+    try {
+      return toStat(await fsp.lstat(path));
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  },
+  async readdir(path) {
+    try {
+      return (await fsp.readdir(path)).sort();
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw err;
+    }
+  },
+  async readlink(path) {
+    try {
+      return await fsp.readlink(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EINVAL') return undefined;
+      throw err;
+    }
+  },
+  async symlink(target, path) {
+    await fsp.mkdir(dirname(path), { recursive: true });
+    const temp = tempNameFor(path);
+    await fsp.symlink(target, temp);
+    await fsp.rename(temp, path);
+    await fsyncDir(dirname(path));
+  },
+  async chown(path, uid, gid) {
+    await fsp.chown(path, uid, gid);
+  },
+};
+
+async function exec(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
+  // Loaded on first use: execa costs ~150 ms to import, and a plan never runs a command.
+  const { execa } = await import('execa');
+  const result = await execa(file, args, {
+    reject: false,
+    shell: false,
+    cwd: opts.cwd,
+    env: opts.env,
+    extendEnv: true,
+    timeout: opts.timeoutMs,
+    input: opts.input,
+    stripFinalNewline: true,
+  });
+  if (result.failed && result.exitCode === undefined) {
+    // Could not start at all (ENOENT, EACCES) or killed by timeout: report as a failed exec.
+    return {
+      exitCode: 127,
+      stdout: String(result.stdout ?? ''),
+      stderr: String(result.stderr || result.message),
+    };
+  }
+  return { exitCode: result.exitCode ?? 1, stdout: String(result.stdout), stderr: String(result.stderr) };
+}
+
+export async function processStartTime(pid: number): Promise<number | undefined> {
+  try {
+    const stat = await fsp.readFile(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and ")"; fields after the last ")" are fixed.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const startTime = Number(rest[19]);
+    return Number.isFinite(startTime) ? startTime : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function portIsFree(port: number, address = '127.0.0.1'): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: address, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+export function createRealHost(): Host {
+  return {
+    fs: realFs,
+    exec,
+    kill(pid, signal) {
+      try {
+        process.kill(pid, signal);
+        return true;
+      } catch (err) {
+        return (err as NodeJS.ErrnoException).code === 'EPERM';
+      }
+    },
+    processStartTime,
+    async which(binary) {
+      for (const dir of (
+        process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+      ).split(':')) {
+        const candidate = join(dir, binary);
+        try {
+          await fsp.access(candidate, fsConstants.X_OK);
+          return candidate;
+        } catch {
+          /* not in this directory */
+        }
+      }
+      return undefined;
+    },
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    portIsFree,
+    isRoot: () => process.getuid?.() === 0,
+  };
+}

@@ -1,0 +1,157 @@
+// Resource status in the Kubernetes style: conditions are the facts, the phase is derived from them
+// so that no writer can set a phase that contradicts its conditions.
+//
+// Condition types (status True | False | Unknown):
+//   Applied     the files of observedGeneration are live. False: the last apply failed (reason says why).
+//   Reconciling tend is working on the resource now (applying, waiting for a process or a probe).
+//               reason "Deleting" while tend removes it.
+//   Stalled     tend cannot make progress until the spec changes (a config error). Never retried.
+//   Healthy     the last health probe (or process state). False: it failed; Unknown: not probed yet.
+//   Ready       the summary people read: applied and healthy. reason "Expired" for an expired Terminal.
+import { z } from 'zod';
+import { KINDS, type Kind, type ResourceKey } from '../model/index.js';
+
+export const CONDITION_TYPES = ['Ready', 'Reconciling', 'Stalled', 'Healthy', 'Applied'] as const;
+export type ConditionType = (typeof CONDITION_TYPES)[number];
+
+export const PHASES = [
+  'Pending',
+  'Progressing',
+  'Ready',
+  'Degraded',
+  'Failed',
+  'Expired',
+  'Deleting',
+] as const;
+export type Phase = (typeof PHASES)[number];
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface Condition {
+  /** One of CONDITION_TYPES; a string so a later type does not break old status files. */
+  type: string;
+  status: ConditionStatus;
+  /** CamelCase, machine readable: "ValidationFailed", "ProbeFailed", "Applied". */
+  reason: string;
+  /** For people; never holds a secret. */
+  message: string;
+  lastTransitionTime: string;
+}
+
+export interface ResourceStatus {
+  key: ResourceKey;
+  kind: Kind;
+  name: string;
+  phase: Phase;
+  conditions: Condition[];
+  /** The generation (spec hash) last applied. */
+  observedGeneration?: string;
+  /** The git commit of the desired state last applied. */
+  lastAppliedRevision?: string;
+  lastError?: { code: string; message: string; at: string };
+  health?: Record<string, unknown>;
+  outputs: Record<string, string | number>;
+  updatedAt: string;
+}
+
+export const conditionSchema = z.strictObject({
+  type: z.string().min(1),
+  status: z.enum(['True', 'False', 'Unknown']),
+  reason: z.string(),
+  message: z.string(),
+  lastTransitionTime: z.string(),
+});
+
+export const resourceStatusSchema = z.strictObject({
+  key: z.custom<ResourceKey>((v) => typeof v === 'string' && v.includes('/')),
+  kind: z.enum(KINDS),
+  name: z.string().min(1),
+  phase: z.enum(PHASES),
+  conditions: z.array(conditionSchema),
+  observedGeneration: z.string().optional(),
+  lastAppliedRevision: z.string().optional(),
+  lastError: z.strictObject({ code: z.string(), message: z.string(), at: z.string() }).optional(),
+  health: z.record(z.string(), z.unknown()).optional(),
+  outputs: z.record(z.string(), z.union([z.string(), z.number()])),
+  updatedAt: z.string(),
+});
+
+const iso = (now: number | string) => (typeof now === 'string' ? now : new Date(now).toISOString());
+
+export function getCondition(conditions: readonly Condition[], type: string): Condition | undefined {
+  return conditions.find((c) => c.type === type);
+}
+
+const is = (
+  conditions: readonly Condition[],
+  type: ConditionType,
+  status: ConditionStatus,
+  reason?: string,
+) => {
+  const c = getCondition(conditions, type);
+  return c !== undefined && c.status === status && (reason === undefined || c.reason === reason);
+};
+
+/**
+ * The phase table, first match wins:
+ *   Reconciling=True, reason Deleting → Deleting
+ *   Ready=False, reason Expired       → Expired
+ *   Ready=True                        → Ready
+ *   Stalled=True                      → Failed    (needs a spec change)
+ *   Reconciling=True                  → Progressing
+ *   Applied=False                     → Failed    (the last apply failed; a retry is scheduled)
+ *   Healthy=False                     → Degraded  (applied, but the probe fails)
+ *   anything else                     → Pending   (not reconciled yet)
+ */
+export function derivePhase(conditions: readonly Condition[]): Phase {
+  if (is(conditions, 'Reconciling', 'True', 'Deleting')) return 'Deleting';
+  if (is(conditions, 'Ready', 'False', 'Expired')) return 'Expired';
+  if (is(conditions, 'Ready', 'True')) return 'Ready';
+  if (is(conditions, 'Stalled', 'True')) return 'Failed';
+  if (is(conditions, 'Reconciling', 'True')) return 'Progressing';
+  if (is(conditions, 'Applied', 'False')) return 'Failed';
+  if (is(conditions, 'Healthy', 'False')) return 'Degraded';
+  return 'Pending';
+}
+
+/**
+ * Returns a new status with the condition set. lastTransitionTime moves only when the condition's
+ * status changes (a new reason or message alone is not a transition). The phase is re-derived.
+ */
+export function setCondition(
+  status: ResourceStatus,
+  cond: Omit<Condition, 'lastTransitionTime'>,
+  now: number | string,
+): ResourceStatus {
+  const previous = getCondition(status.conditions, cond.type);
+  const next: Condition = {
+    type: cond.type,
+    status: cond.status,
+    reason: cond.reason,
+    message: cond.message,
+    lastTransitionTime: previous && previous.status === cond.status ? previous.lastTransitionTime : iso(now),
+  };
+  const conditions = previous
+    ? status.conditions.map((c) => (c.type === cond.type ? next : c))
+    : [...status.conditions, next];
+  return { ...status, conditions, phase: derivePhase(conditions), updatedAt: iso(now) };
+}
+
+/** Removes a condition (e.g. Stalled once the spec changed); the phase is re-derived. */
+export function removeCondition(status: ResourceStatus, type: string, now: number | string): ResourceStatus {
+  const conditions = status.conditions.filter((c) => c.type !== type);
+  return { ...status, conditions, phase: derivePhase(conditions), updatedAt: iso(now) };
+}
+
+/** A resource tend knows about but has not reconciled yet. */
+export function newStatus(kind: Kind, name: string, now: number | string): ResourceStatus {
+  return {
+    key: `${kind}/${name}`,
+    kind,
+    name,
+    phase: 'Pending',
+    conditions: [],
+    outputs: {},
+    updatedAt: iso(now),
+  };
+}

@@ -1,0 +1,119 @@
+// Per-resource status kept in <stateDir>/status.json, so it survives a restart of tend. Writers
+// change it in memory as often as they like and flush with save(): one atomic write per flush.
+import { z } from 'zod';
+import { isTendError } from '../errors/catalogue.js';
+import type { Host } from '../host/index.js';
+import type { Kind, ResourceKey } from '../model/index.js';
+import { resourceStatusSchema, type Phase, type ResourceStatus } from './conditions.js';
+import { describeIssues } from './inventory-store.js';
+import { parseStateFile } from './state-fs.js';
+
+export const STATUS_FILE = 'status.json';
+
+const statusFileSchema = z.strictObject({
+  version: z.literal(1),
+  resources: z.record(z.string(), resourceStatusSchema),
+});
+
+export const statusPath = (stateDir: string) => `${stateDir}/${STATUS_FILE}`;
+
+export interface StatusLoadOptions {
+  /**
+   * throw (the default, for readers such as `tend status`): a corrupt file is TEND_ERR_STATE_CORRUPT.
+   * reset (for the controller): status is rebuilt by observation, so keep a copy and start empty.
+   */
+  onCorrupt?: 'throw' | 'reset';
+}
+
+export class StatusStore {
+  private readonly entries = new Map<ResourceKey, ResourceStatus>();
+  private dirty = false;
+  private saving: Promise<void> = Promise.resolve();
+  /** Set when a corrupt file was reset on load: the controller reports it as an event. */
+  loadWarning?: string;
+
+  private constructor(
+    private readonly host: Host,
+    readonly stateDir: string,
+  ) {}
+
+  static async load(host: Host, stateDir: string, opts: StatusLoadOptions = {}): Promise<StatusStore> {
+    const store = new StatusStore(host, stateDir);
+    const path = statusPath(stateDir);
+    const content = await host.fs.readFile(path);
+    if (content === undefined) return store;
+    try {
+      const file = await parseStateFile(
+        host,
+        path,
+        content,
+        (value) => {
+          const r = statusFileSchema.safeParse(value);
+          return r.success ? { ok: true, value: r.data } : { ok: false, reason: describeIssues(r.error) };
+        },
+        'Status is rebuilt from observation: remove the file or let the controller reset it.',
+      );
+      for (const status of Object.values(file.resources))
+        store.entries.set(status.key, status as ResourceStatus);
+    } catch (err) {
+      if (opts.onCorrupt !== 'reset' || !isTendError(err, 'TEND_ERR_STATE_CORRUPT')) throw err;
+      store.loadWarning = err.message;
+      store.dirty = true;
+    }
+    return store;
+  }
+
+  get(key: ResourceKey): ResourceStatus | undefined {
+    return this.entries.get(key);
+  }
+
+  put(status: ResourceStatus): void {
+    this.entries.set(status.key, status);
+    this.dirty = true;
+  }
+
+  remove(key: ResourceKey): boolean {
+    const had = this.entries.delete(key);
+    if (had) this.dirty = true;
+    return had;
+  }
+
+  /** Sorted by key, so every reader shows the same order. */
+  list(filter: { kind?: Kind; phase?: Phase } = {}): ResourceStatus[] {
+    return [...this.entries.values()]
+      .filter(
+        (s) =>
+          (filter.kind === undefined || s.kind === filter.kind) &&
+          (filter.phase === undefined || s.phase === filter.phase),
+      )
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  get isDirty(): boolean {
+    return this.dirty;
+  }
+
+  /** Writes the file when something changed; concurrent calls are serialized. */
+  save(): Promise<void> {
+    const next = this.saving
+      .catch(() => undefined)
+      .then(async () => {
+        if (!this.dirty) return;
+        this.dirty = false;
+        const resources: Record<string, ResourceStatus> = {};
+        for (const status of this.list()) resources[status.key] = status;
+        try {
+          await this.host.fs.writeFileAtomic(
+            statusPath(this.stateDir),
+            `${JSON.stringify({ version: 1, resources }, null, 2)}\n`,
+            0o644,
+          );
+        } catch (err) {
+          this.dirty = true;
+          throw err;
+        }
+      });
+    this.saving = next;
+    return next;
+  }
+}

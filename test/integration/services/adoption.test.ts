@@ -1,0 +1,75 @@
+// Masters outlive the Node process that started them, the next run adopts them without
+// duplicates, and a pid file naming an unrelated live process is never trusted.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { test } from 'node:test';
+import { serviceDriverFor, type NginxDriver, type PhpFpmDriver } from '../../../src/drivers/services.js';
+import { pingPool } from '../../../src/drivers/php-fpm/fastcgi.js';
+import { PHP, embeddedFixture, httpGet, masters, realHost, writePool, writeVhost } from './harness.js';
+
+const run = promisify(execFile);
+
+/** Runs the fixture in a fresh Node process: .ts under tsx, or the compiled .js under dist/. */
+async function startInChild(root: string, port: number): Promise<Record<string, number>> {
+  const ts = fileURLToPath(new URL('./fixtures/start-masters.ts', import.meta.url));
+  const js = fileURLToPath(new URL('./fixtures/start-masters.js', import.meta.url));
+  const args = existsSync(js) ? [js] : ['--import', 'tsx', ts];
+  const { stdout } = await run(process.execPath, [...args, root, String(port)], { timeout: 60_000 });
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>;
+}
+
+test('masters started by a process that exited are adopted by the next one, never duplicated', async (t) => {
+  const f = await embeddedFixture(t);
+  writeVhost(f, 'v1');
+  writePool(f);
+
+  const first = await startInChild(f.root, f.port);
+  assert.ok(first.nginx && first[`php-fpm@${PHP}`], JSON.stringify(first));
+  // The child has exited: the masters must still serve.
+  assert.equal((await httpGet(f.port, 'app.test', '/index.php')).body, 'php says GET ');
+  assert.equal((await pingPool({ socketPath: f.socket }, '/ping', 'pong-app')).ok, true);
+
+  const second = await startInChild(f.root, f.port);
+  assert.deepEqual(second, first, 'the second run adopted the same masters');
+  assert.equal(masters(f.root, 'nginx').length, 1);
+  assert.equal(masters(f.root, 'php-fpm').length, 1);
+
+  const ctx = { host: realHost(), layout: f.layout };
+  const nginx = serviceDriverFor('nginx', ctx) as NginxDriver;
+  const php = serviceDriverFor(`php-fpm@${PHP}`, ctx) as PhpFpmDriver;
+  assert.equal(await nginx.isRunning(), true);
+  assert.match((await nginx.reload()).method, /^SIGHUP/);
+  await nginx.stop();
+  await php.stop();
+  assert.deepEqual([...masters(f.root, 'nginx'), ...masters(f.root, 'php-fpm')], []);
+});
+
+test('a pid file naming an unrelated live process is not adopted, nor signalled', async (t) => {
+  const f = await embeddedFixture(t);
+  writeVhost(f, 'v1');
+  const ctx = { host: realHost(), layout: f.layout };
+  const nginx = serviceDriverFor('nginx', ctx) as NginxDriver;
+  // This test process is alive, but it is not our nginx: pid reuse must not fool the driver.
+  mkdirSync(`${f.root}/run`, { recursive: true });
+  writeFileSync(f.layout.nginx.pidFile, `${process.pid}\n`);
+  mkdirSync(`${f.layout.stateDir}/services`, { recursive: true });
+  writeFileSync(nginx.tracker.stateFile, JSON.stringify({ pid: process.pid, startTime: 1 }));
+  assert.equal(await nginx.isRunning(), false);
+  const received: string[] = [];
+  const onSignal = (signal: string) => received.push(signal);
+  for (const s of ['SIGQUIT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, onSignal);
+  t.after(() => ['SIGQUIT', 'SIGTERM', 'SIGHUP'].forEach((s) => process.off(s, onSignal)));
+  await nginx.stop();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.deepEqual(received, [], 'stop() must not signal a process that is not our master');
+
+  await nginx.ensureRunning();
+  const master = await nginx.tracker.current();
+  assert.ok(master && master.pid !== process.pid);
+  assert.equal(masters(f.root, 'nginx').length, 1);
+  await nginx.stop();
+  assert.equal(masters(f.root, 'nginx').length, 0);
+});

@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { recoverInterruptedApply } from '../../../src/apply/recover.js';
+import type { ServiceDriver } from '../../../src/drivers/service.js';
+import { createRealHost } from '../../../src/host/index.js';
+import type { Inventory } from '../../../src/plan/types.js';
+import { fileJournal } from '../../../src/state/journal.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+const host = createRealHost();
+
+function fakeNginx(calls: string[]): ServiceDriver {
+  return {
+    id: 'nginx',
+    ensureRunning: async () => void calls.push('ensureRunning'),
+    validate: async () => (calls.push('validate'), { ok: true, message: 'ok', failingFiles: [] }),
+    reload: async () => (calls.push('reload'), { method: 'HUP', durationMs: 1 }),
+    isRunning: async () => true,
+    stop: async () => undefined,
+  };
+}
+
+test('recovery undoes unvalidated writes, records validated ones, and reloads once', async (t) => {
+  const dir = tempDir(t);
+  const a = join(dir, 'a.conf');
+  const b = join(dir, 'b.conf');
+  writeFileSync(b, 'previous b');
+  const journal = fileJournal(host, dir);
+  const base = {
+    kind: 'Site' as const,
+    action: 'create' as const,
+    generation: 'g',
+    services: ['nginx' as const],
+    links: [],
+  };
+  await journal.begin([
+    { ...base, key: 'Site/a', name: 'a', files: [a], before: [{ path: a, kind: 'absent' }], done: false },
+    {
+      ...base,
+      key: 'Site/b',
+      name: 'b',
+      action: 'update',
+      files: [b],
+      before: [{ path: b, kind: 'file', content: 'previous b', mode: 0o644 }],
+      done: false,
+    },
+  ]);
+  writeFileSync(a, 'new a');
+  writeFileSync(b, 'new b, never validated');
+  await journal.markDone(['Site/a']);
+  // ...SIGKILL here: Site/a passed validation, Site/b did not.
+
+  let inventory: Inventory = { version: 1, resources: {} };
+  const calls: string[] = [];
+  const report = await recoverInterruptedApply({
+    host,
+    journal: fileJournal(host, dir),
+    services: () => fakeNginx(calls),
+    loadInventory: async () => inventory,
+    saveInventory: async (inv) => void (inventory = inv),
+  });
+  assert.deepEqual(report?.undone, ['Site/b']);
+  assert.deepEqual(report?.recorded, ['Site/a']);
+  assert.equal(readFileSync(a, 'utf8'), 'new a');
+  assert.equal(readFileSync(b, 'utf8'), 'previous b');
+  assert.deepEqual(Object.keys(inventory.resources), ['Site/a']);
+  assert.deepEqual(calls, ['validate', 'reload']);
+  assert.equal(existsSync(join(dir, 'journal.json')), false);
+  assert.equal(
+    await recoverInterruptedApply({
+      host,
+      journal: fileJournal(host, dir),
+      services: () => fakeNginx(calls),
+      loadInventory: async () => inventory,
+      saveInventory: async () => undefined,
+    }),
+    undefined,
+  );
+});
