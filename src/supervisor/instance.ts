@@ -1,0 +1,319 @@
+// One instance slot of a Program: owns at most one process at a time, learns of its exit from that
+// child's own 'exit' event (or, when adopted, from polling pid + start time), and applies the
+// restart policy, backoff, crash-loop detection, stop escalation and probes.
+import type { Host } from '../host/index.js';
+import type { Program } from '../model/index.js';
+import type { Identity } from './identity.js';
+import type { LogPipe } from './log-pipe.js';
+import { tailLines } from './log-writer.js';
+import { Prober, probeEnv } from './probe.js';
+import {
+  afterExit,
+  describeExit,
+  escalateStop,
+  newProc,
+  watchAdopted,
+  type AfterExit,
+  type Proc,
+} from './proc.js';
+import { procStat, runFilePath, writeRunFile, type RunFile } from './run-file.js';
+import { redact, type RuntimeSpec } from './runtime-spec.js';
+import { spawnInstance } from './spawn-child.js';
+import type { ExitRecord, Health, InstanceState, InstanceStatus, SupervisorEvent } from './types.js';
+import { groupKill } from './group.js';
+
+export interface InstanceContext {
+  host: Host;
+  runDir: string;
+  now: () => number;
+  emit: (ev: Omit<SupervisorEvent, 'key' | 'at'>) => void;
+  /** Called on every change that may alter readiness, so the program and its dependents re-check. */
+  changed: () => void;
+}
+
+export class Instance {
+  state: InstanceState = 'stopped';
+  restarts = 0;
+  lastExit: ExitRecord | undefined;
+  ready = false;
+  adopted = false;
+  crashLoop: string | undefined;
+  message: string | undefined;
+  private failures = 0;
+  /** Bumped by every stop() from the owner, so a liveness restart in flight never revives it. */
+  private epoch = 0;
+  private proc: Proc | undefined;
+  private desired: 'run' | 'stop' = 'stop';
+  private timer: NodeJS.Timeout | undefined;
+  private unwatch: (() => void) | undefined;
+  private prober: Prober | undefined;
+
+  constructor(
+    private readonly ctx: InstanceContext,
+    readonly index: number,
+    public spec: RuntimeSpec,
+    public resource: Program,
+    public identity: Identity,
+    public port: number | undefined,
+    readonly pipe: LogPipe,
+  ) {}
+
+  /** What this instance runs (see RuntimeSpec.instanceGeneration). */
+  get generation(): string {
+    return this.spec.instanceGeneration;
+  }
+
+  /** Takes a spec that differs only in what needs no restart (instances); rewrites the run file. */
+  async retarget(spec: RuntimeSpec, resource: Program, identity: Identity): Promise<void> {
+    const changed = spec.generation !== this.spec.generation;
+    this.spec = spec;
+    this.resource = resource;
+    this.identity = identity;
+    if (changed && this.alive) await this.persist();
+  }
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+  get alive(): boolean {
+    return this.proc !== undefined && !this.proc.done;
+  }
+  get health(): Health {
+    return this.prober?.health ?? 'unknown';
+  }
+
+  /** Status as reported outside: secrets redacted, pid only while alive. */
+  status(): InstanceStatus {
+    const { index, state, restarts, lastExit, ready, health, port, adopted } = this;
+    const up = this.alive && this.proc ? Math.max(0, this.ctx.now() - this.proc.startedAt) : 0;
+    const hide = (t: string | undefined) => (t === undefined ? undefined : redact(t, this.spec.secretValues));
+    return {
+      ...{ index, state, restarts, lastExit, ready, health, port, adopted, uptimeMs: up },
+      ...{ pid: this.alive ? this.proc?.pid : undefined, generation: this.spec.generation },
+      ...{ logFile: this.pipe.writer.path, crashLoop: hide(this.crashLoop), message: hide(this.message) },
+    };
+  }
+
+  /** Spawns now (the caller decided backoff and ordering). */
+  async start(): Promise<void> {
+    this.desired = 'run';
+    if (this.alive) return;
+    this.clearTimer();
+    this.state = 'starting';
+    this.ready = false;
+    const startedAt = this.ctx.now();
+    const spawned = await spawnInstance(this.spec, this.index, this.port, this.identity, this.pipe);
+    if ('error' in spawned) return this.spawnFailed(spawned.error);
+    const { child, pid } = spawned;
+    const proc = newProc(pid, pid, 0, startedAt, child);
+    this.proc = proc;
+    child.on('error', () => undefined);
+    child.once('exit', (code, signal) => this.onExit(proc, code, signal));
+    this.message = undefined;
+    this.event('Normal', 'Started', `instance ${this.index} started, pid ${pid}`);
+    const st = await procStat(this.ctx.host, pid);
+    if (st && !proc.done) proc.startTime = st.startTime;
+    if (!proc.done) await this.persist();
+    this.armRunning(proc);
+  }
+
+  /** Wraps a live process found in a run file; it is watched by polling (we are not its parent). */
+  adopt(rf: RunFile): void {
+    this.desired = 'run';
+    this.adopted = true;
+    this.restarts = rf.restarts;
+    const proc = newProc(rf.pid, rf.pgid, rf.startTime, rf.startedAt);
+    this.proc = proc;
+    this.state = 'starting';
+    this.unwatch = watchAdopted(this.ctx.host, proc, () =>
+      this.onExit(proc, null, null, 'exit code unknown: the process was adopted, tend is not its parent'),
+    );
+    this.event('Normal', 'Adopted', `instance ${this.index} adopted, pid ${rf.pid}`);
+    this.armRunning(proc);
+  }
+
+  private armRunning(proc: Proc): void {
+    // A stop or an exit may have come while the run file was written: nothing to watch then.
+    if (proc.done || this.proc !== proc) return;
+    const remaining = Math.max(0, this.spec.startMs - (this.ctx.now() - proc.startedAt));
+    this.timer = setTimeout(() => {
+      if (proc.done || this.proc !== proc || this.state !== 'starting') return;
+      this.state = 'running';
+      this.failures = 0;
+      this.crashLoop = undefined;
+      this.updateReady();
+    }, remaining);
+    const p = this.spec.probe;
+    if (p) {
+      const where = probeEnv(this.spec.name, this.index, this.port, this.spec.directory);
+      this.prober = new Prober(this.ctx.host, p, this.port, where, (h, msg) => this.onHealth(proc, h, msg));
+      this.prober.start();
+    }
+  }
+
+  private updateReady(): void {
+    const p = this.spec.probe;
+    const gatedByProbe = p !== undefined && p.mode !== 'liveness';
+    const ready = this.alive && this.state === 'running' && (!gatedByProbe || this.health === 'healthy');
+    if (ready !== this.ready) {
+      this.ready = ready;
+      this.ctx.changed();
+    }
+  }
+
+  private onHealth(proc: Proc, h: Health, msg: string): void {
+    if (proc !== this.proc || proc.done) return;
+    const mode = this.spec.probe?.mode ?? 'both';
+    if (h === 'unhealthy') {
+      this.event('Warning', 'ProbeFailed', `instance ${this.index}: ${msg}`);
+      if (mode !== 'readiness') {
+        // Liveness: restart this instance only; the restart is not a failed start.
+        void this.restart(`liveness probe failed: ${msg}`);
+        return;
+      }
+    }
+    this.updateReady();
+  }
+
+  async restart(why: string): Promise<void> {
+    if (this.desired === 'stop') return;
+    const epoch = this.epoch;
+    await this.halt(true);
+    if (epoch !== this.epoch) return;
+    this.restarts++;
+    this.event('Normal', 'Restarted', `instance ${this.index} restarted: ${why}`);
+    await this.start();
+  }
+
+  private spawnFailed(message: string): void {
+    this.message = `spawn failed: ${message}`;
+    this.lastExit = {
+      code: null,
+      signal: null,
+      at: new Date(this.ctx.now()).toISOString(),
+      unknown: this.message,
+    };
+    this.event('Warning', 'Failed', `instance ${this.index}: ${this.message}`);
+    const next = afterExit(this.spec, { bad: true, uptimeMs: undefined }, this.failures);
+    if (next.restart) this.scheduleRestart(next, this.message, 0);
+    else this.state = 'exited';
+  }
+
+  private onExit(proc: Proc, code: number | null, signal: NodeJS.Signals | null, unknown?: string): void {
+    if (proc.done) return;
+    proc.done = true;
+    this.prober?.stop();
+    this.prober = undefined;
+    this.unwatch?.();
+    this.clearTimer();
+    const at = this.ctx.now();
+    const uptime = at - proc.startedAt;
+    this.lastExit = { code, signal, at: new Date(at).toISOString(), ...(unknown ? { unknown } : {}) };
+    // The leader is the instance: whatever else is left in its group goes with it.
+    groupKill(this.ctx.host, proc.pgid, 'SIGKILL');
+    const wasReady = this.ready;
+    this.ready = false;
+    proc.markExited();
+    const what = describeExit(code, signal, unknown);
+    const bad = unknown !== undefined || signal !== null || code !== 0;
+    if (this.desired === 'stop') {
+      this.event('Normal', 'Stopped', `instance ${this.index} ${what}`);
+      if (wasReady) this.ctx.changed();
+      return;
+    }
+    this.event(bad ? 'Warning' : 'Normal', 'Exited', `instance ${this.index} ${what} after ${uptime}ms`);
+    if (wasReady) this.ctx.changed();
+    const next = afterExit(this.spec, { bad, uptimeMs: uptime }, this.failures);
+    if (!next.restart) {
+      this.state = 'exited';
+      this.desired = 'stop';
+      void this.ctx.host.fs.remove(runFilePath(this.ctx.runDir, this.spec.name, this.index));
+      return;
+    }
+    this.scheduleRestart(next, what, uptime);
+  }
+
+  private scheduleRestart(next: Extract<AfterExit, { restart: true }>, what: string, uptime: number): void {
+    this.failures = next.failures;
+    const delay = next.delayMs;
+    if (next.crashLoop) {
+      const first = this.crashLoop === undefined;
+      const tail = tailLines(this.pipe.writer.path, 5).join(' | ');
+      this.crashLoop = `crash loop: ${what} within ${Math.round(uptime)}ms, ${this.failures} times; next try in ${delay}ms; last log lines: ${tail}`;
+      this.state = 'crash-loop';
+      if (first)
+        this.event(
+          'Warning',
+          'CrashLoop',
+          redact(`instance ${this.index}: ${this.crashLoop}`, this.spec.secretValues),
+        );
+    } else this.state = 'backoff';
+    this.timer = setTimeout(() => {
+      if (this.desired !== 'run') return;
+      this.restarts++;
+      void this.start();
+    }, delay);
+  }
+
+  /** Stop signal to the whole group, SIGKILL after the timeout, and the group is gone when it returns. */
+  async stop(opts: { graceful?: boolean } = {}): Promise<void> {
+    this.epoch++;
+    await this.halt(opts.graceful ?? true);
+  }
+
+  private async halt(graceful: boolean): Promise<void> {
+    this.desired = 'stop';
+    this.clearTimer();
+    this.prober?.stop();
+    const proc = this.proc;
+    const wasReady = this.ready;
+    this.ready = false;
+    if (wasReady) this.ctx.changed();
+    if (!proc || proc.done) {
+      if (this.state !== 'exited') this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    const exited = await escalateStop(
+      this.ctx.host,
+      proc,
+      this.spec.stopSignal,
+      this.spec.stopTimeoutMs,
+      graceful,
+    );
+    if (!exited && !proc.child) this.onExit(proc, null, 'SIGKILL', 'adopted process killed');
+    this.state = 'stopped';
+    this.adopted = false;
+    await this.ctx.host.fs.remove(runFilePath(this.ctx.runDir, this.spec.name, this.index));
+  }
+
+  /** Stops watching without touching the process (tend is going away; a new one adopts it). */
+  release(): void {
+    this.clearTimer();
+    this.unwatch?.();
+    this.prober?.stop();
+    this.proc?.child?.removeAllListeners('exit');
+    this.proc?.child?.unref();
+    this.proc = undefined;
+  }
+
+  private event(type: SupervisorEvent['type'], reason: SupervisorEvent['reason'], message: string): void {
+    this.ctx.emit({ instance: this.index, type, reason, message });
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async persist(): Promise<void> {
+    const proc = this.proc;
+    if (!proc) return;
+    const { spec, index, port, restarts, resource } = this;
+    await writeRunFile(this.ctx.host, this.ctx.runDir, {
+      ...{ version: 1, program: spec.name, index, port, restarts, resource },
+      ...{ pid: proc.pid, pgid: proc.pgid, startTime: proc.startTime, startedAt: proc.startedAt },
+      ...{ generation: spec.generation, instanceGeneration: spec.instanceGeneration },
+      ...{ logFile: this.pipe.writer.path, fifo: this.pipe.fifo },
+    });
+  }
+}

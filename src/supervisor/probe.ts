@@ -1,0 +1,135 @@
+// Health probes (tcp, http GET, exec) and the hysteresis around them: Unknown until the first
+// verdict, healthy after successThreshold passes, unhealthy after failureThreshold failures.
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import type { Host } from '../host/index.js';
+import type { ProbeRuntime } from './runtime-spec.js';
+import type { Health } from './types.js';
+
+export interface ProbeResult {
+  ok: boolean;
+  message: string;
+}
+
+function tcpProbe(port: number, timeoutMs: number): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const sock = connect({ port, host: '127.0.0.1' });
+    const done = (r: ProbeResult) => {
+      sock.destroy();
+      resolve(r);
+    };
+    sock.setTimeout(timeoutMs, () =>
+      done({ ok: false, message: `tcp 127.0.0.1:${port}: timed out after ${timeoutMs}ms` }),
+    );
+    sock.once('connect', () => done({ ok: true, message: `tcp 127.0.0.1:${port}: connected` }));
+    sock.once('error', (err) => done({ ok: false, message: `tcp 127.0.0.1:${port}: ${err.message}` }));
+  });
+}
+
+function httpProbe(port: number, path: string, expect: number, timeoutMs: number): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path, method: 'GET', timeout: timeoutMs }, (res) => {
+      res.resume();
+      const ok = res.statusCode === expect;
+      resolve({ ok, message: `GET ${path} on :${port}: expected ${expect}, got ${res.statusCode}` });
+    });
+    req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs}ms`)));
+    req.on('error', (err) => resolve({ ok: false, message: `GET ${path} on :${port}: ${err.message}` }));
+    req.end();
+  });
+}
+
+export interface ProbeEnv {
+  cwd?: string;
+  /** The instance's PORT, TEND_PROGRAM and TEND_INSTANCE, so an exec probe can find its instance. */
+  env?: Record<string, string>;
+}
+
+export function probeEnv(program: string, index: number, port: number | undefined, cwd?: string): ProbeEnv {
+  const env: Record<string, string> = { TEND_PROGRAM: program, TEND_INSTANCE: String(index) };
+  if (port !== undefined) env.PORT = String(port);
+  return { cwd, env };
+}
+
+async function execProbe(
+  host: Host,
+  argv: string[],
+  timeoutMs: number,
+  where: ProbeEnv,
+): Promise<ProbeResult> {
+  const [file, ...args] = argv;
+  if (!file) return { ok: false, message: 'exec probe has no command' };
+  const r = await host.exec(file, args, { timeoutMs, cwd: where.cwd, env: where.env });
+  return { ok: r.exitCode === 0, message: `exec ${file}: exit ${r.exitCode}` };
+}
+
+export function runProbe(
+  host: Host,
+  p: ProbeRuntime,
+  port: number | undefined,
+  where: ProbeEnv = {},
+): Promise<ProbeResult> {
+  if (p.kind === 'exec') return execProbe(host, p.command, p.timeoutMs, where);
+  const target = p.port ?? port;
+  if (target === undefined)
+    return Promise.resolve({
+      ok: false,
+      message: `${p.kind} probe: expected a port (probe port or Program port), got none`,
+    });
+  return p.kind === 'tcp'
+    ? tcpProbe(target, p.timeoutMs)
+    : httpProbe(target, p.path, p.expectStatus, p.timeoutMs);
+}
+
+/** Runs one instance's probe on its interval; reports only transitions of the verdict. */
+export class Prober {
+  health: Health = 'unknown';
+  lastMessage = '';
+  private successes = 0;
+  private failures = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly host: Host,
+    private readonly spec: ProbeRuntime,
+    private readonly port: number | undefined,
+    private readonly where: ProbeEnv,
+    private readonly onChange: (health: Health, message: string) => void,
+  ) {}
+
+  start(): void {
+    this.timer = setTimeout(() => void this.tick(), this.spec.initialDelayMs);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.stopped) return;
+    const r = await runProbe(this.host, this.spec, this.port, this.where).catch(
+      (err: unknown): ProbeResult => ({ ok: false, message: String(err) }),
+    );
+    if (this.stopped) return;
+    this.lastMessage = r.message;
+    if (r.ok) {
+      this.failures = 0;
+      this.successes++;
+      if (this.health !== 'healthy' && this.successes >= this.spec.successThreshold)
+        this.set('healthy', r.message);
+    } else {
+      this.successes = 0;
+      this.failures++;
+      if (this.health !== 'unhealthy' && this.failures >= this.spec.failureThreshold)
+        this.set('unhealthy', r.message);
+    }
+    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.spec.intervalMs);
+  }
+
+  private set(h: Health, message: string): void {
+    this.health = h;
+    this.onChange(h, message);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+  }
+}

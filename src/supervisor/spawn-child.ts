@@ -1,0 +1,74 @@
+// Spawns one instance: argv straight to execve (a shell only when the spec asked, as /bin/sh -c),
+// its own session and process group, the spec's directory, env and uid/gid, output into the slot's
+// log FIFO. The Host has no spawn, so this is the one place the supervisor forks.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import type { Identity } from './identity.js';
+import type { LogPipe } from './log-pipe.js';
+import type { RuntimeSpec } from './runtime-spec.js';
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/**
+ * The child's environment. tend's own environment is not inherited (it may hold tend's tokens):
+ * only PATH, locale and timezone, then the user's identity, the spec's env, and tend's variables.
+ */
+export function childEnv(
+  spec: RuntimeSpec,
+  index: number,
+  port: number | undefined,
+  id: Identity,
+): Record<string, string> {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? DEFAULT_PATH };
+  for (const k of ['LANG', 'LC_ALL', 'TZ']) {
+    const v = process.env[k];
+    if (v !== undefined) env[k] = v;
+  }
+  if (id.user !== undefined) {
+    env.USER = id.user;
+    env.LOGNAME = id.user;
+  }
+  if (id.home !== undefined) env.HOME = id.home;
+  Object.assign(env, spec.env);
+  env.TEND_PROGRAM = spec.name;
+  env.TEND_INSTANCE = String(index);
+  if (port !== undefined) env.PORT = String(port);
+  return env;
+}
+
+export type Spawned = { child: ChildProcess; pid: number } | { error: string };
+
+/** Spawns one instance; a spawn that fails (ENOENT, EACCES, bad cwd) comes back as `{ error }`. */
+export async function spawnInstance(
+  spec: RuntimeSpec,
+  index: number,
+  port: number | undefined,
+  id: Identity,
+  pipe: LogPipe,
+): Promise<Spawned> {
+  const [file, ...args] = spec.argv;
+  const out = pipe.openChildWriter();
+  let child: ChildProcess;
+  try {
+    child = spawn(file ?? '/bin/false', args, {
+      cwd: spec.directory ?? '/',
+      env: childEnv(spec, index, port, id),
+      uid: id.uid,
+      gid: id.gid,
+      detached: true,
+      shell: false,
+      // fd 3 is the FIFO's read end: the child keeps a reader alive so a dead supervisor never
+      // turns its next write into SIGPIPE.
+      stdio: ['ignore', out, out, pipe.readFd],
+      windowsHide: true,
+    });
+  } catch (err) {
+    return { error: (err as Error).message };
+  } finally {
+    closeSync(out);
+  }
+  const pid = child.pid;
+  if (pid === undefined)
+    return { error: (await new Promise<Error>((resolve) => child.once('error', resolve))).message };
+  return { child, pid };
+}

@@ -1,0 +1,70 @@
+// The supervisor's public shapes: per-instance and per-program status, and the events it emits.
+export type InstanceState =
+  'starting' | 'running' | 'backoff' | 'stopping' | 'stopped' | 'exited' | 'crash-loop';
+
+export type Health = 'unknown' | 'healthy' | 'unhealthy';
+
+export interface ExitRecord {
+  /** null when killed by a signal or when the exit code is unknowable (an adopted process). */
+  code: number | null;
+  signal: string | null;
+  /** ISO time of the exit. */
+  at: string;
+  /** Set for adopted processes: tend was not their parent, so the code cannot be read. */
+  unknown?: string;
+}
+
+export interface InstanceStatus {
+  index: number;
+  pid: number | undefined;
+  state: InstanceState;
+  restarts: number;
+  lastExit: ExitRecord | undefined;
+  /** Milliseconds since the current process started; 0 when not running. */
+  uptimeMs: number;
+  ready: boolean;
+  health: Health;
+  port: number | undefined;
+  generation: string;
+  adopted: boolean;
+  logFile: string;
+  /** Set while the instance is in a crash loop, with the tail of its log. */
+  crashLoop: string | undefined;
+  message: string | undefined;
+}
+
+export interface ProgramStatus {
+  name: string;
+  key: `Program/${string}`;
+  generation: string;
+  desiredInstances: number;
+  /** True when every desired instance is ready. */
+  ready: boolean;
+  /** Waiting for these dependencies to become Ready before starting. */
+  waitingFor: string[];
+  instances: InstanceStatus[];
+  /** A spec that cannot run at all (root refused, unknown user, port range exhausted). */
+  error: { code: string; message: string } | undefined;
+}
+
+export type EventReason =
+  | 'Started'
+  | 'Exited'
+  | 'Restarted'
+  | 'Stopped'
+  | 'CrashLoop'
+  | 'ProbeFailed'
+  | 'Ready'
+  | 'NotReady'
+  | 'Adopted'
+  | 'Failed'
+  | 'RolloutHalted';
+
+export interface SupervisorEvent {
+  key: `Program/${string}`;
+  instance?: number;
+  type: 'Normal' | 'Warning';
+  reason: EventReason;
+  message: string;
+  at: string;
+}

@@ -1,0 +1,113 @@
+// The terminal's HTTP side: a small page, xterm.js served from node_modules (never a CDN), the client
+// script, and strict headers. Nothing here is secret; the token is only ever sent over the WebSocket.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import type { Host } from '../host/index.js';
+import { CLIENT_JS } from './page-client.js';
+
+const CSS = `html, body { margin: 0; height: 100%; background: #111; color: #ddd; font: 14px system-ui, sans-serif; }
+body { display: flex; flex-direction: column; }
+header { padding: 4px 8px; display: flex; gap: 12px; align-items: center; background: #222; }
+#title { font-weight: 600; }
+form { display: flex; gap: 8px; align-items: center; }
+form[hidden] { display: none; }
+#term { flex: 1; min-height: 0; padding: 2px; }
+`;
+
+const escapeHtml = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function html(name: string): string {
+  const title = escapeHtml(`tend terminal: ${name}`);
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${title}</title>
+<link rel="stylesheet" href="assets/xterm.css">
+<link rel="stylesheet" href="assets/terminal.css">
+</head>
+<body>
+<header><span id="title">${title}</span><span id="status">not connected</span>
+<form id="auth" hidden><label>Token <input id="token" type="password" autocomplete="off" spellcheck="false"></label>
+<button type="submit">Connect</button></form></header>
+<main id="term"></main>
+<script type="module" src="assets/terminal.js"></script>
+</body>
+</html>
+`;
+}
+
+export interface PageAssets {
+  name: string;
+  files: Map<string, { type: string; body: string }>;
+}
+
+/** Reads xterm.js and its CSS once, through the Host, from the installed @xterm/xterm package. */
+export async function loadAssets(host: Host, name: string): Promise<PageAssets> {
+  const dir = dirname(createRequire(import.meta.url).resolve('@xterm/xterm/package.json'));
+  const read = async (path: string) => {
+    const text = await host.fs.readFile(path);
+    if (text === undefined) throw new Error(`expected ${path} (from @xterm/xterm), found none`);
+    return text;
+  };
+  const files = new Map([
+    ['/assets/xterm.mjs', { type: 'text/javascript', body: await read(`${dir}/lib/xterm.mjs`) }],
+    ['/assets/xterm.css', { type: 'text/css', body: await read(`${dir}/css/xterm.css`) }],
+    ['/assets/terminal.js', { type: 'text/javascript', body: CLIENT_JS }],
+    ['/assets/terminal.css', { type: 'text/css', body: CSS }],
+    ['/', { type: 'text/html', body: html(name) }],
+  ]);
+  return { name, files };
+}
+
+/**
+ * Scripts only from this origin (no inline script, no eval). Inline styles are allowed because
+ * xterm.js's DOM renderer writes its theme into <style> elements; styles cannot run code.
+ */
+export function contentSecurityPolicy(hostHeader: string | undefined): string {
+  const clean = hostHeader !== undefined && /^[A-Za-z0-9.\-:[\]]{1,255}$/.test(hostHeader);
+  // Older browsers do not let 'self' cover ws: and wss:, so the socket's origin is named explicitly.
+  const sockets = clean ? ` ws://${hostHeader} wss://${hostHeader}` : '';
+  return [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    `connect-src 'self'${sockets}`,
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
+/** GET/HEAD for the page and its assets; everything else is 404 or 405. */
+export function servePage(assets: PageAssets, req: IncomingMessage, res: ServerResponse): void {
+  const path = new URL(req.url ?? '/', 'http://terminal.invalid').pathname;
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+  res.setHeader('Cache-Control', 'no-store');
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' });
+    return void res.end('method not allowed\n');
+  }
+  const file = assets.files.get(path);
+  if (!file) {
+    res.writeHead(404, { 'Content-Type': 'text/plain' });
+    return void res.end('not found\n');
+  }
+  if (file.type === 'text/html')
+    res.setHeader('Content-Security-Policy', contentSecurityPolicy(req.headers.host));
+  res.writeHead(200, {
+    'Content-Type': `${file.type}; charset=utf-8`,
+    'Content-Length': Buffer.byteLength(file.body),
+  });
+  res.end(req.method === 'HEAD' ? undefined : file.body);
+}

@@ -1,0 +1,89 @@
+// Ends a terminal session completely: every process in the pty's session and every descendant of
+// it gets SIGHUP, then SIGKILL after a grace period. Killing only the shell (code-connect's bug)
+// leaves `sleep 1000 &`, and killing only its process group misses jobs bash put in groups of their own.
+import type { Host } from '../host/index.js';
+
+export const KILL_GRACE_MS = 2_000;
+const POLL_MS = 50;
+
+interface ProcEntry {
+  pid: number;
+  ppid: number;
+  pgrp: number;
+  session: number;
+  state: string;
+}
+
+/** Fields of /proc/<pid>/stat after the command name, which may itself hold spaces and ")". */
+export function parseStat(pid: number, text: string): ProcEntry | undefined {
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const [state, ppid, pgrp, session] = [rest[0], Number(rest[1]), Number(rest[2]), Number(rest[3])];
+  if (state === undefined || ![ppid, pgrp, session].every(Number.isInteger)) return undefined;
+  return { pid, ppid, pgrp, session, state };
+}
+
+async function processTable(host: Host): Promise<ProcEntry[]> {
+  const entries: ProcEntry[] = [];
+  for (const name of await host.fs.readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const text = await host.fs.readFile(`/proc/${name}/stat`).catch(() => undefined);
+    const entry = text === undefined ? undefined : parseStat(Number(name), text);
+    // Zombies have already exited; they only wait for their parent to reap them.
+    if (entry && entry.state !== 'Z' && entry.state !== 'X') entries.push(entry);
+  }
+  return entries;
+}
+
+/**
+ * Live members of the session led by `leader` (the pty's shell, which node-pty makes a session
+ * leader) plus their descendants, which catches children that called setsid() while their parent
+ * still lived. tend's own process and session are never included.
+ */
+export async function sessionMembers(host: Host, leader: number): Promise<ProcEntry[]> {
+  if (!Number.isInteger(leader) || leader <= 1) return [];
+  const table = await processTable(host);
+  const own = table.find((p) => p.pid === process.pid);
+  const members = new Map<number, ProcEntry>();
+  for (const p of table) if (p.session === leader) members.set(p.pid, p);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of table)
+      if (!members.has(p.pid) && members.has(p.ppid)) {
+        members.set(p.pid, p);
+        grew = true;
+      }
+  }
+  return [...members.values()].filter(
+    (p) => p.pid > 1 && p.pid !== process.pid && (own === undefined || p.session !== own.session),
+  );
+}
+
+function signalAll(host: Host, members: readonly ProcEntry[], signal: NodeJS.Signals): void {
+  // Groups first, so a child forked between the scan and the signal is still hit; then each pid.
+  for (const pgrp of new Set(members.map((p) => p.pgrp))) if (pgrp > 1) host.kill(-pgrp, signal);
+  for (const p of members) host.kill(p.pid, signal);
+}
+
+/**
+ * SIGHUP (and SIGCONT, so stopped jobs see it) to the whole session, then SIGKILL to whatever is
+ * left after `graceMs`. Resolves true when nothing of the session remains.
+ */
+export async function killSessionTree(host: Host, leader: number, graceMs = KILL_GRACE_MS): Promise<boolean> {
+  let members = await sessionMembers(host, leader);
+  if (members.length === 0) return true;
+  signalAll(host, members, 'SIGHUP');
+  signalAll(host, members, 'SIGCONT');
+  const deadline = Date.now() + graceMs;
+  while (Date.now() < deadline) {
+    await host.sleep(POLL_MS);
+    members = await sessionMembers(host, leader);
+    if (members.length === 0) return true;
+  }
+  for (let round = 0; round < 5; round++) {
+    signalAll(host, members, 'SIGKILL');
+    await host.sleep(POLL_MS);
+    members = await sessionMembers(host, leader);
+    if (members.length === 0) return true;
+  }
+  return false;
+}

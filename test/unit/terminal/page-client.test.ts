@@ -1,0 +1,89 @@
+// The browser script against a fake DOM, WebSocket and xterm: the token from the fragment is sent as
+// the first message (and removed from the URL), output is written, pastes are split, 4401 asks again.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { test } from 'node:test';
+import { CLIENT_JS } from '../../../src/terminal/page-client.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+const FAKE_XTERM = `export class Terminal {
+  constructor() { this.cols = 80; this.rows = 24; this.written = []; globalThis.__term = this; }
+  open() {} focus() {}
+  resize(c, r) { this.cols = c; this.rows = r; this.resizeFn && this.resizeFn({ cols: c, rows: r }); }
+  onResize(fn) { this.resizeFn = fn; } onData(fn) { this.dataFn = fn; }
+  write(d) { this.written.push(d); }
+}`;
+
+class FakeSocket {
+  static OPEN = 1;
+  static last: FakeSocket | undefined;
+  readyState = 1;
+  sent: string[] = [];
+  binaryType = '';
+  onopen?: () => void;
+  onmessage?: (e: { data: unknown }) => void;
+  onclose?: (e: { code: number; reason: string }) => void;
+  constructor(readonly url: URL) {
+    FakeSocket.last = this;
+  }
+  send(data: string) {
+    this.sent.push(data);
+  }
+}
+
+test('the page script authenticates with the fragment token and wires I/O', async (t) => {
+  const dir = tempDir(t);
+  writeFileSync(join(dir, 'xterm.mjs'), FAKE_XTERM);
+  writeFileSync(join(dir, 'terminal.mjs'), CLIENT_JS);
+  const el = () => ({
+    textContent: '',
+    hidden: true,
+    value: '',
+    clientWidth: 850,
+    clientHeight: 340,
+    addEventListener() {},
+  });
+  const nodes: Record<string, ReturnType<typeof el>> = { status: el(), auth: el(), token: el(), term: el() };
+  const replaced: string[] = [];
+  Object.assign(globalThis, {
+    document: { getElementById: (id: string) => nodes[id] },
+    location: {
+      hash: '#token=' + 'ab'.repeat(32),
+      href: 'http://127.0.0.1:20001/',
+      pathname: '/',
+      search: '',
+      protocol: 'http:',
+    },
+    history: { replaceState: (_s: unknown, _t: string, url: string) => replaced.push(url) },
+    window: { addEventListener() {} },
+    WebSocket: FakeSocket,
+  });
+  t.after(() => {
+    for (const k of ['document', 'location', 'history', 'window', 'WebSocket', '__term'])
+      delete (globalThis as Record<string, unknown>)[k];
+  });
+  await import(pathToFileURL(join(dir, 'terminal.mjs')).href);
+  const ws = FakeSocket.last!;
+  assert.equal(ws.url.href, 'ws://127.0.0.1:20001/ws');
+  assert.deepEqual(replaced, ['/'], 'the token leaves the address bar');
+  ws.onopen!();
+  const auth = JSON.parse(ws.sent[0]!) as { auth: string; cols: number; rows: number };
+  assert.equal(auth.auth, 'ab'.repeat(32));
+  assert.equal(auth.cols, 100);
+  assert.equal(auth.rows, 20);
+  ws.onmessage!({ data: JSON.stringify({ type: 'ready', mode: 'read-only', session: 'x' }) });
+  assert.match(nodes.status!.textContent, /read-only/);
+  ws.onmessage!({ data: new Uint8Array([104, 105]).buffer });
+  const term = (globalThis as unknown as { __term: { written: Uint8Array[]; dataFn: (d: string) => void } })
+    .__term;
+  assert.deepEqual([...term.written[0]!], [104, 105]);
+  term.dataFn('y'.repeat(20000));
+  const inputs = ws.sent.slice(1).map((s) => JSON.parse(s) as { type: string; data: string });
+  assert.equal(inputs.length, 3, 'a 20000-character paste goes in pieces');
+  assert.equal(inputs.map((m) => m.data).join('').length, 20000);
+  ws.onclose!({ code: 4401, reason: 'unauthorized' });
+  assert.equal(nodes.auth!.hidden, false, 'a refused token brings the form back');
+  assert.match(nodes.status!.textContent, /4401/);
+});
