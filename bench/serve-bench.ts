@@ -1,0 +1,198 @@
+// Benchmark of `tend serve` at 1,000 Sites + 1,000 Pools + 100 Programs: file-save-to-served latency
+// for a Site and a Program (target < 500 ms), idle CPU over 60 s (< 2% of a core), RSS (< 150 MB),
+// and API latency of GET /v1/resources/:kind/:name.
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+
+const N = { sites: 1000, programs: 100, apiCalls: 300, idleMs: 60_000 } as const;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const app = (i: number, docroot: string, extra = '') => `apiVersion: tend/v1
+kind: Pool
+metadata: { name: app${i} }
+spec:
+  php: "8.2"
+  pm: { type: ondemand, maxChildren: 2 }
+---
+apiVersion: tend/v1
+kind: Site
+metadata: { name: app${i} }
+spec:
+  domains: [app${i}.bench.test]
+  preset: php
+  root: ${docroot}
+  php: { pool: app${i} }
+  health: { path: /health.txt, expectStatus: 200 }
+${extra}`;
+const program = (i: number, arg = '0') => `apiVersion: tend/v1
+kind: Program
+metadata: { name: worker${i} }
+spec:
+  command: [/bin/sleep, "100000${i}", ${arg}]
+  user: nobody
+  startSeconds: 0
+  stop: { timeout: 2s }
+`;
+
+function get(
+  port: number,
+  host: string,
+  path: string,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((done, fail) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: { Host: host }, agent: false }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => done({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', fail);
+    req.end();
+  });
+}
+
+async function until(
+  what: string,
+  fn: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  stepMs = 5,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await Promise.resolve(fn()).catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(stepMs);
+  }
+}
+
+const cpuTicks = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .slice(readFileSync(`/proc/${pid}/stat`, 'utf8').lastIndexOf(')') + 2)
+    .split(' ');
+  return Number(f[11]) + Number(f[12]);
+};
+const rssMb = (pid: number) =>
+  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+
+function pidsMentioning(needle: string): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .filter((e) => {
+      try {
+        return readFileSync(`/proc/${e}/cmdline`, 'utf8').includes(needle);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+export async function benchServe(): Promise<void> {
+  const base = mkdtempSync(join(tmpdir(), 'tend-bench-serve-'));
+  // nginx's workers (www-data when tend runs as root) must traverse to the document root.
+  chmodSync(base, 0o755);
+  const ds = join(base, 'ds');
+  const docroot = join(base, 'www');
+  mkdirSync(join(ds, 'apps'), { recursive: true });
+  mkdirSync(docroot);
+  writeFileSync(join(docroot, 'health.txt'), 'ok\n');
+  for (let i = 0; i < N.sites; i++) writeFileSync(join(ds, 'apps', `app${i}.yaml`), app(i, docroot));
+  for (let i = 0; i < N.programs; i++) writeFileSync(join(ds, `worker${i}.yaml`), program(i));
+  const httpPort = 30_000 + Math.floor(Math.random() * 10_000);
+  const apiPort = httpPort + 1;
+  const bin = resolve(process.env.TEND_BIN ?? 'bin/tend');
+  const args = [
+    bin,
+    'serve',
+    '-d',
+    ds,
+    '--root',
+    join(base, 'root'),
+    '--http-port',
+    String(httpPort),
+    '--listen',
+    `127.0.0.1:${apiPort}`,
+  ];
+  const daemon = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    const t0 = performance.now();
+    await until(
+      'the first pass',
+      async () => (await get(apiPort, '127.0.0.1', '/readyz')).status === 200,
+      600_000,
+      200,
+    );
+    console.log(
+      `serve: first pass over ${N.sites * 2 + N.programs} resources took ${Math.round(performance.now() - t0)} ms`,
+    );
+    await sleep(5_000);
+
+    const siteTimes: number[] = [];
+    for (let run = 1; run <= 5; run++) {
+      const start = performance.now();
+      writeFileSync(join(ds, 'apps', 'app7.yaml'), app(7, docroot, `  headers: { X-Run: "r${run}" }\n`));
+      await until(
+        'the edited header',
+        async () => (await get(httpPort, 'app7.bench.test', '/health.txt')).headers['x-run'] === `r${run}`,
+        60_000,
+      );
+      siteTimes.push(performance.now() - start);
+      await sleep(1_500);
+    }
+    const progTimes: number[] = [];
+    for (let run = 1; run <= 5; run++) {
+      const start = performance.now();
+      writeFileSync(join(ds, 'worker3.yaml'), program(3, String(run)));
+      await until('the new worker3 process', () => pidsMentioning(`1000003\0${run}\0`).length > 0, 60_000);
+      progTimes.push(performance.now() - start);
+      await sleep(1_500);
+    }
+    const verdict = (ms: number) => (ms < 500 ? 'ok' : 'SLOWER THAN TARGET');
+    console.log(
+      `serve: file save → served, Site: median ${Math.round(pct(siteTimes, 0.5))} ms, max ${Math.round(Math.max(...siteTimes))} ms (target < 500 ms: ${verdict(pct(siteTimes, 0.5))})`,
+    );
+    console.log(
+      `serve: file save → running, Program: median ${Math.round(pct(progTimes, 0.5))} ms, max ${Math.round(Math.max(...progTimes))} ms (target < 500 ms: ${verdict(pct(progTimes, 0.5))})`,
+    );
+
+    const apiTimes: number[] = [];
+    for (let i = 0; i < N.apiCalls; i++) {
+      const start = performance.now();
+      const r = await get(apiPort, '127.0.0.1', `/v1/resources/Site/app${i % N.sites}`);
+      if (r.status !== 200) throw new Error(`GET /v1/resources/Site/app${i}: ${r.status}`);
+      apiTimes.push(performance.now() - start);
+    }
+    console.log(
+      `serve: GET /v1/resources/Site/:name at 1,000 Sites: median ${pct(apiTimes, 0.5).toFixed(1)} ms, p99 ${pct(apiTimes, 0.99).toFixed(1)} ms`,
+    );
+
+    const pid = daemon.pid!;
+    const ticks0 = cpuTicks(pid);
+    const w0 = performance.now();
+    await sleep(N.idleMs);
+    const cpu = ((cpuTicks(pid) - ticks0) / 100 / ((performance.now() - w0) / 1000)) * 100;
+    const rss = rssMb(pid);
+    console.log(
+      `serve: idle over ${N.idleMs / 1000} s (resync every 30 s): ${cpu.toFixed(2)}% of a core (target < 2%: ${cpu < 2 ? 'ok' : 'OVER TARGET'}); RSS ${rss.toFixed(0)} MB (target < 150 MB: ${rss < 150 ? 'ok' : 'OVER TARGET'})`,
+    );
+  } finally {
+    daemon.kill('SIGTERM');
+    await new Promise((r) => daemon.once('exit', r));
+    for (const pid of pidsMentioning(base)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1]?.endsWith('serve-bench.js') || process.argv[1]?.endsWith('serve-bench.ts'))
+  await benchServe();

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The front door: on a fresh Debian machine, install what is missing, build tend, put the example
+# web roots in place and start `tend serve` on desired-state/ (embedded profile). Prints the URLs.
+#   scripts/up.sh              start in the background (log: .tend/serve.log)
+#   scripts/up.sh --foreground run in this terminal (Ctrl-C drains and stops)
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+HTTP_PORT="${TEND_HTTP_PORT:-8080}"
+API="${TEND_LISTEN:-127.0.0.1:7080}"
+ROOT="$REPO/.tend"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# 1. Packages: only what is missing, without the distribution's recommends.
+missing=()
+for pkg in nginx-light php8.2-fpm php8.2-cli supervisor; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "installing ${missing[*]}"
+  $SUDO apt-get update -q
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+if ! command -v node >/dev/null || [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "tend needs Node.js 20 or newer (found: $(node --version 2>/dev/null || echo none)); install it, then run this again" >&2
+  exit 1
+fi
+
+# 2. Build.
+cd "$REPO"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then say "npm ci"; npm ci --no-audit --no-fund; fi
+say "npm run build"
+npm run build --silent
+
+# 3. The example web roots the desired state points at.
+say "copying examples/www to /var/www/tend-example"
+$SUDO mkdir -p /var/www/tend-example
+$SUDO cp -R examples/www/. /var/www/tend-example/
+$SUDO chmod -R a+rX /var/www/tend-example
+
+# 4. Start (or find) the daemon.
+api_get() { node "$REPO/scripts/up-urls.mjs" "$API" "$@"; }
+if api_get ready >/dev/null 2>&1; then
+  say "tend serve already answers on $API"
+elif [ "${1:-}" = "--foreground" ]; then
+  exec $SUDO node bin/tend serve -d desired-state --http-port "$HTTP_PORT" --listen "$API"
+else
+  say "starting tend serve (log: $ROOT/serve.log)"
+  $SUDO mkdir -p "$ROOT"
+  $SUDO sh -c "nohup node '$REPO/bin/tend' serve -d '$REPO/desired-state' --http-port '$HTTP_PORT' --listen '$API' >>'$ROOT/serve.log' 2>&1 &"
+  for _ in $(seq 1 120); do api_get ready >/dev/null 2>&1 && break; sleep 1; done
+  api_get ready >/dev/null || { echo "tend serve did not become ready; see $ROOT/serve.log" >&2; tail -20 "$ROOT/serve.log" >&2; exit 1; }
+fi
+
+# 5. Where everything is.
+api_get urls "$HTTP_PORT"
+echo
+echo "status:  node bin/tend status [--watch]      stop: kill -TERM \$(node -p \"JSON.parse(require('fs').readFileSync('$ROOT/state/lock','utf8')).pid\")"

@@ -1,0 +1,70 @@
+// tend's command-line entry: dispatch to one file per command. The only place that exits.
+import { asTendError } from '../errors/catalogue.js';
+import type { CliIO, Command } from './io.js';
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  validate: {
+    summary: 'check the desired state and list every error',
+    load: async () => (await import('./validate.js')).validateCommand,
+  },
+  reconcile: {
+    summary: 'apply the desired state (--plan: only show what would change)',
+    load: async () => (await import('./reconcile.js')).reconcileCommand,
+  },
+  serve: {
+    summary: 'run the controller: watch, reconcile, heal, serve the API',
+    load: async () => (await import('./serve.js')).serveCommand,
+  },
+  status: {
+    summary: 'show resource status and recent events',
+    load: async () => (await import('./status.js')).statusCommand,
+  },
+  schema: {
+    summary: 'print the JSON Schema of tend/v1 resources',
+    load: async () => (await import('./schema.js')).schemaCommand,
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
+  return `usage: tend <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const io: CliIO = {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    cwd: process.cwd(),
+    env: process.env,
+    isTTY: Boolean(process.stdout.isTTY),
+  };
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout(usage());
+    return name ? 0 : 1;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr(`tend: unknown command "${name}"\n${usage()}`);
+    return 1;
+  }
+  try {
+    return await (
+      await command.load()
+    )(rest, io);
+  } catch (err) {
+    const e = asTendError(err);
+    io.stderr(`tend ${name}: ${e.code}: ${e.message}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`tend: internal error: ${String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

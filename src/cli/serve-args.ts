@@ -1,0 +1,105 @@
+// `tend serve` options: where the desired state and root are, where the API listens, the token
+// file, the resync interval and what to do with programs on exit.
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { TendError } from '../errors/catalogue.js';
+import type { Profile } from '../layout/layout.js';
+import { durationMs } from '../model/primitives.js';
+
+export const SERVE_USAGE = `usage: tend serve [options]
+
+  -d, --desired-state DIR   directory of YAML resources (default: ./desired-state)
+  --profile embedded|system where managed files live (default: embedded)
+  --root DIR                root of the layout (embedded: <desired-state>/../.tend; system: /)
+  --http-port N             embedded nginx listen port (default 8080)
+  --listen HOST:PORT|unix:PATH  where the API listens (default 127.0.0.1:7080)
+  --token-file PATH         bearer token for the API (mode 0600); default: generated in the state dir
+  --resync DURATION         re-observe the host and heal drift this often (default 30s, ±10% jitter)
+  --keep-programs           leave native programs running on exit (the next tend adopts them)
+  --allow-mass-delete       allow a pass that deletes more than half of the managed resources
+  --log-level LEVEL         trace, debug, info, warn, error (default info)
+
+The first SIGTERM or SIGINT drains (the running pass finishes, the API closes, programs stop
+gracefully); a second one exits at once.
+`;
+
+export interface ServeOptions {
+  desiredDir: string;
+  profile: Profile;
+  root: string;
+  httpPort?: number;
+  listen: string;
+  tokenFile?: string;
+  resyncMs: number;
+  keepPrograms: boolean;
+  allowMassDelete: boolean;
+  logLevel: string;
+}
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'desired-state': { type: 'string', short: 'd' },
+        profile: { type: 'string' },
+        root: { type: 'string' },
+        'http-port': { type: 'string' },
+        listen: { type: 'string' },
+        'token-file': { type: 'string' },
+        resync: { type: 'string' },
+        'keep-programs': { type: 'boolean' },
+        'allow-mass-delete': { type: 'boolean' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new TendError('TEND_ERR_USAGE', `${(err as Error).message}\n${SERVE_USAGE}`);
+  }
+  if (values.help) return 'help';
+  const profile = values.profile ?? 'embedded';
+  if (profile !== 'embedded' && profile !== 'system')
+    throw new TendError('TEND_ERR_USAGE', `expected --profile embedded or system, got "${profile}"`);
+  let httpPort: number | undefined;
+  if (values['http-port'] !== undefined) {
+    httpPort = Number(values['http-port']);
+    if (!/^\d{1,5}$/.test(values['http-port']) || httpPort < 1 || httpPort > 65535)
+      throw new TendError(
+        'TEND_ERR_USAGE',
+        `expected --http-port between 1 and 65535, got "${values['http-port']}"`,
+      );
+  }
+  const resyncMs = durationMs(values.resync ?? '30s');
+  if (!Number.isFinite(resyncMs) || resyncMs < 1000)
+    throw new TendError(
+      'TEND_ERR_USAGE',
+      `expected --resync as a duration of at least 1s (e.g. 30s, 5m), got "${values.resync}"`,
+    );
+  const level = values['log-level'] ?? 'info';
+  if (!LEVELS.includes(level))
+    throw new TendError('TEND_ERR_USAGE', `expected --log-level one of ${LEVELS.join(', ')}, got "${level}"`);
+  const desiredDir = resolve(cwd, values['desired-state'] ?? 'desired-state');
+  const root = values.root
+    ? resolve(cwd, values.root)
+    : profile === 'embedded'
+      ? resolve(dirname(desiredDir), '.tend')
+      : '/';
+  return {
+    desiredDir,
+    profile,
+    root,
+    ...(httpPort !== undefined ? { httpPort } : {}),
+    listen: values.listen ?? '127.0.0.1:7080',
+    ...(values['token-file'] ? { tokenFile: resolve(cwd, values['token-file']) } : {}),
+    resyncMs,
+    keepPrograms: values['keep-programs'] === true,
+    allowMassDelete: values['allow-mass-delete'] === true,
+    logLevel: level,
+  };
+}

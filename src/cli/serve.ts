@@ -1,0 +1,158 @@
+// `tend serve`: the daemon. Takes the root's lock, starts the control loop and the HTTP API, tells
+// systemd when it is ready, and drains on the first SIGTERM/SIGINT (a second one exits at once).
+import { pino, type Logger } from 'pino';
+import type { CliIO, Command } from './io.js';
+import { parseServeArgs, SERVE_USAGE, type ServeOptions } from './serve-args.js';
+
+async function makeLogger(opts: ServeOptions, io: CliIO): Promise<Logger> {
+  const base = {
+    level: opts.logLevel,
+    base: { pid: process.pid },
+    redact: ['token', 'authorization', '*.token'],
+  };
+  if (!io.isTTY) return pino(base, pino.destination({ fd: 1, sync: false }));
+  const { default: pretty } = await import('pino-pretty');
+  return pino(
+    base,
+    pretty({ colorize: !io.env.NO_COLOR, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname' }),
+  );
+}
+
+/** The token the API accepts: the operator's file, or one generated for this root (mode 0600). */
+async function resolveToken(opts: ServeOptions, stateDir: string): Promise<{ token: string; file: string }> {
+  const { readTokenFile, writeTokenFile } = await import('../api/token.js');
+  if (opts.tokenFile) return { token: await readTokenFile(opts.tokenFile), file: opts.tokenFile };
+  const file = `${stateDir}/api-token`;
+  try {
+    return { token: await readTokenFile(file), file };
+  } catch {
+    const { rm } = await import('node:fs/promises');
+    await rm(file, { force: true });
+    return { token: await writeTokenFile(file), file };
+  }
+}
+
+export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
+  const [
+    { createRealHost },
+    { layoutFor },
+    { acquireLock },
+    { StatusStore },
+    { EventLog },
+    api,
+    ctl,
+    info,
+    { controllerApiDeps },
+  ] = await Promise.all([
+    import('../host/real-host.js'),
+    import('../layout/layout.js'),
+    import('../state/lock.js'),
+    import('../state/status-store.js'),
+    import('../state/events.js'),
+    import('../api/index.js'),
+    import('../controller/controller.js'),
+    import('../controller/daemon-info.js'),
+    import('../controller/api-deps.js'),
+  ]);
+  const log = await makeLogger(opts, io);
+  const host = createRealHost();
+  const layout = layoutFor(opts.profile, opts.root, opts.httpPort ? { httpPort: opts.httpPort } : {});
+  // A recursive mkdir gives every new directory the mode: the root must stay traversable for nginx's workers.
+  await host.fs.mkdirp(layout.root, 0o755);
+  await host.fs.mkdirp(layout.stateDir, 0o700);
+  const lock = await acquireLock(host, layout.stateDir, 'tend serve');
+  let ready = false;
+  try {
+    const store = await StatusStore.load(host, layout.stateDir, { onCorrupt: 'reset' });
+    const events = await EventLog.open(host, layout.stateDir, {
+      onError: (err) => log.warn({ err: String(err) }, 'event log write failed'),
+    });
+    if (store.loadWarning)
+      events.record({ type: 'Warning', reason: 'StatusReset', message: store.loadWarning });
+    const { token, file: tokenFile } = await resolveToken(opts, layout.stateDir);
+    const controllerOpts = {
+      host,
+      layout,
+      desiredDir: opts.desiredDir,
+      store,
+      events,
+      log,
+      resyncMs: opts.resyncMs,
+      allowMassDelete: opts.allowMassDelete,
+    };
+    const controller = new ctl.Controller(controllerOpts);
+    const deps = controllerApiDeps({ controller, opts: controllerOpts, isReady: () => ready });
+    const server = api.buildServer(deps, {
+      token,
+      requireTokenForReads: !api.isLoopbackSpec(opts.listen),
+      // Per-request lines only when debugging: a status poller must not flood the journal.
+      logger: log.child(
+        { component: 'api' },
+        { level: ['trace', 'debug'].includes(opts.logLevel) ? opts.logLevel : 'warn' },
+      ),
+    });
+    const bound = await api.listen(server, opts.listen);
+    await info.writeDaemonInfo(host, layout.stateDir, {
+      pid: process.pid,
+      url: bound.url,
+      tokenFile,
+      since: new Date().toISOString(),
+    });
+    log.info(
+      { api: bound.url, desiredState: opts.desiredDir, root: layout.root, resyncMs: opts.resyncMs },
+      'tend serve starting',
+    );
+
+    let drained!: () => void;
+    const stopped = new Promise<void>((r) => (drained = r));
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) {
+        log.warn({ signal }, 'second signal: exiting at once');
+        // The operator asked twice: nothing may hold the exit back, so this is the one exit outside main.ts.
+        process.exit(130);
+      }
+      log.info({ signal }, 'draining: finishing the running pass, then closing the API');
+      ready = false;
+      void (async () => {
+        await info.notifySystemd(host, 'stopping', 'draining').catch(() => undefined);
+        await controller.stop({ keepPrograms: opts.keepPrograms });
+        await bound.close();
+        drained();
+      })().catch((err) => {
+        log.error({ err: String(err) }, 'drain failed');
+        drained();
+      });
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+
+    const first = await controller.start();
+    ready = true;
+    const summary = first?.result?.computed.plan.summary;
+    log.info({ durationMs: first?.durationMs, ...summary }, 'first pass done; watching for changes');
+    await info
+      .notifySystemd(host, 'ready', `serving ${first?.result?.computed.load.resources.length ?? 0} resources`)
+      .catch(() => undefined);
+    await stopped;
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    await host.fs.remove(info.apiInfoPath(layout.stateDir)).catch(() => undefined);
+    log.info('tend serve stopped');
+    log.flush();
+    return 0;
+  } finally {
+    ready = false;
+    await lock.release();
+  }
+}
+
+export const serveCommand: Command = async (args, io) => {
+  const parsed = parseServeArgs(args, io.cwd);
+  if (parsed === 'help') {
+    io.stdout(SERVE_USAGE);
+    return 0;
+  }
+  return runServe(parsed, io);
+};

@@ -1,0 +1,82 @@
+// `tend validate`: load the desired state and print every error as file:line:col, then a summary.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { detectPhpVersions } from '../drivers/observe.js';
+import { isTendError } from '../errors/catalogue.js';
+import { createRealHost, type Host } from '../host/index.js';
+import { embeddedLayout, type Layout } from '../layout/index.js';
+import { formatLoadError, loadDesiredState } from '../source/index.js';
+import type { CliIO } from './io.js';
+
+const USAGE = `usage: tend validate [--desired-state DIR] [--no-host-checks]
+
+  -d, --desired-state DIR  directory of YAML resources (default: ./desired-state)
+      --no-host-checks     skip rules that need this host (installed PHP versions), e.g. in CI
+`;
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** What validate checks against: the host and a layout (the binaries the drivers would run). */
+export interface ValidateEnv {
+  host: Host;
+  layout: Layout;
+}
+
+/** validate takes no profile: an embedded layout under a root that is never written to will do. */
+export const VALIDATE_ROOT = '/nonexistent/tend-validate';
+
+const defaultEnv = (): ValidateEnv => ({ host: createRealHost(), layout: embeddedLayout(VALIDATE_ROOT) });
+
+export async function validateCommand(
+  args: string[],
+  io: CliIO,
+  env: ValidateEnv = defaultEnv(),
+): Promise<number> {
+  let values: { 'desired-state'?: string; 'no-host-checks'?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'desired-state': { type: 'string', short: 'd' },
+        'no-host-checks': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    io.stderr(`tend validate: ${(err as Error).message}\n${USAGE}`);
+    return 1;
+  }
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const dir = resolve(io.cwd, values['desired-state'] ?? 'desired-state');
+  // The same detection as the plan's: the php-fpm binaries the drivers would run.
+  const ruleContext = values['no-host-checks']
+    ? {}
+    : { installedPhp: await detectPhpVersions(env.host, env.layout) };
+  let result;
+  try {
+    result = await loadDesiredState(dir, { ruleContext });
+  } catch (err) {
+    if (!isTendError(err)) throw err;
+    io.stderr(`tend validate: ${err.code}: ${err.message}\n`);
+    return 1;
+  }
+  for (const e of result.errors) io.stdout(`${formatLoadError(e)}\n`);
+  const badFiles = new Set([...result.errors.map((e) => e.file), ...result.unknownFiles]);
+  const valid = `${plural(result.resources.length, 'resource')} valid`;
+  if (result.ok) {
+    io.stdout(`ok: ${valid} in ${plural(result.files.length, 'file')}\n`);
+    return 0;
+  }
+  const unknown = result.unknownFiles.length
+    ? `; ${plural(result.unknownFiles.length, 'file')} could not be read as resources`
+    : '';
+  io.stdout(
+    `${plural(result.errors.length, 'error')} in ${plural(badFiles.size, 'file')}; ${valid}${unknown}\n`,
+  );
+  return 1;
+}

@@ -1,0 +1,156 @@
+// load → render → inventory → observe → plan: the I/O around the pure planner, shared by
+// `tend reconcile --plan`, apply and the API, so that what is shown is exactly what would be applied.
+import { detectPhpVersions, observe } from '../drivers/observe.js';
+import { TendError, isTendError } from '../errors/catalogue.js';
+import type { Host } from '../host/host.js';
+import type { Layout } from '../layout/layout.js';
+import type { Resource, ResourceKey } from '../model/index.js';
+import { plan, type Inventory, type Observed, type PendingResource, type Plan } from '../plan/index.js';
+import { loadTemplates } from '../host/templates.js';
+import { instancePorts, renderOne, type RenderContext, type Rendered } from '../render/index.js';
+import { gitRevision, loadDesiredState, type GitRevision, type LoadResult } from '../source/index.js';
+import { loadInventory } from '../state/inventory-store.js';
+
+export interface ComputePlanOptions {
+  host: Host;
+  desiredDir: string;
+  layout: Layout;
+  allowMassDelete?: boolean;
+  massDeleteShare?: number;
+  only?: ResourceKey;
+  /** Planning only (`tend reconcile --plan`): no side effect at all, not even a corrupt file's copy. */
+  readOnly?: boolean;
+}
+
+export interface ComputedPlan {
+  plan: Plan;
+  load: LoadResult;
+  rendered: Rendered[];
+  observed: Observed;
+  inventory: Inventory;
+  git?: GitRevision;
+}
+
+export const PORTS_FILE = 'ports.json';
+
+/**
+ * Program name → the port leased to each instance (`Program/x#i` is instance i), as the supervisor
+ * leases them one by one; a list stops at the first instance without a lease. Read-only: the lease
+ * store allocates; a plan only shows what is already leased. Accepts `{version, leases}` or a flat map.
+ */
+export async function readProgramPorts(host: Host, stateDir: string): Promise<Map<string, number[]>> {
+  const path = `${stateDir}/${PORTS_FILE}`;
+  const text = await host.fs.readFile(path);
+  const ports = new Map<string, number[]>();
+  if (text === undefined) return ports;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new TendError('TEND_ERR_STATE_CORRUPT', `expected JSON in ${path}, got: ${(err as Error).message}`);
+  }
+  const obj = (parsed ?? {}) as Record<string, unknown>;
+  const leases = (typeof obj.leases === 'object' && obj.leases !== null ? obj.leases : obj) as Record<
+    string,
+    unknown
+  >;
+  const byInstance = new Map<string, Map<number, number>>();
+  for (const [key, port] of Object.entries(leases)) {
+    const m = /^Program\/([a-z0-9-]+)#(0|[1-9][0-9]*)$/.exec(key);
+    if (!m || typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) continue;
+    const slots = byInstance.get(m[1]!) ?? new Map<number, number>();
+    slots.set(Number(m[2]), port);
+    byInstance.set(m[1]!, slots);
+  }
+  for (const [name, slots] of byInstance) {
+    const list: number[] = [];
+    for (let i = 0; slots.has(i); i++) list.push(slots.get(i)!);
+    if (list.length > 0) ports.set(name, list);
+  }
+  return ports;
+}
+
+/** A Site proxying to a `port: auto` Program without a lease cannot be rendered yet: say what it waits for. */
+function waitingForPort(
+  r: Resource,
+  all: ReadonlyMap<ResourceKey, Resource>,
+  ports: ReadonlyMap<string, readonly number[]>,
+) {
+  if (r.kind !== 'Site' || !r.spec.proxy?.program) return undefined;
+  const name = r.spec.proxy.program;
+  const program = all.get(`Program/${name}`);
+  if (program?.kind !== 'Program' || program.spec.port !== 'auto') return undefined;
+  if (instancePorts(program, { programPorts: ports }) !== undefined) return undefined;
+  return `waiting for Program/${name}'s ports: one is leased to each instance when Program/${name} is applied`;
+}
+
+export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPlan> {
+  const { host, layout, desiredDir } = opts;
+  const installedPhp = await detectPhpVersions(host, layout);
+  const reservedPorts = new Map([[layout.nginx.listenPort, `nginx (${layout.profile} listen port)`]]);
+  const [load, git, inventory, programPorts] = await Promise.all([
+    loadDesiredState(desiredDir, { ruleContext: { installedPhp, reservedPorts } }),
+    gitRevision(desiredDir),
+    loadInventory(host, layout.stateDir, { readOnly: opts.readOnly === true }),
+    readProgramPorts(host, layout.stateDir),
+  ]);
+
+  const resources = new Map<ResourceKey, Resource>(load.resources.map((r) => [r.key, r.resource]));
+  // As root, embedded nginx workers run as www-data (see the nginx driver), so sockets must admit it.
+  const webUser = host.isRoot() ? 'www-data' : undefined;
+  const ctx: RenderContext = {
+    layout,
+    resources,
+    programPorts,
+    templates: loadTemplates(),
+    ...(webUser ? { webUser } : {}),
+  };
+  const rendered: Rendered[] = [];
+  const pending = new Map<ResourceKey, PendingResource>();
+  const generations = new Map<ResourceKey, string>();
+  const adopt = new Set<ResourceKey>();
+  for (const { key, resource, generation } of load.resources) {
+    generations.set(key, generation);
+    if ('adopt' in resource.spec && resource.spec.adopt === true) adopt.add(key);
+    const waiting = waitingForPort(resource, resources, programPorts);
+    if (waiting) {
+      pending.set(key, { code: 'TEND_ERR_DEPENDENCY_PENDING', message: waiting, generation });
+      continue;
+    }
+    try {
+      rendered.push(renderOne(resource, ctx));
+    } catch (err) {
+      // One resource that cannot be rendered is blocked alone; it is desired, so never deleted.
+      if (!isTendError(err)) throw err;
+      pending.set(key, { code: err.code, message: err.message, generation });
+    }
+  }
+
+  const want = { files: [] as string[], links: [] as string[] };
+  for (const r of rendered) {
+    for (const f of r.files) want.files.push(f.path);
+    for (const l of r.links) want.links.push(l.path);
+  }
+  for (const entry of Object.values(inventory.resources)) {
+    want.files.push(...entry.files);
+    want.links.push(...entry.links);
+  }
+  const observed = await observe(host, layout, want);
+
+  const result = plan({
+    desired: rendered,
+    generations,
+    adopt,
+    observed,
+    inventory,
+    load,
+    pending,
+    ...(git ? { revision: git.commit } : {}),
+    options: {
+      ...(opts.allowMassDelete !== undefined ? { allowMassDelete: opts.allowMassDelete } : {}),
+      ...(opts.massDeleteShare !== undefined ? { massDeleteShare: opts.massDeleteShare } : {}),
+      ...(opts.only !== undefined ? { only: opts.only } : {}),
+    },
+  });
+  return { plan: result, load, rendered, observed, inventory, ...(git ? { git } : {}) };
+}

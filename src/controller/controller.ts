@@ -1,0 +1,235 @@
+// The control loop of `tend serve`: triggers (file watch, resync timer, supervisor flips, API
+// requests) only enqueue keys; the work queue dedupes and backs off per key; a coalescer runs one
+// whole pass for every key handed out at once. See docs/decisions/0005-controller-loop.md.
+import { relative } from 'node:path';
+import type { Logger } from 'pino';
+import { asTendError } from '../errors/catalogue.js';
+import type { Host } from '../host/host.js';
+import type { Layout } from '../layout/layout.js';
+import type { ResourceKey } from '../model/index.js';
+import type { ServiceContext } from '../drivers/services.js';
+import type { EventLog } from '../state/events.js';
+import type { StatusStore } from '../state/status-store.js';
+import { PassCoalescer } from './coalesce.js';
+import { converge, type ConvergeResult } from './converge.js';
+import { markSourceErrors } from './held-status.js';
+import { ALL_KEY, outcomeFor, type PassReport } from './outcomes.js';
+import { ProgramsBridge } from './programs.js';
+import { watchDesiredState, type DesiredStateWatcher } from './watch.js';
+import { WorkQueue, type Outcome } from './work-queue.js';
+
+export interface ControllerOptions {
+  host: Host;
+  layout: Layout;
+  desiredDir: string;
+  store: StatusStore;
+  events: EventLog;
+  log: Logger;
+  resyncMs?: number;
+  allowMassDelete?: boolean;
+  serviceContext?: Partial<ServiceContext>;
+  /** Quiet time after the last file event before a batch is delivered (default 150 ms). */
+  settleMs?: number;
+}
+
+export class Controller {
+  readonly queue: WorkQueue;
+  readonly programs: ProgramsBridge;
+  private readonly coalescer: PassCoalescer<PassReport>;
+  private watcher: DesiredStateWatcher | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  /** Which keys each desired-state file declared at the last pass, to map file events to keys. */
+  private fileKeys = new Map<string, ResourceKey[]>();
+  private lastSourceErrors = '';
+  lastReport: PassReport | undefined;
+  readonly durations: number[] = [];
+
+  constructor(private readonly opts: ControllerOptions) {
+    this.programs = new ProgramsBridge({
+      host: opts.host,
+      layout: opts.layout,
+      events: opts.events,
+      store: opts.store,
+      onFlip: (key) => this.queue.add(key),
+    });
+    this.coalescer = new PassCoalescer((keys) => this.runPass(keys));
+    this.queue = new WorkQueue({
+      // Every queued key is handed out at once so they all join one pass (see coalesce.ts).
+      concurrency: 100_000,
+      handler: async (key) => outcomeFor(key, await this.coalescer.request(key)),
+      baseDelayMs: 1_000,
+      maxDelayMs: 300_000,
+    });
+  }
+
+  get passes(): number {
+    return this.coalescer.started;
+  }
+
+  /** Adopts running programs, runs the first pass, then starts the watcher and the resync timer. */
+  async start(): Promise<PassReport | undefined> {
+    await this.programs.supervisor.adopt();
+    const first = this.queue.nextOutcome(ALL_KEY);
+    this.queue.add(ALL_KEY, { immediate: true });
+    await first;
+    if (this.stopping) return this.lastReport;
+    this.watcher = watchDesiredState(this.opts.desiredDir, (paths) => this.onFiles(paths), {
+      settleMs: this.opts.settleMs ?? 150,
+      onError: (err) => this.opts.log.warn({ err: asTendError(err).message }, 'watch error'),
+    });
+    await this.watcher.ready;
+    // Anything saved between the first load and the watcher's scan would be missed: look again.
+    this.queue.add(ALL_KEY);
+    this.scheduleResync();
+    return this.lastReport;
+  }
+
+  private onFiles(paths: string[]): void {
+    const keys = new Set<string>([ALL_KEY]);
+    for (const path of paths) {
+      const rel = relative(this.opts.desiredDir, path).split('\\').join('/');
+      for (const [file, declared] of this.fileKeys)
+        if (file === rel || file.startsWith(`${rel}/`)) for (const k of declared) keys.add(k);
+    }
+    this.opts.log.debug({ files: paths.length, keys: keys.size }, 'desired state changed');
+    // A changed file un-stalls its resources: their spec may be fixed now.
+    for (const key of keys) this.queue.add(key, { specChanged: true });
+  }
+
+  private scheduleResync(): void {
+    if (this.stopping) return;
+    const base = this.opts.resyncMs ?? 30_000;
+    // ±10% jitter, so that several tends on one machine do not probe in step.
+    const delay = Math.round(base * (0.9 + Math.random() * 0.2));
+    this.resyncTimer = setTimeout(() => {
+      this.queue.add(ALL_KEY);
+      this.scheduleResync();
+    }, delay);
+  }
+
+  /** Reconciles one key (or everything) now, un-stalling it, and waits for that run's outcome. */
+  async reconcile(key?: ResourceKey): Promise<{ outcome: Outcome; report: PassReport | undefined }> {
+    const k = key ?? ALL_KEY;
+    const next = this.queue.nextOutcome(k);
+    this.queue.add(k, { immediate: true });
+    const outcome = await next;
+    return { outcome, report: this.lastReport };
+  }
+
+  private converge(): Promise<ConvergeResult> {
+    const { host, layout, desiredDir, store, events, allowMassDelete, serviceContext } = this.opts;
+    return converge({
+      host,
+      layout,
+      desiredDir,
+      store,
+      events,
+      ...(allowMassDelete ? { allowMassDelete } : {}),
+      ...(serviceContext ? { serviceContext } : {}),
+      externalHealth: (r) => this.programs.health(r),
+    });
+  }
+
+  private async runPass(keys: ReadonlySet<string>): Promise<PassReport> {
+    const startedAt = Date.now();
+    const { log, store, events } = this.opts;
+    let report: PassReport;
+    try {
+      let result = await this.converge();
+      let programs = await this.programs.apply(result);
+      // A Site proxying to a `port: auto` Program renders once the port is leased: converge again now.
+      const waiting = result.computed.plan.changes.some(
+        (c) => c.blocked?.code === 'TEND_ERR_DEPENDENCY_PENDING',
+      );
+      if (programs.portsChanged && waiting) {
+        result = await this.converge();
+        programs = await this.programs.apply(result);
+      }
+      this.programs.refreshAll();
+      this.noteSource(result);
+      await store.save();
+      report = {
+        result,
+        programErrors: programs.errors,
+        keys,
+        startedAt,
+        durationMs: Date.now() - startedAt,
+      };
+    } catch (err) {
+      const e = asTendError(err);
+      // Internal errors are bugs: keep the stack in the log (never in events or the API).
+      const cause = e.details.cause instanceof Error ? e.details.cause.stack : undefined;
+      log.error(
+        { code: e.code, err: e.message, ...(e.kind === 'internal' ? { stack: cause ?? e.stack } : {}) },
+        'reconcile pass failed',
+      );
+      events.record({ type: 'Warning', reason: 'PassFailed', message: `${e.code}: ${e.message}` });
+      report = { error: e, programErrors: new Map(), keys, startedAt, durationMs: Date.now() - startedAt };
+    }
+    this.durations.push(report.durationMs / 1000);
+    if (this.durations.length > 500) this.durations.splice(0, this.durations.length - 500);
+    this.lastReport = report;
+    this.logPass(report);
+    return report;
+  }
+
+  /** Indexes files → keys, forgets keys that left the desired state, and surfaces source errors. */
+  private noteSource(result: ConvergeResult): void {
+    const { load } = result.computed;
+    const before = new Set([...this.fileKeys.values()].flat());
+    this.fileKeys = new Map();
+    for (const r of load.resources) this.fileKeys.set(r.file, [...(this.fileKeys.get(r.file) ?? []), r.key]);
+    for (const e of load.errors)
+      if (e.key) this.fileKeys.set(e.file, [...new Set([...(this.fileKeys.get(e.file) ?? []), e.key])]);
+    const now = new Set([...this.fileKeys.values()].flat());
+    for (const key of before) if (!now.has(key)) this.queue.forget(key);
+    const summary = markSourceErrors(result, this.opts.store);
+    if (summary !== this.lastSourceErrors) {
+      if (summary !== '')
+        this.opts.events.record({ type: 'Warning', reason: 'SourceError', message: summary });
+      else if (this.lastSourceErrors !== '')
+        this.opts.events.record({
+          type: 'Normal',
+          reason: 'SourceLoaded',
+          message: 'the desired state loads cleanly again',
+        });
+      this.lastSourceErrors = summary;
+    }
+  }
+
+  get sourceErrors(): string {
+    return this.lastSourceErrors;
+  }
+
+  private logPass(report: PassReport): void {
+    const r = report.result;
+    if (!r) return;
+    const summary = r.computed.plan.summary;
+    const changed = summary.create + summary.update + summary.delete > 0 || r.apply.reloads.length > 0;
+    const fields = {
+      keys: report.keys.size,
+      durationMs: report.durationMs,
+      ...summary,
+      reloads: r.apply.reloads.length,
+    };
+    if (changed) this.opts.log.info(fields, 'reconciled');
+    else this.opts.log.debug(fields, 'in sync');
+    for (const reload of r.apply.reloads)
+      this.opts.log.info(
+        { service: reload.service, method: reload.method, durationMs: reload.durationMs },
+        'service reloaded',
+      );
+  }
+
+  /** Stops taking work, lets the running pass finish, then stops (or keeps) the programs. */
+  async stop(opts: { keepPrograms: boolean }): Promise<void> {
+    this.stopping = true;
+    if (this.resyncTimer) clearTimeout(this.resyncTimer);
+    await this.watcher?.close();
+    await this.queue.stop();
+    await this.programs.stop(opts);
+    await this.opts.store.save().catch(() => undefined);
+    await this.opts.events.flush().catch(() => undefined);
+  }
+}

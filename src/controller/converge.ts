@@ -1,0 +1,115 @@
+// One reconcile pass: recover an interrupted apply, plan, apply, make sure the services tend owns are
+// running, then write status back. `tend reconcile` runs it once; `tend serve` runs it in a loop.
+import { applyPlan, type ApplyResult } from '../apply/executor.js';
+import { recoverInterruptedApply, type RecoveryReport } from '../apply/recover.js';
+import { sweepTempFiles, writableDirs } from '../apply/temp-sweep.js';
+import { serviceDriverFor, type ServiceContext } from '../drivers/services.js';
+import type { ServiceDriver } from '../drivers/service.js';
+import { asTendError } from '../errors/catalogue.js';
+import type { Host } from '../host/host.js';
+import type { Layout } from '../layout/layout.js';
+import type { Resource, ResourceKey } from '../model/index.js';
+import type { ServiceId } from '../render/types.js';
+import type { ResourceStatus } from '../state/conditions.js';
+import type { EventLog } from '../state/events.js';
+import { loadInventory, saveInventory } from '../state/inventory-store.js';
+import { fileJournal } from '../state/journal.js';
+import type { StatusStore } from '../state/status-store.js';
+import type { HealthVerdict } from './assess.js';
+import { computePlan, type ComputedPlan } from './compute-plan.js';
+import { writeStatus } from './status-writer.js';
+
+export interface ConvergeOptions {
+  host: Host;
+  layout: Layout;
+  desiredDir: string;
+  store: StatusStore;
+  events?: EventLog;
+  allowMassDelete?: boolean;
+  only?: ResourceKey;
+  serviceContext?: Partial<ServiceContext>;
+  externalHealth?: (resource: Resource) => HealthVerdict | undefined;
+}
+
+export interface ConvergeResult {
+  computed: ComputedPlan;
+  apply: ApplyResult;
+  recovery?: RecoveryReport;
+  statuses: ResourceStatus[];
+}
+
+export function serviceRegistry(ctx: ServiceContext): (id: ServiceId) => ServiceDriver {
+  const drivers = new Map<ServiceId, ServiceDriver>();
+  return (id) => {
+    let d = drivers.get(id);
+    if (!d) drivers.set(id, (d = serviceDriverFor(id, ctx)));
+    return d;
+  };
+}
+
+export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
+  const { host, layout } = opts;
+  const stateDir = layout.stateDir;
+  // A recursive mkdir gives every new directory the mode: the root must stay traversable for nginx's workers.
+  await host.fs.mkdirp(layout.root, 0o755);
+  await host.fs.mkdirp(stateDir, 0o700);
+  const services = serviceRegistry({ host, layout, ...opts.serviceContext });
+  const journal = fileJournal(host, stateDir);
+  const inventoryIo = {
+    loadInventory: () => loadInventory(host, stateDir),
+    saveInventory: (inv: Parameters<typeof saveInventory>[2]) => saveInventory(host, stateDir, inv),
+  };
+  const owned = Object.values((await inventoryIo.loadInventory()).resources).flatMap((e) => [
+    ...e.files,
+    ...e.links,
+  ]);
+  const journaled = ((await journal.read()) ?? []).flatMap((e) => e.before.map((b) => b.path));
+  await sweepTempFiles(host, writableDirs(layout, [...owned, ...journaled]));
+  const recovery = await recoverInterruptedApply({ host, journal, services, ...inventoryIo });
+  if (recovery)
+    opts.events?.record({
+      type: 'Warning',
+      reason: 'Recovered',
+      message: `finished an interrupted apply: undid ${recovery.undone.length}, recorded ${recovery.recorded.length}`,
+    });
+
+  const computed = await computePlan({
+    host,
+    layout,
+    desiredDir: opts.desiredDir,
+    ...(opts.allowMassDelete ? { allowMassDelete: true } : {}),
+    ...(opts.only ? { only: opts.only } : {}),
+  });
+  // nginx -t opens every log file a vhost names, so their directories must exist first.
+  await host.fs.mkdirp(layout.nginx.siteLog('x', 'access').replace(/\/[^/]+$/, ''));
+  const apply = await applyPlan(computed.plan, { host, services, journal, ...inventoryIo });
+
+  // After a reboot nothing may have changed, yet the masters are gone: start what tend owns.
+  const reloaded = new Set(apply.reloads.map((r) => r.service));
+  const ownedServices = new Set(
+    Object.values((await inventoryIo.loadInventory()).resources).flatMap((e) => e.services),
+  );
+  for (const service of [...ownedServices].filter((s) => s !== 'none' && !reloaded.has(s))) {
+    try {
+      await services(service).ensureRunning();
+    } catch (err) {
+      opts.events?.record({
+        type: 'Warning',
+        reason: 'ServiceDown',
+        message: `${service}: ${asTendError(err).message}`,
+      });
+    }
+  }
+
+  const statuses = await writeStatus({
+    layout,
+    load: computed.load,
+    rendered: computed.rendered,
+    apply,
+    ...(computed.git?.commit ? { revision: computed.git.commit } : {}),
+    store: opts.store,
+    ...(opts.events ? { events: opts.events } : {}),
+    ...(opts.externalHealth ? { externalHealth: opts.externalHealth } : {}),
+  });
+  return { computed, apply, ...(recovery ? { recovery } : {}), statuses };
+}

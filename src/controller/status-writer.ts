@@ -1,0 +1,173 @@
+// Writes status back after a pass: Applied from the executor's outcome, Healthy from observation,
+// Ready from both, plus outputs, generation, revision and events. Secrets never reach here: outcome
+// messages come from validators and the planner, which mask them.
+import type { ApplyResult, ChangeOutcome } from '../apply/executor.js';
+import type { Layout } from '../layout/layout.js';
+import type { Resource, ResourceKey } from '../model/index.js';
+import type { Rendered } from '../render/types.js';
+import type { LoadResult } from '../source/index.js';
+import { newStatus, setCondition, type ResourceStatus } from '../state/conditions.js';
+import type { EventLog } from '../state/events.js';
+import type { StatusStore } from '../state/status-store.js';
+import { assess, type HealthVerdict } from './assess.js';
+
+export interface StatusInput {
+  layout: Layout;
+  load: LoadResult;
+  rendered: readonly Rendered[];
+  apply: ApplyResult;
+  revision?: string;
+  store: StatusStore;
+  events?: EventLog;
+  /** Health of kinds this pass does not probe itself (Programs, Terminals), from their runners. */
+  externalHealth?: (resource: Resource) => HealthVerdict | undefined;
+  now?: () => number;
+}
+
+const OUTCOME_REASON: Record<ChangeOutcome['status'], string> = {
+  applied: 'Applied',
+  unchanged: 'UpToDate',
+  held: 'ValidationFailed',
+  blocked: 'NotOwned',
+  failed: 'ReloadFailed',
+};
+
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export async function writeStatus(input: StatusInput): Promise<ResourceStatus[]> {
+  const now = input.now ?? Date.now;
+  const { store, events } = input;
+  const outcomes = new Map<ResourceKey, ChangeOutcome>(input.apply.outcomes.map((o) => [o.key, o]));
+  const outputs = new Map(input.rendered.map((r) => [r.key, r.outputs]));
+
+  for (const o of input.apply.outcomes) {
+    if (o.status === 'applied')
+      events?.record({
+        key: o.key,
+        type: 'Normal',
+        reason: o.action === 'create' ? 'Created' : o.action === 'delete' ? 'Deleted' : 'Updated',
+        message: `${o.key} ${o.action === 'create' ? 'created' : o.action === 'delete' ? 'deleted' : 'updated'}`,
+      });
+    else if (o.status !== 'unchanged')
+      events?.record({
+        key: o.key,
+        type: 'Warning',
+        reason: OUTCOME_REASON[o.status],
+        message: o.message ?? o.status,
+      });
+    if (o.action === 'delete' && o.status === 'applied') store.remove(o.key);
+  }
+  for (const r of input.apply.reloads)
+    events?.record({
+      type: 'Normal',
+      reason: 'Reloaded',
+      message: `${r.service} ${r.method === 'started' ? 'started' : 'reloaded'} in ${r.durationMs} ms (${r.method})`,
+    });
+
+  const results = await mapBounded(input.load.resources, 16, async (loaded) => {
+    const { resource, key, generation } = loaded;
+    let st = store.get(key) ?? newStatus(resource.kind, resource.metadata.name, now());
+    st = setCondition(
+      st,
+      { type: 'Stalled', status: 'False', reason: 'SpecValid', message: 'the spec is valid' },
+      now(),
+    );
+    const outcome = outcomes.get(key);
+    const appliedOk = !outcome || outcome.status === 'applied' || outcome.status === 'unchanged';
+    if (appliedOk) {
+      st = setCondition(
+        st,
+        {
+          type: 'Applied',
+          status: 'True',
+          reason: outcome ? OUTCOME_REASON[outcome.status] : 'UpToDate',
+          message: `generation ${generation} is applied`,
+        },
+        now(),
+      );
+      st = { ...st, observedGeneration: generation, outputs: outputs.get(key) ?? {} };
+      if (input.revision && (outcome?.status === 'applied' || !st.lastAppliedRevision))
+        st.lastAppliedRevision = input.revision;
+      delete st.lastError;
+    } else {
+      const message = outcome.message ?? outcome.status;
+      st = setCondition(
+        st,
+        { type: 'Applied', status: 'False', reason: OUTCOME_REASON[outcome.status], message },
+        now(),
+      );
+      st = {
+        ...st,
+        lastError: { code: outcome.code ?? 'TEND_ERR_INTERNAL', message, at: new Date(now()).toISOString() },
+      };
+    }
+    const verdict = (await assess(resource, input.layout)) ?? input.externalHealth?.(resource);
+    if (verdict) {
+      st = setCondition(
+        st,
+        {
+          type: 'Healthy',
+          status: verdict.ok ? 'True' : 'False',
+          reason: verdict.ok ? 'ProbeSucceeded' : 'ProbeFailed',
+          message: verdict.message,
+        },
+        now(),
+      );
+      st = { ...st, health: verdict.details };
+    }
+    const ready = appliedOk && verdict?.ok === true;
+    const readyReason = !appliedOk
+      ? 'ApplyFailed'
+      : !verdict
+        ? 'NotProbed'
+        : verdict.ok
+          ? 'Ready'
+          : 'ProbeFailed';
+    const readyMessage = !appliedOk
+      ? `the new spec was not applied${verdict?.ok ? '; the previous version keeps serving' : ''}: ${st.lastError?.message ?? ''}`
+      : (verdict?.message ?? 'no health probe for this kind in a one-shot pass');
+    st = setCondition(
+      st,
+      {
+        type: 'Ready',
+        status: ready ? 'True' : verdict || !appliedOk ? 'False' : 'Unknown',
+        reason: readyReason,
+        message: readyMessage,
+      },
+      now(),
+    );
+    store.put(st);
+    return st;
+  });
+
+  const errorsByKey = new Map<string, string[]>();
+  for (const e of input.load.errors)
+    if (e.key)
+      errorsByKey.set(e.key, [
+        ...(errorsByKey.get(e.key) ?? []),
+        `${e.file}:${e.line}:${e.col}: ${e.field ? `${e.field}: ` : ''}${e.message}`,
+      ]);
+  for (const key of input.load.invalidKeys) {
+    const [kind, name] = key.split('/') as [Resource['kind'], string];
+    const message = (errorsByKey.get(key) ?? ['the spec is invalid']).join('; ');
+    const st = setCondition(
+      store.get(key) ?? newStatus(kind, name, now()),
+      { type: 'Stalled', status: 'True', reason: 'InvalidSpec', message },
+      now(),
+    );
+    store.put(setCondition(st, { type: 'Ready', status: 'False', reason: 'InvalidSpec', message }, now()));
+  }
+  await store.save();
+  return results;
+}

@@ -1,0 +1,280 @@
+// End to end: `tend reconcile --plan` as a process on real desired-state directories and a temp root.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { simulateApply } from '../../bench/support/sim-apply.js';
+import { embeddedLayout } from '../../src/layout/layout.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const REPO = process.cwd();
+/** TEND_BIN lets a run point at another entry script; the default is the real one. */
+const BIN = resolve(REPO, process.env.TEND_BIN ?? 'bin/tend');
+const SECRET = 'Xq7-very-secret-db-password';
+const ROTATED = 'Zz9-rotated-db-password';
+
+const POOL = (secret: string) => `apiVersion: tend/v1
+kind: Pool
+metadata: { name: shop }
+spec:
+  php: "8.2"
+  env:
+    APP_ENV: production
+    DB_PASSWORD: { value: ${secret}, secret: true }
+`;
+const SITE = (name: string, extra = '') => `apiVersion: tend/v1
+kind: Site
+metadata: { name: ${name} }
+spec:
+  domains: [${name}.localhost]
+  preset: static
+  root: /var/www/${name}
+${extra}`;
+const PHP_SITE = `apiVersion: tend/v1
+kind: Site
+metadata: { name: shop }
+spec:
+  domains: [shop.localhost]
+  preset: php
+  root: /var/www/shop
+  php: { pool: shop }
+`;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function setup(t: { after: (fn: () => void) => void }) {
+  const base = tempDir(t, 'tend-e2e-plan-');
+  const ds = join(base, 'desired-state');
+  mkdirSync(ds);
+  const layout = embeddedLayout(join(base, '.tend'));
+  const write = (file: string, text: string) => writeFileSync(join(ds, file), text);
+  const remove = (file: string) => rmSync(join(ds, file));
+  const tend = (...args: string[]): Run => {
+    const r = spawnSync(process.execPath, [BIN, 'reconcile', '--plan', ...args], {
+      cwd: base,
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 60_000,
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  write('shop.yaml', `${POOL(SECRET)}---\n${PHP_SITE}`);
+  write('docs.yaml', SITE('docs'));
+  write('blog.yaml', SITE('blog'));
+  return { base, ds, layout, write, remove, tend, apply: () => simulateApply(ds, layout) };
+}
+
+const noSecrets = (r: Run, ...secrets: string[]) => {
+  for (const s of secrets) assert.ok(!`${r.stdout}${r.stderr}`.includes(s), `secret printed:\n${r.stdout}`);
+};
+
+describe('tend reconcile --plan', () => {
+  before(
+    () => {
+      // A type error elsewhere in the tree must not stop the emit this test needs.
+      spawnSync('npx', ['tsc', '-p', '.'], { cwd: REPO, stdio: 'ignore' });
+      assert.ok(existsSync(join(REPO, 'dist/src/cli/reconcile.js')), 'the build produced the CLI');
+    },
+    { timeout: 300_000 },
+  );
+  after(() => undefined);
+
+  test('an empty root: everything is created, nothing is written, exit 2', (t) => {
+    const env = setup(t);
+    const r = env.tend();
+    assert.equal(r.code, 2, r.stderr);
+    const lines = r.stdout.split('\n');
+    for (const key of ['Pool/shop', 'Site/blog', 'Site/docs', 'Site/shop'])
+      assert.ok(lines.includes(`  + ${key} will be created`), r.stdout);
+    assert.ok(r.stdout.indexOf('Pool/shop will') < r.stdout.indexOf('Site/shop will'), 'Pools before Sites');
+    assert.ok(lines.includes(`      +++ ${env.layout.nginx.siteFile('docs')}`), r.stdout);
+    assert.match(r.stdout, /^Plan: 4 to create, 0 to update, 0 to delete, 0 unchanged\.$/m);
+    assert.match(r.stdout, /env\[DB_PASSWORD\] = "\(sensitive\)"/);
+    noSecrets(r, SECRET);
+    assert.equal(existsSync(env.layout.root), false, 'a plan writes nothing');
+  });
+
+  test('after an apply: no changes, exit 0; --json has the documented shape', async (t) => {
+    const env = setup(t);
+    await env.apply();
+    const r = env.tend();
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.equal(r.stdout, 'No changes. The host matches the desired state.\n');
+    const j = env.tend('--json');
+    assert.equal(j.code, 0);
+    const plan = JSON.parse(j.stdout);
+    assert.deepEqual(Object.keys(plan), ['formatVersion', 'revision', 'summary', 'pruneHeld', 'changes']);
+    assert.equal(plan.formatVersion, 1);
+    assert.equal(plan.revision, null);
+    assert.deepEqual(plan.summary, { create: 0, update: 0, delete: 0, noop: 4, blocked: 0 });
+    assert.deepEqual(
+      plan.changes.map((c: { key: string; actions: string[] }) => `${c.actions[0]} ${c.key}`),
+      ['no-op Pool/shop', 'no-op Site/blog', 'no-op Site/docs', 'no-op Site/shop'],
+    );
+    noSecrets(j, SECRET);
+  });
+
+  test('a fresh plan as JSON lists files with diffs but never contents or secrets', (t) => {
+    const env = setup(t);
+    const j = env.tend('--json', '--only', 'Pool/shop');
+    assert.equal(j.code, 2);
+    const plan = JSON.parse(j.stdout);
+    assert.equal(plan.changes.length, 1);
+    const c = plan.changes[0];
+    assert.deepEqual(c.actions, ['create']);
+    assert.match(c.generation, /^[0-9a-f]{16}$/);
+    assert.deepEqual(c.services, ['php-fpm@8.2']);
+    assert.deepEqual(Object.keys(c.files[0]), ['path', 'op', 'diff', 'target']);
+    assert.equal(c.files[0].path, env.layout.php.poolFile('8.2', 'shop'));
+    noSecrets(j, SECRET);
+  });
+
+  test('a managed file edited by hand is updated with a diff; a rotated secret stays masked', async (t) => {
+    const env = setup(t);
+    await env.apply();
+    const docs = env.layout.nginx.siteFile('docs');
+    writeFileSync(
+      docs,
+      readFileSync(docs, 'utf8').replace('server_name docs.localhost;', 'server_name evil.test;'),
+    );
+    env.write('shop.yaml', `${POOL(ROTATED)}---\n${PHP_SITE}`);
+    const r = env.tend();
+    assert.equal(r.code, 2, r.stderr);
+    assert.ok(
+      r.stdout.includes(`  ~ Site/docs will be updated (drift: ${docs} was edited by hand)`),
+      r.stdout,
+    );
+    assert.ok(r.stdout.includes('      -    server_name evil.test;'), r.stdout);
+    assert.ok(r.stdout.includes('      +    server_name docs.localhost;'), r.stdout);
+    assert.ok(r.stdout.includes('  ~ Pool/shop will be updated (spec changed)'), r.stdout);
+    assert.match(r.stdout, /^Plan: 0 to create, 2 to update, 0 to delete, 2 unchanged\.$/m);
+    noSecrets(r, SECRET, ROTATED);
+    noSecrets(env.tend('--json'), SECRET, ROTATED);
+  });
+
+  test('a file tend does not own blocks its resource until spec.adopt: true', (t) => {
+    const env = setup(t);
+    const blog = env.layout.nginx.siteFile('blog');
+    mkdirSync(resolve(blog, '..'), { recursive: true });
+    writeFileSync(blog, 'server { listen 9; }\n');
+    const r = env.tend();
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stdout,
+      new RegExp(
+        `^  ! Site/blog is blocked: ${blog.replace(/[.]/g, '\\.')} already exists and is not managed by tend`,
+        'm',
+      ),
+    );
+    assert.match(r.stdout, /spec\.adopt: true/);
+    assert.match(r.stdout, /, 1 blocked\.$/m);
+    const j = JSON.parse(env.tend('--json').stdout);
+    const c = j.changes.find((x: { key: string }) => x.key === 'Site/blog');
+    assert.equal(c.blocked.code, 'TEND_ERR_NOT_OWNED');
+    assert.deepEqual(c.files, []);
+
+    env.write('blog.yaml', SITE('blog', '  adopt: true\n'));
+    const adopted = env.tend();
+    assert.match(adopted.stdout, /^ {2}~ Site\/blog will be updated \(adopting /m);
+    assert.ok(adopted.stdout.includes('      -server { listen 9; }'), adopted.stdout);
+    assert.equal(readFileSync(blog, 'utf8'), 'server { listen 9; }\n', 'untouched by a plan');
+  });
+
+  test('removing a resource deletes it; removing all is refused without --allow-mass-delete', async (t) => {
+    const env = setup(t);
+    await env.apply();
+    env.remove('docs.yaml');
+    const one = env.tend();
+    assert.equal(one.code, 2, one.stderr);
+    assert.ok(
+      one.stdout.includes('  - Site/docs will be deleted (removed from the desired state)'),
+      one.stdout,
+    );
+    assert.ok(one.stdout.includes(`      --- ${env.layout.nginx.siteFile('docs')}`), one.stdout);
+
+    env.remove('blog.yaml');
+    env.remove('shop.yaml');
+    const all = env.tend();
+    assert.equal(all.code, 1);
+    assert.match(all.stdout, /^Deletions held: refusing to delete every resource tend manages \(4\)/m);
+    assert.ok(!all.stdout.includes('will be deleted'));
+    assert.match(all.stderr, /TEND_ERR_MASS_DELETE.*--allow-mass-delete/);
+    const allowed = env.tend('--allow-mass-delete');
+    assert.equal(allowed.code, 2, allowed.stderr);
+    assert.match(allowed.stdout, /^Plan: 0 to create, 0 to update, 4 to delete, 0 unchanged\.$/m);
+    assert.ok(
+      allowed.stdout.indexOf('- Site/shop') < allowed.stdout.indexOf('- Pool/shop'),
+      'Sites before Pools',
+    );
+    noSecrets(allowed, SECRET);
+  });
+
+  test('an unparseable file: errors on stderr, clean resources planned, no deletions, exit 1', async (t) => {
+    const env = setup(t);
+    await env.apply();
+    env.remove('docs.yaml');
+    env.write('broken.yaml', 'apiVersion: tend/v1\nkind: Site\nmetadata: { name: x\n');
+    env.write('blog.yaml', SITE('blog', '  clientMaxBodySize: 2m\n'));
+    const r = env.tend();
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /broken\.yaml:\d+:\d+/);
+    assert.ok(r.stdout.includes('  ~ Site/blog will be updated (spec changed)'), r.stdout);
+    assert.ok(!r.stdout.includes('will be deleted'), r.stdout);
+    assert.match(r.stdout, /^Deletions held: 1 source file failed to load; nothing is deleted/m);
+    assert.match(r.stdout, /^ {4}Site\/docs$/m);
+  });
+
+  test('a Site proxying to a port: auto Program waits for its lease, then renders with it', (t) => {
+    const env = setup(t);
+    env.write(
+      'api.yaml',
+      `apiVersion: tend/v1\nkind: Program\nmetadata: { name: api }\nspec:\n  command: [node, server.js]\n  port: auto\n---\n` +
+        SITE('app', '').replace(
+          'preset: static\n  root: /var/www/app\n',
+          'preset: proxy\n  proxy: { program: api }\n',
+        ),
+    );
+    const r = env.tend('--only', 'Site/app');
+    assert.equal(r.code, 2);
+    assert.match(r.stdout, /^ {2}! Site\/app is blocked: waiting for Program\/api's port/m);
+    mkdirSync(env.layout.stateDir, { recursive: true });
+    writeFileSync(
+      join(env.layout.stateDir, 'ports.json'),
+      JSON.stringify({ version: 1, leases: { 'Program/api#0': 23456 } }),
+    );
+    const leased = env.tend('--only', 'Site/app');
+    assert.equal(leased.code, 2, leased.stderr);
+    assert.match(leased.stdout, /^ {2}\+ Site\/app will be created$/m);
+    assert.match(leased.stdout, /127\.0\.0\.1:23456/);
+  });
+
+  test('the git commit of the desired state heads the plan', async (t) => {
+    const env = setup(t);
+    const git = (...args: string[]) =>
+      spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-C', env.ds, ...args], {
+        encoding: 'utf8',
+      });
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'init');
+    const head = git('rev-parse', 'HEAD').stdout.trim();
+    const r = env.tend();
+    assert.ok(r.stdout.startsWith(`Desired state: ./desired-state @ ${head.slice(0, 12)}\n`), r.stdout);
+    assert.equal(JSON.parse(env.tend('--json').stdout).revision, head);
+  });
+
+  test('usage errors exit 1 and name the flag', (t) => {
+    const env = setup(t);
+    const r = env.tend('--only', 'Nope/x');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /expected --only KIND\/NAME/);
+    const missing = env.tend('--only', 'Site/missing');
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /TEND_ERR_NOT_FOUND/);
+  });
+});
