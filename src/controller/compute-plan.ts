@@ -8,7 +8,14 @@ import type { Resource, ResourceKey } from '../model/index.js';
 import { plan, type Inventory, type Observed, type PendingResource, type Plan } from '../plan/index.js';
 import { loadTemplates } from '../host/templates.js';
 import { instancePorts, renderOne, type RenderContext, type Rendered } from '../render/index.js';
-import { gitRevision, loadDesiredState, type GitRevision, type LoadResult } from '../source/index.js';
+import {
+  fileOutcomeCache,
+  gitRevision,
+  loadDesiredState,
+  type GitRevision,
+  type LoadResult,
+  type OutcomeCache,
+} from '../source/index.js';
 import { loadInventory } from '../state/inventory-store.js';
 
 export interface ComputePlanOptions {
@@ -18,7 +25,10 @@ export interface ComputePlanOptions {
   allowMassDelete?: boolean;
   massDeleteShare?: number;
   only?: ResourceKey;
-  /** Planning only (`tend reconcile --plan`): no side effect at all, not even a corrupt file's copy. */
+  /**
+   * Planning only (`tend reconcile --plan`): no side effect on the host or tend's records, not even a
+   * corrupt file's copy. (The load cache, a derived file in an existing state dir, is still refreshed.)
+   */
   readOnly?: boolean;
 }
 
@@ -32,6 +42,7 @@ export interface ComputedPlan {
 }
 
 export const PORTS_FILE = 'ports.json';
+export const LOAD_CACHE_FILE = 'load-cache.json';
 
 /**
  * Program name → the port leased to each instance (`Program/x#i` is instance i), as the supervisor
@@ -84,12 +95,24 @@ function waitingForPort(
   return `waiting for Program/${name}'s ports: one is leased to each instance when Program/${name} is applied`;
 }
 
+const caches = new Map<string, OutcomeCache>();
+
+/** One outcome cache per state dir for the process's lifetime, so a daemon reads the file once. */
+function outcomeCacheFor(stateDir: string): OutcomeCache {
+  let cache = caches.get(stateDir);
+  if (!cache) caches.set(stateDir, (cache = fileOutcomeCache(`${stateDir}/${LOAD_CACHE_FILE}`)));
+  return cache;
+}
+
 export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPlan> {
   const { host, layout, desiredDir } = opts;
   const installedPhp = await detectPhpVersions(host, layout);
   const reservedPorts = new Map([[layout.nginx.listenPort, `nginx (${layout.profile} listen port)`]]);
   const [load, git, inventory, programPorts] = await Promise.all([
-    loadDesiredState(desiredDir, { ruleContext: { installedPhp, reservedPorts } }),
+    loadDesiredState(desiredDir, {
+      ruleContext: { installedPhp, reservedPorts },
+      cache: outcomeCacheFor(layout.stateDir),
+    }),
     gitRevision(desiredDir),
     loadInventory(host, layout.stateDir, { readOnly: opts.readOnly === true }),
     readProgramPorts(host, layout.stateDir),

@@ -1,10 +1,12 @@
 // Loads the desired-state directory: every YAML document validated, located and cross-checked.
-// Files are read in batches and checked on two cores when the tree is large.
+// Files are read in batches; those the outcome cache does not know are checked, on two cores when
+// there are many.
 import { resolve } from 'node:path';
 import type { ResourceKey, RuleContext } from '../model/index.js';
 import { lazyLocator } from './check-file.js';
 import { startChecker, type Parallel } from './check-parallel.js';
 import { crossCheck, type Candidate, type Elsewhere } from './cross.js';
+import type { OutcomeCache } from './outcome-cache.js';
 import { listYamlFiles, readYamlFile, toRel, type ReadOutcome } from './files.js';
 import type { LoadedResource, LoadError, LoadResult } from './types.js';
 
@@ -12,6 +14,8 @@ export interface LoadOptions {
   ruleContext?: RuleContext;
   /** Whether to check files in a worker thread too; 'auto' decides by tree size and cores. */
   parallel?: Parallel;
+  /** Outcomes of files checked before, by path and text: only new or changed files are parsed. */
+  cache?: OutcomeCache;
 }
 
 /** Files read between two yields to the event loop, so a daemon reloading a large tree stays responsive. */
@@ -44,14 +48,23 @@ export async function loadDesiredState(dir: string, opts: LoadOptions = {}): Pro
   const elsewhere = new Map<ResourceKey, Elsewhere>();
   const clean: Candidate[] = [];
 
-  const checker = startChecker(absFiles.length, opts.parallel);
+  const reads = await readAll(absFiles);
+  const readable = reads.flatMap((r, i) => (r.ok ? [{ file: files[i]!, text: r.text }] : []));
+  const outcomes = readable.map((r) => opts.cache?.get(r.file, r.text));
+  const misses = readable.filter((_, i) => outcomes[i] === undefined);
+  const checker = startChecker(misses.length, opts.parallel);
   try {
-    const reads = await readAll(absFiles);
-    const readable = reads.flatMap((r, i) => (r.ok ? [{ file: files[i]!, text: r.text }] : []));
-    const outcomes = await checker.run(
-      readable.map((r) => r.file),
-      readable.map((r) => r.text),
+    const checked = await checker.run(
+      misses.map((r) => r.file),
+      misses.map((r) => r.text),
     );
+    let m = 0;
+    outcomes.forEach((o, i) => {
+      if (o !== undefined) return;
+      const { file, text } = readable[i]!;
+      outcomes[i] = checked[m++]!;
+      opts.cache?.set(file, text, outcomes[i]!);
+    });
     // Merged in file order, so "declared twice" always points back at the first file.
     let k = 0;
     reads.forEach((read, i) => {
@@ -78,6 +91,7 @@ export async function loadDesiredState(dir: string, opts: LoadOptions = {}): Pro
   } finally {
     checker.close();
   }
+  opts.cache?.save();
 
   const cross = crossCheck(clean, elsewhere, opts.ruleContext);
   errors.push(...cross.errors);

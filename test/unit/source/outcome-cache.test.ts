@@ -1,0 +1,90 @@
+// The load outcome cache: a cached load equals an uncached one (errors and positions included), a
+// changed file is checked again, and a stale, corrupt or missing cache file is only a slower load.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileOutcomeCache, loadDesiredState, type OutcomeCache } from '../../../src/source/index.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { docYaml, resourceDoc, writeTree } from './helpers.js';
+
+/** Counts what the loader had to check itself (cache misses). */
+function counting(inner: OutcomeCache) {
+  const c = { misses: 0, hits: 0 };
+  const cache: OutcomeCache = {
+    get: (f, t) => {
+      const o = inner.get(f, t);
+      if (o) c.hits++;
+      else c.misses++;
+      return o;
+    },
+    set: (f, t, o) => inner.set(f, t, o),
+    save: () => inner.save(),
+  };
+  return { cache, c };
+}
+
+function tree(t: Parameters<typeof tempDir>[0]) {
+  const dir = tempDir(t, 'tend-cache-');
+  const ds = join(dir, 'ds');
+  writeTree(ds, {
+    'a.yaml': docYaml(resourceDoc('Pool', 'a')),
+    'b.yaml': docYaml(resourceDoc('Site', 'b')),
+    'bad.yaml': docYaml(resourceDoc('Pool', 'bad', { php: '8.2', pm: { maxChildren: 0 } })),
+  });
+  const state = join(dir, 'state');
+  mkdirSync(state);
+  return { ds, cachePath: join(state, 'load-cache.json'), dir };
+}
+
+test('a cached load is the same load, errors and positions included', async (t) => {
+  const { ds, cachePath } = tree(t);
+  const plain = await loadDesiredState(ds);
+  const first = counting(fileOutcomeCache(cachePath));
+  const cold = await loadDesiredState(ds, { cache: first.cache });
+  assert.deepEqual(first.c, { misses: 3, hits: 0 });
+  assert.ok(existsSync(cachePath));
+
+  const second = counting(fileOutcomeCache(cachePath));
+  const warm = await loadDesiredState(ds, { cache: second.cache });
+  assert.deepEqual(second.c, { misses: 0, hits: 3 });
+  assert.equal(plain.errors.length, 1, 'the fixture has one schema error');
+  assert.deepEqual(cold, plain);
+  assert.deepEqual(warm, plain);
+});
+
+test('a changed file is checked again; a removed one leaves the cache', async (t) => {
+  const { ds, cachePath } = tree(t);
+  await loadDesiredState(ds, { cache: fileOutcomeCache(cachePath) });
+  writeFileSync(
+    join(ds, 'a.yaml'),
+    docYaml(resourceDoc('Pool', 'a', { php: '8.2', pm: { maxChildren: 0 } })),
+  );
+  const { cache, c } = counting(fileOutcomeCache(cachePath));
+  const r = await loadDesiredState(ds, { cache });
+  assert.deepEqual(c, { misses: 1, hits: 2 });
+  assert.equal(r.errors.filter((e) => e.file === 'a.yaml').length, 1, 'the new error is reported');
+
+  writeFileSync(join(ds, 'b.yaml'), '');
+  await loadDesiredState(ds, { cache: fileOutcomeCache(cachePath) });
+  const entries = Object.keys(JSON.parse(readFileSync(cachePath, 'utf8')).entries as object);
+  assert.equal(entries.length, 3, 'one entry per file of the last load, none for the old b.yaml');
+});
+
+test('a corrupt or foreign cache file is an empty cache and is replaced', async (t) => {
+  const { ds, cachePath } = tree(t);
+  for (const junk of ['{not json', JSON.stringify({ fingerprint: 'other', entries: { x: {} } })]) {
+    writeFileSync(cachePath, junk);
+    const { cache, c } = counting(fileOutcomeCache(cachePath));
+    assert.deepEqual(await loadDesiredState(ds, { cache }), await loadDesiredState(ds));
+    assert.equal(c.hits, 0);
+    assert.notEqual(readFileSync(cachePath, 'utf8'), junk);
+  }
+});
+
+test('no state dir: nothing is created', async (t) => {
+  const { ds, dir } = tree(t);
+  const path = join(dir, 'missing', 'load-cache.json');
+  await loadDesiredState(ds, { cache: fileOutcomeCache(path) });
+  assert.equal(existsSync(join(dir, 'missing')), false);
+});
