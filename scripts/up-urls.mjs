@@ -31,7 +31,8 @@ for (const item of body.items) {
   } else if (item.kind === 'Terminal') {
     const url = item.status?.outputs?.url;
     console.log(
-      `  ${item.key.padEnd(18)} ${url ?? '(no URL yet: the terminal server publishes it in status outputs)'}`,
+      `  ${item.key.padEnd(18)} ${url ?? '(no URL yet: see tend status ' + item.key + ')'}` +
+        (url ? `  (token: node bin/tend terminal token ${item.name})` : ''),
     );
   }
 }

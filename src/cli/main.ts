@@ -19,6 +19,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'show resource status and recent events',
     load: async () => (await import('./status.js')).statusCommand,
   },
+  terminal: {
+    summary: 'terminal token <name>: print the token that opens a Terminal',
+    load: async () => (await import('./terminal.js')).terminalCommand,
+  },
   schema: {
     summary: 'print the JSON Schema of tend/v1 resources',
     load: async () => (await import('./schema.js')).schemaCommand,

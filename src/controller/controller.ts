@@ -15,6 +15,7 @@ import { converge, type ConvergeResult } from './converge.js';
 import { markSourceErrors } from './held-status.js';
 import { ALL_KEY, outcomeFor, type PassReport } from './outcomes.js';
 import { ProgramsBridge } from './programs.js';
+import { TerminalsBridge } from './terminals.js';
 import { watchDesiredState, type DesiredStateWatcher } from './watch.js';
 import { WorkQueue, type Outcome } from './work-queue.js';
 
@@ -35,6 +36,7 @@ export interface ControllerOptions {
 export class Controller {
   readonly queue: WorkQueue;
   readonly programs: ProgramsBridge;
+  readonly terminals: TerminalsBridge;
   private readonly coalescer: PassCoalescer<PassReport>;
   private watcher: DesiredStateWatcher | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -52,6 +54,13 @@ export class Controller {
       events: opts.events,
       store: opts.store,
       onFlip: (key) => this.queue.add(key),
+    });
+    this.terminals = new TerminalsBridge({
+      host: opts.host,
+      layout: opts.layout,
+      events: opts.events,
+      store: opts.store,
+      leases: this.programs.leases,
     });
     this.coalescer = new PassCoalescer((keys) => this.runPass(keys));
     this.queue = new WorkQueue({
@@ -127,7 +136,7 @@ export class Controller {
       events,
       ...(allowMassDelete ? { allowMassDelete } : {}),
       ...(serviceContext ? { serviceContext } : {}),
-      externalHealth: (r) => this.programs.health(r),
+      externalHealth: (r) => this.programs.health(r) ?? this.terminals.health(r),
     });
   }
 
@@ -147,6 +156,8 @@ export class Controller {
         programs = await this.programs.apply(result);
       }
       this.programs.refreshAll();
+      await this.terminals.apply(result);
+      this.terminals.refreshAll();
       this.noteSource(result);
       await store.save();
       report = {
@@ -229,6 +240,7 @@ export class Controller {
     await this.watcher?.close();
     await this.queue.stop();
     await this.programs.stop(opts);
+    await this.terminals.stop();
     await this.opts.store.save().catch(() => undefined);
     await this.opts.events.flush().catch(() => undefined);
   }

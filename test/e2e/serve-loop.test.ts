@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { httpGet } from '../helpers/e2e.js';
+import { spawn } from 'node:child_process';
+import { BIN, collect, httpGet } from '../helpers/e2e.js';
 import { alive, programYaml, proxySiteYaml, serveEnv, waitFor } from './serve-harness.js';
 
 const staticSite = (name: string, root: string, extra = '') => `apiVersion: tend/v1
@@ -131,5 +132,42 @@ test('tend serve: edits, drift, broken files, killed programs, serialized reconc
     assert.equal(r.code, 0, r.stderr);
     const keys = (JSON.parse(r.stdout) as { key: string }[]).map((s) => s.key);
     assert.deepEqual(keys, ['Program/app', 'Site/alpha', 'Site/front']);
+  });
+  await t.test('a Terminal is served by the daemon; its token only through tend terminal token', async () => {
+    env.write(
+      'term.yaml',
+      'apiVersion: tend/v1\nkind: Terminal\nmetadata: { name: term }\nspec:\n  user: nobody\n',
+    );
+    const st = (await waitFor('term Ready with a URL', async () => {
+      const s = (await env.resource('Terminal/term')) as Status | undefined;
+      return s?.phase === 'Ready' && s.outputs?.url ? s : undefined;
+    })) as Status;
+    const url = new URL(String(st.outputs!.url));
+    assert.equal(url.hostname, '127.0.0.1', 'loopback by default');
+    const page = await httpGet(Number(url.port), '127.0.0.1');
+    assert.equal(page.status, 200);
+    const tokenOf = (name: string) =>
+      collect(
+        spawn(process.execPath, [BIN, 'terminal', 'token', name, '--root', env.root], { stdio: 'pipe' }),
+      );
+    const shown = await tokenOf('term');
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, /^[0-9a-f]{64}\n$/);
+    const everything = JSON.stringify((await env.api('GET', '/v1/resources/Terminal/term')).body);
+    assert.ok(!everything.includes(shown.stdout.trim()), 'the token is not in the API');
+    assert.ok(!env.daemon.log().includes(shown.stdout.trim()), 'the token is not in the log');
+
+    env.remove('term.yaml');
+    await waitFor('the terminal to stop listening', async () => {
+      try {
+        await httpGet(Number(url.port), '127.0.0.1');
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    const gone = await tokenOf('term');
+    assert.equal(gone.code, 1, 'a deleted Terminal loses its token');
+    assert.match(gone.stderr, /TEND_ERR_NOT_FOUND/);
   });
 });
