@@ -2,11 +2,11 @@
 // duplicates, and a pid file naming an unrelated live process is never trusted.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, writeFileSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { serviceDriverFor, type NginxDriver, type PhpFpmDriver } from '../../../src/drivers/services.js';
+import { nodeArgsFor } from '../../helpers/paths.js';
 import { pingPool } from '../../../src/drivers/php-fpm/fastcgi.js';
 import { PHP, embeddedFixture, httpGet, masters, realHost, writePool, writeVhost } from './harness.js';
 
@@ -14,9 +14,7 @@ const run = promisify(execFile);
 
 /** Runs the fixture in a fresh Node process: .ts under tsx, or the compiled .js under dist/. */
 async function startInChild(root: string, port: number): Promise<Record<string, number>> {
-  const ts = fileURLToPath(new URL('./fixtures/start-masters.ts', import.meta.url));
-  const js = fileURLToPath(new URL('./fixtures/start-masters.js', import.meta.url));
-  const args = existsSync(js) ? [js] : ['--import', 'tsx', ts];
+  const args = nodeArgsFor(import.meta.url, './fixtures/start-masters.ts');
   const { stdout } = await run(process.execPath, [...args, root, String(port)], { timeout: 60_000 });
   return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number>;
 }

@@ -2,16 +2,16 @@
 // test/golden/<name>.conf byte for byte. UPDATE_GOLDEN=1 rewrites them.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { besideSource } from '../../helpers/paths.js';
 import { loadTemplates } from '../../../src/host/templates.js';
 import { embeddedLayout, systemLayout } from '../../../src/layout/index.js';
 import { keyOf } from '../../../src/model/index.js';
 import { renderOne, type RenderContext } from '../../../src/render/index.js';
 import { GOLDEN_PATHS, renderCases, type RenderCase } from './fixtures.js';
 
-const goldenDir = join(dirname(fileURLToPath(import.meta.url)), '../../golden');
+const goldenDir = besideSource(import.meta.url, '../../golden');
 const update = process.env.UPDATE_GOLDEN === '1';
 
 function contextFor(c: RenderCase): RenderContext {

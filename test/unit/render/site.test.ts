@@ -161,15 +161,14 @@ test('every file starts with the managed header naming its resource', () => {
   assert.ok(renderSite(s, ctxOf([s])).files[0]!.content.startsWith('# managed by tend: Site/corp '));
 });
 
-test('the same redirect source twice is refused instead of producing a duplicate location', () => {
-  const s = site('r', {
-    preset: 'static',
-    root: '/srv/r',
-    redirects: [
-      { from: '/a', to: '/b' },
-      { from: '/a', to: '/c' },
-    ],
-  });
+test('the same redirect source twice is refused by the model, and by the renderer if it slips past', () => {
+  const twice = [
+    { from: '/a', to: '/b' },
+    { from: '/a', to: '/c' },
+  ];
+  assert.throws(() => site('r', { preset: 'static', root: '/srv/r', redirects: twice }), /listed twice/);
+  const s = site('r', { preset: 'static', root: '/srv/r' });
+  s.spec.redirects = twice.map((r) => ({ ...r, status: 301 as const }));
   assert.throws(
     () => renderSite(s, ctxOf([s])),
     (e: unknown) => isTendError(e, 'TEND_ERR_DUPLICATE'),

@@ -2,9 +2,9 @@
 // argv and env, and every value it must refuse rather than write.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { besideSource } from '../../helpers/paths.js';
 import { isTendError } from '../../../src/errors/catalogue.js';
 import { embeddedLayout, systemLayout } from '../../../src/layout/layout.js';
 import { programResource, type Program } from '../../../src/model/index.js';
@@ -16,7 +16,7 @@ import {
   supervisordCommand,
 } from '../../../src/render/supervisord-program.js';
 
-const goldenDir = join(dirname(fileURLToPath(import.meta.url)), '../../golden');
+const goldenDir = besideSource(import.meta.url, '../../golden');
 const update = process.env.UPDATE_GOLDEN === '1';
 
 function program(name: string, spec: Record<string, unknown>): Program {
