@@ -7,28 +7,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { embeddedLayout } from '../src/layout/layout.js';
-import { BIN, childrenOf, collect, freePort, httpGet, killMasters, mastersFor } from '../test/helpers/e2e.js';
+import {
+  BIN,
+  childrenOf,
+  collect,
+  freePort,
+  httpGet,
+  killMasters,
+  mastersFor,
+  phpPairYaml,
+} from '../test/helpers/e2e.js';
 
 const PHP = '8.2';
 
-const pairYaml = (i: number, www: string, version = 0) => `apiVersion: tend/v1
-kind: Pool
-metadata: { name: p${i} }
-spec:
-  php: "${PHP}"
-  pm: { type: ondemand, maxChildren: 2 }
----
-apiVersion: tend/v1
-kind: Site
-metadata: { name: s${i} }
-spec:
-  domains: [s${i}.bench.test]
-  preset: php
-  root: ${www}
-  php: { pool: p${i} }
-  headers: { X-Site: s${i}, X-Version: v${version} }
-  health: { path: /ok.txt }
-`;
+const pairYaml = (i: number, www: string, version = 0) =>
+  phpPairYaml({
+    pool: `p${i}`,
+    site: `s${i}`,
+    domain: `s${i}.bench.test`,
+    root: www,
+    maxChildren: 2,
+    siteSpec: `  headers: { X-Site: s${i}, X-Version: v${version} }\n  health: { path: /ok.txt }\n`,
+  });
 
 async function mapBounded<T>(items: readonly T[], limit: number, fn: (t: T) => Promise<void>): Promise<void> {
   let next = 0;

@@ -7,27 +7,20 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { phpPairYaml } from '../test/helpers/e2e.js';
 
 const N = { sites: 1000, programs: 100, apiCalls: 300, idleMs: 60_000 } as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const app = (i: number, docroot: string, extra = '') => `apiVersion: tend/v1
-kind: Pool
-metadata: { name: app${i} }
-spec:
-  php: "8.2"
-  pm: { type: ondemand, maxChildren: 2 }
----
-apiVersion: tend/v1
-kind: Site
-metadata: { name: app${i} }
-spec:
-  domains: [app${i}.bench.test]
-  preset: php
-  root: ${docroot}
-  php: { pool: app${i} }
-  health: { path: /health.txt, expectStatus: 200 }
-${extra}`;
+const app = (i: number, docroot: string, extra = '') =>
+  phpPairYaml({
+    pool: `app${i}`,
+    site: `app${i}`,
+    domain: `app${i}.bench.test`,
+    root: docroot,
+    maxChildren: 2,
+    siteSpec: `  health: { path: /health.txt, expectStatus: 200 }\n${extra}`,
+  });
 const program = (i: number, arg = '0') => `apiVersion: tend/v1
 kind: Program
 metadata: { name: worker${i} }

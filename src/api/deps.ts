@@ -2,17 +2,10 @@
 // fake and the controller stays free to change how it stores and computes things.
 import type { Kind, ResourceKey } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
+import { PHASES } from '../state/conditions.js';
 
 /** The phases of docs/DESIGN.md §7, in the order people read them; the API validates ?phase= against it. */
-export const API_PHASES = [
-  'Pending',
-  'Progressing',
-  'Ready',
-  'Degraded',
-  'Failed',
-  'Expired',
-  'Deleting',
-] as const;
+export const API_PHASES = PHASES;
 
 export interface ResourceView {
   key: ResourceKey;

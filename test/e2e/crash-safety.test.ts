@@ -7,31 +7,23 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { embeddedLayout, type Layout } from '../../src/layout/layout.js';
-import { collect, e2eEnv, ensureBuilt, httpGet, mastersFor } from '../helpers/e2e.js';
+import { collect, e2eEnv, ensureBuilt, httpGet, mastersFor, phpPairYaml } from '../helpers/e2e.js';
 
 const KILLS = Number(process.env.TEND_CRASH_KILLS ?? 50);
 const PAIRS = 100;
 const UNIVERSE = 130;
 const SUBSET = 25;
 
-const pairYaml = (i: number, version: number, www: string) => `apiVersion: tend/v1
-kind: Pool
-metadata: { name: p${i} }
-spec:
-  php: "8.2"
-  pm: { type: ondemand, maxChildren: 1 }
-  maxRequests: ${100 + version}
----
-apiVersion: tend/v1
-kind: Site
-metadata: { name: s${i} }
-spec:
-  domains: [s${i}.crash.test]
-  preset: php
-  root: ${www}
-  php: { pool: p${i} }
-  headers: { X-Version: v${version} }
-`;
+const pairYaml = (i: number, version: number, www: string) =>
+  phpPairYaml({
+    pool: `p${i}`,
+    site: `s${i}`,
+    domain: `s${i}.crash.test`,
+    root: www,
+    maxChildren: 1,
+    poolSpec: `  maxRequests: ${100 + version}\n`,
+    siteSpec: `  headers: { X-Version: v${version} }\n`,
+  });
 
 /** Every file under dir whose name matches, recursively. */
 function findFiles(dir: string, match: RegExp): string[] {

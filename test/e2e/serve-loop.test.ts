@@ -6,17 +6,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { BIN, collect, httpGet } from '../helpers/e2e.js';
+import { BIN, collect, httpGet, staticSiteYaml } from '../helpers/e2e.js';
 import { alive, programYaml, proxySiteYaml, serveEnv, waitFor } from './serve-harness.js';
 
-const staticSite = (name: string, root: string, extra = '') => `apiVersion: tend/v1
-kind: Site
-metadata: { name: ${name} }
-spec:
-  domains: [${name}.e2e.test]
-  preset: static
-  root: ${root}
-${extra}`;
+const staticSite = staticSiteYaml;
 
 type Status = {
   phase?: string;

@@ -156,6 +156,29 @@ spec:
   php: { pool: ${name} }
 ${extra}`;
 
+/** One file of two documents: an ondemand Pool and the PHP Site that uses it (benches, crash tests). */
+export function phpPairYaml(o: {
+  pool: string;
+  site: string;
+  domain: string;
+  root: string;
+  maxChildren: number;
+  /** Extra spec lines, indented two spaces. */
+  poolSpec?: string;
+  siteSpec?: string;
+}): string {
+  return `${poolYaml(o.pool, `  pm: { type: ondemand, maxChildren: ${o.maxChildren} }\n${o.poolSpec ?? ''}`)}---
+apiVersion: tend/v1
+kind: Site
+metadata: { name: ${o.site} }
+spec:
+  domains: [${o.domain}]
+  preset: php
+  root: ${o.root}
+  php: { pool: ${o.pool} }
+${o.siteSpec ?? ''}`;
+}
+
 export const staticSiteYaml = (name: string, root: string, extra = '') => `apiVersion: tend/v1
 kind: Site
 metadata: { name: ${name} }
