@@ -2,7 +2,7 @@
 // through inject(): every route, auth refusals, bad input, and secrets never leaving the host.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { buildServer } from '../../src/api/server.js';
@@ -57,6 +57,8 @@ spec:
   t.after(async () => {
     await app.close();
     await controller.stop({ keepPrograms: false });
+    // Stopping flushes the event log, after tempDir's own removal ran: remove what it wrote.
+    if (!process.env.TEND_KEEP_TMP) rmSync(base, { recursive: true, force: true });
   });
   const call = (method: 'GET' | 'POST', url: string, body?: unknown, auth = false) =>
     app.inject({
