@@ -25,7 +25,7 @@ const program = (i: number, arg = '0') => `apiVersion: tend/v1
 kind: Program
 metadata: { name: worker${i} }
 spec:
-  command: [/bin/sleep, "100000${i}", ${arg}]
+  command: [/bin/sleep, "100000${i}", "${arg}"]
   user: nobody
   startSeconds: 0
   stop: { timeout: 2s }
@@ -111,7 +111,9 @@ export async function benchServe(): Promise<void> {
     '--listen',
     `127.0.0.1:${apiPort}`,
   ];
-  const daemon = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const daemon = spawn(process.execPath, args, {
+    stdio: ['ignore', process.env.TEND_BENCH_LOG ? 'inherit' : 'ignore', 'inherit'],
+  });
   try {
     const t0 = performance.now();
     await until(

@@ -103,6 +103,8 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
     .filter((s) => s !== 'none')
     .sort(serviceOrder);
   const held = new Map<ResourceKey, string>();
+  /** Services whose gate accepted every member: what is on disk now is what their validator passed. */
+  const gatePassed = new Set<ServiceId>();
   let validations = 0;
   for (const service of services) {
     const driver = deps.services(service);
@@ -117,9 +119,15 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
     const gate = await runGate(() => driver.validate(), members);
     validations += gate.validations;
     for (const [key, message] of gate.held) held.set(key as ResourceKey, message);
+    if (members.length > 0 && gate.held.size === 0) gatePassed.add(service);
   }
-  // A change held by one service is reverted everywhere, so no service keeps half of it.
-  for (const c of active) if (held.has(c.key)) await revertChange(c);
+  // A change held by one service is reverted everywhere, so no service keeps half of it; a service
+  // whose files moved after its gate must validate again before its reload.
+  for (const c of active)
+    if (held.has(c.key)) {
+      await revertChange(c);
+      for (const s of c.services) gatePassed.delete(s);
+    }
 
   const accepted = active.filter((c) => !held.has(c.key));
   await deps.journal.markDone(accepted.map((c) => c.key));
@@ -142,7 +150,7 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
       changes.map((c) => ({ name: c.name, action: c.action as 'create' | 'update' | 'delete' })),
     );
     try {
-      reloads.push({ service, ...(await reloadOrStart(driver, restart)) });
+      reloads.push({ service, ...(await reloadOrStart(driver, restart, gatePassed.has(service))) });
     } catch (err) {
       reloadFailures.set(service, asTendError(err));
     }
@@ -175,11 +183,15 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
 }
 
 /** A stopped service starts with the new config; a running one reloads (verified by the driver). */
-export async function reloadOrStart(driver: ServiceDriver, restart: boolean): Promise<ReloadResult> {
+export async function reloadOrStart(
+  driver: ServiceDriver,
+  restart: boolean,
+  validated = false,
+): Promise<ReloadResult> {
   const t0 = Date.now();
   if (!(await driver.isRunning())) {
     await driver.ensureRunning();
     return { method: 'started', durationMs: Date.now() - t0 };
   }
-  return driver.reload({ restart });
+  return driver.reload({ restart, validated });
 }

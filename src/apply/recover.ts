@@ -41,7 +41,7 @@ export async function recoverInterruptedApply(deps: {
     const driver = deps.services(service);
     const verdict = await driver.validate();
     if (!verdict.ok) continue;
-    await reloadOrStart(driver, false);
+    await reloadOrStart(driver, false, true);
     reloaded.push(service);
   }
   await deps.journal.finish();

@@ -29,6 +29,8 @@ export interface ConvergeOptions {
   only?: ResourceKey;
   serviceContext?: Partial<ServiceContext>;
   externalHealth?: (resource: Resource) => HealthVerdict | undefined;
+  /** See controller/probe-policy.ts. */
+  probeMaxAgeMs?: number;
 }
 
 export interface ConvergeResult {
@@ -89,9 +91,13 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
   const ownedServices = new Set(
     Object.values((await inventoryIo.loadInventory()).resources).flatMap((e) => e.services),
   );
+  const started: ServiceId[] = [];
   for (const service of [...ownedServices].filter((s) => s !== 'none' && !reloaded.has(s))) {
     try {
-      await services(service).ensureRunning();
+      const driver = services(service);
+      if (await driver.isRunning()) continue;
+      await driver.ensureRunning();
+      started.push(service);
     } catch (err) {
       opts.events?.record({
         type: 'Warning',
@@ -106,6 +112,8 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     load: computed.load,
     rendered: computed.rendered,
     apply,
+    started,
+    ...(opts.probeMaxAgeMs !== undefined ? { probeMaxAgeMs: opts.probeMaxAgeMs } : {}),
     ...(computed.git?.commit ? { revision: computed.git.commit } : {}),
     store: opts.store,
     ...(opts.events ? { events: opts.events } : {}),

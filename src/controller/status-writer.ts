@@ -10,6 +10,8 @@ import { newStatus, setCondition, type ResourceStatus } from '../state/condition
 import type { EventLog } from '../state/events.js';
 import type { StatusStore } from '../state/status-store.js';
 import { assess, type HealthVerdict } from './assess.js';
+import { lastVerdict, needsProbe } from './probe-policy.js';
+import type { ServiceId } from '../render/types.js';
 
 export interface StatusInput {
   layout: Layout;
@@ -19,6 +21,10 @@ export interface StatusInput {
   revision?: string;
   store: StatusStore;
   events?: EventLog;
+  /** Services this pass started outside the apply (masters found dead): their resources are probed. */
+  started?: readonly ServiceId[];
+  /** Maximum age of a healthy probe result before it is probed again (default PROBE_MAX_AGE_MS). */
+  probeMaxAgeMs?: number;
   /** Health of kinds this pass does not probe itself (Programs, Terminals), from their runners. */
   externalHealth?: (resource: Resource) => HealthVerdict | undefined;
   now?: () => number;
@@ -75,7 +81,12 @@ export async function writeStatus(input: StatusInput): Promise<ResourceStatus[]>
       message: `${r.service} ${r.method === 'started' ? 'started' : 'reloaded'} in ${r.durationMs} ms (${r.method})`,
     });
 
-  const results = await mapBounded(input.load.resources, 16, async (loaded) => {
+  const probeCtx = {
+    touched: new Set([...input.apply.reloads.map((r) => r.service), ...(input.started ?? [])]),
+    now: now(),
+    ...(input.probeMaxAgeMs !== undefined ? { maxAgeMs: input.probeMaxAgeMs } : {}),
+  };
+  const results = await mapBounded(input.load.resources, 32, async (loaded) => {
     const { resource, key, generation } = loaded;
     let st = store.get(key) ?? newStatus(resource.kind, resource.metadata.name, now());
     st = setCondition(
@@ -112,7 +123,12 @@ export async function writeStatus(input: StatusInput): Promise<ResourceStatus[]>
         lastError: { code: outcome.code ?? 'TEND_ERR_INTERNAL', message, at: new Date(now()).toISOString() },
       };
     }
-    const verdict = (await assess(resource, input.layout)) ?? input.externalHealth?.(resource);
+    let verdict: HealthVerdict | undefined;
+    if (needsProbe(resource, st, outcome, probeCtx)) {
+      verdict = await assess(resource, input.layout);
+      if (verdict)
+        verdict = { ...verdict, details: { ...verdict.details, probedAt: new Date(now()).toISOString() } };
+    } else verdict = lastVerdict(st) ?? input.externalHealth?.(resource);
     if (verdict) {
       st = setCondition(
         st,

@@ -11,11 +11,23 @@ export interface Identity {
   user: string | undefined;
 }
 
+/**
+ * Every pass re-checks every Program's identity; a getent process each time costs ~30 ms of a core
+ * per Program. Answers are kept briefly, so a user created or removed is seen within GETENT_TTL_MS.
+ */
+const GETENT_TTL_MS = 30_000;
+const getentCache = new WeakMap<Host, Map<string, { at: number; entry: string[] | undefined }>>();
+
 async function getent(host: Host, db: 'passwd' | 'group', key: string): Promise<string[] | undefined> {
+  const cache = getentCache.get(host) ?? new Map<string, { at: number; entry: string[] | undefined }>();
+  getentCache.set(host, cache);
+  const hit = cache.get(`${db}\0${key}`);
+  if (hit && host.now() - hit.at < GETENT_TTL_MS) return hit.entry;
   const r = await host.exec('getent', [db, key], { timeoutMs: 5000 });
-  if (r.exitCode !== 0) return undefined;
-  const line = r.stdout.split('\n')[0];
-  return line ? line.split(':') : undefined;
+  const line = r.exitCode === 0 ? r.stdout.split('\n')[0] : undefined;
+  const entry = line ? line.split(':') : undefined;
+  cache.set(`${db}\0${key}`, { at: host.now(), entry });
+  return entry;
 }
 
 export async function resolveIdentity(

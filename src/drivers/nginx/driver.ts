@@ -1,7 +1,7 @@
 // The nginx ServiceDriver: adopts or starts the master (embedded: daemonized with -p/-c), validates
 // with the live prefix and config, and proves every reload by new worker pids and a clean error log.
 import { TendError } from '../../errors/catalogue.js';
-import type { ReloadResult, ServiceDriver, ValidationResult } from '../service.js';
+import type { ReloadOptions, ReloadResult, ServiceDriver, ValidationResult } from '../service.js';
 import { lastLines, linesWith, logOffset, logSince } from '../health/observe.js';
 import {
   resolveManager,
@@ -83,10 +83,10 @@ export class NginxDriver implements ServiceDriver {
     };
   }
 
-  async reload(opts: { restart?: boolean } = {}): Promise<ReloadResult> {
+  async reload(opts: ReloadOptions = {}): Promise<ReloadResult> {
     const started = this.ctx.host.now();
     const duration = () => this.ctx.host.now() - started;
-    const check = await this.validate();
+    const check = opts.validated ? { ok: true as const, message: '' } : await this.validate();
     if (!check.ok) {
       throw new TendError(
         'TEND_ERR_VALIDATION_FAILED',

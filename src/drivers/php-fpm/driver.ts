@@ -2,7 +2,7 @@
 // (a bad config kills a re-exec'd master), and every start or reload proven by live pool sockets.
 import { TendError } from '../../errors/catalogue.js';
 import type { ServiceId } from '../../render/types.js';
-import type { ReloadResult, ServiceDriver, ValidationResult } from '../service.js';
+import type { ReloadOptions, ReloadResult, ServiceDriver, ValidationResult } from '../service.js';
 import { describeTarget, lastLines, logOffset, logSince, notListening } from '../health/observe.js';
 import {
   resolveManager,
@@ -100,7 +100,7 @@ export class PhpFpmDriver implements ServiceDriver {
     };
   }
 
-  async reload(opts: { restart?: boolean } = {}): Promise<ReloadResult> {
+  async reload(opts: ReloadOptions = {}): Promise<ReloadResult> {
     const started = this.ctx.host.now();
     const duration = () => this.ctx.host.now() - started;
     const master = await this.tracker.current();
@@ -108,7 +108,8 @@ export class PhpFpmDriver implements ServiceDriver {
       if (master) await this.stop();
       return { method: master ? 'stopped: no pools left' : 'none: no pools', durationMs: duration() };
     }
-    const check = await this.validate();
+    // USR2 re-executes the master, which dies on a bad config: never send it unvalidated.
+    const check = opts.validated ? { ok: true as const, message: '' } : await this.validate();
     if (!check.ok) {
       throw new TendError(
         'TEND_ERR_VALIDATION_FAILED',

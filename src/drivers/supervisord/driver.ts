@@ -4,7 +4,7 @@ import { TendError, isTendError } from '../../errors/catalogue.js';
 import type { Host } from '../../host/host.js';
 import type { Layout } from '../../layout/layout.js';
 import { parseManagedHeader } from '../../render/types.js';
-import type { ReloadResult, ServiceDriver, ValidationResult } from '../service.js';
+import type { ReloadOptions, ReloadResult, ServiceDriver, ValidationResult } from '../service.js';
 import { SupervisordClient } from './client.js';
 import { EmbeddedSupervisord } from './daemon.js';
 import { syncSupervisord, type SupervisordChanges, type SyncResult } from './sync.js';
@@ -66,7 +66,7 @@ export class SupervisordDriver implements ServiceDriver {
     return validateOffline(this.opts.host, this.binary, this.opts.layout.supervisord.mainConfig);
   }
 
-  async reload(opts: { restart?: boolean } = {}): Promise<ReloadResult> {
+  async reload(opts: ReloadOptions = {}): Promise<ReloadResult> {
     const started = this.opts.host.now();
     if (opts.restart) {
       if (this.daemon) {
