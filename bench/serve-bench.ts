@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { phpPairYaml } from '../test/helpers/e2e.js';
+import { killMasters, phpPairYaml } from '../test/helpers/e2e.js';
 
 const N = { sites: 1000, programs: 100, apiCalls: 300, idleMs: 60_000 } as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -178,6 +178,8 @@ export async function benchServe(): Promise<void> {
   } finally {
     daemon.kill('SIGTERM');
     await new Promise((r) => daemon.once('exit', r));
+    // Masters with their workers (whose titles do not name the root), then anything else left.
+    await killMasters(base);
     for (const pid of pidsMentioning(base)) {
       try {
         process.kill(pid, 'SIGKILL');
