@@ -80,6 +80,11 @@ async function findUnmanaged(host: Host, dirs: string[], known: ReadonlySet<stri
   return foreign.filter((p) => p !== undefined).sort();
 }
 
+const readAll = (host: Host, paths: readonly string[]) =>
+  host.fs.readFiles
+    ? host.fs.readFiles(paths)
+    : mapLimit(paths, OBSERVE_PARALLELISM, (p) => host.fs.readFile(p));
+
 export async function observe(
   host: Host,
   layout: Layout,
@@ -90,7 +95,7 @@ export async function observe(
   const [phpVersions, nginxBinary, fileContents, linkTargets] = await Promise.all([
     detectPhpVersions(host, layout),
     detectNginx(host, layout),
-    mapLimit(filePaths, OBSERVE_PARALLELISM, (p) => host.fs.readFile(p)),
+    readAll(host, filePaths),
     mapLimit(linkPaths, OBSERVE_PARALLELISM, (p) => host.fs.readlink(p)),
   ]);
 
@@ -107,7 +112,7 @@ export async function observe(
     else if (!files.has(path)) notLinks.push(path);
   });
   // A plain file squatting on a link path must be seen, or the planner would replace it blindly.
-  const squatters = await mapLimit(notLinks, OBSERVE_PARALLELISM, (p) => host.fs.readFile(p));
+  const squatters = await readAll(host, notLinks);
   notLinks.forEach((path, i) => {
     const content = squatters[i];
     if (content !== undefined) files.set(path, toObserved(path, content));

@@ -33,6 +33,11 @@ export const ATOMIC_TEMP_PATTERN = /^\..+\.tend-[0-9a-f]{8}\.tmp$/;
 
 export interface HostFs {
   readFile(path: string): Promise<string | undefined>;
+  /**
+   * Many small files at once (observation reads every managed file each pass): undefined where a
+   * path is missing or not a regular file. Optional; callers fall back to readFile.
+   */
+  readFiles?(paths: readonly string[]): Promise<(string | undefined)[]>;
   /** Atomic: temp file in the same directory, fsync, rename, fsync the directory. */
   writeFileAtomic(path: string, content: string, mode?: number): Promise<void>;
   remove(path: string): Promise<void>;

@@ -1,7 +1,14 @@
 // The real Host: node's fs with atomic writes, execa for commands (argv only, never a shell),
 // /proc for process identity, and a bind test for ports.
 import { randomBytes } from 'node:crypto';
-import { constants as fsConstants, promises as fsp } from 'node:fs';
+import {
+  closeSync,
+  constants as fsConstants,
+  fstatSync,
+  openSync,
+  promises as fsp,
+  readFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, basename, join } from 'node:path';
 import {
@@ -35,6 +42,23 @@ const toStat = (s: import('node:fs').Stats): FileStat => ({
   size: s.size,
 });
 
+const READ_BATCH = 256;
+
+/** Non-blocking open and a check on the descriptor, so a FIFO at a managed path cannot hang a pass. */
+function readSmallFileSync(path: string): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    if (!fstatSync(fd).isFile()) return undefined;
+    return readFileSync(fd, 'utf8');
+  } catch (err) {
+    if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+    throw err;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 const tempNameFor = (path: string) =>
   join(dirname(path), atomicTempName(basename(path), randomBytes(4).toString('hex')));
 
@@ -46,6 +70,16 @@ export const realFs: HostFs = {
       if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
       throw err;
     }
+  },
+  async readFiles(paths) {
+    // Synchronous reads in batches: ~10x faster than fs/promises for small files (one thread-pool
+    // round trip per syscall), with a yield between batches so a daemon stays responsive.
+    const out: (string | undefined)[] = [];
+    for (let i = 0; i < paths.length; i++) {
+      if (i > 0 && i % READ_BATCH === 0) await new Promise((r) => setImmediate(r));
+      out.push(readSmallFileSync(paths[i]!));
+    }
+    return out;
   },
   async writeFileAtomic(path, content, mode = 0o644) {
     await fsp.mkdir(dirname(path), { recursive: true });
