@@ -8,6 +8,7 @@ import type { ResourceKey } from '../model/index.js';
 import { sensitivePrefixes } from '../plan/secrets.js';
 import type { Change, ChangeAction, Inventory, Plan } from '../plan/types.js';
 import type { ServiceId } from '../render/types.js';
+import { mapLimit } from '../drivers/observe.js';
 import { orderedOps, performOp } from './file-ops.js';
 import { runGate, type GateMember } from './gate.js';
 import type { ApplyJournal, JournalEntry } from '../state/journal.js';
@@ -56,6 +57,8 @@ function changePrefixes(c: Change): string[] | undefined {
   return all.size > 0 ? [...all] : undefined;
 }
 
+const WRITE_PARALLELISM = 32;
+
 export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyResult> {
   const started = Date.now();
   const outcomes: ChangeOutcome[] = [];
@@ -73,22 +76,21 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
   const active = plan.changes.filter((c) => !c.blocked && c.action !== 'no-op');
   if (active.length === 0) return { outcomes, reloads: [], validations: 0, durationMs: Date.now() - started };
 
-  const entries: JournalEntry[] = [];
-  for (const c of active) {
-    entries.push({
-      key: c.key,
-      kind: c.kind,
-      name: c.name,
-      action: c.action,
-      generation: c.generation,
-      services: c.services,
-      files: c.ops.filter((o) => o.op === 'write').map((o) => o.path),
-      links: c.ops.filter((o) => o.op === 'link').map((o) => o.path),
-      before: await snapshotOps(deps.host, c.ops),
-      sensitivePrefixes: changePrefixes(c),
-      done: false,
-    });
-  }
+  // Changes touch disjoint paths, so their snapshots and writes overlap (each write waits on two
+  // fsyncs); the ops of one change stay in order.
+  const entries: JournalEntry[] = await mapLimit(active, WRITE_PARALLELISM, async (c) => ({
+    key: c.key,
+    kind: c.kind,
+    name: c.name,
+    action: c.action,
+    generation: c.generation,
+    services: c.services,
+    files: c.ops.filter((o) => o.op === 'write').map((o) => o.path),
+    links: c.ops.filter((o) => o.op === 'link').map((o) => o.path),
+    before: await snapshotOps(deps.host, c.ops),
+    sensitivePrefixes: changePrefixes(c),
+    done: false,
+  }));
   await deps.journal.begin(entries);
   const byKey = new Map(entries.map((e) => [e.key, e]));
   const applyChange = async (c: Change) => {
@@ -97,7 +99,7 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
   const revertChange = async (c: Change) => {
     for (const snap of [...byKey.get(c.key)!.before].reverse()) await restoreSnapshot(deps.host, snap);
   };
-  for (const c of active) await applyChange(c);
+  await mapLimit(active, WRITE_PARALLELISM, applyChange);
 
   const services = [...new Set(active.flatMap((c) => c.services))]
     .filter((s) => s !== 'none')

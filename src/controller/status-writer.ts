@@ -9,6 +9,7 @@ import type { LoadResult } from '../source/index.js';
 import { newStatus, setCondition, type ResourceStatus } from '../state/conditions.js';
 import type { EventLog } from '../state/events.js';
 import type { StatusStore } from '../state/status-store.js';
+import { mapLimit } from '../drivers/observe.js';
 import { assess, type HealthVerdict } from './assess.js';
 import { lastVerdict, needsProbe } from './probe-policy.js';
 import type { ServiceId } from '../render/types.js';
@@ -37,19 +38,6 @@ const OUTCOME_REASON: Record<ChangeOutcome['status'], string> = {
   blocked: 'NotOwned',
   failed: 'ReloadFailed',
 };
-
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 export async function writeStatus(input: StatusInput): Promise<ResourceStatus[]> {
   const now = input.now ?? Date.now;
@@ -86,7 +74,7 @@ export async function writeStatus(input: StatusInput): Promise<ResourceStatus[]>
     now: now(),
     ...(input.probeMaxAgeMs !== undefined ? { maxAgeMs: input.probeMaxAgeMs } : {}),
   };
-  const results = await mapBounded(input.load.resources, 32, async (loaded) => {
+  const results = await mapLimit(input.load.resources, 32, async (loaded) => {
     const { resource, key, generation } = loaded;
     let st = store.get(key) ?? newStatus(resource.kind, resource.metadata.name, now());
     st = setCondition(
