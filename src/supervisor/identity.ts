@@ -12,21 +12,30 @@ export interface Identity {
 }
 
 /**
- * Every pass re-checks every Program's identity; a getent process each time costs ~30 ms of a core
- * per Program. Answers are kept briefly, so a user created or removed is seen within GETENT_TTL_MS.
+ * Every pass re-checks every Program's identity, and a getent process costs ~20 ms of a core: with
+ * 100 Programs that was most of an idle daemon's CPU. An answer is reused while /etc/passwd and
+ * /etc/group are unchanged (users made by useradd show at once), and at most GETENT_TTL_MS for users
+ * that come from elsewhere in NSS.
  */
-const GETENT_TTL_MS = 30_000;
-const getentCache = new WeakMap<Host, Map<string, { at: number; entry: string[] | undefined }>>();
+const GETENT_TTL_MS = 10 * 60_000;
+type CachedEntry = { at: number; stamp: string; entry: string[] | undefined };
+const getentCache = new WeakMap<Host, Map<string, CachedEntry>>();
+
+async function userDbStamp(host: Host): Promise<string> {
+  const [passwd, group] = await Promise.all([host.fs.stat('/etc/passwd'), host.fs.stat('/etc/group')]);
+  return `${passwd?.mtimeMs ?? 0}:${passwd?.size ?? 0}:${group?.mtimeMs ?? 0}:${group?.size ?? 0}`;
+}
 
 async function getent(host: Host, db: 'passwd' | 'group', key: string): Promise<string[] | undefined> {
-  const cache = getentCache.get(host) ?? new Map<string, { at: number; entry: string[] | undefined }>();
+  const cache = getentCache.get(host) ?? new Map<string, CachedEntry>();
   getentCache.set(host, cache);
+  const stamp = await userDbStamp(host);
   const hit = cache.get(`${db}\0${key}`);
-  if (hit && host.now() - hit.at < GETENT_TTL_MS) return hit.entry;
+  if (hit && hit.stamp === stamp && host.now() - hit.at < GETENT_TTL_MS) return hit.entry;
   const r = await host.exec('getent', [db, key], { timeoutMs: 5000 });
   const line = r.exitCode === 0 ? r.stdout.split('\n')[0] : undefined;
   const entry = line ? line.split(':') : undefined;
-  cache.set(`${db}\0${key}`, { at: host.now(), entry });
+  cache.set(`${db}\0${key}`, { at: host.now(), stamp, entry });
   return entry;
 }
 
