@@ -4,7 +4,7 @@ import { detectPhpVersions, observe } from '../drivers/observe.js';
 import { TendError, isTendError } from '../errors/catalogue.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
-import type { Resource, ResourceKey } from '../model/index.js';
+import { keyOf, type Resource, type ResourceKey } from '../model/index.js';
 import { plan, type Inventory, type Observed, type PendingResource, type Plan } from '../plan/index.js';
 import { loadTemplates } from '../host/templates.js';
 import { instancePorts, renderOne, type RenderContext, type Rendered } from '../render/index.js';
@@ -104,6 +104,38 @@ function outcomeCacheFor(stateDir: string): OutcomeCache {
   return cache;
 }
 
+/**
+ * Rendering is pure, so a daemon need not redo it for what did not change: a resource renders the
+ * same while its own generation, the generations of what it references and its program ports do.
+ */
+const renderCache = new WeakMap<Layout, Map<ResourceKey, { stamp: string; rendered: Rendered }>>();
+
+function renderMemo(
+  resource: Resource,
+  generation: string,
+  ctx: RenderContext,
+  generations: ReadonlyMap<ResourceKey, string>,
+): Rendered {
+  const refs: string[] = [];
+  if (resource.kind === 'Site') {
+    const pool = resource.spec.php?.pool;
+    const program = resource.spec.proxy?.program;
+    if (pool) refs.push(generations.get(`Pool/${pool}`) ?? '-');
+    if (program)
+      refs.push(generations.get(`Program/${program}`) ?? '-', String(ctx.programPorts?.get(program) ?? ''));
+  }
+  if (resource.kind === 'Program') refs.push(String(ctx.programPorts?.get(resource.metadata.name) ?? ''));
+  const stamp = [generation, ctx.webUser ?? '', ...refs].join('|');
+  const cache = renderCache.get(ctx.layout) ?? new Map<ResourceKey, { stamp: string; rendered: Rendered }>();
+  renderCache.set(ctx.layout, cache);
+  const key = keyOf(resource);
+  const hit = cache.get(key);
+  if (hit?.stamp === stamp) return hit.rendered;
+  const rendered = renderOne(resource, ctx);
+  cache.set(key, { stamp, rendered });
+  return rendered;
+}
+
 export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPlan> {
   const { host, layout, desiredDir } = opts;
   const installedPhp = await detectPhpVersions(host, layout);
@@ -132,8 +164,8 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
   const pending = new Map<ResourceKey, PendingResource>();
   const generations = new Map<ResourceKey, string>();
   const adopt = new Set<ResourceKey>();
+  for (const { key, generation } of load.resources) generations.set(key, generation);
   for (const { key, resource, generation } of load.resources) {
-    generations.set(key, generation);
     if ('adopt' in resource.spec && resource.spec.adopt === true) adopt.add(key);
     const waiting = waitingForPort(resource, resources, programPorts);
     if (waiting) {
@@ -141,7 +173,7 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
       continue;
     }
     try {
-      rendered.push(renderOne(resource, ctx));
+      rendered.push(renderMemo(resource, generation, ctx, generations));
     } catch (err) {
       // One resource that cannot be rendered is blocked alone; it is desired, so never deleted.
       if (!isTendError(err)) throw err;
