@@ -3,7 +3,7 @@
 import { extname, relative, resolve, sep } from 'node:path';
 import type { Stats } from 'node:fs';
 import { watch } from 'chokidar';
-import type { Timers } from './work-queue.js';
+import { realTimers, type Timers } from './timers.js';
 
 export interface WatchOptions {
   /** Quiet time after the last event before a batch is delivered. */
@@ -19,11 +19,6 @@ export interface DesiredStateWatcher {
   /** Resolves once the initial scan is done; changes before that are not reported. */
   ready: Promise<void>;
 }
-
-const realTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 export function isYamlPath(path: string): boolean {
   const ext = extname(path).toLowerCase();

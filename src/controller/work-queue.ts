@@ -1,18 +1,11 @@
 // The controller's work queue (after client-go's workqueue): dedupes keys, never runs one key twice at
 // once, backs off transient failures per key and parks config failures as Stalled until the spec changes.
 import { asTendError, TendError, type ErrorKind } from '../errors/catalogue.js';
+import { realTimers, type Clock, type Timers } from './timers.js';
+
+export type { Clock, Timers };
 
 export type Outcome = { ok: true } | { ok: false; kind: ErrorKind; error: unknown };
-
-export interface Clock {
-  now(): number;
-}
-
-/** The two timer calls the queue needs, so tests can drive backoff without real sleeps. */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 export interface WorkQueueOptions {
   handler: (key: string) => Promise<Outcome>;
@@ -47,11 +40,6 @@ export interface AddOptions {
 }
 
 type Resolver = (outcome: Outcome) => void;
-
-const realTimers: Timers = {
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-};
 
 /** Turns a thrown value into an Outcome; anything that is not a TendError counts as a bug (internal). */
 export function outcomeOf(err: unknown): Outcome {
