@@ -51,6 +51,7 @@ export interface ResourceStatus {
   lastError?: { code: string; message: string; at: string };
   health?: Record<string, unknown>;
   outputs: Record<string, string | number>;
+  /** When the status last changed (a pass that changes nothing leaves it). */
   updatedAt: string;
 }
 

@@ -67,7 +67,13 @@ export class StatusStore {
     return this.entries.get(key);
   }
 
+  /**
+   * A status equal to the stored one but for updatedAt is not a change: the stored one stays, so
+   * updatedAt says when the status last changed, and an in-sync pass does not rewrite the file.
+   */
   put(status: ResourceStatus): void {
+    const old = this.entries.get(status.key);
+    if (old && sameButTime(old, status)) return;
     this.entries.set(status.key, status);
     this.dirty = true;
   }
@@ -117,3 +123,6 @@ export class StatusStore {
     return next;
   }
 }
+
+const sameButTime = (a: ResourceStatus, b: ResourceStatus) =>
+  JSON.stringify({ ...a, updatedAt: '' }) === JSON.stringify({ ...b, updatedAt: '' });

@@ -77,3 +77,31 @@ test('a corrupt status file throws for readers and is reset (with a copy) for th
   assert.deepEqual((await StatusStore.load(host, dir)).list(), []);
   assert.equal(readdirSync(dir).filter((n) => n.startsWith('status.json.corrupt-')).length, 1);
 });
+
+test('a status that differs only in updatedAt is no change: the file is not rewritten', async (t) => {
+  const dir = tempDir(t);
+  const store = await StatusStore.load(host, dir);
+  const ready = (now: number) =>
+    setCondition(
+      newStatus('Site', 'shop', 1_000),
+      { type: 'Ready', status: 'True', reason: 'Ready', message: 'ok' },
+      now,
+    );
+  store.put(ready(2_000));
+  await store.save();
+  assert.equal(store.isDirty, false);
+  // What a pass does: set the same condition again on the stored status, later.
+  const same = { type: 'Ready', status: 'True', reason: 'Ready', message: 'ok' } as const;
+  store.put(setCondition(store.get('Site/shop')!, same, 9_000));
+  assert.equal(store.isDirty, false, 'same content, later time');
+  assert.equal(store.get('Site/shop')!.updatedAt, new Date(2_000).toISOString(), 'when it last changed');
+  store.put(
+    setCondition(
+      ready(9_000),
+      { type: 'Ready', status: 'False', reason: 'ProbeFailed', message: 'x' },
+      9_000,
+    ),
+  );
+  assert.equal(store.isDirty, true);
+  assert.equal(store.get('Site/shop')!.updatedAt, new Date(9_000).toISOString());
+});
