@@ -137,6 +137,7 @@ export class Controller {
       ...(allowMassDelete ? { allowMassDelete } : {}),
       ...(serviceContext ? { serviceContext } : {}),
       externalHealth: (r) => this.programs.health(r) ?? this.terminals.health(r),
+      runtimeStatus: (r, st) => this.programs.statusFor(r, st) ?? this.terminals.statusFor(r, st),
     });
   }
 

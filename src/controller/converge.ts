@@ -29,6 +29,7 @@ export interface ConvergeOptions {
   only?: ResourceKey;
   serviceContext?: Partial<ServiceContext>;
   externalHealth?: (resource: Resource) => HealthVerdict | undefined;
+  runtimeStatus?: (resource: Resource, current: ResourceStatus) => ResourceStatus | undefined;
   /** See controller/probe-policy.ts. */
   probeMaxAgeMs?: number;
 }
@@ -118,6 +119,7 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     store: opts.store,
     ...(opts.events ? { events: opts.events } : {}),
     ...(opts.externalHealth ? { externalHealth: opts.externalHealth } : {}),
+    ...(opts.runtimeStatus ? { runtimeStatus: opts.runtimeStatus } : {}),
   });
   return { computed, apply, ...(recovery ? { recovery } : {}), statuses };
 }

@@ -98,6 +98,13 @@ export class ProgramsBridge {
     return { ok: phase === 'Ready', message, details: details(st) };
   }
 
+  /** A native Program's whole status from its supervisor, once the supervisor runs it. */
+  statusFor(resource: Resource, current: ResourceStatus): ResourceStatus | undefined {
+    if (resource.kind !== 'Program' || resource.spec.backend !== 'native') return undefined;
+    const st = this.supervisor.statusOf(resource.metadata.name);
+    return st ? programStatus(current, st, Date.now()) : undefined;
+  }
+
   /** Status-only refresh of one Program from the supervisor (after an exit, a restart, a probe flip). */
   refreshStatus(key: ResourceKey): void {
     const current = this.opts.store.get(key);

@@ -26,6 +26,8 @@ export interface StatusInput {
   started?: readonly ServiceId[];
   /** Maximum age of a healthy probe result before it is probed again (default PROBE_MAX_AGE_MS). */
   probeMaxAgeMs?: number;
+  /** The whole status of a resource a runner owns (a running Program or Terminal), if any. */
+  runtimeStatus?: (resource: Resource, current: ResourceStatus) => ResourceStatus | undefined;
   /** Health of kinds this pass does not probe itself (Programs, Terminals), from their runners. */
   externalHealth?: (resource: Resource) => HealthVerdict | undefined;
   now?: () => number;
@@ -95,7 +97,10 @@ export async function writeStatus(input: StatusInput): Promise<ResourceStatus[]>
         },
         now(),
       );
-      st = { ...st, observedGeneration: generation, outputs: outputs.get(key) ?? {} };
+      // Programs and Terminals publish runtime outputs (pids, ports, URL) from their runners, which
+      // refresh them after the pass: keep them, so an unchanged pass leaves the status as it was.
+      const runtime = resource.kind === 'Program' || resource.kind === 'Terminal' ? st.outputs : {};
+      st = { ...st, observedGeneration: generation, outputs: { ...runtime, ...outputs.get(key) } };
       if (input.revision && (outcome?.status === 'applied' || !st.lastAppliedRevision))
         st.lastAppliedRevision = input.revision;
       delete st.lastError;
@@ -110,6 +115,12 @@ export async function writeStatus(input: StatusInput): Promise<ResourceStatus[]>
         ...st,
         lastError: { code: outcome.code ?? 'TEND_ERR_INTERNAL', message, at: new Date(now()).toISOString() },
       };
+    }
+    // Programs and Terminals under a runner: their runner owns health, readiness and outputs.
+    const runtime = input.runtimeStatus?.(resource, st);
+    if (runtime) {
+      store.put(runtime);
+      return runtime;
     }
     let verdict: HealthVerdict | undefined;
     if (needsProbe(resource, st, outcome, probeCtx)) {

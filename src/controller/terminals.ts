@@ -74,6 +74,17 @@ export class TerminalsBridge {
     );
   }
 
+  /** A Terminal's whole status once this daemon has applied it. */
+  statusFor(resource: Resource, current: ResourceStatus): ResourceStatus | undefined {
+    if (resource.kind !== 'Terminal' || !this.known.has(resource.metadata.name)) return undefined;
+    const verdict = verdictOf(
+      this.results.get(`Terminal/${resource.metadata.name}`),
+      this.manager,
+      resource.metadata.name,
+    );
+    return terminalStatus(current, verdict, Date.now());
+  }
+
   /** After apply: every Terminal's status gets its server's verdict and URL (never its token). */
   refreshAll(): void {
     for (const name of this.known.keys()) {
