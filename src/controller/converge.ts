@@ -62,12 +62,13 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     loadInventory: () => loadInventory(host, stateDir),
     saveInventory: (inv: Parameters<typeof saveInventory>[2]) => saveInventory(host, stateDir, inv),
   };
-  const owned = Object.values((await inventoryIo.loadInventory()).resources).flatMap((e) => [
-    ...e.files,
-    ...e.links,
-  ]);
+  const inventoried = Object.values((await inventoryIo.loadInventory()).resources);
+  const owned = inventoried.flatMap((e) => [...e.files, ...e.links]);
+  const phpVersions = inventoried.flatMap((e) =>
+    e.services.flatMap((s) => s.match(/^php-fpm@(.+)$/)?.[1] ?? []),
+  );
   const journaled = ((await journal.read()) ?? []).flatMap((e) => e.before.map((b) => b.path));
-  await sweepTempFiles(host, writableDirs(layout, [...owned, ...journaled]));
+  await sweepTempFiles(host, writableDirs(layout, [...owned, ...journaled], phpVersions), stateDir);
   const recovery = await recoverInterruptedApply({ host, journal, services, ...inventoryIo });
   if (recovery)
     opts.events?.record({

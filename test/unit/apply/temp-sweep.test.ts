@@ -12,15 +12,19 @@ test('only tend temp files in the dirs tend writes are removed', async (t) => {
   const root = tempDir(t, 'tend-sweep-');
   const layout = embeddedLayout(root);
   const owned = layout.php.poolFile('8.2', 'shop');
-  const dirs = writableDirs(layout, [owned]);
+  const dirs = writableDirs(layout, [owned], ['8.2']);
   assert.ok(dirs.includes(layout.php.poolDir('8.2')), 'the dir of an owned path is swept');
+  assert.ok(dirs.includes(join(root, 'php/8.2')), "the dir of a version's main config is swept");
+  assert.ok(dirs.includes(layout.programs.runDir), 'run files of Programs are swept');
   assert.ok(dirs.includes(layout.stateDir));
 
   for (const d of dirs) mkdirSync(d, { recursive: true });
+  mkdirSync(join(layout.stateDir, 'services'), { recursive: true });
   const stale = [
     join(layout.nginx.includeDir, '.shop.conf.tend-2a4a587e.tmp'),
     join(layout.php.poolDir('8.2'), '.shop.conf.tend-00ff00aa.tmp'),
     join(layout.stateDir, '.inventory.json.tend-deadbeef.tmp'),
+    join(layout.stateDir, 'services', '.php-fpm@8.2.json.tend-1e8c574b.tmp'),
   ];
   const kept = [
     join(layout.nginx.includeDir, 'shop.conf'),
@@ -30,7 +34,7 @@ test('only tend temp files in the dirs tend writes are removed', async (t) => {
   ];
   for (const f of [...stale, ...kept]) writeFileSync(f, 'x');
 
-  const removed = await sweepTempFiles(createRealHost(), dirs);
+  const removed = await sweepTempFiles(createRealHost(), dirs, layout.stateDir);
   assert.deepEqual(removed.sort(), [...stale].sort());
   for (const f of stale) assert.equal(existsSync(f), false, f);
   for (const f of kept) assert.equal(existsSync(f), true, f);
