@@ -3,6 +3,7 @@
 import { applyPlan, type ApplyResult } from '../apply/executor.js';
 import { recoverInterruptedApply, type RecoveryReport } from '../apply/recover.js';
 import { sweepTempFiles, writableDirs } from '../apply/temp-sweep.js';
+import { detectPhpVersions } from '../drivers/observe.js';
 import { serviceDriverFor, type ServiceContext } from '../drivers/services.js';
 import type { ServiceDriver } from '../drivers/service.js';
 import { asTendError } from '../errors/catalogue.js';
@@ -64,9 +65,8 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
   };
   const inventoried = Object.values((await inventoryIo.loadInventory()).resources);
   const owned = inventoried.flatMap((e) => [...e.files, ...e.links]);
-  const phpVersions = inventoried.flatMap((e) =>
-    e.services.flatMap((s) => s.match(/^php-fpm@(.+)$/)?.[1] ?? []),
-  );
+  // Installed versions, not only inventoried ones: a kill during the first pass may precede the inventory.
+  const phpVersions = await detectPhpVersions(host, layout);
   const journaled = ((await journal.read()) ?? []).flatMap((e) => e.before.map((b) => b.path));
   await sweepTempFiles(host, writableDirs(layout, [...owned, ...journaled], phpVersions), stateDir);
   const recovery = await recoverInterruptedApply({ host, journal, services, ...inventoryIo });
