@@ -1,5 +1,6 @@
 // load → render → inventory → observe → plan: the I/O around the pure planner, shared by
 // `tend reconcile --plan`, apply and the API, so that what is shown is exactly what would be applied.
+import { resolve } from 'node:path';
 import { detectPhpVersions, observe } from '../drivers/observe.js';
 import { TendError, isTendError } from '../errors/catalogue.js';
 import type { Host } from '../host/host.js';
@@ -13,6 +14,7 @@ import {
   gitRevision,
   loadDesiredState,
   type GitRevision,
+  type LoadMemo,
   type LoadResult,
   type OutcomeCache,
 } from '../source/index.js';
@@ -39,6 +41,8 @@ export interface ComputedPlan {
   observed: Observed;
   inventory: Inventory;
   git?: GitRevision;
+  /** Wall-clock milliseconds per phase, for the pass log. */
+  phases: { loadMs: number; renderMs: number; observeMs: number; planMs: number };
 }
 
 export const PORTS_FILE = 'ports.json';
@@ -96,6 +100,14 @@ function waitingForPort(
 }
 
 const caches = new Map<string, OutcomeCache>();
+const loadMemos = new Map<string, LoadMemo>();
+
+/** One load memo per desired-state dir: a daemon's resync skips an unchanged tree entirely. */
+function loadMemoFor(desiredDir: string): LoadMemo {
+  let memo = loadMemos.get(desiredDir);
+  if (!memo) loadMemos.set(desiredDir, (memo = {}));
+  return memo;
+}
 
 /** One outcome cache per state dir for the process's lifetime, so a daemon reads the file once. */
 function outcomeCacheFor(stateDir: string): OutcomeCache {
@@ -138,18 +150,21 @@ function renderMemo(
 
 export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPlan> {
   const { host, layout, desiredDir } = opts;
+  const t0 = performance.now();
   const installedPhp = await detectPhpVersions(host, layout);
   const reservedPorts = new Map([[layout.nginx.listenPort, `nginx (${layout.profile} listen port)`]]);
   const [load, git, inventory, programPorts] = await Promise.all([
     loadDesiredState(desiredDir, {
       ruleContext: { installedPhp, reservedPorts },
       cache: outcomeCacheFor(layout.stateDir),
+      memo: loadMemoFor(resolve(desiredDir)),
     }),
     gitRevision(desiredDir),
     loadInventory(host, layout.stateDir, { readOnly: opts.readOnly === true }),
     readProgramPorts(host, layout.stateDir),
   ]);
 
+  const t1 = performance.now();
   const resources = new Map<ResourceKey, Resource>(load.resources.map((r) => [r.key, r.resource]));
   // As root, embedded nginx workers run as www-data (see the nginx driver), so sockets must admit it.
   const webUser = host.isRoot() ? 'www-data' : undefined;
@@ -190,7 +205,9 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
     want.files.push(...entry.files);
     want.links.push(...entry.links);
   }
+  const t2 = performance.now();
   const observed = await observe(host, layout, want);
+  const t3 = performance.now();
 
   const result = plan({
     desired: rendered,
@@ -207,5 +224,12 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
       ...(opts.only !== undefined ? { only: opts.only } : {}),
     },
   });
-  return { plan: result, load, rendered, observed, inventory, ...(git ? { git } : {}) };
+  const ms = (a: number, b: number) => Math.round(b - a);
+  const phases = {
+    loadMs: ms(t0, t1),
+    renderMs: ms(t1, t2),
+    observeMs: ms(t2, t3),
+    planMs: ms(t3, performance.now()),
+  };
+  return { plan: result, load, rendered, observed, inventory, phases, ...(git ? { git } : {}) };
 }

@@ -224,6 +224,7 @@ export class Controller {
       durationMs: report.durationMs,
       ...summary,
       reloads: r.apply.reloads.length,
+      phases: r.phases,
     };
     if (changed) this.opts.log.info(fields, 'reconciled');
     else this.opts.log.debug(fields, 'in sync');

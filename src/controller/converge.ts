@@ -40,6 +40,13 @@ export interface ConvergeResult {
   apply: ApplyResult;
   recovery?: RecoveryReport;
   statuses: ResourceStatus[];
+  /** Wall-clock milliseconds per phase of the pass, for the pass log. */
+  phases: ComputedPlan['phases'] & {
+    prepareMs: number;
+    applyMs: number;
+    servicesMs: number;
+    statusMs: number;
+  };
 }
 
 export function serviceRegistry(ctx: ServiceContext): (id: ServiceId) => ServiceDriver {
@@ -63,6 +70,7 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     loadInventory: () => loadInventory(host, stateDir),
     saveInventory: (inv: Parameters<typeof saveInventory>[2]) => saveInventory(host, stateDir, inv),
   };
+  const t0 = performance.now();
   const inventoried = Object.values((await inventoryIo.loadInventory()).resources);
   const owned = inventoried.flatMap((e) => [...e.files, ...e.links]);
   // Installed versions, not only inventoried ones: a kill during the first pass may precede the inventory.
@@ -77,6 +85,7 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
       message: `finished an interrupted apply: undid ${recovery.undone.length}, recorded ${recovery.recorded.length}`,
     });
 
+  const t1 = performance.now();
   const computed = await computePlan({
     host,
     layout,
@@ -86,7 +95,9 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
   });
   // nginx -t opens every log file a vhost names, so their directories must exist first.
   await host.fs.mkdirp(layout.nginx.siteLog('x', 'access').replace(/\/[^/]+$/, ''));
+  const t2 = performance.now();
   const apply = await applyPlan(computed.plan, { host, services, journal, ...inventoryIo });
+  const t3 = performance.now();
 
   // After a reboot nothing may have changed, yet the masters are gone: start what tend owns.
   const reloaded = new Set(apply.reloads.map((r) => r.service));
@@ -109,6 +120,7 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     }
   }
 
+  const t4 = performance.now();
   const statuses = await writeStatus({
     layout,
     load: computed.load,
@@ -122,5 +134,13 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     ...(opts.externalHealth ? { externalHealth: opts.externalHealth } : {}),
     ...(opts.runtimeStatus ? { runtimeStatus: opts.runtimeStatus } : {}),
   });
-  return { computed, apply, ...(recovery ? { recovery } : {}), statuses };
+  const ms = (a: number, b: number) => Math.round(b - a);
+  const phases = {
+    prepareMs: ms(t0, t1),
+    ...computed.phases,
+    applyMs: ms(t2, t3),
+    servicesMs: ms(t3, t4),
+    statusMs: ms(t4, performance.now()),
+  };
+  return { computed, apply, ...(recovery ? { recovery } : {}), statuses, phases };
 }

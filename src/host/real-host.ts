@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, basename, join } from 'node:path';
+import { ContentMemo, stableIdentity } from './file-identity.js';
 import {
   atomicTempName,
   type ExecOptions,
@@ -43,6 +44,7 @@ const toStat = (s: import('node:fs').Stats): FileStat => ({
 });
 
 const READ_BATCH = 256;
+const readMemo = new ContentMemo<string>();
 
 /** Non-blocking open and a check on the descriptor, so a FIFO at a managed path cannot hang a pass. */
 function readSmallFileSync(path: string): string | undefined {
@@ -74,10 +76,19 @@ export const realFs: HostFs = {
   async readFiles(paths) {
     // Synchronous reads in batches: ~10x faster than fs/promises for small files (one thread-pool
     // round trip per syscall), with a yield between batches so a daemon stays responsive.
+    // A file whose stat identity is unchanged since the last read is not read again.
+    const now = Date.now();
     const out: (string | undefined)[] = [];
     for (let i = 0; i < paths.length; i++) {
       if (i > 0 && i % READ_BATCH === 0) await new Promise((r) => setImmediate(r));
-      out.push(readSmallFileSync(paths[i]!));
+      const path = paths[i]!;
+      const identity = stableIdentity(path, now);
+      let content = readMemo.get(path, identity);
+      if (content === undefined) {
+        content = readSmallFileSync(path);
+        if (content !== undefined) readMemo.set(path, identity, content);
+      }
+      out.push(content);
     }
     return out;
   },

@@ -1,6 +1,6 @@
 // The source room's public surface: load the desired state and its git revision.
 export * from './types.js';
-export { loadDesiredState, type LoadOptions } from './load.js';
+export { loadDesiredState, type LoadMemo, type LoadOptions } from './load.js';
 export { formatLoadError, formatPath, quote, escapeText } from './describe.js';
 export { gitRevision, type GitRevision } from './git.js';
 export { referencesOf } from './cross.js';

@@ -3,6 +3,7 @@
 // there are many.
 import { resolve } from 'node:path';
 import type { ResourceKey, RuleContext } from '../model/index.js';
+import { stableIdentity } from '../host/file-identity.js';
 import { lazyLocator } from './check-file.js';
 import { startChecker, type Parallel } from './check-parallel.js';
 import { crossCheck, type Candidate, type Elsewhere } from './cross.js';
@@ -16,6 +17,32 @@ export interface LoadOptions {
   parallel?: Parallel;
   /** Outcomes of files checked before, by path and text: only new or changed files are parsed. */
   cache?: OutcomeCache;
+  /** The last result, reused while every file's stat identity and the rule context are unchanged. */
+  memo?: LoadMemo;
+}
+
+/** A daemon's last load: see host/file-identity.ts for when a file counts as unchanged. */
+export interface LoadMemo {
+  fingerprint?: string;
+  result?: LoadResult;
+  /** The clock the racy-file rule reads (tests move it forward). */
+  now?: () => number;
+}
+
+/** Undefined when any file is racy or unreadable: such a tree is always loaded afresh. */
+function treeFingerprint(
+  absFiles: readonly string[],
+  ctx: RuleContext | undefined,
+  now: number,
+): string | undefined {
+  const identities: string[] = [];
+  for (const abs of absFiles) {
+    const identity = stableIdentity(abs, now);
+    if (identity === undefined) return undefined;
+    identities.push(identity);
+  }
+  const context = [ctx?.installedPhp ?? [], [...(ctx?.reservedPorts ?? [])]];
+  return JSON.stringify([context, absFiles, identities]);
 }
 
 /** Files read between two yields to the event loop, so a daemon reloading a large tree stays responsive. */
@@ -41,6 +68,20 @@ async function readAll(absFiles: readonly string[]): Promise<ReadOutcome[]> {
 export async function loadDesiredState(dir: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const root = resolve(dir);
   const absFiles = await listYamlFiles(root);
+  const fingerprint = opts.memo
+    ? treeFingerprint(absFiles, opts.ruleContext, opts.memo.now?.() ?? Date.now())
+    : undefined;
+  if (fingerprint !== undefined && opts.memo?.fingerprint === fingerprint && opts.memo.result)
+    return opts.memo.result;
+  const result = await loadFiles(root, absFiles, opts);
+  if (opts.memo) {
+    opts.memo.fingerprint = fingerprint;
+    opts.memo.result = result;
+  }
+  return result;
+}
+
+async function loadFiles(root: string, absFiles: string[], opts: LoadOptions): Promise<LoadResult> {
   const files = absFiles.map((a) => toRel(root, a));
   const errors: LoadError[] = [];
   const unknownFiles = new Set<string>();

@@ -116,8 +116,10 @@ export function derivePhase(conditions: readonly Condition[]): Phase {
 }
 
 /**
- * Returns a new status with the condition set. lastTransitionTime moves only when the condition's
- * status changes (a new reason or message alone is not a transition). The phase is re-derived.
+ * Returns a new status with the condition set, or the same status when the condition already says
+ * exactly this (so a pass that learns nothing new changes nothing, not even updatedAt).
+ * lastTransitionTime moves only when the condition's status changes (a new reason or message alone
+ * is not a transition). The phase is re-derived.
  */
 export function setCondition(
   status: ResourceStatus,
@@ -125,6 +127,13 @@ export function setCondition(
   now: number | string,
 ): ResourceStatus {
   const previous = getCondition(status.conditions, cond.type);
+  if (
+    previous &&
+    previous.status === cond.status &&
+    previous.reason === cond.reason &&
+    previous.message === cond.message
+  )
+    return status;
   const next: Condition = {
     type: cond.type,
     status: cond.status,

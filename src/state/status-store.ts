@@ -1,7 +1,6 @@
 // Per-resource status kept in <stateDir>/status.json, so it survives a restart of tend. Writers
 // change it in memory as often as they like and flush with save(): one atomic write per flush that
-// changed a fact (a new updatedAt alone is not written).
-import { createHash } from 'node:crypto';
+// changed a fact (a status that learned nothing new is not even replaced in memory).
 import { z } from 'zod';
 import { isTendError } from '../errors/catalogue.js';
 import type { Host } from '../host/index.js';
@@ -31,8 +30,6 @@ export class StatusStore {
   private readonly entries = new Map<ResourceKey, ResourceStatus>();
   private dirty = false;
   private saving: Promise<void> = Promise.resolve();
-  /** contentDigest of what the file holds (set on load and on each write). */
-  private savedDigest: string | undefined;
   /** Set when a corrupt file was reset on load: the controller reports it as an event. */
   loadWarning?: string;
 
@@ -59,7 +56,6 @@ export class StatusStore {
       );
       for (const status of Object.values(file.resources))
         store.entries.set(status.key, status as ResourceStatus);
-      store.savedDigest = contentDigest(store.list());
     } catch (err) {
       if (opts.onCorrupt !== 'reset' || !isTendError(err, 'TEND_ERR_STATE_CORRUPT')) throw err;
       store.loadWarning = err.message;
@@ -72,7 +68,10 @@ export class StatusStore {
     return this.entries.get(key);
   }
 
+  /** A status with the same facts as the stored one (updatedAt aside) leaves the store as it was. */
   put(status: ResourceStatus): void {
+    const current = this.entries.get(status.key);
+    if (current && sameFacts(current, status)) return;
     this.entries.set(status.key, status);
     this.dirty = true;
   }
@@ -106,8 +105,6 @@ export class StatusStore {
         if (!this.dirty) return;
         this.dirty = false;
         const list = this.list();
-        const digest = contentDigest(list);
-        if (digest === this.savedDigest) return;
         const resources: Record<string, ResourceStatus> = {};
         for (const status of list) resources[status.key] = status;
         try {
@@ -116,7 +113,6 @@ export class StatusStore {
             `${JSON.stringify({ version: 1, resources }, null, 2)}\n`,
             0o644,
           );
-          this.savedDigest = digest;
         } catch (err) {
           this.dirty = true;
           throw err;
@@ -128,11 +124,24 @@ export class StatusStore {
 }
 
 /**
- * A digest of every status but its updatedAt: a pass that rewrites each status with the same facts
- * (every resync does) changes nothing worth a ~3 MB write at 2,000 resources.
+ * Whether two statuses hold the same facts, updatedAt aside: every resync rebuilds each status, and
+ * one that learned nothing must not cost a ~3 MB write at 2,000 resources. Status is JSON data.
  */
-function contentDigest(statuses: readonly ResourceStatus[]): string {
-  const hash = createHash('sha256');
-  for (const s of statuses) hash.update(JSON.stringify({ ...s, updatedAt: '' })).update('\n');
-  return hash.digest('hex');
+function sameFacts(a: ResourceStatus, b: ResourceStatus): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a).filter((k) => k !== 'updatedAt');
+  if (keys.length !== Object.keys(b).filter((k) => k !== 'updatedAt').length) return false;
+  return keys.every((k) => k in b && sameJson(a[k as keyof ResourceStatus], b[k as keyof ResourceStatus]));
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  return ka.every((k) => Object.prototype.hasOwnProperty.call(rb, k) && sameJson(ra[k], rb[k]));
 }

@@ -4,7 +4,12 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fileOutcomeCache, loadDesiredState, type OutcomeCache } from '../../../src/source/index.js';
+import {
+  fileOutcomeCache,
+  loadDesiredState,
+  type LoadMemo,
+  type OutcomeCache,
+} from '../../../src/source/index.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { docYaml, resourceDoc, writeTree } from './helpers.js';
 
@@ -87,4 +92,39 @@ test('no state dir: nothing is created', async (t) => {
   const path = join(dir, 'missing', 'load-cache.json');
   await loadDesiredState(ds, { cache: fileOutcomeCache(path) });
   assert.equal(existsSync(join(dir, 'missing')), false);
+});
+
+test('the load memo reuses the last result only while no file, its name or the rule context changed', async (t) => {
+  const { ds } = tree(t);
+  const memo: LoadMemo = { now: () => Date.now() + 60_000 };
+  const first = await loadDesiredState(ds, { memo });
+  assert.equal(await loadDesiredState(ds, { memo }), first, 'an unchanged tree is the same result object');
+
+  const other = { memo, ruleContext: { installedPhp: ['8.3'] } };
+  const withContext = await loadDesiredState(ds, other);
+  assert.notEqual(withContext, first, 'another rule context loads afresh');
+  assert.ok(withContext.errors.length > first.errors.length, 'and its rules apply (8.2 is not installed)');
+
+  writeFileSync(join(ds, 'c.yaml'), docYaml(resourceDoc('Pool', 'c')));
+  const added = await loadDesiredState(ds, { memo });
+  assert.ok(
+    added.resources.some((r) => r.key === 'Pool/c'),
+    'a new file is seen',
+  );
+
+  writeFileSync(join(ds, 'c.yaml'), docYaml(resourceDoc('Pool', 'c', { pm: { maxChildren: 0 } })));
+  const changed = await loadDesiredState(ds, { memo });
+  assert.ok(
+    changed.errors.some((e) => e.file === 'c.yaml'),
+    'a rewritten file is loaded again',
+  );
+  assert.deepEqual(changed, await loadDesiredState(ds), 'and the memoized load equals a plain one');
+});
+
+test('a file changed within the racy window is never memoized', async (t) => {
+  const { ds } = tree(t);
+  const memo: LoadMemo = {};
+  const first = await loadDesiredState(ds, { memo });
+  assert.equal(memo.fingerprint, undefined, 'files written just now are racy');
+  assert.notEqual(await loadDesiredState(ds, { memo }), first);
 });

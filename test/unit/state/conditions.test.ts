@@ -29,6 +29,13 @@ test('lastTransitionTime moves only when the status changes', () => {
   s = setCondition(s, { type: 'Ready', status: 'True', reason: 'Ready', message: 'serving' }, T2);
   assert.equal(s.conditions[0]!.lastTransitionTime, new Date(T2).toISOString());
   assert.equal(s.phase, 'Ready');
+
+  const again = setCondition(
+    s,
+    { type: 'Ready', status: 'True', reason: 'Ready', message: 'serving' },
+    T2 + 1,
+  );
+  assert.equal(again, s, 'nothing new: the same status, updatedAt untouched');
 });
 
 test('setCondition keeps other conditions and does not mutate its input', () => {

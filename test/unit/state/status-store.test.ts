@@ -101,3 +101,18 @@ test('a save whose statuses differ only in updatedAt does not rewrite the file',
   await again.save();
   assert.match(readFileSync(file, 'utf8'), /ProbeFailed/, 'a changed fact is written');
 });
+
+test('a status rebuilt with the same facts keeps the stored one, updatedAt included', async (t) => {
+  const store = await StatusStore.load(host, tempDir(t));
+  const ready = { type: 'Ready', status: 'True', reason: 'Ready', message: 'ok' } as const;
+  const first = { ...setCondition(newStatus('Site', 'shop', 1_000), ready, 2_000), outputs: { url: 'u' } };
+  store.put(first);
+  await store.save();
+  // A resync rebuilds the status as new objects with a later updatedAt.
+  store.put({ ...structuredClone(first), updatedAt: new Date(9_000).toISOString() });
+  assert.equal(store.isDirty, false);
+  assert.equal(store.get('Site/shop'), first, 'the status as it last changed');
+  store.put({ ...first, outputs: { url: 'v' }, updatedAt: new Date(10_000).toISOString() });
+  assert.equal(store.isDirty, true, 'an output is a fact');
+  assert.equal(store.get('Site/shop')!.outputs.url, 'v');
+});
