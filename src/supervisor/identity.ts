@@ -21,9 +21,22 @@ const GETENT_TTL_MS = 10 * 60_000;
 type CachedEntry = { at: number; stamp: string; entry: string[] | undefined };
 const getentCache = new WeakMap<Host, Map<string, CachedEntry>>();
 
-async function userDbStamp(host: Host): Promise<string> {
-  const [passwd, group] = await Promise.all([host.fs.stat('/etc/passwd'), host.fs.stat('/etc/group')]);
-  return `${passwd?.mtimeMs ?? 0}:${passwd?.size ?? 0}:${group?.mtimeMs ?? 0}:${group?.size ?? 0}`;
+const STAMP_TTL_MS = 1_000;
+const stamps = new WeakMap<Host, { at: number; stamp: Promise<string> }>();
+
+/**
+ * What /etc/passwd and /etc/group look like now, checked at most once a second: a pass asks for
+ * every Program, and two stats each through the thread pool added up.
+ */
+export function userDbStamp(host: Host): Promise<string> {
+  const hit = stamps.get(host);
+  if (hit && host.now() - hit.at < STAMP_TTL_MS) return hit.stamp;
+  const stamp = Promise.all([host.fs.stat('/etc/passwd'), host.fs.stat('/etc/group')]).then(
+    ([passwd, group]) =>
+      `${passwd?.mtimeMs ?? 0}:${passwd?.size ?? 0}:${group?.mtimeMs ?? 0}:${group?.size ?? 0}`,
+  );
+  stamps.set(host, { at: host.now(), stamp });
+  return stamp;
 }
 
 async function getent(host: Host, db: 'passwd' | 'group', key: string): Promise<string[] | undefined> {

@@ -5,7 +5,7 @@ import type { Layout } from '../layout/index.js';
 import type { Program } from '../model/index.js';
 import type { PortLeases } from '../state/port-leases.js';
 import { asTendError } from '../errors/catalogue.js';
-import { resolveIdentity, type Identity } from './identity.js';
+import { resolveIdentity, userDbStamp, type Identity } from './identity.js';
 import { Instance } from './instance.js';
 import { LogPipe } from './log-pipe.js';
 import { fifoPath, logPath, runFilePath, type RunFile } from './run-file.js';
@@ -34,6 +34,8 @@ export class ProgramRunner {
   waitingFor: string[] = [];
   private wasReady = false;
   private haltedGeneration: string | undefined;
+  /** The user database as the last complete converge saw it (identities resolve through it). */
+  private convergedUserDb: string | undefined;
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -138,8 +140,24 @@ export class ProgramRunner {
     }
   }
 
+  /**
+   * Whether converging to `resource` would change nothing: same spec, every instance present and on
+   * it, no error, and the same user database. A resync skips such runners: with 100 Programs the
+   * per-pass checks were most of an idle daemon's work.
+   */
+  async upToDate(resource: Program): Promise<boolean> {
+    if (this.error || this.convergedUserDb === undefined) return false;
+    if (runtimeSpec(resource).generation !== this.spec.generation) return false;
+    if (this.instances.size !== this.spec.instances) return false;
+    for (const inst of this.instances.values())
+      if (inst.generation !== this.spec.instanceGeneration) return false;
+    return (await userDbStamp(this.deps.host)) === this.convergedUserDb;
+  }
+
   /** Converge to `resource`; resolves once changed instances are rolled (or the rollout halted). */
   async converge(resource: Program): Promise<void> {
+    this.convergedUserDb = undefined;
+    const userDb = await userDbStamp(this.deps.host);
     const next = runtimeSpec(resource);
     let identity: Identity;
     try {
@@ -173,6 +191,7 @@ export class ProgramRunner {
           }),
         );
       await this.roll(identity);
+      if (!this.error) this.convergedUserDb = userDb;
     } catch (err) {
       const e = asTendError(err);
       this.error = { code: e.code, message: e.message };

@@ -132,6 +132,10 @@ export class Supervisor extends EventEmitter {
       this.runners.set(name, runner);
     }
     runner.waitingFor = [];
+    if (await runner.upToDate(program)) {
+      runner.resource = program;
+      return;
+    }
     await runner.converge(program);
   }
 

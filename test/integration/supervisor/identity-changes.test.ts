@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { NativeProgramsDriver } from '../../../src/drivers/programs-native.js';
+import { ProgramRunner } from '../../../src/supervisor/program-runner.js';
 import { fixture, program, rig, until } from './helpers.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -88,4 +89,30 @@ test('a spec change rolls instances one at a time; scaling touches only the diff
   events.length = 0;
   await sup.apply([program('roll', { ...base, env: { VERSION: '2' }, instances: 2 })]);
   assert.equal(events.filter((e) => e.reason === 'Started' || e.reason === 'Stopped').length, 0);
+});
+
+test('re-applying an unchanged spec leaves its runner alone; a changed or failed one converges', async (t) => {
+  const { sup } = rig(t);
+  const converges: string[] = [];
+  const original = ProgramRunner.prototype.converge;
+  ProgramRunner.prototype.converge = function (this: ProgramRunner, resource) {
+    converges.push(resource.metadata.name);
+    return original.call(this, resource);
+  };
+  t.after(() => (ProgramRunner.prototype.converge = original));
+  const base = { command: [fixture('sleeper.sh')], allowRoot: true, startSeconds: 0, instances: 2 };
+  await sup.apply([program('calm', base), program('broken', { ...base, user: 'no-such-user-x' })]);
+  const pids = await until('2 pids', () => {
+    const p = sup.statusOf('calm')?.instances.map((i) => i.pid);
+    return p?.length === 2 && p.every(Boolean) && p;
+  });
+  converges.length = 0;
+  await sup.apply([program('calm', base), program('broken', { ...base, user: 'no-such-user-x' })]);
+  assert.deepEqual(converges, ['broken'], 'only the failed program is tried again');
+  assert.deepEqual(
+    sup.statusOf('calm')?.instances.map((i) => i.pid),
+    pids,
+  );
+  await sup.apply([program('calm', { ...base, env: { X: '1' } })]);
+  assert.deepEqual(converges, ['broken', 'calm'], 'a spec change converges');
 });
