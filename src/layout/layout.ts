@@ -20,6 +20,8 @@ export interface NginxLayout {
   listenAddress: string;
   listenPort: number;
   tlsPort: number;
+  /** Whether the main config sets the FastCGI params at http level (see render/fastcgi-params.ts). */
+  fastcgiParamsInMain: boolean;
 }
 
 export interface PhpLayout {
@@ -85,6 +87,7 @@ export function embeddedLayout(root: string, opts: LayoutOptions = {}): Layout {
       listenAddress: '127.0.0.1',
       listenPort: opts.httpPort ?? 8080,
       tlsPort: opts.httpsPort ?? 8443,
+      fastcgiParamsInMain: true,
     },
     php: {
       poolFile: (v, pool) => join(root, 'php', v, 'pool.d', `${pool}.conf`),
@@ -128,6 +131,7 @@ export function systemLayout(root = '/', opts: LayoutOptions = {}): Layout {
       listenAddress: '0.0.0.0',
       listenPort: opts.httpPort ?? 80,
       tlsPort: opts.httpsPort ?? 443,
+      fastcgiParamsInMain: false,
     },
     php: {
       poolFile: (v, pool) => at(`/etc/php/${v}/fpm/pool.d/${pool}.conf`),

@@ -3,6 +3,7 @@
 import { TendError } from '../errors/catalogue.js';
 import { keyOf, PHP_PRESETS, type Site } from '../model/index.js';
 import { poolEndpoint, programPorts, referencedPool, type RenderContext } from './context.js';
+import { FASTCGI_PARAMS, setsFastcgiParam } from './fastcgi-params.js';
 import {
   hostPort,
   iniSeconds,
@@ -64,7 +65,16 @@ function fastcgiOf(site: Site, ctx: RenderContext) {
       : hostPort(endpoint.address, endpoint.port, 'pool listen');
   // nginx would otherwise cut a request at 60 s that the pool is still allowed to finish.
   const readTimeout = pool.spec.requestTimeout ? iniSeconds(pool.spec.requestTimeout) : undefined;
-  return { pass, readTimeout };
+  // A server-level fastcgi_param (an escape hatch) would stop the location inheriting the list.
+  const inheritsParams =
+    ctx.layout.nginx.fastcgiParamsInMain && !site.spec.extraDirectives.some(setsFastcgiParam);
+  return {
+    pass,
+    passVariable: endpoint.type === 'socket',
+    readTimeout,
+    inheritsParams,
+    params: FASTCGI_PARAMS,
+  };
 }
 
 function proxyOf(site: Site, ctx: RenderContext) {

@@ -4,6 +4,7 @@
 import { dirname } from 'node:path';
 import { TendError } from '../../errors/catalogue.js';
 import type { Layout } from '../../layout/index.js';
+import { FASTCGI_PARAMS } from '../../render/fastcgi-params.js';
 import { isSafePath } from '../health/manager.js';
 
 export interface NginxMainOptions {
@@ -65,6 +66,7 @@ export function renderNginxMainConfig(layout: Layout, opts: NginxMainOptions = {
     '    server_names_hash_bucket_size 128;',
     '    server_names_hash_max_size 4096;',
     ...temp,
+    ...(n.fastcgiParamsInMain ? ['', ...FASTCGI_PARAMS.map((p) => `    fastcgi_param ${p};`)] : []),
     '',
     `    include ${n.includeDir}/*.conf;`,
     '',

@@ -6,6 +6,8 @@ import { isTendError } from '../../../src/errors/catalogue.js';
 import { loadTemplates } from '../../../src/host/templates.js';
 import { embeddedLayout, systemLayout, type Layout } from '../../../src/layout/index.js';
 import { keyOf, type Resource, type Site } from '../../../src/model/index.js';
+import { renderNginxMainConfig } from '../../../src/drivers/nginx/main-config.js';
+import { FASTCGI_PARAMS } from '../../../src/render/fastcgi-params.js';
 import { renderPool, renderSite, type RenderContext } from '../../../src/render/index.js';
 import { resource } from './fixtures.js';
 
@@ -29,8 +31,26 @@ test('the vhost passes FastCGI to exactly the socket the pool listens on, in bot
     const ctx = ctxOf([s, pool], layout);
     const socket = renderPool(pool as never, ctx).outputs.socket;
     assert.equal(socket, layout.php.socket('8.3', 'app'));
-    assert.ok(renderSite(s, ctx).files[0]!.content.includes(`fastcgi_pass unix:${socket};`));
+    const vhost = renderSite(s, ctx).files[0]!.content;
+    assert.ok(vhost.includes(`set $tend_fastcgi unix:${socket};\n`), vhost);
+    assert.ok(vhost.includes('fastcgi_pass $tend_fastcgi;'));
   }
+});
+
+test('FastCGI params: inherited from the embedded nginx.conf, written out where they cannot be', () => {
+  const main = renderNginxMainConfig(embeddedLayout('/srv/tend'));
+  for (const p of FASTCGI_PARAMS) assert.ok(main.includes(`    fastcgi_param ${p};\n`), p);
+  const paramsIn = (vhost: string) => vhost.split('\n').filter((l) => /^\s*fastcgi_param /.test(l)).length;
+  const php = { preset: 'php', root: '/srv/shop', php: { pool: 'app' } };
+
+  const embedded = renderSite(site('shop', php), ctxOf([pool])).files[0]!.content;
+  assert.equal(paramsIn(embedded), 0, 'the location inherits the http-level list');
+  const system = renderSite(site('shop', php), ctxOf([pool], systemLayout('/'))).files[0]!.content;
+  assert.equal(paramsIn(system), FASTCGI_PARAMS.length, "Debian's nginx.conf sets none");
+  // A server-level fastcgi_param would stop the location inheriting: the list is written out again.
+  const hatch = site('shop', { ...php, extraDirectives: ['fastcgi_param APP_ENV production'] });
+  const withHatch = renderSite(hatch, ctxOf([pool])).files[0]!.content;
+  assert.equal(paramsIn(withHatch), FASTCGI_PARAMS.length + 1);
 });
 
 test('a TCP pool is reached over 127.0.0.1:port and the pool publishes that address', () => {
