@@ -29,7 +29,7 @@ export interface ControllerOptions {
   resyncMs?: number;
   allowMassDelete?: boolean;
   serviceContext?: Partial<ServiceContext>;
-  /** Quiet time after the last file event before a batch is delivered (default 150 ms). */
+  /** Quiet time after the last file event before a batch is delivered (default 75 ms: a checkout writes its files microseconds apart). */
   settleMs?: number;
 }
 
@@ -45,6 +45,11 @@ export class Controller {
   private fileKeys = new Map<string, ResourceKey[]>();
   private lastSourceErrors = '';
   lastReport: PassReport | undefined;
+  /** What the last converge's Programs step reported (it runs inside converge, before status). */
+  private programsApplied: Awaited<ReturnType<ProgramsBridge['apply']>> = {
+    errors: new Map(),
+    portsChanged: false,
+  };
   readonly durations: number[] = [];
 
   constructor(private readonly opts: ControllerOptions) {
@@ -84,7 +89,7 @@ export class Controller {
     await first;
     if (this.stopping) return this.lastReport;
     this.watcher = watchDesiredState(this.opts.desiredDir, (paths) => this.onFiles(paths), {
-      settleMs: this.opts.settleMs ?? 150,
+      settleMs: this.opts.settleMs ?? 75,
       onError: (err) => this.opts.log.warn({ err: asTendError(err).message }, 'watch error'),
     });
     await this.watcher.ready;
@@ -136,6 +141,10 @@ export class Controller {
       events,
       ...(allowMassDelete ? { allowMassDelete } : {}),
       ...(serviceContext ? { serviceContext } : {}),
+      beforeStatus: async (computed) => {
+        this.programsApplied = await this.programs.apply(computed);
+        await this.terminals.apply(computed);
+      },
       externalHealth: (r) => this.programs.health(r) ?? this.terminals.health(r),
       runtimeStatus: (r, st) => this.programs.statusFor(r, st) ?? this.terminals.statusFor(r, st),
     });
@@ -147,17 +156,16 @@ export class Controller {
     let report: PassReport;
     try {
       let result = await this.converge();
-      let programs = await this.programs.apply(result);
+      let programs = this.programsApplied;
       // A Site proxying to a `port: auto` Program renders once the port is leased: converge again now.
       const waiting = result.computed.plan.changes.some(
         (c) => c.blocked?.code === 'TEND_ERR_DEPENDENCY_PENDING',
       );
       if (programs.portsChanged && waiting) {
         result = await this.converge();
-        programs = await this.programs.apply(result);
+        programs = this.programsApplied;
       }
       this.programs.refreshAll();
-      await this.terminals.apply(result);
       this.terminals.refreshAll();
       this.noteSource(result);
       await store.save();

@@ -33,6 +33,11 @@ export interface ConvergeOptions {
   runtimeStatus?: (resource: Resource, current: ResourceStatus) => ResourceStatus | undefined;
   /** See controller/probe-policy.ts. */
   probeMaxAgeMs?: number;
+  /**
+   * Runtime work that must not wait for health probes: the daemon starts Programs and Terminals
+   * here, right after the files are applied, so a saved Program runs without waiting for probes.
+   */
+  beforeStatus?: (computed: ComputedPlan) => Promise<void>;
 }
 
 export interface ConvergeResult {
@@ -97,6 +102,7 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
   await host.fs.mkdirp(layout.nginx.siteLog('x', 'access').replace(/\/[^/]+$/, ''));
   const t2 = performance.now();
   const apply = await applyPlan(computed.plan, { host, services, journal, ...inventoryIo });
+  await opts.beforeStatus?.(computed);
   const t3 = performance.now();
 
   // After a reboot nothing may have changed, yet the masters are gone: start what tend owns.

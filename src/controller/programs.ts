@@ -11,7 +11,7 @@ import { PortLeases } from '../state/port-leases.js';
 import type { StatusStore } from '../state/status-store.js';
 import { Supervisor, type ProgramStatus, type SupervisorEvent } from '../supervisor/index.js';
 import type { HealthVerdict } from './assess.js';
-import type { ConvergeResult } from './converge.js';
+import type { ComputedPlan } from './compute-plan.js';
 
 /** Events that change what the controller must do (dependents' health, a spec that cannot run). */
 const REQUEUE_ON = new Set(['Ready', 'NotReady', 'Failed', 'CrashLoop']);
@@ -57,9 +57,9 @@ export class ProgramsBridge {
    * Returns the Programs whose spec cannot run, and whether a port was newly leased.
    */
   async apply(
-    result: ConvergeResult,
+    computed: ComputedPlan,
   ): Promise<{ errors: Map<ResourceKey, { code: string; message: string }>; portsChanged: boolean }> {
-    const { load, plan } = result.computed;
+    const { load, plan } = computed;
     const programs = load.resources.map((r) => r.resource).filter((r): r is Program => r.kind === 'Program');
     const desired = new Map(programs.map((p) => [p.metadata.name, p]));
     const held = new Set<string>([...(plan.pruneHeld?.keys ?? []), ...load.invalidKeys, ...load.unknownKeys]);

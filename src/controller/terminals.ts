@@ -10,7 +10,7 @@ import type { PortLeases } from '../state/port-leases.js';
 import type { StatusStore } from '../state/status-store.js';
 import { TerminalManager, type TerminalApplyResult, type TerminalEvent } from '../terminal/index.js';
 import type { HealthVerdict } from './assess.js';
-import type { ConvergeResult } from './converge.js';
+import type { ComputedPlan } from './compute-plan.js';
 
 export interface TerminalsOptions {
   host: Host;
@@ -38,8 +38,8 @@ export class TerminalsBridge {
     );
   }
 
-  async apply(result: ConvergeResult): Promise<void> {
-    const { load, plan } = result.computed;
+  async apply(computed: ComputedPlan): Promise<void> {
+    const { load, plan } = computed;
     const desired = new Map(
       load.resources
         .map((r) => r.resource)

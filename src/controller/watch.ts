@@ -100,7 +100,7 @@ export function watchDesiredState(
         onError(err);
       }
     },
-    opts.settleMs ?? 150,
+    opts.settleMs ?? 75,
     opts.maxWaitMs ?? 2000,
     opts.timers,
   );
