@@ -1,6 +1,7 @@
 // A process killed between an atomic write and its rename leaves a hidden temp file beside the
-// target. Nothing reads them, but they are litter in directories tend owns, so the next pass (which
-// holds the lock, so no write of ours is in flight) removes them.
+// target. Nothing reads them, but they are litter in directories tend owns, so the next pass removes
+// them. The pass holds the lock, so no other tend writes there; within a daemon the supervisor,
+// events and status write at any time, so temp files this process is writing are left alone.
 import { dirname } from 'node:path';
 import { ATOMIC_TEMP_PATTERN, type Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
@@ -45,6 +46,7 @@ export async function sweepTempFiles(
     const names = await host.fs.readdir(dir).catch(() => [] as string[]);
     for (const name of names.filter((n) => ATOMIC_TEMP_PATTERN.test(n))) {
       const path = `${dir}/${name}`;
+      if (host.fs.tempInFlight?.(path)) continue;
       await host.fs.remove(path);
       removed.push(path);
     }

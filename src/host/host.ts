@@ -40,6 +40,8 @@ export interface HostFs {
   readFiles?(paths: readonly string[]): Promise<(string | undefined)[]>;
   /** Atomic: temp file in the same directory, fsync, rename, fsync the directory. */
   writeFileAtomic(path: string, content: string, mode?: number): Promise<void>;
+  /** Whether this process is writing that temp file now (see ATOMIC_TEMP_PATTERN). Optional. */
+  tempInFlight?(path: string): boolean;
   remove(path: string): Promise<void>;
   mkdirp(path: string, mode?: number): Promise<void>;
   stat(path: string): Promise<FileStat | undefined>;

@@ -10,7 +10,7 @@ import {
   readFileSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, basename, join } from 'node:path';
+import { dirname, basename, join, resolve } from 'node:path';
 import { ContentMemo, stableIdentity } from './file-identity.js';
 import {
   atomicTempName,
@@ -61,6 +61,22 @@ function readSmallFileSync(path: string): string | undefined {
   }
 }
 
+/**
+ * Temp files this process is writing right now. A daemon writes run files, events and status while
+ * a pass sweeps stale temp files, so the sweep must know which ones are alive.
+ */
+const inFlight = new Set<string>();
+
+async function whileWriting(temp: string, write: (temp: string) => Promise<void>): Promise<void> {
+  const key = resolve(temp);
+  inFlight.add(key);
+  try {
+    await write(temp);
+  } finally {
+    inFlight.delete(key);
+  }
+}
+
 const tempNameFor = (path: string) =>
   join(dirname(path), atomicTempName(basename(path), randomBytes(4).toString('hex')));
 
@@ -94,23 +110,25 @@ export const realFs: HostFs = {
   },
   async writeFileAtomic(path, content, mode = 0o644) {
     await fsp.mkdir(dirname(path), { recursive: true });
-    const temp = tempNameFor(path);
-    const handle = await fsp.open(temp, 'w', mode);
-    try {
-      await handle.writeFile(content, 'utf8');
-      await handle.chmod(mode);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
-      await fsp.rename(temp, path);
-    } catch (err) {
-      await fsp.rm(temp, { force: true });
-      throw err;
-    }
+    await whileWriting(tempNameFor(path), async (temp) => {
+      const handle = await fsp.open(temp, 'w', mode);
+      try {
+        await handle.writeFile(content, 'utf8');
+        await handle.chmod(mode);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      try {
+        await fsp.rename(temp, path);
+      } catch (err) {
+        await fsp.rm(temp, { force: true });
+        throw err;
+      }
+    });
     await fsyncDir(dirname(path));
   },
+  tempInFlight: (path) => inFlight.has(resolve(path)),
   async remove(path) {
     await fsp.rm(path, { force: true, recursive: true });
   },
@@ -152,9 +170,10 @@ export const realFs: HostFs = {
   },
   async symlink(target, path) {
     await fsp.mkdir(dirname(path), { recursive: true });
-    const temp = tempNameFor(path);
-    await fsp.symlink(target, temp);
-    await fsp.rename(temp, path);
+    await whileWriting(tempNameFor(path), async (temp) => {
+      await fsp.symlink(target, temp);
+      await fsp.rename(temp, path);
+    });
     await fsyncDir(dirname(path));
   },
   async chown(path, uid, gid) {

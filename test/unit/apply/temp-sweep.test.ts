@@ -39,3 +39,18 @@ test('only tend temp files in the dirs tend writes are removed', async (t) => {
   for (const f of stale) assert.equal(existsSync(f), false, f);
   for (const f of kept) assert.equal(existsSync(f), true, f);
 });
+
+test('a temp file this process is writing right now is left alone', async (t) => {
+  const root = tempDir(t, 'tend-sweep-');
+  const layout = embeddedLayout(root);
+  mkdirSync(layout.programs.runDir, { recursive: true });
+  const writing = join(layout.programs.runDir, '.idle-0.json.tend-d72048b8.tmp');
+  const stale = join(layout.programs.runDir, '.idle-1.json.tend-0badf00d.tmp');
+  for (const f of [writing, stale]) writeFileSync(f, 'x');
+  const real = createRealHost();
+  const host = { ...real, fs: { ...real.fs, tempInFlight: (p: string) => p === writing } };
+  const removed = await sweepTempFiles(host, writableDirs(layout, []));
+  assert.deepEqual(removed, [stale]);
+  assert.equal(existsSync(writing), true);
+  assert.equal(real.fs.tempInFlight?.(writing), false, 'the real host is not writing it');
+});
