@@ -55,7 +55,7 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
     import('../controller/api-deps.js'),
   ]);
   const log = await makeLogger(opts, io);
-  const host = createRealHost();
+  const host = createRealHost({ longLived: true });
   const layout = layoutFor(opts.profile, opts.root, opts.httpPort ? { httpPort: opts.httpPort } : {});
   // A recursive mkdir gives every new directory the mode: the root must stay traversable for nginx's workers.
   await host.fs.mkdirp(layout.root, 0o755);

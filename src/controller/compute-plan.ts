@@ -32,6 +32,8 @@ export interface ComputePlanOptions {
    * corrupt file's copy. (The load cache, a derived file in an existing state dir, is still refreshed.)
    */
   readOnly?: boolean;
+  /** A daemon's pass: reuse the last load while the desired-state tree is unchanged (LoadMemo). */
+  reuseLoad?: boolean;
 }
 
 export interface ComputedPlan {
@@ -157,7 +159,7 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
     loadDesiredState(desiredDir, {
       ruleContext: { installedPhp, reservedPorts },
       cache: outcomeCacheFor(layout.stateDir),
-      memo: loadMemoFor(resolve(desiredDir)),
+      ...(opts.reuseLoad ? { memo: loadMemoFor(resolve(desiredDir)) } : {}),
     }),
     gitRevision(desiredDir),
     loadInventory(host, layout.stateDir, { readOnly: opts.readOnly === true }),

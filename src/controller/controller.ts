@@ -141,6 +141,7 @@ export class Controller {
       events,
       ...(allowMassDelete ? { allowMassDelete } : {}),
       ...(serviceContext ? { serviceContext } : {}),
+      reuseLoad: true,
       beforeStatus: async (computed) => {
         this.programsApplied = await this.programs.apply(computed);
         await this.terminals.apply(computed);

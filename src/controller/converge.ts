@@ -38,6 +38,8 @@ export interface ConvergeOptions {
    * here, right after the files are applied, so a saved Program runs without waiting for probes.
    */
   beforeStatus?: (computed: ComputedPlan) => Promise<void>;
+  /** A daemon: see ComputePlanOptions.reuseLoad. */
+  reuseLoad?: boolean;
 }
 
 export interface ConvergeResult {
@@ -97,6 +99,7 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     desiredDir: opts.desiredDir,
     ...(opts.allowMassDelete ? { allowMassDelete: true } : {}),
     ...(opts.only ? { only: opts.only } : {}),
+    ...(opts.reuseLoad ? { reuseLoad: true } : {}),
   });
   // nginx -t opens every log file a vhost names, so their directories must exist first.
   await host.fs.mkdirp(layout.nginx.siteLog('x', 'access').replace(/\/[^/]+$/, ''));

@@ -44,7 +44,31 @@ const toStat = (s: import('node:fs').Stats): FileStat => ({
 });
 
 const READ_BATCH = 256;
-const readMemo = new ContentMemo<string>();
+
+/**
+ * readFiles for a long-lived process: a file whose stat identity is unchanged since the last read
+ * is not read again (see file-identity.ts). A one-shot command reads each file once, so it would
+ * only pay the extra stat.
+ */
+function memoizedReadFiles(): NonNullable<HostFs['readFiles']> {
+  const memo = new ContentMemo<string>();
+  return async (paths) => {
+    const now = Date.now();
+    const out: (string | undefined)[] = [];
+    for (let i = 0; i < paths.length; i++) {
+      if (i > 0 && i % READ_BATCH === 0) await new Promise((r) => setImmediate(r));
+      const path = paths[i]!;
+      const identity = stableIdentity(path, now);
+      let content = memo.get(path, identity);
+      if (content === undefined) {
+        content = readSmallFileSync(path);
+        if (content !== undefined) memo.set(path, identity, content);
+      }
+      out.push(content);
+    }
+    return out;
+  };
+}
 
 /** Non-blocking open and a check on the descriptor, so a FIFO at a managed path cannot hang a pass. */
 function readSmallFileSync(path: string): string | undefined {
@@ -92,19 +116,10 @@ export const realFs: HostFs = {
   async readFiles(paths) {
     // Synchronous reads in batches: ~10x faster than fs/promises for small files (one thread-pool
     // round trip per syscall), with a yield between batches so a daemon stays responsive.
-    // A file whose stat identity is unchanged since the last read is not read again.
-    const now = Date.now();
     const out: (string | undefined)[] = [];
     for (let i = 0; i < paths.length; i++) {
       if (i > 0 && i % READ_BATCH === 0) await new Promise((r) => setImmediate(r));
-      const path = paths[i]!;
-      const identity = stableIdentity(path, now);
-      let content = readMemo.get(path, identity);
-      if (content === undefined) {
-        content = readSmallFileSync(path);
-        if (content !== undefined) readMemo.set(path, identity, content);
-      }
-      out.push(content);
+      out.push(readSmallFileSync(paths[i]!));
     }
     return out;
   },
@@ -225,9 +240,14 @@ export function portIsFree(port: number, address = '127.0.0.1'): Promise<boolean
   });
 }
 
-export function createRealHost(): Host {
+export interface RealHostOptions {
+  /** A daemon re-reads the same files every pass: skip those whose stat identity is unchanged. */
+  longLived?: boolean;
+}
+
+export function createRealHost(opts: RealHostOptions = {}): Host {
   return {
-    fs: realFs,
+    fs: opts.longLived ? { ...realFs, readFiles: memoizedReadFiles() } : realFs,
     exec,
     kill(pid, signal) {
       try {

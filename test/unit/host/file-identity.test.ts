@@ -47,9 +47,9 @@ test('ContentMemo answers only for the identity it stored, and stays bounded', (
   assert.equal(memo.get('/c', 'id1'), undefined, 'a racy read forgets the old entry');
 });
 
-test('readFiles sees every rewrite, including same-size rewrites right after a read', async (t) => {
+test("a long-lived host's readFiles sees every rewrite, even same-size ones right after a read", async (t) => {
   const dir = tempDir(t);
-  const host = createRealHost();
+  const host = createRealHost({ longLived: true });
   const paths = [join(dir, 'a.conf'), join(dir, 'b.conf')];
   writeFileSync(paths[0]!, 'aaaa');
   writeFileSync(paths[1]!, 'bbbb');
