@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { killMasters, phpPairYaml } from '../test/helpers/e2e.js';
+import { freePort, killMasters, phpPairYaml } from '../test/helpers/e2e.js';
 
 const N = { sites: 1000, programs: 100, apiCalls: 300, idleMs: 60_000 } as const;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -96,8 +96,9 @@ export async function benchServe(): Promise<void> {
   writeFileSync(join(docroot, 'health.txt'), 'ok\n');
   for (let i = 0; i < N.sites; i++) writeFileSync(join(ds, 'apps', `app${i}.yaml`), app(i, docroot));
   for (let i = 0; i < N.programs; i++) writeFileSync(join(ds, `worker${i}.yaml`), program(i));
-  const httpPort = 30_000 + Math.floor(Math.random() * 10_000);
-  const apiPort = httpPort + 1;
+  const httpPort = await freePort();
+  let apiPort = await freePort();
+  while (apiPort === httpPort) apiPort = await freePort();
   const bin = resolve(process.env.TEND_BIN ?? 'bin/tend');
   const args = [
     bin,

@@ -7,17 +7,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { NginxDriver } from '../src/drivers/nginx/driver.js';
 import { PhpFpmDriver } from '../src/drivers/php-fpm/driver.js';
-import { createRealHost, portIsFree } from '../src/host/real-host.js';
+import { createRealHost } from '../src/host/real-host.js';
+import { freePort } from '../test/helpers/ports.js';
 import { embeddedLayout, type Layout } from '../src/layout/layout.js';
 
 const PHP = '8.2';
-
-async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 40_000);
-    if (await portIsFree(port, '127.0.0.1')) return port;
-  }
-}
 
 async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   const started = performance.now();

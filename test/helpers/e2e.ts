@@ -14,10 +14,11 @@ import {
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { portIsFree } from '../../src/host/real-host.js';
+import { freePort } from './ports.js';
 import { killMasters } from './procs.js';
 
 export { childrenOf, killMasters, mastersFor, processesMentioning } from './procs.js';
+export { freePort };
 
 export const REPO = process.cwd();
 export const BIN = resolve(REPO, process.env.TEND_BIN ?? 'bin/tend');
@@ -46,13 +47,6 @@ export function ensureBuilt(): void {
   if (existsSync(main) && statSync(main).mtimeMs >= newestTs(join(REPO, 'src'))) return;
   spawnSync('npx', ['tsc', '-p', '.'], { cwd: REPO, stdio: 'ignore' });
   if (!existsSync(main)) throw new Error('the build did not produce dist/src/cli/main.js');
-}
-
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 40_000);
-    if (await portIsFree(port, '127.0.0.1')) return port;
-  }
 }
 
 export interface E2eEnv {

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { loadTemplates } from '../../../src/host/templates.js';
@@ -11,6 +10,7 @@ import { embeddedLayout, systemLayout, type Layout } from '../../../src/layout/i
 import { isTendError } from '../../../src/errors/catalogue.js';
 import { keyOf, type Pool } from '../../../src/model/index.js';
 import { renderOne, type Rendered } from '../../../src/render/index.js';
+import { freePort } from '../../helpers/ports.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { renderCases, resource, type FixturePaths, type RenderCase } from '../../unit/render/fixtures.js';
 
@@ -18,19 +18,12 @@ const NGINX = '/usr/sbin/nginx';
 const FPM = '/usr/sbin/php-fpm8.2';
 const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
 
-async function freePort(taken: Set<number>): Promise<number> {
+async function distinctFreePort(taken: Set<number>): Promise<number> {
   for (;;) {
-    const port = 20000 + Math.floor(Math.random() * 40000);
+    const port = await freePort();
     if (taken.has(port)) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (free) {
-      taken.add(port);
-      return port;
-    }
+    taken.add(port);
+    return port;
   }
 }
 
@@ -44,11 +37,11 @@ async function setup(t: TestContext): Promise<Env> {
   const tmp = tempDir(t, 'tend-render-it-');
   const taken = new Set<number>();
   const [http, https, tcpPool, program, auto] = [
-    await freePort(taken),
-    await freePort(taken),
-    await freePort(taken),
-    await freePort(taken),
-    await freePort(taken),
+    await distinctFreePort(taken),
+    await distinctFreePort(taken),
+    await distinctFreePort(taken),
+    await distinctFreePort(taken),
+    await distinctFreePort(taken),
   ];
   const paths: FixturePaths = {
     www: join(tmp, 'www'),

@@ -3,19 +3,15 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import type { TestContext } from 'node:test';
-import { createRealHost, portIsFree } from '../../../src/host/index.js';
+import { createRealHost } from '../../../src/host/index.js';
+import { freePort } from '../../helpers/ports.js';
+
+export { freePort };
 import { embeddedLayout, systemLayout, type Layout } from '../../../src/layout/index.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 export const PHP = '8.2';
 export const isRoot = process.getuid?.() === 0;
-
-export async function freePort(): Promise<number> {
-  for (;;) {
-    const port = 20_000 + Math.floor(Math.random() * 40_000);
-    if (await portIsFree(port, '127.0.0.1')) return port;
-  }
-}
 
 /** Every process whose command line mentions the root, e.g. masters and workers of this test. */
 export function processesUnder(root: string): { pid: number; cmdline: string }[] {
