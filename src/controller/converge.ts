@@ -51,6 +51,7 @@ export interface ConvergeResult {
   phases: ComputedPlan['phases'] & {
     prepareMs: number;
     applyMs: number;
+    /** Programs, Terminals and the masters tend owns, started or checked. */
     servicesMs: number;
     statusMs: number;
   };
@@ -105,8 +106,8 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
   await host.fs.mkdirp(layout.nginx.siteLog('x', 'access').replace(/\/[^/]+$/, ''));
   const t2 = performance.now();
   const apply = await applyPlan(computed.plan, { host, services, journal, ...inventoryIo });
-  await opts.beforeStatus?.(computed);
   const t3 = performance.now();
+  await opts.beforeStatus?.(computed);
 
   // After a reboot nothing may have changed, yet the masters are gone: start what tend owns.
   const reloaded = new Set(apply.reloads.map((r) => r.service));

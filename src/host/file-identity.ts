@@ -12,7 +12,7 @@ const NS_PER_MS = 1_000_000n;
 
 export type FileIdentity = string;
 
-export function identityOf(st: BigIntStats): FileIdentity {
+function identityOf(st: BigIntStats): FileIdentity {
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
 
