@@ -76,9 +76,15 @@ test('dot-directories and non-YAML files are ignored; YAML in subdirectories is 
   writeFileSync(join(dir, '.tend', 'status.yaml'), '{}\n');
   writeFileSync(join(dir, 'README.md'), '# notes\n');
   writeFileSync(join(dir, '.shop.yaml.swp'), 'x');
+  assert.deepEqual(await batchesAfter(1, 1_500), [], 'nothing under a dot-directory, no non-YAML file');
   mkdirSync(join(dir, 'sites'));
+  // A new directory is a change in itself: YAML copied in with it may predate its watch.
+  assert.deepEqual(await batchesAfter(1), [[join(dir, 'sites')]]);
   const nested = join(dir, 'sites', 'blog.yml');
   writeFileSync(nested, doc('blog'));
-  const batches = await batchesAfter(1);
-  assert.deepEqual(batches, [[nested]]);
+  assert.deepEqual(await batchesAfter(1), [[nested]]);
+  rmSync(join(dir, 'sites'), { recursive: true });
+  const gone = await batchesAfter(1);
+  assert.equal(gone.length, 1);
+  assert.ok(gone[0]!.includes(join(dir, 'sites')), `the removed directory is named: ${gone[0]!.join(', ')}`);
 });
