@@ -10,6 +10,7 @@ import { plan, type Inventory, type Observed, type PendingResource, type Plan } 
 import { loadTemplates } from '../host/templates.js';
 import { instancePorts, renderOne, type RenderContext, type Rendered } from '../render/index.js';
 import {
+  deferredSaves,
   fileOutcomeCache,
   gitRevision,
   loadDesiredState,
@@ -111,10 +112,16 @@ function loadMemoFor(desiredDir: string): LoadMemo {
   return memo;
 }
 
-/** One outcome cache per state dir for the process's lifetime, so a daemon reads the file once. */
-function outcomeCacheFor(stateDir: string): OutcomeCache {
+/**
+ * One outcome cache per state dir for the process's lifetime, so a daemon reads the file once; a
+ * daemon (which reuses loads) saves it in the background rather than inside its passes.
+ */
+function outcomeCacheFor(stateDir: string, daemon: boolean): OutcomeCache {
   let cache = caches.get(stateDir);
-  if (!cache) caches.set(stateDir, (cache = fileOutcomeCache(`${stateDir}/${LOAD_CACHE_FILE}`)));
+  if (!cache) {
+    const file = fileOutcomeCache(`${stateDir}/${LOAD_CACHE_FILE}`);
+    caches.set(stateDir, (cache = daemon ? deferredSaves(file) : file));
+  }
   return cache;
 }
 
@@ -158,7 +165,7 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
   const [load, git, inventory, programPorts] = await Promise.all([
     loadDesiredState(desiredDir, {
       ruleContext: { installedPhp, reservedPorts },
-      cache: outcomeCacheFor(layout.stateDir),
+      cache: outcomeCacheFor(layout.stateDir, opts.reuseLoad === true),
       ...(opts.reuseLoad ? { memo: loadMemoFor(resolve(desiredDir)) } : {}),
     }),
     gitRevision(desiredDir),

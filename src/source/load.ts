@@ -3,8 +3,8 @@
 // there are many.
 import { resolve } from 'node:path';
 import type { ResourceKey, RuleContext } from '../model/index.js';
-import { stableIdentity } from '../host/file-identity.js';
-import { lazyLocator } from './check-file.js';
+import { stableIdentity, type FileIdentity } from '../host/file-identity.js';
+import { lazyLocator, type FileOutcome } from './check-file.js';
 import { startChecker, type Parallel } from './check-parallel.js';
 import { crossCheck, type Candidate, type Elsewhere } from './cross.js';
 import type { OutcomeCache } from './outcome-cache.js';
@@ -25,6 +25,11 @@ export interface LoadOptions {
 export interface LoadMemo {
   fingerprint?: string;
   result?: LoadResult;
+  /**
+   * Per file, what it read and checked to while its identity held: a one-file edit re-reads one
+   * file, not the tree (cross-resource rules still run over everything).
+   */
+  files?: Map<string, { identity: FileIdentity; read: ReadOutcome; outcome?: FileOutcome }>;
   /** The clock the racy-file rule reads (tests move it forward). */
   now?: () => number;
 }
@@ -32,15 +37,10 @@ export interface LoadMemo {
 /** Undefined when any file is racy or unreadable: such a tree is always loaded afresh. */
 function treeFingerprint(
   absFiles: readonly string[],
+  identities: readonly (FileIdentity | undefined)[],
   ctx: RuleContext | undefined,
-  now: number,
 ): string | undefined {
-  const identities: string[] = [];
-  for (const abs of absFiles) {
-    const identity = stableIdentity(abs, now);
-    if (identity === undefined) return undefined;
-    identities.push(identity);
-  }
+  if (identities.includes(undefined)) return undefined;
   const context = [ctx?.installedPhp ?? [], [...(ctx?.reservedPorts ?? [])]];
   return JSON.stringify([context, absFiles, identities]);
 }
@@ -56,10 +56,21 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-async function readAll(absFiles: readonly string[]): Promise<ReadOutcome[]> {
+type Remembered = NonNullable<LoadMemo['files']> extends Map<string, infer V> ? V : never;
+
+async function readAll(
+  absFiles: readonly string[],
+  remembered: readonly (Remembered | undefined)[],
+): Promise<ReadOutcome[]> {
   const out: ReadOutcome[] = [];
+  let fresh = 0;
   for (let i = 0; i < absFiles.length; i++) {
-    if (i > 0 && i % READ_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
+    const known = remembered[i];
+    if (known) {
+      out.push(known.read);
+      continue;
+    }
+    if (++fresh % READ_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
     out.push(readYamlFile(absFiles[i]!));
   }
   return out;
@@ -68,20 +79,35 @@ async function readAll(absFiles: readonly string[]): Promise<ReadOutcome[]> {
 export async function loadDesiredState(dir: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const root = resolve(dir);
   const absFiles = await listYamlFiles(root);
-  const fingerprint = opts.memo
-    ? treeFingerprint(absFiles, opts.ruleContext, opts.memo.now?.() ?? Date.now())
-    : undefined;
-  if (fingerprint !== undefined && opts.memo?.fingerprint === fingerprint && opts.memo.result)
-    return opts.memo.result;
-  const result = await loadFiles(root, absFiles, opts);
-  if (opts.memo) {
-    opts.memo.fingerprint = fingerprint;
-    opts.memo.result = result;
-  }
+  const memo = opts.memo;
+  if (!memo) return (await loadFiles(root, absFiles, opts, [])).result;
+  const now = memo.now?.() ?? Date.now();
+  const identities = absFiles.map((abs) => stableIdentity(abs, now));
+  const fingerprint = treeFingerprint(absFiles, identities, opts.ruleContext);
+  if (fingerprint !== undefined && memo.fingerprint === fingerprint && memo.result) return memo.result;
+  const remembered = absFiles.map((abs, i) => {
+    const known = memo.files?.get(abs);
+    return known && identities[i] !== undefined && known.identity === identities[i] ? known : undefined;
+  });
+  const { result, perFile } = await loadFiles(root, absFiles, opts, remembered);
+  memo.fingerprint = fingerprint;
+  memo.result = result;
+  // Rebuilt from this load only, so files that left the tree leave the memo too.
+  const files: NonNullable<LoadMemo['files']> = new Map();
+  absFiles.forEach((abs, i) => {
+    const identity = identities[i];
+    if (identity !== undefined) files.set(abs, { identity, ...perFile[i]! });
+  });
+  memo.files = files;
   return result;
 }
 
-async function loadFiles(root: string, absFiles: string[], opts: LoadOptions): Promise<LoadResult> {
+async function loadFiles(
+  root: string,
+  absFiles: string[],
+  opts: LoadOptions,
+  remembered: readonly (Remembered | undefined)[],
+): Promise<{ result: LoadResult; perFile: Omit<Remembered, 'identity'>[] }> {
   const files = absFiles.map((a) => toRel(root, a));
   const errors: LoadError[] = [];
   const unknownFiles = new Set<string>();
@@ -89,9 +115,13 @@ async function loadFiles(root: string, absFiles: string[], opts: LoadOptions): P
   const elsewhere = new Map<ResourceKey, Elsewhere>();
   const clean: Candidate[] = [];
 
-  const reads = await readAll(absFiles);
-  const readable = reads.flatMap((r, i) => (r.ok ? [{ file: files[i]!, text: r.text }] : []));
-  const outcomes = readable.map((r) => opts.cache?.get(r.file, r.text));
+  const reads = await readAll(absFiles, remembered);
+  const readable = reads.flatMap((r, i) => (r.ok ? [{ file: files[i]!, text: r.text, i }] : []));
+  // The cache is asked even when the memo answers: a save keeps only the entries this load used.
+  const outcomes = readable.map((r) => {
+    const cached = opts.cache?.get(r.file, r.text);
+    return remembered[r.i]?.outcome ?? cached;
+  });
   const misses = readable.filter((_, i) => outcomes[i] === undefined);
   const checker = startChecker(misses.length, opts.parallel);
   try {
@@ -133,6 +163,8 @@ async function loadFiles(root: string, absFiles: string[], opts: LoadOptions): P
     checker.close();
   }
   opts.cache?.save();
+  const perFile: Omit<Remembered, 'identity'>[] = reads.map((read) => ({ read }));
+  readable.forEach((r, k) => (perFile[r.i]!.outcome = outcomes[k]));
 
   const cross = crossCheck(clean, elsewhere, opts.ruleContext);
   errors.push(...cross.errors);
@@ -150,7 +182,7 @@ async function loadFiles(root: string, absFiles: string[], opts: LoadOptions): P
   });
   // Stable sort: file order, then position, so the output reads top to bottom like the files.
   errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line || a.col - b.col));
-  return {
+  const result = {
     ok: errors.length === 0 && unknownFiles.size === 0,
     resources,
     errors,
@@ -159,4 +191,5 @@ async function loadFiles(root: string, absFiles: string[], opts: LoadOptions): P
     invalidKeys: [...invalidKeys].sort(),
     files,
   };
+  return { result, perFile };
 }

@@ -99,3 +99,21 @@ export function fileOutcomeCache(path: string): OutcomeCache {
     },
   };
 }
+
+/**
+ * For a daemon: save() writes at most once per delay, off the pass that asked. The cache only
+ * speeds up the next process's first load, so a save lost to a kill costs nothing but that.
+ */
+export function deferredSaves(cache: OutcomeCache, delayMs = 5_000): OutcomeCache {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    get: (file, text) => cache.get(file, text),
+    set: (file, text, outcome) => cache.set(file, text, outcome),
+    save() {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        cache.save();
+      }, delayMs).unref();
+    },
+  };
+}

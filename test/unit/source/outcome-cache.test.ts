@@ -1,17 +1,19 @@
 // The load outcome cache: a cached load equals an uncached one (errors and positions included), a
 // changed file is checked again, and a stale, corrupt or missing cache file is only a slower load.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
+  deferredSaves,
   fileOutcomeCache,
   loadDesiredState,
+  memoryOutcomeCache,
   type LoadMemo,
   type OutcomeCache,
 } from '../../../src/source/index.js';
 import { tempDir } from '../../helpers/tmp.js';
-import { docYaml, resourceDoc, writeTree } from './helpers.js';
+import { VALID_SPECS, docYaml, resourceDoc, writeTree } from './helpers.js';
 
 /** Counts what the loader had to check itself (cache misses). */
 function counting(inner: OutcomeCache) {
@@ -127,4 +129,60 @@ test('a file changed within the racy window is never memoized', async (t) => {
   const first = await loadDesiredState(ds, { memo });
   assert.equal(memo.fingerprint, undefined, 'files written just now are racy');
   assert.notEqual(await loadDesiredState(ds, { memo }), first);
+});
+
+test('one changed file in a memoized tree: only it is read and checked again', async (t) => {
+  const { ds } = tree(t);
+  let clock = Date.now() + 60_000;
+  const memo: LoadMemo = { now: () => clock };
+  const { cache, c } = counting(memoryOutcomeCache());
+  const first = await loadDesiredState(ds, { memo, cache });
+  assert.equal(c.misses, 3, 'a first load checks every file');
+  const readOf = (name: string) => memo.files?.get(join(ds, name))?.read;
+  const aRead = readOf('a.yaml');
+  assert.ok(aRead?.ok, 'the memo keeps what each file read');
+
+  writeFileSync(
+    join(ds, 'b.yaml'),
+    docYaml(resourceDoc('Site', 'b', { ...VALID_SPECS.Site, root: '/srv/b2' })),
+  );
+  clock = Date.now() + 60_000;
+  c.misses = 0;
+  const second = await loadDesiredState(ds, { memo, cache });
+  assert.equal(c.misses, 1, 'only the rewritten file is checked');
+  assert.equal(readOf('a.yaml'), aRead, 'an unchanged file is not read again');
+  const pool = (r: typeof first) => r.resources.find((x) => x.key === 'Pool/a')!.resource;
+  assert.equal(pool(second), pool(first), 'an unchanged file keeps its parsed resource object');
+  assert.deepEqual(second, await loadDesiredState(ds), 'and the load equals a plain one');
+  assert.equal(
+    (second.resources.find((x) => x.key === 'Site/b')!.resource.spec as { root: string }).root,
+    '/srv/b2',
+  );
+
+  rmSync(join(ds, 'a.yaml'));
+  const third = await loadDesiredState(ds, { memo, cache });
+  assert.ok(!third.resources.some((x) => x.key === 'Pool/a'), 'a removed file takes its resources');
+  assert.ok(!memo.files?.has(join(ds, 'a.yaml')), 'and leaves the memo');
+});
+
+test('a racy file is read again on every load, even when its stat looks the same', async (t) => {
+  const { ds } = tree(t);
+  const memo: LoadMemo = {};
+  const { cache, c } = counting(memoryOutcomeCache());
+  await loadDesiredState(ds, { memo, cache });
+  c.hits = 0;
+  c.misses = 0;
+  await loadDesiredState(ds, { memo, cache });
+  assert.equal(c.hits + c.misses, 3, 'every racy file went back to its text');
+});
+
+test('deferred saves: one write per delay, after the loads that asked', async (t) => {
+  const { ds, cachePath } = tree(t);
+  const deferred = deferredSaves(fileOutcomeCache(cachePath), 50);
+  await loadDesiredState(ds, { cache: deferred });
+  await loadDesiredState(ds, { cache: deferred });
+  assert.equal(existsSync(cachePath), false, 'nothing is written inside the load');
+  await new Promise((r) => setTimeout(r, 200));
+  const saved = JSON.parse(readFileSync(cachePath, 'utf8')) as { entries: object };
+  assert.equal(Object.keys(saved.entries).length, 3, 'the saved cache holds the tree');
 });
