@@ -68,7 +68,7 @@ export async function loadInventory(
   const content = await host.fs.readFile(path);
   if (content === undefined) return emptyInventory();
   // Validating 2,000 entries costs more than a pass's planning; the same bytes validate the same way.
-  if (content === lastValidated) return JSON.parse(content) as Inventory;
+  if (content === last?.text) return copyOf(last.inventory);
   const inv = await parseStateFile(
     host,
     path,
@@ -81,17 +81,31 @@ export async function loadInventory(
       'start over (files tend created then count as foreign and are never deleted).',
     opts,
   );
-  lastValidated = content;
-  return inv as Inventory;
+  remember(content, inv as Inventory);
+  return copyOf(last!.inventory);
 }
 
-/** The text of the last inventory that passed validation (one, so memory stays bounded). */
-let lastValidated: string | undefined;
+/**
+ * The last inventory validated or written, with its text (one, so memory stays bounded): a pass
+ * loads the inventory several times, and a daemon's passes load what the one before saved.
+ * Entries are frozen and shared; callers get their own top-level maps to add and remove entries.
+ */
+let last: { text: string; inventory: Inventory } | undefined;
+
+function remember(text: string, inventory: Inventory): void {
+  for (const entry of Object.values(inventory.resources)) Object.freeze(entry);
+  last = { text, inventory };
+}
+
+const copyOf = (inv: Inventory): Inventory => ({ version: 1, resources: { ...inv.resources } });
 
 export async function saveInventory(host: Host, stateDir: string, inv: Inventory): Promise<void> {
   const sorted: Inventory = { version: 1, resources: {} };
   for (const key of Object.keys(inv.resources).sort()) sorted.resources[key] = inv.resources[key]!;
-  await host.fs.writeFileAtomic(inventoryPath(stateDir), `${JSON.stringify(sorted, null, 2)}\n`, 0o600);
+  const text = `${JSON.stringify(sorted, null, 2)}\n`;
+  await host.fs.writeFileAtomic(inventoryPath(stateDir), text, 0o600);
+  // What tend writes is valid by construction (every entry came from a validated load or a journal).
+  remember(text, sorted);
 }
 
 /** Returns a new inventory with the entry recorded under its key (replacing an older one). */

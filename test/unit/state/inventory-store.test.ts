@@ -44,6 +44,25 @@ test('inventory round-trips through the file, with recordApplied and forget', as
   assert.deepEqual(Object.keys((await loadInventory(host, dir)).resources), ['Site/blog']);
 });
 
+test('loads share the last inventory: each gets its own map, and entries cannot be changed', async (t) => {
+  const dir = tempDir(t);
+  await saveInventory(host, dir, recordApplied(await loadInventory(host, dir), entry('shop')));
+  const a = await loadInventory(host, dir);
+  const b = await loadInventory(host, dir);
+  delete a.resources['Site/shop'];
+  assert.deepEqual(Object.keys(b.resources), ['Site/shop'], 'removing from one load leaves the other');
+  assert.deepEqual(Object.keys((await loadInventory(host, dir)).resources), ['Site/shop']);
+  assert.throws(() => {
+    (b.resources['Site/shop'] as { generation: string }).generation = 'edited';
+  }, TypeError);
+
+  // A file changed behind tend's back is validated again, never answered from memory.
+  writeFileSync(join(dir, 'inventory.json'), '{"version":1,"resources":{"Site/x":{}}}');
+  await assert.rejects(loadInventory(host, dir), (err: unknown) =>
+    isTendError(err, 'TEND_ERR_STATE_CORRUPT'),
+  );
+});
+
 for (const [label, bytes] of [
   ['truncated JSON', '{"version":1,"resources":{"Site/sh'],
   ['wrong shape', JSON.stringify({ version: 1, resources: { 'Site/shop': { kind: 'Site' } } })],
