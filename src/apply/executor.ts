@@ -133,13 +133,19 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
 
   const accepted = active.filter((c) => !held.has(c.key));
   await deps.journal.markDone(accepted.map((c) => c.key));
-  const inventory = await deps.loadInventory();
-  recordEntries(
-    inventory,
-    entries.filter((e) => !held.has(e.key)),
-    new Date().toISOString(),
-  );
-  await deps.saveInventory(inventory);
+  // Recorded while the services reload, not before: the journal (closed only after both) lets a
+  // crash in between record the done entries on the next run, so nothing waits on this write.
+  const recorded = (async () => {
+    const inventory = await deps.loadInventory();
+    recordEntries(
+      inventory,
+      entries.filter((e) => !held.has(e.key)),
+      new Date().toISOString(),
+    );
+    await deps.saveInventory(inventory);
+  })();
+  // Settled now so a failed write cannot go unhandled while the reloads run; rethrown below.
+  recorded.catch(() => undefined);
 
   const reloads: ReloadRecord[] = [];
   const reloadFailures = new Map<ServiceId, TendError>();
@@ -157,6 +163,7 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
       reloadFailures.set(service, asTendError(err));
     }
   }
+  await recorded;
   // The journal stays open while a reload failed, so the next run retries the reload.
   if (reloadFailures.size === 0) await deps.journal.finish();
 

@@ -138,9 +138,12 @@ export class NginxDriver implements ServiceDriver {
         throw this.reloadError(`the master kept the old config: ${fatal.join('\n')}`, fatal);
       if (!(await this.tracker.isAlive(master)))
         throw this.reloadError(`master ${master.pid} exited during reload`);
-      const fresh = (await childrenOf(host, master.pid)).filter((pid) => !before.includes(pid));
-      if (fresh.length > 0 && (await this.oldWorkersRetired(master, before))) {
-        return `${method} (workers ${before.join(',') || '-'} -> ${fresh.join(',')})`;
+      // The master retires old workers only after starting new ones, so the cheap check (a few
+      // known pids) gates the scan of every process for the new ones; the scan competes for the
+      // same two cores as the master parsing its new config.
+      if (await this.oldWorkersRetired(master, before)) {
+        const fresh = (await childrenOf(host, master.pid)).filter((pid) => !before.includes(pid));
+        if (fresh.length > 0) return `${method} (workers ${before.join(',') || '-'} -> ${fresh.join(',')})`;
       }
       if (host.now() >= deadline) {
         throw this.reloadError(`no new workers ${this.timeouts.reloadMs} ms after the reload signal`);
