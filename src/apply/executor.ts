@@ -40,6 +40,8 @@ export interface ApplyResult {
   reloads: ReloadRecord[];
   validations: number;
   durationMs: number;
+  /** Wall-clock milliseconds per step, for the pass log (absent when nothing was applied). */
+  steps?: { journalMs: number; writeMs: number; validateMs: number; reloadMs: number };
 }
 
 /** php-fpm first (sockets must exist), supervisord next, nginx last (it routes to both). */
@@ -92,6 +94,7 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
     done: false,
   }));
   await deps.journal.begin(entries);
+  const tJournal = Date.now();
   const byKey = new Map(entries.map((e) => [e.key, e]));
   const applyChange = async (c: Change) => {
     for (const op of orderedOps(c.ops)) await performOp(deps.host, op);
@@ -100,6 +103,7 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
     for (const snap of [...byKey.get(c.key)!.before].reverse()) await restoreSnapshot(deps.host, snap);
   };
   await mapLimit(active, WRITE_PARALLELISM, applyChange);
+  const tWritten = Date.now();
 
   const services = [...new Set(active.flatMap((c) => c.services))]
     .filter((s) => s !== 'none')
@@ -108,7 +112,7 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
   /** Services whose gate accepted every member: what is on disk now is what their validator passed. */
   const gatePassed = new Set<ServiceId>();
   let validations = 0;
-  for (const service of services) {
+  const gateOf = async (service: ServiceId) => {
     const driver = deps.services(service);
     const members: GateMember[] = active
       .filter((c) => c.services.includes(service) && !held.has(c.key))
@@ -122,7 +126,12 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
     validations += gate.validations;
     for (const [key, message] of gate.held) held.set(key as ResourceKey, message);
     if (members.length > 0 && gate.held.size === 0) gatePassed.add(service);
-  }
+  };
+  // Validators read disjoint files when no change belongs to two services: then nginx -t and each
+  // php-fpm -t run side by side (a bisection in one never moves the other's files).
+  if (active.every((c) => c.services.filter((s) => s !== 'none').length <= 1))
+    await Promise.all(services.map(gateOf));
+  else for (const service of services) await gateOf(service);
   // A change held by one service is reverted everywhere, so no service keeps half of it; a service
   // whose files moved after its gate must validate again before its reload.
   for (const c of active)
@@ -132,6 +141,7 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
     }
 
   const accepted = active.filter((c) => !held.has(c.key));
+  const tValidated = Date.now();
   await deps.journal.markDone(accepted.map((c) => c.key));
   // Recorded while the services reload, not before: the journal (closed only after both) lets a
   // crash in between record the done entries on the next run, so nothing waits on this write.
@@ -188,7 +198,13 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
       });
     else outcomes.push({ key: c.key, action: c.action, status: 'applied' });
   }
-  return { outcomes, reloads, validations, durationMs: Date.now() - started };
+  const steps = {
+    journalMs: tJournal - started,
+    writeMs: tWritten - tJournal,
+    validateMs: tValidated - tWritten,
+    reloadMs: Date.now() - tValidated,
+  };
+  return { outcomes, reloads, validations, durationMs: Date.now() - started, steps };
 }
 
 /** A stopped service starts with the new config; a running one reloads (verified by the driver). */

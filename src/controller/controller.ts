@@ -234,6 +234,7 @@ export class Controller {
       ...summary,
       reloads: r.apply.reloads.length,
       phases: r.phases,
+      ...(r.apply.steps ? { applySteps: r.apply.steps } : {}),
     };
     if (changed) this.opts.log.info(fields, 'reconciled');
     else this.opts.log.debug(fields, 'in sync');
