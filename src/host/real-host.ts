@@ -24,7 +24,12 @@ import {
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException)?.code === 'ENOENT';
 
 async function fsyncDirNow(dir: string): Promise<void> {
-  const handle = await fsp.open(dir, fsConstants.O_RDONLY);
+  // A directory removed meanwhile (a pruned tree, a test's teardown) has no entry left to make durable.
+  const handle = await fsp.open(dir, fsConstants.O_RDONLY).catch((err: unknown) => {
+    if (isMissing(err)) return undefined;
+    throw err;
+  });
+  if (!handle) return;
   try {
     await handle.sync();
   } finally {
