@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, basename, join, resolve } from 'node:path';
+import { fsyncDir } from './dir-sync.js';
 import { ContentMemo, stableIdentity } from './file-identity.js';
 import {
   atomicTempName,
@@ -22,52 +23,6 @@ import {
 } from './host.js';
 
 const isMissing = (err: unknown) => (err as NodeJS.ErrnoException)?.code === 'ENOENT';
-
-async function fsyncDirNow(dir: string): Promise<void> {
-  // A directory removed meanwhile (a pruned tree, a test's teardown) has no entry left to make durable.
-  const handle = await fsp.open(dir, fsConstants.O_RDONLY).catch((err: unknown) => {
-    if (isMissing(err)) return undefined;
-    throw err;
-  });
-  if (!handle) return;
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * Group commit for directory fsyncs: a rename is durable once an fsync of its directory *starts*
- * after it. Callers that arrive while one runs share the next one, so 2,000 files written into one
- * directory cost a handful of directory fsyncs instead of 2,000 (each a journal commit on ext4).
- */
-const dirSyncs = new Map<string, { running?: Promise<void>; next?: Promise<void> }>();
-
-function fsyncDir(dir: string): Promise<void> {
-  const state = dirSyncs.get(dir) ?? {};
-  dirSyncs.set(dir, state);
-  if (state.next) return state.next;
-  const start = async (): Promise<void> => {
-    state.next = undefined;
-    const run = fsyncDirNow(dir);
-    state.running = run;
-    try {
-      await run;
-    } finally {
-      state.running = undefined;
-      if (!state.next) dirSyncs.delete(dir);
-    }
-  };
-  if (!state.running) {
-    const run = start();
-    return run;
-  }
-  // Queued behind the running fsync, which may have begun before this caller's rename.
-  const next = state.running.catch(() => undefined).then(start);
-  state.next = next;
-  return next;
-}
 
 const toStat = (s: import('node:fs').Stats): FileStat => ({
   isFile: s.isFile(),
