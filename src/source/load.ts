@@ -21,6 +21,13 @@ export interface LoadOptions {
   memo?: LoadMemo;
 }
 
+/** What one file read and checked to, while its stat identity holds. */
+export interface RememberedFile {
+  identity: FileIdentity;
+  read: ReadOutcome;
+  outcome?: FileOutcome;
+}
+
 /** A daemon's last load: see host/file-identity.ts for when a file counts as unchanged. */
 export interface LoadMemo {
   fingerprint?: string;
@@ -29,7 +36,7 @@ export interface LoadMemo {
    * Per file, what it read and checked to while its identity held: a one-file edit re-reads one
    * file, not the tree (cross-resource rules still run over everything).
    */
-  files?: Map<string, { identity: FileIdentity; read: ReadOutcome; outcome?: FileOutcome }>;
+  files?: Map<string, RememberedFile>;
   /** The clock the racy-file rule reads (tests move it forward). */
   now?: () => number;
 }
@@ -56,11 +63,9 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-type Remembered = NonNullable<LoadMemo['files']> extends Map<string, infer V> ? V : never;
-
 async function readAll(
   absFiles: readonly string[],
-  remembered: readonly (Remembered | undefined)[],
+  remembered: readonly (RememberedFile | undefined)[],
 ): Promise<ReadOutcome[]> {
   const out: ReadOutcome[] = [];
   let fresh = 0;
@@ -93,7 +98,7 @@ export async function loadDesiredState(dir: string, opts: LoadOptions = {}): Pro
   memo.fingerprint = fingerprint;
   memo.result = result;
   // Rebuilt from this load only, so files that left the tree leave the memo too.
-  const files: NonNullable<LoadMemo['files']> = new Map();
+  const files = new Map<string, RememberedFile>();
   absFiles.forEach((abs, i) => {
     const identity = identities[i];
     if (identity !== undefined) files.set(abs, { identity, ...perFile[i]! });
@@ -106,8 +111,8 @@ async function loadFiles(
   root: string,
   absFiles: string[],
   opts: LoadOptions,
-  remembered: readonly (Remembered | undefined)[],
-): Promise<{ result: LoadResult; perFile: Omit<Remembered, 'identity'>[] }> {
+  remembered: readonly (RememberedFile | undefined)[],
+): Promise<{ result: LoadResult; perFile: Omit<RememberedFile, 'identity'>[] }> {
   const files = absFiles.map((a) => toRel(root, a));
   const errors: LoadError[] = [];
   const unknownFiles = new Set<string>();
@@ -163,7 +168,7 @@ async function loadFiles(
     checker.close();
   }
   opts.cache?.save();
-  const perFile: Omit<Remembered, 'identity'>[] = reads.map((read) => ({ read }));
+  const perFile: Omit<RememberedFile, 'identity'>[] = reads.map((read) => ({ read }));
   readable.forEach((r, k) => (perFile[r.i]!.outcome = outcomes[k]));
 
   const cross = crossCheck(clean, elsewhere, opts.ruleContext);
