@@ -6,11 +6,13 @@ import type { Program } from '../model/index.js';
 import type { Identity } from './identity.js';
 import type { LogPipe } from './log-pipe.js';
 import { tailLines } from './log-writer.js';
-import { Prober, probeEnv } from './probe.js';
+import { Prober, probeAllowsReady, probeEnv } from './probe.js';
 import {
   afterExit,
+  crashLoopMessage,
   describeExit,
   escalateStop,
+  exitRecord,
   newProc,
   watchAdopted,
   type AfterExit,
@@ -18,6 +20,7 @@ import {
 } from './proc.js';
 import { procStat, runFilePath, writeRunFile, type RunFile } from './run-file.js';
 import { redact, type RuntimeSpec } from './runtime-spec.js';
+import { runFileOf, statusOf } from './instance-records.js';
 import { spawnInstance } from './spawn-child.js';
 import type { ExitRecord, Health, InstanceState, InstanceStatus, SupervisorEvent } from './types.js';
 import { groupKill } from './group.js';
@@ -83,14 +86,7 @@ export class Instance {
 
   /** Status as reported outside: secrets redacted, pid only while alive. */
   status(): InstanceStatus {
-    const { index, state, restarts, lastExit, ready, health, port, adopted } = this;
-    const up = this.alive && this.proc ? Math.max(0, this.ctx.now() - this.proc.startedAt) : 0;
-    const hide = (t: string | undefined) => (t === undefined ? undefined : redact(t, this.spec.secretValues));
-    return {
-      ...{ index, state, restarts, lastExit, ready, health, port, adopted, uptimeMs: up },
-      ...{ pid: this.alive ? this.proc?.pid : undefined, generation: this.spec.generation },
-      ...{ logFile: this.pipe.writer.path, crashLoop: hide(this.crashLoop), message: hide(this.message) },
-    };
+    return statusOf(this, this.proc, this.ctx.now());
   }
 
   /** Spawns now (the caller decided backoff and ordering). */
@@ -151,9 +147,7 @@ export class Instance {
   }
 
   private updateReady(): void {
-    const p = this.spec.probe;
-    const gatedByProbe = p !== undefined && p.mode !== 'liveness';
-    const ready = this.alive && this.state === 'running' && (!gatedByProbe || this.health === 'healthy');
+    const ready = this.alive && this.state === 'running' && probeAllowsReady(this.spec.probe, this.health);
     if (ready !== this.ready) {
       this.ready = ready;
       this.ctx.changed();
@@ -186,12 +180,7 @@ export class Instance {
 
   private spawnFailed(message: string): void {
     this.message = `spawn failed: ${message}`;
-    this.lastExit = {
-      code: null,
-      signal: null,
-      at: new Date(this.ctx.now()).toISOString(),
-      unknown: this.message,
-    };
+    this.lastExit = exitRecord(this.ctx.now(), null, null, this.message);
     this.event('Warning', 'Failed', `instance ${this.index}: ${this.message}`);
     const next = afterExit(this.spec, { bad: true, uptimeMs: undefined }, this.failures);
     if (next.restart) this.scheduleRestart(next, this.message, 0);
@@ -207,7 +196,7 @@ export class Instance {
     this.clearTimer();
     const at = this.ctx.now();
     const uptime = at - proc.startedAt;
-    this.lastExit = { code, signal, at: new Date(at).toISOString(), ...(unknown ? { unknown } : {}) };
+    this.lastExit = exitRecord(at, code, signal, unknown);
     // The leader is the instance: whatever else is left in its group goes with it.
     groupKill(this.ctx.host, proc.pgid, 'SIGKILL');
     const wasReady = this.ready;
@@ -237,8 +226,8 @@ export class Instance {
     const delay = next.delayMs;
     if (next.crashLoop) {
       const first = this.crashLoop === undefined;
-      const tail = tailLines(this.pipe.writer.path, 5).join(' | ');
-      this.crashLoop = `crash loop: ${what} within ${Math.round(uptime)}ms, ${this.failures} times; next try in ${delay}ms; last log lines: ${tail}`;
+      const tail = tailLines(this.pipe.writer.path, 5);
+      this.crashLoop = crashLoopMessage(what, uptime, this.failures, delay, tail);
       this.state = 'crash-loop';
       if (first)
         this.event(
@@ -306,14 +295,6 @@ export class Instance {
   }
 
   private async persist(): Promise<void> {
-    const proc = this.proc;
-    if (!proc) return;
-    const { spec, index, port, restarts, resource } = this;
-    await writeRunFile(this.ctx.host, this.ctx.runDir, {
-      ...{ version: 1, program: spec.name, index, port, restarts, resource },
-      ...{ pid: proc.pid, pgid: proc.pgid, startTime: proc.startTime, startedAt: proc.startedAt },
-      ...{ generation: spec.generation, instanceGeneration: spec.instanceGeneration },
-      ...{ logFile: this.pipe.writer.path, fifo: this.pipe.fifo },
-    });
+    if (this.proc) await writeRunFile(this.ctx.host, this.ctx.runDir, runFileOf(this, this.proc));
   }
 }

@@ -6,6 +6,11 @@ import type { Host } from '../host/index.js';
 import type { ProbeRuntime } from './runtime-spec.js';
 import type { Health } from './types.js';
 
+/** Whether a probe lets a running instance count as ready: readiness probes gate it, liveness ones do not. */
+export function probeAllowsReady(probe: ProbeRuntime | undefined, health: Health): boolean {
+  return probe === undefined || probe.mode === 'liveness' || health === 'healthy';
+}
+
 export interface ProbeResult {
   ok: boolean;
   message: string;

@@ -6,6 +6,7 @@ import type { Host } from '../host/index.js';
 import { groupKill, waitGroupGone, waitOr } from './group.js';
 import { isSameLiveProcess } from './run-file.js';
 import { CRASH_LOOP_AFTER, MIN_STABLE_MS, backoffDelay, type RuntimeSpec } from './runtime-spec.js';
+import type { ExitRecord } from './types.js';
 
 export const ADOPTED_POLL_MS = 300;
 
@@ -54,6 +55,27 @@ export function describeExit(code: number | null, signal: NodeJS.Signals | null,
   if (unknown) return 'exited (code unknown, adopted)';
   if (signal) return `killed by ${signal} (exit ${128 + (constants.signals[signal] ?? 0)})`;
   return `exited ${code}`;
+}
+
+/** The exit as status reports it; `unknown` says why the code could not be read. */
+export function exitRecord(
+  atMs: number,
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  unknown?: string,
+): ExitRecord {
+  return { code, signal, at: new Date(atMs).toISOString(), ...(unknown ? { unknown } : {}) };
+}
+
+/** Why an instance counts as crash-looping, with its last log lines (the caller redacts secrets). */
+export function crashLoopMessage(
+  what: string,
+  uptimeMs: number,
+  failures: number,
+  delayMs: number,
+  lastLines: readonly string[],
+): string {
+  return `crash loop: ${what} within ${Math.round(uptimeMs)}ms, ${failures} times; next try in ${delayMs}ms; last log lines: ${lastLines.join(' | ')}`;
 }
 
 export type AfterExit =
