@@ -157,22 +157,17 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
   // Settled now so a failed write cannot go unhandled while the reloads run; rethrown below.
   recorded.catch(() => undefined);
 
-  const reloads: ReloadRecord[] = [];
-  const reloadFailures = new Map<ServiceId, TendError>();
-  for (const service of services) {
+  const touched = services.flatMap((service) => {
     const changes = accepted.filter((c) => c.services.includes(service));
-    if (changes.length === 0) continue;
-    const restart = changes.some((c) => c.ops.some(opNeedsRestart));
+    if (changes.length === 0) return [];
     const driver = deps.services(service);
     driver.noteChanges?.(
       changes.map((c) => ({ name: c.name, action: c.action as 'create' | 'update' | 'delete' })),
     );
-    try {
-      reloads.push({ service, ...(await reloadOrStart(driver, restart, gatePassed.has(service))) });
-    } catch (err) {
-      reloadFailures.set(service, asTendError(err));
-    }
-  }
+    const restart = changes.some((c) => c.ops.some(opNeedsRestart));
+    return [{ service, run: () => reloadOrStart(driver, restart, gatePassed.has(service)) }];
+  });
+  const { reloads, failures: reloadFailures } = await reloadInOrder(touched, deps.services);
   await recorded;
   // The journal stays open while a reload failed, so the next run retries the reload.
   if (reloadFailures.size === 0) await deps.journal.finish();
@@ -205,6 +200,31 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
     reloadMs: Date.now() - tValidated,
   };
   return { outcomes, reloads, validations, durationMs: Date.now() - started, steps };
+}
+
+/**
+ * Each touched service reloaded once, in serviceOrder: a running nginx reloads only after the pools
+ * it routes to are up. Stopped services start side by side first: nothing is served through them
+ * yet, so a cold converge need not wait for php-fpm's 1,000 sockets before starting nginx.
+ */
+async function reloadInOrder(
+  touched: { service: ServiceId; run: () => Promise<ReloadResult> }[],
+  services: ExecutorDeps['services'],
+): Promise<{ reloads: ReloadRecord[]; failures: Map<ServiceId, TendError> }> {
+  const results = new Map<ServiceId, ReloadRecord>();
+  const failures = new Map<ServiceId, TendError>();
+  const attempt = async ({ service, run }: (typeof touched)[number]) => {
+    try {
+      results.set(service, { service, ...(await run()) });
+    } catch (err) {
+      failures.set(service, asTendError(err));
+    }
+  };
+  const stopped = await Promise.all(touched.map(async (t) => !(await services(t.service).isRunning())));
+  await Promise.all(touched.filter((_, i) => stopped[i]).map(attempt));
+  for (const t of touched.filter((_, i) => !stopped[i])) await attempt(t);
+  const reloads = touched.flatMap((t) => results.get(t.service) ?? []);
+  return { reloads, failures };
 }
 
 /** A stopped service starts with the new config; a running one reloads (verified by the driver). */

@@ -1,6 +1,7 @@
-// Validation gates of one apply: nginx -t and php-fpm -t run side by side when every change belongs
-// to one service, and one after the other when a change spans two (a bisection in one gate moves
-// that change's files, which the other validator reads).
+// Validation gates and reloads of one apply: nginx -t and php-fpm -t run side by side when every
+// change belongs to one service, and one after the other when a change spans two (a bisection in one
+// gate moves that change's files, which the other validator reads). Running services reload in
+// order (pools before the nginx that routes to them); stopped ones start side by side.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -30,22 +31,37 @@ function rendered(key: ResourceKey, files: { path: string; service: ServiceId }[
   };
 }
 
-/** Drivers whose validators log when they start and end, each taking 100 ms. */
-function drivers() {
+/**
+ * Drivers whose validators, starts and reloads log when they begin and end, each taking 100 ms.
+ * `running` lists the services already up; the others are stopped until started.
+ */
+function drivers(running: ServiceId[] | 'all') {
   const log: string[] = [];
-  const make = (id: ServiceId): ServiceDriver => ({
-    id,
-    ensureRunning: async () => undefined,
-    isRunning: async () => true,
-    stop: async () => undefined,
-    reload: async () => ({ method: 'test', durationMs: 0 }),
-    validate: async () => {
-      log.push(`start ${id}`);
-      await new Promise((r) => setTimeout(r, 100));
-      log.push(`end ${id}`);
-      return { ok: true, message: 'ok', failingFiles: [] };
-    },
-  });
+  const timed = async (what: string) => {
+    log.push(`start ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+    log.push(`end ${what}`);
+  };
+  const make = (id: ServiceId): ServiceDriver => {
+    let up = running === 'all' || running.includes(id);
+    return {
+      id,
+      ensureRunning: async () => {
+        await timed(`launch ${id}`);
+        up = true;
+      },
+      isRunning: async () => up,
+      stop: async () => undefined,
+      reload: async () => {
+        await timed(`reload ${id}`);
+        return { method: 'test', durationMs: 100 };
+      },
+      validate: async () => {
+        await timed(id);
+        return { ok: true, message: 'ok', failingFiles: [] };
+      },
+    };
+  };
   const byId = new Map<ServiceId, ServiceDriver>();
   return {
     log,
@@ -53,7 +69,7 @@ function drivers() {
   };
 }
 
-async function applyAll(dir: string, desired: Rendered[]) {
+async function applyAll(dir: string, desired: Rendered[], running: ServiceId[] | 'all' = 'all') {
   const observed: Observed = { files: new Map(), links: new Map(), phpVersions: ['8.2'] };
   const p = plan({
     desired,
@@ -64,7 +80,7 @@ async function applyAll(dir: string, desired: Rendered[]) {
     load: { unknownFiles: [], unknownKeys: [], invalidKeys: [] },
     options: {},
   });
-  const d = drivers();
+  const d = drivers(running);
   const result = await applyPlan(p, {
     host,
     services: d.services,
@@ -83,6 +99,13 @@ test('one service per change: the validators overlap', async (t) => {
     rendered('Pool/shop', [{ path: join(dir, 'shop.pool'), service: 'php-fpm@8.2' }]),
   ]);
   assert.deepEqual(log.slice(0, 2).sort(), ['start nginx', 'start php-fpm@8.2'], log.join(', '));
+  // Both running: php-fpm reloads first and nginx only once it is done.
+  assert.deepEqual(log.slice(4), [
+    'start reload php-fpm@8.2',
+    'end reload php-fpm@8.2',
+    'start reload nginx',
+    'end reload nginx',
+  ]);
 });
 
 test('a change in two services: the validators run one after the other', async (t) => {
@@ -93,5 +116,31 @@ test('a change in two services: the validators run one after the other', async (
       { path: join(dir, 'shop.pool'), service: 'php-fpm@8.2' },
     ]),
   ]);
-  assert.deepEqual(log, ['start php-fpm@8.2', 'end php-fpm@8.2', 'start nginx', 'end nginx']);
+  assert.deepEqual(log.slice(0, 4), ['start php-fpm@8.2', 'end php-fpm@8.2', 'start nginx', 'end nginx']);
+});
+
+const shopPair = (dir: string) => [
+  rendered('Site/shop', [{ path: join(dir, 'shop.conf'), service: 'nginx' }]),
+  rendered('Pool/shop', [{ path: join(dir, 'shop.pool'), service: 'php-fpm@8.2' }]),
+];
+
+test('a cold converge: stopped services start side by side', async (t) => {
+  const dir = tempDir(t);
+  const log = await applyAll(dir, shopPair(dir), []);
+  assert.deepEqual(
+    log.slice(4, 6).sort(),
+    ['start launch nginx', 'start launch php-fpm@8.2'],
+    log.join(', '),
+  );
+});
+
+test('a stopped pool master starts before a running nginx reloads to route to it', async (t) => {
+  const dir = tempDir(t);
+  const log = await applyAll(dir, shopPair(dir), ['nginx']);
+  assert.deepEqual(log.slice(4), [
+    'start launch php-fpm@8.2',
+    'end launch php-fpm@8.2',
+    'start reload nginx',
+    'end reload nginx',
+  ]);
 });
