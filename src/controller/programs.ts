@@ -111,7 +111,7 @@ export class ProgramsBridge {
     const st = this.supervisor.statusOf(key.slice('Program/'.length));
     if (!current || !st) return;
     this.opts.store.put(programStatus(current, st, Date.now()));
-    void this.opts.store.save().catch(() => undefined);
+    this.opts.store.saveSoon();
   }
 
   /** Applies the supervisor's view to every native Program's status after a pass. */

@@ -116,3 +116,49 @@ test('a status rebuilt with the same facts keeps the stored one, updatedAt inclu
   assert.equal(store.isDirty, true, 'an output is a fact');
   assert.equal(store.get('Site/shop')!.outputs.url, 'v');
 });
+
+test('saveSoon folds a burst of changes into one write; save() takes over a pending one', async (t) => {
+  const dir = tempDir(t);
+  let writes = 0;
+  const counting = {
+    ...host,
+    fs: {
+      ...host.fs,
+      writeFileAtomic: (...args: Parameters<typeof host.fs.writeFileAtomic>) => {
+        writes++;
+        return host.fs.writeFileAtomic(...args);
+      },
+    },
+  };
+  const store = await StatusStore.load(counting, dir);
+  const file = join(dir, 'status.json');
+  for (let i = 0; i < 50; i++) {
+    store.put(
+      setCondition(
+        newStatus('Program', `p${i}`, T),
+        { type: 'Ready', status: 'True', reason: 'Running', message: `pid ${i}` },
+        T,
+      ),
+    );
+    store.saveSoon(100);
+  }
+  assert.equal(existsSync(file), false, 'nothing written during the burst');
+  await new Promise((r) => setTimeout(r, 400));
+  assert.equal(writes, 1);
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { resources: Record<string, unknown> };
+  assert.equal(Object.keys(saved.resources).length, 50);
+
+  store.put(
+    setCondition(
+      newStatus('Program', 'late', T),
+      { type: 'Ready', status: 'False', reason: 'Exited', message: 'exit 1' },
+      T,
+    ),
+  );
+  store.saveSoon(60_000);
+  await store.save();
+  assert.equal(writes, 2, 'save() wrote the pending change at once');
+  assert.match(readFileSync(file, 'utf8'), /exit 1/);
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal(writes, 2, 'and the pending timer is gone');
+});
