@@ -1,6 +1,8 @@
 // The git revision of the desired state, for status.lastAppliedRevision; absent when not a work tree.
 // Plain child_process rather than execa: this runs on every plan, and execa costs ~150 ms to import.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 export interface GitRevision {
   /** Full 40-hex commit of HEAD. */
@@ -29,11 +31,25 @@ function git(args: string[]): Promise<{ exitCode: number; stdout: string }> {
 }
 
 /**
+ * Whether git could find a repository for dir: a `.git` (directory, or file for worktrees and
+ * submodules) in dir or above, or GIT_DIR set. A daemon plans every 30 s, and a desired-state dir
+ * outside git should not cost two process spawns each time.
+ */
+function mayBeInRepository(dir: string): boolean {
+  if (process.env.GIT_DIR) return true;
+  for (let d = resolve(dir); ; d = dirname(d)) {
+    if (existsSync(`${d}/.git`)) return true;
+    if (dirname(d) === d) return false;
+  }
+}
+
+/**
  * `git -C dir rev-parse HEAD` plus a `status --porcelain` for dirtiness. Undefined when git is
  * missing, dir is not inside a work tree, or the repository has no commit yet. Never throws.
  */
 export async function gitRevision(dir: string): Promise<GitRevision | undefined> {
   try {
+    if (!mayBeInRepository(dir)) return undefined;
     const head = await git(['-C', dir, 'rev-parse', '--verify', '--quiet', 'HEAD']);
     const commit = head.stdout.trim();
     if (head.exitCode !== 0 || !COMMIT.test(commit)) return undefined;
