@@ -89,7 +89,7 @@ export class Controller {
     await first;
     if (this.stopping) return this.lastReport;
     this.watcher = watchDesiredState(this.opts.desiredDir, (paths) => this.onFiles(paths), {
-      settleMs: this.opts.settleMs ?? 75,
+      settleMs: this.opts.settleMs ?? 40,
       onError: (err) => this.opts.log.warn({ err: asTendError(err).message }, 'watch error'),
     });
     await this.watcher.ready;

@@ -105,7 +105,7 @@ export function watchDesiredState(
         onError(err);
       }
     },
-    opts.settleMs ?? 75,
+    opts.settleMs ?? 40,
     opts.maxWaitMs ?? 2000,
     opts.timers,
   );
