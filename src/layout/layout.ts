@@ -20,8 +20,11 @@ export interface NginxLayout {
   listenAddress: string;
   listenPort: number;
   tlsPort: number;
-  /** Whether the main config sets the FastCGI params at http level (see render/fastcgi-params.ts). */
-  fastcgiParamsInMain: boolean;
+  /**
+   * Whether tend writes the main config's http block (embedded), so vhosts can rely on what it sets
+   * there: the FastCGI params (render/fastcgi-params.ts) and the $tend_hidden map of dotfile paths.
+   */
+  ownsHttpBlock: boolean;
 }
 
 export interface PhpLayout {
@@ -87,7 +90,7 @@ export function embeddedLayout(root: string, opts: LayoutOptions = {}): Layout {
       listenAddress: '127.0.0.1',
       listenPort: opts.httpPort ?? 8080,
       tlsPort: opts.httpsPort ?? 8443,
-      fastcgiParamsInMain: true,
+      ownsHttpBlock: true,
     },
     php: {
       poolFile: (v, pool) => join(root, 'php', v, 'pool.d', `${pool}.conf`),
@@ -131,7 +134,7 @@ export function systemLayout(root = '/', opts: LayoutOptions = {}): Layout {
       listenAddress: '0.0.0.0',
       listenPort: opts.httpPort ?? 80,
       tlsPort: opts.httpsPort ?? 443,
-      fastcgiParamsInMain: false,
+      ownsHttpBlock: false,
     },
     php: {
       poolFile: (v, pool) => at(`/etc/php/${v}/fpm/pool.d/${pool}.conf`),

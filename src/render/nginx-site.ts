@@ -66,8 +66,7 @@ function fastcgiOf(site: Site, ctx: RenderContext) {
   // nginx would otherwise cut a request at 60 s that the pool is still allowed to finish.
   const readTimeout = pool.spec.requestTimeout ? iniSeconds(pool.spec.requestTimeout) : undefined;
   // A server-level fastcgi_param (an escape hatch) would stop the location inheriting the list.
-  const inheritsParams =
-    ctx.layout.nginx.fastcgiParamsInMain && !site.spec.extraDirectives.some(setsFastcgiParam);
+  const inheritsParams = ctx.layout.nginx.ownsHttpBlock && !site.spec.extraDirectives.some(setsFastcgiParam);
   return {
     pass,
     passVariable: endpoint.type === 'socket',
@@ -134,6 +133,7 @@ export function renderSite(site: Site, ctx: RenderContext): Rendered {
     extraDirectives: spec.extraDirectives.map((d) => ({ text: nginxDirective(d) })),
     redirects,
     preset: { [spec.preset]: true },
+    hiddenByMap: layout.nginx.ownsHttpBlock,
     fastcgi: PHP_PRESETS.includes(spec.preset) ? fastcgiOf(site, ctx) : undefined,
     proxy,
     denyXmlrpc: !redirects.some((r) => r.from === PRESET_EXACT.wordpress),

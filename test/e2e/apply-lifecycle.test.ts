@@ -46,6 +46,12 @@ describe('tend reconcile on real nginx and php-fpm', { concurrency: false }, () 
       const docsRoot = join(env.www, 'docs');
       mkdirSync(docsRoot);
       writeFileSync(join(docsRoot, 'index.html'), 'docs-static-marker\n');
+      writeFileSync(join(docsRoot, '.env'), 'SECRET=docs-env-marker\n');
+      mkdirSync(join(docsRoot, '.git'));
+      writeFileSync(join(docsRoot, '.git/config'), 'git-config-marker\n');
+      mkdirSync(join(docsRoot, '.well-known'));
+      writeFileSync(join(docsRoot, '.well-known/security.txt'), 'security-txt-marker\n');
+      writeFileSync(join(shopRoot, '.env'), 'SECRET=shop-env-marker\n');
       writeShop('one');
       env.write('docs.yaml', staticSiteYaml('docs', docsRoot));
       env.write('blog.yaml', staticSiteYaml('blog', docsRoot));
@@ -66,6 +72,22 @@ describe('tend reconcile on real nginx and php-fpm', { concurrency: false }, () 
     const masters = mastersFor(env.root);
     assert.equal(masters.nginx.length, 1, 'one nginx master');
     assert.equal(masters.php.length, 1, 'one php-fpm master');
+  });
+
+  test('dotfiles are never served, static or PHP; /.well-known is', async () => {
+    for (const [host, path] of [
+      [DOCS, '/.env'],
+      [DOCS, '/.git/config'],
+      [DOCS, '/sub/.htpasswd'],
+      [SHOP, '/.env'],
+    ] as const) {
+      const res = await httpGet(env.port, host, path);
+      assert.equal(res.status, 403, `${host}${path}: ${res.status} ${res.body}`);
+      assert.doesNotMatch(res.body, /marker/);
+    }
+    const wellKnown = await httpGet(env.port, DOCS, '/.well-known/security.txt');
+    assert.equal(wellKnown.status, 200);
+    assert.equal(wellKnown.body, 'security-txt-marker\n');
   });
 
   test('a second reconcile changes nothing and reloads nothing', async () => {

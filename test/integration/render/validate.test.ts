@@ -13,6 +13,7 @@ import { renderOne, type Rendered } from '../../../src/render/index.js';
 import { freePort } from '../../helpers/ports.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { renderCases, resource, type FixturePaths, type RenderCase } from '../../unit/render/fixtures.js';
+import { HIDDEN_PATHS_MAP } from '../../../src/drivers/nginx/main-config.js';
 
 const NGINX = '/usr/sbin/nginx';
 const FPM = '/usr/sbin/php-fpm8.2';
@@ -119,6 +120,8 @@ function nginxTest(env: Env, name: string, vhosts: string[]) {
       '    include /etc/nginx/mime.types;',
       `    access_log ${dir}/access.log;`,
       ...temp,
+      // What embedded vhosts read from tend's own http block (system vhosts do not use it).
+      ...HIDDEN_PATHS_MAP,
       ...vhosts.map((v) => `    include ${v};`),
       '}',
       '',
