@@ -8,7 +8,11 @@ import { LIMITS } from './types.js';
 const SKIP_DIRS = new Set(['node_modules']);
 const YAML_FILE = /\.ya?ml$/i;
 
-const toRel = (root: string, abs: string) => relative(root, abs).split(sep).join('/');
+/** The path under root with "/" separators; a plain slice for what the walk joined (the usual case). */
+const toRel = (root: string, abs: string) =>
+  sep === '/' && abs.startsWith(`${root}/`) && !root.endsWith('/')
+    ? abs.slice(root.length + 1)
+    : relative(root, abs).split(sep).join('/');
 
 /** Absolute paths of YAML files under dir, sorted by relative path; refuses a missing dir. */
 export async function listYamlFiles(dir: string): Promise<string[]> {
@@ -53,11 +57,11 @@ export async function listYamlFiles(dir: string): Promise<string[]> {
       `desired-state directory ${dir} cannot be read: ${String(err)}`,
     );
   }
-  return found.sort((a, b) => {
-    const ra = toRel(dir, a);
-    const rb = toRel(dir, b);
-    return ra < rb ? -1 : ra > rb ? 1 : 0;
-  });
+  // Each relative path computed once, not twice per comparison.
+  return found
+    .map((abs) => ({ abs, rel: toRel(dir, abs) }))
+    .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))
+    .map((e) => e.abs);
 }
 
 export type ReadOutcome = { ok: true; text: string } | { ok: false; message: string; limit: boolean };
