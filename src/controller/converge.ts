@@ -66,6 +66,9 @@ export function serviceRegistry(ctx: ServiceContext): (id: ServiceId) => Service
   };
 }
 
+/** State dirs whose temp files this process has swept (see converge). */
+const swept = new Set<string>();
+
 export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
   const { host, layout } = opts;
   const stateDir = layout.stateDir;
@@ -79,12 +82,17 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     saveInventory: (inv: Parameters<typeof saveInventory>[2]) => saveInventory(host, stateDir, inv),
   };
   const t0 = performance.now();
-  const inventoried = Object.values((await inventoryIo.loadInventory()).resources);
-  const owned = inventoried.flatMap((e) => [...e.files, ...e.links]);
-  // Installed versions, not only inventoried ones: a kill during the first pass may precede the inventory.
-  const phpVersions = await detectPhpVersions(host, layout);
-  const journaled = ((await journal.read()) ?? []).flatMap((e) => e.before.map((b) => b.path));
-  await sweepTempFiles(host, writableDirs(layout, [...owned, ...journaled], phpVersions), stateDir);
+  // Temp files are litter from a killed process: the first pass of each process sweeps them (a
+  // failed write in this one removes its own), so a daemon does not list its directories every pass.
+  if (!swept.has(stateDir)) {
+    const inventoried = Object.values((await inventoryIo.loadInventory()).resources);
+    const owned = inventoried.flatMap((e) => [...e.files, ...e.links]);
+    // Installed versions, not only inventoried ones: a kill during the first pass may precede the inventory.
+    const phpVersions = await detectPhpVersions(host, layout);
+    const journaled = ((await journal.read()) ?? []).flatMap((e) => e.before.map((b) => b.path));
+    await sweepTempFiles(host, writableDirs(layout, [...owned, ...journaled], phpVersions), stateDir);
+    swept.add(stateDir);
+  }
   const recovery = await recoverInterruptedApply({ host, journal, services, ...inventoryIo });
   if (recovery)
     opts.events?.record({
