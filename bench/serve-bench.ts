@@ -177,8 +177,12 @@ export async function benchServe(): Promise<void> {
       `serve: idle over ${N.idleMs / 1000} s (resync every 30 s): ${cpu.toFixed(2)}% of a core (target < 2%: ${cpu < 2 ? 'ok' : 'OVER TARGET'}); RSS ${rss.toFixed(0)} MB (target < 150 MB: ${rss < 150 ? 'ok' : 'OVER TARGET'})`,
     );
   } finally {
-    daemon.kill('SIGTERM');
-    await new Promise((r) => daemon.once('exit', r));
+    // A daemon that already died (killed from outside) will not emit 'exit' again.
+    if (daemon.exitCode === null && daemon.signalCode === null) {
+      const exited = new Promise((r) => daemon.once('exit', r));
+      daemon.kill('SIGTERM');
+      await exited;
+    }
     // Masters with their workers (whose titles do not name the root), then anything else left.
     await killMasters(base);
     for (const pid of pidsMentioning(base)) {
