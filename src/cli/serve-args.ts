@@ -15,6 +15,7 @@ export const SERVE_USAGE = `usage: tend serve [options]
   --listen HOST:PORT|unix:PATH  where the API listens (default 127.0.0.1:7080)
   --token-file PATH         bearer token for the API (mode 0600); default: generated in the state dir
   --resync DURATION         re-observe the host and heal drift this often (default 30s, ±10% jitter)
+  --probe-max-age DURATION  re-probe a healthy, unchanged Site or Pool at least this often (default 10m)
   --keep-programs           leave native programs running on exit (the next tend adopts them)
   --allow-mass-delete       allow a pass that deletes more than half of the managed resources
   --log-level LEVEL         trace, debug, info, warn, error (default info)
@@ -31,6 +32,7 @@ export interface ServeOptions {
   listen: string;
   tokenFile?: string;
   resyncMs: number;
+  probeMaxAgeMs: number;
   keepPrograms: boolean;
   allowMassDelete: boolean;
   logLevel: string;
@@ -53,6 +55,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
         listen: { type: 'string' },
         'token-file': { type: 'string' },
         resync: { type: 'string' },
+        'probe-max-age': { type: 'string' },
         'keep-programs': { type: 'boolean' },
         'allow-mass-delete': { type: 'boolean' },
         'log-level': { type: 'string' },
@@ -81,6 +84,12 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
       'TEND_ERR_USAGE',
       `expected --resync as a duration of at least 1s (e.g. 30s, 5m), got "${values.resync}"`,
     );
+  const probeMaxAgeMs = durationMs(values['probe-max-age'] ?? '10m');
+  if (!Number.isFinite(probeMaxAgeMs) || probeMaxAgeMs < 1000)
+    throw new TendError(
+      'TEND_ERR_USAGE',
+      `expected --probe-max-age as a duration of at least 1s (e.g. 10m, 1h), got "${values['probe-max-age']}"`,
+    );
   const level = values['log-level'] ?? 'info';
   if (!LEVELS.includes(level))
     throw new TendError('TEND_ERR_USAGE', `expected --log-level one of ${LEVELS.join(', ')}, got "${level}"`);
@@ -98,6 +107,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
     listen: values.listen ?? '127.0.0.1:7080',
     ...(values['token-file'] ? { tokenFile: resolve(cwd, values['token-file']) } : {}),
     resyncMs,
+    probeMaxAgeMs,
     keepPrograms: values['keep-programs'] === true,
     allowMassDelete: values['allow-mass-delete'] === true,
     logLevel: level,

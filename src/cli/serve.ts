@@ -78,6 +78,7 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
       events,
       log,
       resyncMs: opts.resyncMs,
+      probeMaxAgeMs: opts.probeMaxAgeMs,
       allowMassDelete: opts.allowMassDelete,
     };
     const controller = new ctl.Controller(controllerOpts);

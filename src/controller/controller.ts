@@ -27,9 +27,11 @@ export interface ControllerOptions {
   events: EventLog;
   log: Logger;
   resyncMs?: number;
+  /** See controller/probe-policy.ts (default PROBE_MAX_AGE_MS). */
+  probeMaxAgeMs?: number;
   allowMassDelete?: boolean;
   serviceContext?: Partial<ServiceContext>;
-  /** Quiet time after the last file event before a batch is delivered (default 75 ms: a checkout writes its files microseconds apart). */
+  /** Quiet time after the last file event before a batch is delivered (default 40 ms: a checkout writes its files microseconds apart). */
   settleMs?: number;
 }
 
@@ -132,13 +134,15 @@ export class Controller {
   }
 
   private converge(): Promise<ConvergeResult> {
-    const { host, layout, desiredDir, store, events, allowMassDelete, serviceContext } = this.opts;
+    const { host, layout, desiredDir, store, events, allowMassDelete, serviceContext, probeMaxAgeMs } =
+      this.opts;
     return converge({
       host,
       layout,
       desiredDir,
       store,
       events,
+      ...(probeMaxAgeMs !== undefined ? { probeMaxAgeMs } : {}),
       ...(allowMassDelete ? { allowMassDelete } : {}),
       ...(serviceContext ? { serviceContext } : {}),
       reuseLoad: true,

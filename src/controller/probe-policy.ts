@@ -9,8 +9,11 @@ import type { ServiceId } from '../render/types.js';
 import { getCondition, type ResourceStatus } from '../state/conditions.js';
 import type { HealthVerdict } from './assess.js';
 
-/** Default maximum age of a healthy observation (spread over ±20 % per resource). */
-export const PROBE_MAX_AGE_MS = 5 * 60_000;
+/**
+ * Default maximum age of a healthy observation (spread over ±20 % per resource); `tend serve
+ * --probe-max-age` sets it. Flux re-checks health once per reconcile interval, typically 10 minutes.
+ */
+export const PROBE_MAX_AGE_MS = 10 * 60_000;
 
 export interface ProbeContext {
   /** Services reloaded, restarted or started by this pass. */

@@ -1,0 +1,44 @@
+// `tend serve` options: defaults, durations, and a clear usage error for each bad value.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseServeArgs, type ServeOptions } from '../../../src/cli/serve-args.js';
+import { isTendError } from '../../../src/errors/catalogue.js';
+
+const parse = (...args: string[]) => parseServeArgs(args, '/srv/site') as ServeOptions;
+
+test('defaults: desired-state beside the root, loopback API, 30 s resync, 10 min probe age', () => {
+  const o = parse();
+  assert.equal(o.desiredDir, '/srv/site/desired-state');
+  assert.equal(o.root, '/srv/site/.tend');
+  assert.equal(o.listen, '127.0.0.1:7080');
+  assert.equal(o.resyncMs, 30_000);
+  assert.equal(o.probeMaxAgeMs, 600_000);
+  assert.equal(o.keepPrograms, false);
+});
+
+test('durations and flags are read', () => {
+  const o = parse('--resync', '5s', '--probe-max-age', '1h', '--keep-programs', '--profile', 'system');
+  assert.equal(o.resyncMs, 5_000);
+  assert.equal(o.probeMaxAgeMs, 3_600_000);
+  assert.equal(o.keepPrograms, true);
+  assert.equal(o.root, '/');
+  assert.equal(parseServeArgs(['--help'], '/'), 'help');
+});
+
+test('each bad value is a usage error naming the option and the value', () => {
+  for (const [args, pattern] of [
+    [['--probe-max-age', 'soon'], /--probe-max-age .*"soon"/],
+    [['--probe-max-age', '10ms'], /--probe-max-age .*at least 1s/],
+    [['--resync', '0s'], /--resync .*"0s"/],
+    [['--http-port', '70000'], /--http-port .*"70000"/],
+    [['--profile', 'cloud'], /--profile .*"cloud"/],
+    [['--log-level', 'loud'], /--log-level .*"loud"/],
+    [['--no-such-flag'], /no-such-flag/],
+  ] as const) {
+    assert.throws(
+      () => parse(...args),
+      (err) => isTendError(err, 'TEND_ERR_USAGE') && pattern.test(err.message),
+      args.join(' '),
+    );
+  }
+});
