@@ -162,3 +162,27 @@ test('saveSoon folds a burst of changes into one write; save() takes over a pend
   await new Promise((r) => setTimeout(r, 50));
   assert.equal(writes, 2, 'and the pending timer is gone');
 });
+
+test('put sees any changed fact: an added field, a removed one, a longer list, a nested value', async (t) => {
+  const store = await StatusStore.load(host, tempDir(t));
+  const ready = { type: 'Ready', status: 'True', reason: 'Ready', message: 'ok' } as const;
+  const base = { ...setCondition(newStatus('Site', 'shop', T), ready, T), outputs: { url: 'u' } };
+  store.put(base);
+  await store.save();
+  const variants = [
+    { ...base, lastError: { code: 'E', message: 'm', at: base.updatedAt } },
+    { ...base, outputs: {} },
+    { ...base, conditions: [...base.conditions, { ...base.conditions[0]!, type: 'Healthy' }] },
+    { ...base, outputs: { url: 'v' } },
+  ];
+  for (const v of variants) {
+    store.put(base);
+    await store.save();
+    store.put({ ...v, updatedAt: base.updatedAt });
+    assert.equal(store.isDirty, true, JSON.stringify(v));
+  }
+  store.put({ ...base, updatedAt: new Date(T + 5_000).toISOString() });
+  await store.save();
+  store.put({ ...base });
+  assert.equal(store.isDirty, false, 'the same facts again: nothing to save');
+});
