@@ -165,9 +165,9 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
       changes.map((c) => ({ name: c.name, action: c.action as 'create' | 'update' | 'delete' })),
     );
     const restart = changes.some((c) => c.ops.some(opNeedsRestart));
-    return [{ service, run: () => reloadOrStart(driver, restart, gatePassed.has(service)) }];
+    return [{ service, driver, restart, validated: gatePassed.has(service) }];
   });
-  const { reloads, failures: reloadFailures } = await reloadInOrder(touched, deps.services);
+  const { reloads, failures: reloadFailures } = await reloadInOrder(touched);
   await recorded;
   // The journal stays open while a reload failed, so the next run retries the reload.
   if (reloadFailures.size === 0) await deps.journal.finish();
@@ -208,21 +208,23 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
  * yet, so a cold converge need not wait for php-fpm's 1,000 sockets before starting nginx.
  */
 async function reloadInOrder(
-  touched: { service: ServiceId; run: () => Promise<ReloadResult> }[],
-  services: ExecutorDeps['services'],
+  touched: { service: ServiceId; driver: ServiceDriver; restart: boolean; validated: boolean }[],
 ): Promise<{ reloads: ReloadRecord[]; failures: Map<ServiceId, TendError> }> {
   const results = new Map<ServiceId, ReloadRecord>();
   const failures = new Map<ServiceId, TendError>();
-  const attempt = async ({ service, run }: (typeof touched)[number]) => {
+  const running = await Promise.all(touched.map((t) => t.driver.isRunning()));
+  const attempt = async (t: (typeof touched)[number], i: number) => {
     try {
-      results.set(service, { service, ...(await run()) });
+      results.set(t.service, {
+        service: t.service,
+        ...(await reloadOrStart(t.driver, t.restart, t.validated, running[i])),
+      });
     } catch (err) {
-      failures.set(service, asTendError(err));
+      failures.set(t.service, asTendError(err));
     }
   };
-  const stopped = await Promise.all(touched.map(async (t) => !(await services(t.service).isRunning())));
-  await Promise.all(touched.filter((_, i) => stopped[i]).map(attempt));
-  for (const t of touched.filter((_, i) => !stopped[i])) await attempt(t);
+  await Promise.all(touched.map((t, i) => (running[i] ? undefined : attempt(t, i))));
+  for (const [i, t] of touched.entries()) if (running[i]) await attempt(t, i);
   const reloads = touched.flatMap((t) => results.get(t.service) ?? []);
   return { reloads, failures };
 }
@@ -232,9 +234,10 @@ export async function reloadOrStart(
   driver: ServiceDriver,
   restart: boolean,
   validated = false,
+  running?: boolean,
 ): Promise<ReloadResult> {
   const t0 = Date.now();
-  if (!(await driver.isRunning())) {
+  if (!(running ?? (await driver.isRunning()))) {
     await driver.ensureRunning();
     return { method: 'started', durationMs: Date.now() - t0 };
   }
