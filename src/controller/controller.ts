@@ -31,7 +31,7 @@ export interface ControllerOptions {
   probeMaxAgeMs?: number;
   allowMassDelete?: boolean;
   serviceContext?: Partial<ServiceContext>;
-  /** Quiet time after the last file event before a batch is delivered (default 40 ms: a checkout writes its files microseconds apart). */
+  /** Quiet time after the last file event before a batch is delivered (default DEFAULT_SETTLE_MS). */
   settleMs?: number;
 }
 
@@ -91,7 +91,7 @@ export class Controller {
     await first;
     if (this.stopping) return this.lastReport;
     this.watcher = watchDesiredState(this.opts.desiredDir, (paths) => this.onFiles(paths), {
-      settleMs: this.opts.settleMs ?? 40,
+      ...(this.opts.settleMs !== undefined ? { settleMs: this.opts.settleMs } : {}),
       onError: (err) => this.opts.log.warn({ err: asTendError(err).message }, 'watch error'),
     });
     await this.watcher.ready;

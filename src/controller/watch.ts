@@ -5,6 +5,9 @@ import type { Stats } from 'node:fs';
 import { watch } from 'chokidar';
 import { realTimers, type Timers } from './timers.js';
 
+/** Quiet time after the last event before a batch is delivered: a checkout writes its files microseconds apart. */
+export const DEFAULT_SETTLE_MS = 40;
+
 export interface WatchOptions {
   /** Quiet time after the last event before a batch is delivered. */
   settleMs?: number;
@@ -105,7 +108,7 @@ export function watchDesiredState(
         onError(err);
       }
     },
-    opts.settleMs ?? 40,
+    opts.settleMs ?? DEFAULT_SETTLE_MS,
     opts.maxWaitMs ?? 2000,
     opts.timers,
   );
