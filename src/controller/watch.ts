@@ -5,7 +5,7 @@ import type { Stats } from 'node:fs';
 import { watch } from 'chokidar';
 import { realTimers, type Timers } from './timers.js';
 
-/** Quiet time after the last event before a batch is delivered: a checkout writes its files microseconds apart. */
+/** Quiet time after the last event before a batch is delivered (a checkout writes files µs apart). */
 export const DEFAULT_SETTLE_MS = 40;
 
 export interface WatchOptions {
