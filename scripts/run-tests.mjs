@@ -20,7 +20,14 @@ if (files.length === 0) {
   console.error(`no test files under ${tier ? join(root, tier) : root}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], {
-  stdio: 'inherit',
-});
+// A hung test fails on its own after 10 minutes instead of waiting for CI's limit; the slowest
+// test (crash safety, 50 kills) takes about 4 minutes on a busy 2-core machine.
+const TEST_TIMEOUT_MS = 600_000;
+const result = spawnSync(
+  process.execPath,
+  ['--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files],
+  {
+    stdio: 'inherit',
+  },
+);
 process.exit(result.status ?? 1);
