@@ -3,7 +3,7 @@
 // a hash of all three, so an in-sync `tend reconcile --plan` parses only what changed. See
 // docs/decisions/0008-load-outcome-cache.md.
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FileOutcome } from './check-file.js';
@@ -19,21 +19,50 @@ const FORMAT = 1;
 
 let fingerprintMemo: string | undefined;
 
+/** The nearest directory above `from` that holds tend's package.json (the install's root). */
+function packageRoot(from: string): string | undefined {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'bin', 'tend'))) return dir;
+  }
+  return undefined;
+}
+
 /**
- * A hash of the code that produces outcomes: this room and the model. Any change to a schema, a
- * default or a message makes every cached outcome stale, without anyone remembering to bump a version.
+ * Everything a verdict depends on: this room, the model, the error catalogue (messages and kinds),
+ * tend's own version and build, and the exact dependency tree (a zod upgrade changes messages).
  */
-export function codeFingerprint(): string {
-  if (fingerprintMemo) return fingerprintMemo;
+export function fingerprintInputs(): string[] {
   const here = dirname(fileURLToPath(import.meta.url));
+  const inputs = [here, join(here, '..', 'model'), join(here, '..', 'errors')];
+  const root = packageRoot(here);
+  if (root) inputs.push(join(root, 'package.json'), join(root, 'package-lock.json'));
+  return inputs;
+}
+
+/** A hash of the given files and of the .js/.ts files directly inside the given directories. */
+export function fingerprintOf(inputs: readonly string[]): string {
   const hash = createHash('sha256').update(`format ${FORMAT}\n`);
-  for (const dir of [here, join(here, '..', 'model')]) {
-    for (const name of readdirSync(dir).sort()) {
-      if (!/\.(js|ts)$/.test(name) || name.endsWith('.d.ts')) continue;
-      hash.update(`${name}\n`).update(readFileSync(join(dir, name)));
+  for (const input of inputs) {
+    if (!existsSync(input)) {
+      hash.update(`missing ${input}\n`);
+    } else if (statSync(input).isDirectory()) {
+      for (const name of readdirSync(input).sort()) {
+        if (!/\.(js|ts)$/.test(name) || name.endsWith('.d.ts')) continue;
+        hash.update(`${name}\n`).update(readFileSync(join(input, name)));
+      }
+    } else {
+      hash.update(`${input}\n`).update(readFileSync(input));
     }
   }
-  return (fingerprintMemo = hash.digest('hex'));
+  return hash.digest('hex');
+}
+
+/**
+ * Any change to a schema, a default, a message or a dependency makes every cached outcome stale,
+ * without anyone remembering to bump a version.
+ */
+export function codeFingerprint(): string {
+  return (fingerprintMemo ??= fingerprintOf(fingerprintInputs()));
 }
 
 const keyOf = (file: string, text: string) =>

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { codeFingerprint, fingerprintInputs, fingerprintOf } from '../../../src/source/outcome-cache.js';
 import {
   deferredSaves,
   fileOutcomeCache,
@@ -185,4 +186,32 @@ test('deferred saves: one write per delay, after the loads that asked', async (t
   await new Promise((r) => setTimeout(r, 200));
   const saved = JSON.parse(readFileSync(cachePath, 'utf8')) as { entries: object };
   assert.equal(Object.keys(saved.entries).length, 3, 'the saved cache holds the tree');
+});
+
+test('the fingerprint covers the model, the error catalogue, the version and the lockfile', () => {
+  const inputs = fingerprintInputs();
+  for (const end of ['/source', '/model', '/errors', '/package.json', '/package-lock.json'])
+    assert.ok(
+      inputs.some((i) => i.endsWith(end)),
+      `expected an input ending in ${end}, got ${inputs.join(', ')}`,
+    );
+  assert.equal(codeFingerprint(), fingerprintOf(inputs));
+});
+
+test('a changed lockfile or catalogue changes the fingerprint, so no stale verdict is served', (t) => {
+  const dir = tempDir(t, 'tend-fingerprint-');
+  const lock = join(dir, 'package-lock.json');
+  const code = join(dir, 'errors');
+  mkdirSync(code);
+  writeFileSync(lock, '{"zod":"4.0.0"}');
+  writeFileSync(join(code, 'catalogue.js'), 'export const A = 1;');
+  const before = fingerprintOf([code, lock]);
+  assert.equal(fingerprintOf([code, lock]), before, 'the same inputs give the same fingerprint');
+  writeFileSync(lock, '{"zod":"4.1.0"}');
+  const afterLock = fingerprintOf([code, lock]);
+  assert.notEqual(afterLock, before);
+  writeFileSync(join(code, 'catalogue.js'), 'export const A = 2;');
+  assert.notEqual(fingerprintOf([code, lock]), afterLock);
+  rmSync(lock);
+  assert.notEqual(fingerprintOf([code, lock]), afterLock, 'a removed input counts as a change');
 });
