@@ -137,7 +137,7 @@ test('tend serve: edits, drift, broken files, killed programs, serialized reconc
     })) as Status;
     const url = new URL(String(st.outputs!.url));
     assert.equal(url.hostname, '127.0.0.1', 'loopback by default');
-    const page = await httpGet(Number(url.port), '127.0.0.1');
+    const page = await httpGet(Number(url.port), '127.0.0.1', url.pathname);
     assert.equal(page.status, 200);
     const tokenOf = (name: string) =>
       collect(

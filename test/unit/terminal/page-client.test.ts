@@ -1,5 +1,6 @@
-// The browser script against a fake DOM, WebSocket and xterm: the token from the fragment is sent as
-// the first message (and removed from the URL), output is written, pastes are split, 4401 asks again.
+// The browser script against a fake DOM, WebSocket and xterm: it connects first on the login cookie
+// (no token in the message, none read from the URL), output is written, pastes are split, 4401 brings
+// the form, and a token typed there is sent as the first message of a new socket.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,17 +34,20 @@ class FakeSocket {
   }
 }
 
-test('the page script authenticates with the fragment token and wires I/O', async (t) => {
+test('the page script connects on the cookie, wires I/O, and falls back to the token form', async (t) => {
   const dir = tempDir(t);
   writeFileSync(join(dir, 'xterm.mjs'), FAKE_XTERM);
   writeFileSync(join(dir, 'terminal.mjs'), CLIENT_JS);
+  const listeners = new Map<string, (e: { preventDefault(): void }) => void>();
   const el = () => ({
     textContent: '',
     hidden: true,
     value: '',
     clientWidth: 850,
     clientHeight: 340,
-    addEventListener() {},
+    addEventListener(type: string, fn: (e: { preventDefault(): void }) => void) {
+      listeners.set(type, fn);
+    },
   });
   const nodes: Record<string, ReturnType<typeof el>> = { status: el(), auth: el(), token: el(), term: el() };
   const replaced: string[] = [];
@@ -51,8 +55,8 @@ test('the page script authenticates with the fragment token and wires I/O', asyn
     document: { getElementById: (id: string) => nodes[id] },
     location: {
       hash: '#token=' + 'ab'.repeat(32),
-      href: 'http://127.0.0.1:20001/',
-      pathname: '/',
+      href: 'http://127.0.0.1:20001/t/ops/#token=' + 'ab'.repeat(32),
+      pathname: '/t/ops/',
       search: '',
       protocol: 'http:',
     },
@@ -66,13 +70,13 @@ test('the page script authenticates with the fragment token and wires I/O', asyn
   });
   await import(pathToFileURL(join(dir, 'terminal.mjs')).href);
   const ws = FakeSocket.last!;
-  assert.equal(ws.url.href, 'ws://127.0.0.1:20001/ws');
-  assert.deepEqual(replaced, ['/'], 'the token leaves the address bar');
+  assert.equal(ws.url.href, 'ws://127.0.0.1:20001/t/ops/ws');
+  assert.deepEqual(replaced, []);
   ws.onopen!();
-  const auth = JSON.parse(ws.sent[0]!) as { auth: string; cols: number; rows: number };
-  assert.equal(auth.auth, 'ab'.repeat(32));
-  assert.equal(auth.cols, 100);
-  assert.equal(auth.rows, 20);
+  const hello = JSON.parse(ws.sent[0]!) as { auth?: string; cols: number; rows: number };
+  assert.equal(hello.auth, undefined, 'a token in the URL is never used: the cookie authenticates');
+  assert.equal(hello.cols, 100);
+  assert.equal(hello.rows, 20);
   ws.onmessage!({ data: JSON.stringify({ type: 'ready', mode: 'read-only', session: 'x' }) });
   assert.match(nodes.status!.textContent, /read-only/);
   ws.onmessage!({ data: new Uint8Array([104, 105]).buffer });
@@ -84,6 +88,13 @@ test('the page script authenticates with the fragment token and wires I/O', asyn
   assert.equal(inputs.length, 3, 'a 20000-character paste goes in pieces');
   assert.equal(inputs.map((m) => m.data).join('').length, 20000);
   ws.onclose!({ code: 4401, reason: 'unauthorized' });
-  assert.equal(nodes.auth!.hidden, false, 'a refused token brings the form back');
+  assert.equal(nodes.auth!.hidden, false, 'a refused connection brings the form');
   assert.match(nodes.status!.textContent, /4401/);
+  nodes.token!.value = ' ' + 'cd'.repeat(32) + ' ';
+  listeners.get('submit')!({ preventDefault() {} });
+  const second = FakeSocket.last!;
+  assert.notEqual(second, ws);
+  assert.equal(nodes.token!.value, '', 'the typed token is cleared from the field');
+  second.onopen!();
+  assert.equal((JSON.parse(second.sent[0]!) as { auth: string }).auth, 'cd'.repeat(32));
 });
