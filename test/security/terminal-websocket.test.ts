@@ -188,13 +188,20 @@ test('idle sockets from many addresses (over the global cap) do not lock out an 
   const h = await startServer(t);
   killLeftovers(t, () => h.spawned);
   // 127.0.0.0/8 is all local on Linux, so one local user can use 70 source addresses.
+  const flood: TestSocket[] = [];
   for (let i = 0; i < 70; i++) {
     const r = await connect(h.url, {}, { localAddress: `127.0.1.${i + 1}` });
-    assert.ok(r.ok);
+    assert.ok(r.ok, 'new sockets are never refused, so none can be locked out');
     t.after(() => r.ws.destroy());
+    flood.push(r.ws);
   }
   const owner = await h.open();
   assert.equal(h.server.status().sessions.length, 1);
+  // What is held before authentication stays bounded: the oldest were evicted at the global cap (64).
+  const evicted = await Promise.all(
+    flood.slice(0, 7).map((ws) => Promise.race([ws.closed, new Promise((r) => setTimeout(r, 5000))])),
+  );
+  for (const c of evicted) assert.equal((c as { code: number } | undefined)?.code, 4409);
   owner.close();
   await expectGone(h.spawned);
 });
