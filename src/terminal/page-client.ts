@@ -83,5 +83,7 @@ form.addEventListener('submit', (event) => {
 });
 
 fit();
-connect(undefined);
+// The server marks the page when the request carried a valid login cookie; otherwise ask for the token.
+if (document.body && document.body.dataset.login === 'cookie') connect(undefined);
+else form.hidden = false;
 `;

@@ -101,8 +101,17 @@ export function sendText(res: ServerResponse, status: number, text: string, head
   res.end(`${text}\n`);
 }
 
-/** GET/HEAD for the page and its assets under `base`; everything else is 404 or 405. */
-export function servePage(assets: PageAssets, req: IncomingMessage, res: ServerResponse, base: string): void {
+/**
+ * GET/HEAD for the page and its assets under `base`; everything else is 404 or 405. `loggedIn` (the
+ * request carried a valid login cookie) tells the page to connect at once rather than ask for a token.
+ */
+export function servePage(
+  assets: PageAssets,
+  req: IncomingMessage,
+  res: ServerResponse,
+  base: string,
+  loggedIn = false,
+): void {
   const path = new URL(req.url ?? '/', 'http://terminal.invalid').pathname;
   setSecurityHeaders(res);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -114,11 +123,14 @@ export function servePage(assets: PageAssets, req: IncomingMessage, res: ServerR
     res.writeHead(404, { 'Content-Type': 'text/plain' });
     return void res.end('not found\n');
   }
-  if (file.type === 'text/html')
+  let body = file.body;
+  if (file.type === 'text/html') {
     res.setHeader('Content-Security-Policy', contentSecurityPolicy(req.headers.host));
+    if (loggedIn) body = body.replace('<body>', '<body data-login="cookie">');
+  }
   res.writeHead(200, {
     'Content-Type': `${file.type}; charset=utf-8`,
-    'Content-Length': Buffer.byteLength(file.body),
+    'Content-Length': Buffer.byteLength(body),
   });
-  res.end(req.method === 'HEAD' ? undefined : file.body);
+  res.end(req.method === 'HEAD' ? undefined : body);
 }

@@ -195,7 +195,7 @@ export class TerminalServer extends EventEmitter {
     if (path === '/' || path === this.base.slice(0, -1))
       return sendText(res, 302, this.base, { Location: this.base });
     if (path === `${this.base}login`) return this.login(req, res);
-    servePage(assets, req, res, this.base);
+    servePage(assets, req, res, this.base, this.hasLogin(req));
   }
 
   /** A one-time login link: a valid ticket becomes a session cookie for this Terminal's path only. */
@@ -221,13 +221,17 @@ export class TerminalServer extends EventEmitter {
     });
   }
 
+  private hasLogin(req: IncomingMessage): boolean {
+    return loginCookiesFrom(req.headers.cookie).some((id) => this.logins.valid(id));
+  }
+
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const refusal = checkUpgrade(req, `${this.base}ws`);
     if (refusal) {
       this.opts.logger?.warn({ terminal: this.opts.name, status: refusal.status }, refusal.text);
       return refuseUpgrade(socket, refusal.status, refusal.text);
     }
-    const cookieValid = loginCookiesFrom(req.headers.cookie).some((id) => this.logins.valid(id));
+    const cookieValid = this.hasLogin(req);
     const conn = WebSocketConnection.accept(req, socket, head);
     if (!conn) return;
     this.conns.add(conn);

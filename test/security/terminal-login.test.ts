@@ -100,6 +100,9 @@ test('the login URL works once, and gives an HttpOnly SameSite cookie scoped to 
   assert.match(await again.text(), /already used.*tend terminal open ops/s);
   assert.equal(again.headers.get('set-cookie'), null);
 
+  const page = await (await fetch(w.ops.server.url, { headers: { Cookie: cookie.pair } })).text();
+  assert.match(page, /<body data-login="cookie">/, 'the page knows to connect on the cookie');
+  assert.doesNotMatch(await (await fetch(w.ops.server.url)).text(), /data-login/);
   const ws = await w.ops.open({ cookie: cookie.pair });
   assert.equal(w.ops.server.status().sessions.length, 1, 'the cookie opens a session without the token');
   ws.close();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { CLIENT_JS } from '../../../src/terminal/page-client.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -34,7 +34,9 @@ class FakeSocket {
   }
 }
 
-test('the page script connects on the cookie, wires I/O, and falls back to the token form', async (t) => {
+/** Loads the page script against the fakes; `loggedIn` is the server's mark for a valid login cookie. */
+async function loadPage(t: TestContext, loggedIn: boolean) {
+  FakeSocket.last = undefined;
   const dir = tempDir(t);
   writeFileSync(join(dir, 'xterm.mjs'), FAKE_XTERM);
   writeFileSync(join(dir, 'terminal.mjs'), CLIENT_JS);
@@ -52,7 +54,10 @@ test('the page script connects on the cookie, wires I/O, and falls back to the t
   const nodes: Record<string, ReturnType<typeof el>> = { status: el(), auth: el(), token: el(), term: el() };
   const replaced: string[] = [];
   Object.assign(globalThis, {
-    document: { getElementById: (id: string) => nodes[id] },
+    document: {
+      body: { dataset: loggedIn ? { login: 'cookie' } : {} },
+      getElementById: (id: string) => nodes[id],
+    },
     location: {
       hash: '#token=' + 'ab'.repeat(32),
       href: 'http://127.0.0.1:20001/t/ops/#token=' + 'ab'.repeat(32),
@@ -69,6 +74,11 @@ test('the page script connects on the cookie, wires I/O, and falls back to the t
       delete (globalThis as Record<string, unknown>)[k];
   });
   await import(pathToFileURL(join(dir, 'terminal.mjs')).href);
+  return { nodes, listeners, replaced };
+}
+
+test('the page script connects on the cookie, wires I/O, and falls back to the token form', async (t) => {
+  const { nodes, listeners, replaced } = await loadPage(t, true);
   const ws = FakeSocket.last!;
   assert.equal(ws.url.href, 'ws://127.0.0.1:20001/t/ops/ws');
   assert.deepEqual(replaced, []);
@@ -97,4 +107,15 @@ test('the page script connects on the cookie, wires I/O, and falls back to the t
   assert.equal(nodes.token!.value, '', 'the typed token is cleared from the field');
   second.onopen!();
   assert.equal((JSON.parse(second.sent[0]!) as { auth: string }).auth, 'cd'.repeat(32));
+});
+
+test('without a login the page asks for the token before it opens any socket', async (t) => {
+  const { nodes, listeners } = await loadPage(t, false);
+  assert.equal(FakeSocket.last, undefined, 'no connection that could only be refused');
+  assert.equal(nodes.auth!.hidden, false);
+  nodes.token!.value = 'ef'.repeat(32);
+  listeners.get('submit')!({ preventDefault() {} });
+  const ws = FakeSocket.last!;
+  ws.onopen!();
+  assert.equal((JSON.parse(ws.sent[0]!) as { auth: string }).auth, 'ef'.repeat(32));
 });
