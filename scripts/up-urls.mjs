@@ -32,7 +32,7 @@ for (const item of body.items) {
     const url = item.status?.outputs?.url;
     console.log(
       `  ${item.key.padEnd(18)} ${url ?? '(no URL yet: see tend status ' + item.key + ')'}` +
-        (url ? `  (token: node bin/tend terminal token ${item.name})` : ''),
+        (url ? `  (log in: node bin/tend terminal open ${item.name})` : ''),
     );
   }
 }

@@ -1,5 +1,6 @@
-// Bearer-token auth and the loopback Host guard: every mutation needs the token, reads need it too
-// when the API is reachable from the network, and a loopback API answers only to loopback host names.
+// Bearer-token auth and the loopback Host guard: every mutation needs the token, every read (the event
+// stream and the plan included) needs it too when the API is reachable from the network or the
+// operator asks for it, and a loopback API answers only to loopback host names.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { sendError } from './errors.js';
 import { tokensEqual } from './token.js';
@@ -7,6 +8,8 @@ import { tokensEqual } from './token.js';
 export interface AuthOptions {
   token?: string;
   requireTokenForReads: boolean;
+  /** Refuse Host headers that are not loopback names; defaults to !requireTokenForReads. */
+  loopbackHostOnly?: boolean;
 }
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -45,7 +48,8 @@ export function isLoopbackHostHeader(host: string | undefined): boolean {
 
 export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
   app.addHook('onRequest', async (request, reply) => {
-    if (!opts.requireTokenForReads && !isLoopbackHostHeader(request.headers.host)) {
+    const hostCheck = opts.loopbackHostOnly ?? !opts.requireTokenForReads;
+    if (hostCheck && !isLoopbackHostHeader(request.headers.host)) {
       return sendError(
         reply,
         403,

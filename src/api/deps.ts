@@ -68,10 +68,13 @@ export interface Health {
   reason?: string;
 }
 
+/** A plan as served: when it was computed, if the deps keep one for a while. */
+export type ServedPlan = Plan & { computedAt?: string };
+
 export interface ApiDeps {
   listResources(filter: ResourceFilter): ResourceView[];
   getResource(kind: Kind, name: string): ResourceView | undefined;
-  currentPlan(): Promise<Plan>;
+  currentPlan(): Promise<ServedPlan>;
   /** Runs a reconcile and resolves with its result, like `flux reconcile`. */
   reconcile(req: ReconcileRequest): Promise<ReconcileResult>;
   /** Calls `fn` for every new event; the returned function unsubscribes. */

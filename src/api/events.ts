@@ -1,14 +1,20 @@
 // GET /v1/events: the event log as server-sent events, with keep-alive comments so that proxies keep
-// the connection open, and an unsubscribe as soon as the client goes away.
+// the connection open, an unsubscribe as soon as the client goes away, and a cap on open streams.
 import type { FastifyInstance } from 'fastify';
 import type { ServerResponse } from 'node:http';
 import type { ApiDeps, ApiEvent } from './deps.js';
+import { sendError } from './errors.js';
 import { maskSecrets } from './mask.js';
+
+/** Open streams at most; each holds a socket and a subscription (`tend serve --max-event-streams`). */
+export const DEFAULT_MAX_EVENT_STREAMS = 32;
 
 export interface SseOptions {
   keepAliveMs: number;
   /** A client that stops reading is dropped once this much output is queued for it. */
   maxBufferedBytes?: number;
+  /** More concurrent streams are refused with 429; the default is DEFAULT_MAX_EVENT_STREAMS. */
+  maxStreams?: number;
 }
 
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
@@ -33,6 +39,7 @@ export function sseFrame(event: ApiEvent, named: boolean): string {
 export function registerEvents(app: FastifyInstance, deps: ApiDeps, opts: SseOptions): void {
   const streams = new Set<ServerResponse>();
   const maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
+  const maxStreams = opts.maxStreams ?? DEFAULT_MAX_EVENT_STREAMS;
 
   // Open streams would hold close() forever; end them first.
   app.addHook('preClose', async () => {
@@ -53,6 +60,16 @@ export function registerEvents(app: FastifyInstance, deps: ApiDeps, opts: SseOpt
       },
     },
     (request, reply) => {
+      if (streams.size >= maxStreams) {
+        reply.header('Retry-After', '5');
+        return sendError(
+          reply,
+          429,
+          'TEND_ERR_TOO_MANY',
+          `${streams.size} event streams are open, the most this API serves (--max-event-streams ${maxStreams}); ` +
+            'close one or raise the limit',
+        );
+      }
       const named = (request.query as { as?: string }).as !== 'message';
       reply.hijack();
       const raw = reply.raw;

@@ -1,5 +1,6 @@
-// listen(server, 'HOST:PORT' | 'unix:/path'): binds the API, refusing a network-reachable bind that
-// has no token, and keeps a unix socket to its owner (mode 0600).
+// listen(server, 'HOST:PORT' | 'unix:/path'): binds the API, refusing a network-reachable bind unless
+// the operator allowed it and every request needs the token (and warning that the token then travels
+// in clear), and keeps a unix socket to its owner (mode 0600).
 import { chmod, lstat, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import type { FastifyInstance } from 'fastify';
@@ -57,9 +58,21 @@ async function clearStaleSocket(path: string): Promise<void> {
   await rm(path, { force: true });
 }
 
+export interface ListenOptions {
+  /** `--allow-remote-api`: without it a bind other machines can reach is refused. */
+  allowRemote?: boolean;
+  /** Told once when a remote bind is accepted. */
+  warn?: (message: string) => void;
+}
+
+export const REMOTE_API_WARNING =
+  'the API listens on a non-loopback address over plain HTTP: the bearer token travels in clear ' +
+  'and anyone on the path can read and replay it; put a TLS proxy in front or use a unix socket';
+
 export async function listen(
   server: FastifyInstance,
   spec: string,
+  opts: ListenOptions = {},
 ): Promise<{ url: string; close(): Promise<void> }> {
   const parsed = parseListenSpec(spec);
   if (parsed.type === 'unix') {
@@ -75,6 +88,12 @@ export async function listen(
     };
   }
   if (!isLoopbackHost(parsed.host)) {
+    if (!opts.allowRemote)
+      throw new TendError(
+        'TEND_ERR_USAGE',
+        `listen: ${parsed.host} is reachable from other machines; pass --allow-remote-api to accept that ` +
+          '(the token then travels in clear over HTTP), or bind to 127.0.0.1 or a unix socket',
+      );
     const settings = apiSettings(server);
     if (!settings?.tokenConfigured || !settings.requireTokenForReads) {
       throw new TendError(
@@ -85,6 +104,7 @@ export async function listen(
     }
   }
   await server.listen({ host: parsed.host, port: parsed.port });
+  if (!isLoopbackHost(parsed.host)) opts.warn?.(REMOTE_API_WARNING);
   const address = server.server.address();
   const port = address && typeof address === 'object' ? address.port : parsed.port;
   const host = parsed.host.includes(':') ? `[${parsed.host}]` : parsed.host;

@@ -11,8 +11,18 @@ import { registerRoutes } from './routes.js';
 
 export interface ServerOptions {
   token?: string;
-  /** Set by the caller when the bind is not loopback: then reads need the token as well. */
+  /**
+   * Reads need the token as well: set by the caller when the bind is not loopback, or on a
+   * multi-user host (`tend serve --require-read-token`).
+   */
   requireTokenForReads?: boolean;
+  /**
+   * Answer only to loopback names in Host (DNS rebinding); the default is on unless reads need the
+   * token, so a loopback bind keeps it when --require-read-token is given too.
+   */
+  loopbackHostOnly?: boolean;
+  /** Concurrent GET /v1/events streams; more get 429. */
+  maxEventStreams?: number;
   logger?: boolean | object;
   /** Interval of SSE keep-alive comments. */
   sseKeepAliveMs?: number;
@@ -64,7 +74,11 @@ export function buildServer(deps: ApiDeps, opts: ServerOptions = {}): FastifyIns
   // Only JSON bodies: a text/plain POST is what a cross-site form can send without a preflight.
   app.removeContentTypeParser('text/plain');
   installErrorHandlers(app);
-  installAuth(app, { token, requireTokenForReads });
+  installAuth(app, {
+    token,
+    requireTokenForReads,
+    loopbackHostOnly: opts.loopbackHostOnly ?? !requireTokenForReads,
+  });
   app.addHook('onSend', async (_request, reply, payload) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
       if (!reply.hasHeader(name)) reply.header(name, value);
@@ -73,7 +87,10 @@ export function buildServer(deps: ApiDeps, opts: ServerOptions = {}): FastifyIns
   });
 
   registerRoutes(app, deps);
-  registerEvents(app, deps, { keepAliveMs: opts.sseKeepAliveMs ?? 15_000 });
+  registerEvents(app, deps, {
+    keepAliveMs: opts.sseKeepAliveMs ?? 15_000,
+    ...(opts.maxEventStreams !== undefined ? { maxStreams: opts.maxEventStreams } : {}),
+  });
   registerDashboard(app);
   return app;
 }

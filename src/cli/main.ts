@@ -20,7 +20,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./status.js')).statusCommand,
   },
   terminal: {
-    summary: 'terminal token <name>: print the token that opens a Terminal',
+    summary: 'terminal open|token <name>: print a one-time login link, or the token, for a Terminal',
     load: async () => (await import('./terminal.js')).terminalCommand,
   },
   schema: {

@@ -14,6 +14,9 @@ export const SERVE_USAGE = `usage: tend serve [options]
   --http-port N             embedded nginx listen port (default 8080)
   --listen HOST:PORT|unix:PATH  where the API listens (default 127.0.0.1:7080)
   --token-file PATH         bearer token for the API (mode 0600); default: generated in the state dir
+  --allow-remote-api        accept a non-loopback --listen (the token then travels in clear over HTTP)
+  --require-read-token      every read needs the token too (multi-user hosts; always so when remote)
+  --max-event-streams N     concurrent GET /v1/events streams; more get 429 (default 32)
   --resync DURATION         re-observe the host and heal drift this often (default 30s, ±10% jitter)
   --probe-max-age DURATION  re-probe a healthy, unchanged Site or Pool at least this often (default 10m)
   --keep-programs           leave native programs running on exit (the next tend adopts them)
@@ -31,6 +34,9 @@ export interface ServeOptions {
   httpPort?: number;
   listen: string;
   tokenFile?: string;
+  allowRemoteApi: boolean;
+  requireReadToken: boolean;
+  maxEventStreams: number;
   resyncMs: number;
   probeMaxAgeMs: number;
   keepPrograms: boolean;
@@ -54,6 +60,9 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
         'http-port': { type: 'string' },
         listen: { type: 'string' },
         'token-file': { type: 'string' },
+        'allow-remote-api': { type: 'boolean' },
+        'require-read-token': { type: 'boolean' },
+        'max-event-streams': { type: 'string' },
         resync: { type: 'string' },
         'probe-max-age': { type: 'string' },
         'keep-programs': { type: 'boolean' },
@@ -90,6 +99,13 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
       'TEND_ERR_USAGE',
       `expected --probe-max-age as a duration of at least 1s (e.g. 10m, 1h), got "${values['probe-max-age']}"`,
     );
+  const streams = values['max-event-streams'] ?? '32';
+  const maxEventStreams = Number(streams);
+  if (!/^\d{1,5}$/.test(streams) || maxEventStreams < 1 || maxEventStreams > 10_000)
+    throw new TendError(
+      'TEND_ERR_USAGE',
+      `expected --max-event-streams between 1 and 10000, got "${values['max-event-streams']}"`,
+    );
   const level = values['log-level'] ?? 'info';
   if (!LEVELS.includes(level))
     throw new TendError('TEND_ERR_USAGE', `expected --log-level one of ${LEVELS.join(', ')}, got "${level}"`);
@@ -106,6 +122,9 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
     ...(httpPort !== undefined ? { httpPort } : {}),
     listen: values.listen ?? '127.0.0.1:7080',
     ...(values['token-file'] ? { tokenFile: resolve(cwd, values['token-file']) } : {}),
+    allowRemoteApi: values['allow-remote-api'] === true,
+    requireReadToken: values['require-read-token'] === true,
+    maxEventStreams,
     resyncMs,
     probeMaxAgeMs,
     keepPrograms: values['keep-programs'] === true,

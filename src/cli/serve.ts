@@ -83,16 +83,22 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
     };
     const controller = new ctl.Controller(controllerOpts);
     const deps = controllerApiDeps({ controller, opts: controllerOpts, isReady: () => ready });
+    const loopback = api.isLoopbackSpec(opts.listen);
     const server = api.buildServer(deps, {
       token,
-      requireTokenForReads: !api.isLoopbackSpec(opts.listen),
+      requireTokenForReads: !loopback || opts.requireReadToken,
+      loopbackHostOnly: loopback,
+      maxEventStreams: opts.maxEventStreams,
       // Per-request lines only when debugging: a status poller must not flood the journal.
       logger: log.child(
         { component: 'api' },
         { level: ['trace', 'debug'].includes(opts.logLevel) ? opts.logLevel : 'warn' },
       ),
     });
-    const bound = await api.listen(server, opts.listen);
+    const bound = await api.listen(server, opts.listen, {
+      allowRemote: opts.allowRemoteApi,
+      warn: (message) => log.warn({ listen: opts.listen }, message),
+    });
     await info.writeDaemonInfo(host, layout.stateDir, {
       pid: process.pid,
       url: bound.url,

@@ -1,5 +1,6 @@
 // The real ApiDeps: resources and status from the controller's StatusStore and last load, the plan
-// computed on demand (read-only), reconciles through the work queue, events from the EventLog.
+// computed once per controller pass (read-only) and served from memory until the next pass,
+// reconciles through the work queue, events from the EventLog.
 import type {
   ApiDeps,
   ApiEvent,
@@ -12,7 +13,7 @@ import type {
 } from '../api/deps.js';
 import { maskSecrets } from '../api/mask.js';
 import type { Kind, ResourceKey } from '../model/index.js';
-import type { Plan } from '../plan/types.js';
+import type { ServedPlan } from '../api/deps.js';
 import type { TendEvent } from '../state/events.js';
 import { computePlan } from './compute-plan.js';
 import type { Controller } from './controller.js';
@@ -26,12 +27,25 @@ export interface ControllerApiDepsOptions {
   opts: ControllerOptions;
   /** False until the first pass finished, and again while draining. */
   isReady: () => boolean;
+  /** The planner (tests count its calls). */
+  computePlan?: typeof computePlan;
 }
 
 const toApiEvent = (e: TendEvent): ApiEvent => ({ ...e });
 
-export function controllerApiDeps({ controller, opts, isReady }: ControllerApiDepsOptions): ApiDeps {
+export function controllerApiDeps({
+  controller,
+  opts,
+  isReady,
+  computePlan: plan = computePlan,
+}: ControllerApiDepsOptions): ApiDeps {
   const { store, events } = opts;
+  /**
+   * The plan of "what a pass would change now", keyed by the pass it followed: an unauthenticated
+   * reader polling GET /v1/plan costs one computation per pass (the resync, a file change), not one
+   * per request, and concurrent requests share it. The pass itself heals any drift it shows.
+   */
+  let served: { after: unknown; plan: Promise<ServedPlan> } | undefined;
   const specs = (): Map<ResourceKey, unknown> => {
     const load = controller.lastReport?.result?.computed.load;
     return new Map((load?.resources ?? []).map((r) => [r.key, maskSecrets(r.resource.spec)]));
@@ -70,11 +84,21 @@ export function controllerApiDeps({ controller, opts, isReady }: ControllerApiDe
       const loaded = load?.resources.find((r) => r.key === key);
       return view(key, loaded ? maskSecrets(loaded.resource.spec) : undefined, true);
     },
-    async currentPlan(): Promise<Plan> {
+    currentPlan(): Promise<ServedPlan> {
+      const after = controller.lastReport;
+      if (served && served.after === after) return served.plan;
       const { host, layout, desiredDir, allowMassDelete } = opts;
-      return (
-        await computePlan({ host, layout, desiredDir, ...(allowMassDelete ? { allowMassDelete } : {}) })
-      ).plan;
+      const computedAt = new Date().toISOString();
+      const next = plan({ host, layout, desiredDir, ...(allowMassDelete ? { allowMassDelete } : {}) }).then(
+        (c): ServedPlan => ({ ...c.plan, computedAt }),
+      );
+      const entry = { after, plan: next };
+      served = entry;
+      // A failed computation is not kept: the next request tries again.
+      next.catch(() => {
+        if (served === entry) served = undefined;
+      });
+      return next;
     },
     async reconcile(req: ReconcileRequest): Promise<ReconcileResult> {
       const started = Date.now();

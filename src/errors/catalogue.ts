@@ -48,6 +48,7 @@ export const ERROR_CODES = {
     summary: 'a resource waits for another one (e.g. a Program port not yet allocated)',
   },
   TEND_ERR_SHUTTING_DOWN: { kind: 'transient', summary: 'tend is stopping; the request was not run' },
+  TEND_ERR_TOO_MANY: { kind: 'transient', summary: 'a limit on concurrent connections was reached' },
 } as const satisfies Record<string, { kind: ErrorKind; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -10,4 +10,5 @@ export {
 export type { SessionInfo, TerminalMode, EndReason } from './session.js';
 export { ensureTerminalToken, readTerminalToken, removeTerminalToken, terminalTokenPath } from './token.js';
 export { CLOSE } from './protocol.js';
+export { LOGIN_TICKET_TTL_MS, loginUrl, mintLoginTicket } from './login.js';
 export { nodePtyProvider, type PtyProvider, type PtyProcess } from './pty.js';

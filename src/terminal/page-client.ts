@@ -1,5 +1,6 @@
 // The browser side of the terminal page, served as a module script (no inline script, so the CSP can
-// forbid them): token from the URL fragment or a form, the auth message, I/O and resize.
+// forbid them): the login cookie (sent by the browser) or a token typed into the form, I/O and resize.
+// The token is never read from the URL: URLs end up in history, and a login link is one-time.
 
 export const CLIENT_JS = String.raw`import { Terminal } from './xterm.mjs';
 
@@ -11,13 +12,6 @@ const CHUNK = 8192;
 let ws;
 
 function setStatus(text) { statusEl.textContent = text; }
-
-// The fragment never reaches the server or its logs; drop it from the address bar and history too.
-function tokenFromFragment() {
-  const m = /(?:^|&)token=([0-9a-fA-F]+)/.exec(location.hash.slice(1));
-  if (location.hash) history.replaceState(null, '', location.pathname + location.search);
-  return m ? m[1] : undefined;
-}
 
 const term = new Terminal({ cursorBlink: true, fontFamily: 'monospace', fontSize: 14, scrollback: 5000 });
 term.open(box);
@@ -62,7 +56,9 @@ function connect(token) {
   setStatus('connecting…');
   ws.onopen = () => {
     fit();
-    ws.send(JSON.stringify({ auth: token, cols: term.cols, rows: term.rows }));
+    // Without a token the login cookie, sent with the upgrade, is what authenticates.
+    const hello = token ? { auth: token, cols: term.cols, rows: term.rows } : { cols: term.cols, rows: term.rows };
+    ws.send(JSON.stringify(hello));
   };
   ws.onmessage = (event) => {
     if (typeof event.data !== 'string') return term.write(new Uint8Array(event.data));
@@ -87,7 +83,7 @@ form.addEventListener('submit', (event) => {
 });
 
 fit();
-const fromFragment = tokenFromFragment();
-if (fromFragment) connect(fromFragment);
+// The server marks the page when the request carried a valid login cookie; otherwise ask for the token.
+if (document.body && document.body.dataset.login === 'cookie') connect(undefined);
 else form.hidden = false;
 `;

@@ -1,5 +1,6 @@
 // The terminal's HTTP side: a small page, xterm.js served from node_modules (never a CDN), the client
-// script, and strict headers. Nothing here is secret; the token is only ever sent over the WebSocket.
+// script, and strict headers, all under the Terminal's own path. Nothing here is secret: the token
+// is only ever sent over the WebSocket, and a login link is exchanged in login.ts.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -54,12 +55,13 @@ export async function loadAssets(host: Host, name: string): Promise<PageAssets> 
     if (text === undefined) throw new Error(`expected ${path} (from @xterm/xterm), found none`);
     return text;
   };
+  // Keyed by the path below the Terminal's base path (see terminalBasePath).
   const files = new Map([
-    ['/assets/xterm.mjs', { type: 'text/javascript', body: await read(`${dir}/lib/xterm.mjs`) }],
-    ['/assets/xterm.css', { type: 'text/css', body: await read(`${dir}/css/xterm.css`) }],
-    ['/assets/terminal.js', { type: 'text/javascript', body: CLIENT_JS }],
-    ['/assets/terminal.css', { type: 'text/css', body: CSS }],
-    ['/', { type: 'text/html', body: html(name) }],
+    ['assets/xterm.mjs', { type: 'text/javascript', body: await read(`${dir}/lib/xterm.mjs`) }],
+    ['assets/xterm.css', { type: 'text/css', body: await read(`${dir}/css/xterm.css`) }],
+    ['assets/terminal.js', { type: 'text/javascript', body: CLIENT_JS }],
+    ['assets/terminal.css', { type: 'text/css', body: CSS }],
+    ['', { type: 'text/html', body: html(name) }],
   ]);
   return { name, files };
 }
@@ -85,29 +87,50 @@ export function contentSecurityPolicy(hostHeader: string | undefined): string {
   ].join('; ');
 }
 
-/** GET/HEAD for the page and its assets; everything else is 404 or 405. */
-export function servePage(assets: PageAssets, req: IncomingMessage, res: ServerResponse): void {
-  const path = new URL(req.url ?? '/', 'http://terminal.invalid').pathname;
+export function setSecurityHeaders(res: ServerResponse): void {
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Referrer-Policy', 'no-referrer');
   res.setHeader('X-Frame-Options', 'DENY');
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
   res.setHeader('Cache-Control', 'no-store');
+}
+
+export function sendText(res: ServerResponse, status: number, text: string, headers = {}): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', ...headers });
+  res.end(`${text}\n`);
+}
+
+/**
+ * GET/HEAD for the page and its assets under `base`; everything else is 404 or 405. `loggedIn` (the
+ * request carried a valid login cookie) tells the page to connect at once rather than ask for a token.
+ */
+export function servePage(
+  assets: PageAssets,
+  req: IncomingMessage,
+  res: ServerResponse,
+  base: string,
+  loggedIn = false,
+): void {
+  const path = new URL(req.url ?? '/', 'http://terminal.invalid').pathname;
+  setSecurityHeaders(res);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' });
     return void res.end('method not allowed\n');
   }
-  const file = assets.files.get(path);
+  const file = path.startsWith(base) ? assets.files.get(path.slice(base.length)) : undefined;
   if (!file) {
     res.writeHead(404, { 'Content-Type': 'text/plain' });
     return void res.end('not found\n');
   }
-  if (file.type === 'text/html')
+  let body = file.body;
+  if (file.type === 'text/html') {
     res.setHeader('Content-Security-Policy', contentSecurityPolicy(req.headers.host));
+    if (loggedIn) body = body.replace('<body>', '<body data-login="cookie">');
+  }
   res.writeHead(200, {
     'Content-Type': `${file.type}; charset=utf-8`,
-    'Content-Length': Buffer.byteLength(file.body),
+    'Content-Length': Buffer.byteLength(body),
   });
-  res.end(req.method === 'HEAD' ? undefined : file.body);
+  res.end(req.method === 'HEAD' ? undefined : body);
 }

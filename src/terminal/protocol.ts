@@ -13,6 +13,7 @@ export const CLOSE = {
   authTimeout: { code: 4408, reason: 'unauthorized: no token was sent in time' },
   tooManySessions: { code: 4429, reason: 'too many sessions' },
   expired: { code: 4410, reason: 'this terminal has expired' },
+  evicted: { code: 4409, reason: 'closed: too many connections are waiting to authenticate' },
 } as const;
 
 export type CloseKind = keyof typeof CLOSE;
@@ -36,12 +37,16 @@ function parseObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-/** The first message: `{"auth": "<token>", "cols": 80, "rows": 24}`; undefined when it is not one. */
-export function parseAuth(text: string): AuthMessage | undefined {
+/**
+ * The first message: `{"auth": "<token>", "cols": 80, "rows": 24}`; undefined when it is not one.
+ * With a login cookie (`tokenOptional`) the token may be left out: `{"cols": 80, "rows": 24}`.
+ */
+export function parseAuth(text: string, tokenOptional = false): AuthMessage | undefined {
   const msg = parseObject(text);
-  if (!msg || typeof msg.auth !== 'string') return undefined;
+  if (!msg) return undefined;
+  if (typeof msg.auth !== 'string' && !(tokenOptional && msg.auth === undefined)) return undefined;
   return {
-    token: msg.auth,
+    token: typeof msg.auth === 'string' ? msg.auth : '',
     ...(typeof msg.cols === 'number' ? { cols: msg.cols } : {}),
     ...(typeof msg.rows === 'number' ? { rows: msg.rows } : {}),
   };

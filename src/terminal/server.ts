@@ -1,16 +1,32 @@
-// One built-in web terminal: an HTTP server on a loopback address serving the page and a token-gated
-// WebSocket, a pty per session, and a ticker that ends idle, overlong and expired sessions.
+// One built-in web terminal: an HTTP server on a loopback address serving the page, one-time login
+// links and a token- or cookie-gated WebSocket under /t/<name>/, a pty per session, and a ticker that
+// ends idle, overlong and expired sessions.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { TendError, asTendError } from '../errors/catalogue.js';
 import type { Host } from '../host/index.js';
 import type { TerminalSpec } from '../model/terminal.js';
-import { authenticate, checkUpgrade, refuseUpgrade, type Authenticated } from './gate.js';
+import {
+  authenticate,
+  checkHost,
+  checkUpgrade,
+  PendingSockets,
+  refuseUpgrade,
+  type Authenticated,
+} from './gate.js';
 import { checkSpawnable, resolveIdentity, spawnShell } from './identity.js';
 import { endReason, isExpired, limitsOf, tickMs } from './limits.js';
-import { loadAssets, servePage, type PageAssets } from './page.js';
+import {
+  LoginSessions,
+  LoginTickets,
+  loginCookie,
+  loginCookiesFrom,
+  terminalBasePath,
+  type RedeemResult,
+} from './login.js';
+import { loadAssets, sendText, servePage, setSecurityHeaders, type PageAssets } from './page.js';
 import { CLOSE, readyMessage } from './protocol.js';
 import { clampSize, nodePtyProvider, type PtyProvider } from './pty.js';
 import {
@@ -46,8 +62,10 @@ export class TerminalServer extends EventEmitter {
   private assets: PageAssets | undefined;
   private ticker: NodeJS.Timeout | undefined;
   private readonly sessions = new Map<string, TerminalSession>();
-  private pending = 0;
+  private readonly pending = new PendingSockets();
   private spawning = 0;
+  private readonly tickets: LoginTickets;
+  private readonly logins: LoginSessions;
   /** Every open WebSocket, authenticated or not, so stop() can close the ones without a session too. */
   private readonly conns = new Set<WebSocketConnection>();
   private expired = false;
@@ -57,11 +75,18 @@ export class TerminalServer extends EventEmitter {
     this.opts = opts;
     this.spec = opts.spec;
     this.now = opts.now ?? (() => opts.host.now());
+    this.tickets = new LoginTickets(() => this.opts.token, opts.name, this.now);
+    this.logins = new LoginSessions(this.now);
   }
 
+  /** The page: the Terminal's own path, so its login cookie is sent nowhere else on this host. */
   get url(): string {
     const host = this.spec.bind === '::1' ? '[::1]' : this.spec.bind;
-    return `http://${host}:${this.port}/`;
+    return `http://${host}:${this.port}${this.base}`;
+  }
+
+  private get base(): string {
+    return terminalBasePath(this.opts.name);
   }
 
   /** The listening port: opts.port, or the one the kernel picked when opts.port is 0 (tests). */
@@ -77,7 +102,7 @@ export class TerminalServer extends EventEmitter {
     await checkSpawnable(this.opts.host, this.spec, identity, this.opts.name);
     this.assets ??= await loadAssets(this.opts.host, this.opts.name);
     const assets = this.assets;
-    const http = createServer((req, res) => servePage(assets, req, res));
+    const http = createServer((req, res) => this.onRequest(assets, req, res));
     http.on(
       'upgrade',
       (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onUpgrade(req, socket, head),
@@ -162,17 +187,59 @@ export class TerminalServer extends EventEmitter {
     }
   }
 
+  private onRequest(assets: PageAssets, req: IncomingMessage, res: ServerResponse): void {
+    setSecurityHeaders(res);
+    const refusal = checkHost(req);
+    if (refusal) return sendText(res, refusal.status, refusal.text);
+    const path = new URL(req.url ?? '/', 'http://terminal.invalid').pathname;
+    if (path === '/' || path === this.base.slice(0, -1))
+      return sendText(res, 302, this.base, { Location: this.base });
+    if (path === `${this.base}login`) return this.login(req, res);
+    servePage(assets, req, res, this.base, this.hasLogin(req));
+  }
+
+  /** A one-time login link: a valid ticket becomes a session cookie for this Terminal's path only. */
+  private login(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET') return sendText(res, 405, 'method not allowed', { Allow: 'GET' });
+    const ticket = new URL(req.url ?? '/', 'http://terminal.invalid').searchParams.get('ticket') ?? '';
+    const result: RedeemResult = this.tickets.redeem(ticket);
+    if (result !== 'ok') {
+      const why = { invalid: 'is not valid', expired: 'has expired', used: 'was already used' }[result];
+      this.reject('unauthorized', `a login link was refused: it ${why}`, req);
+      return sendText(
+        res,
+        403,
+        `This login link ${why}. Run \`tend terminal open ${this.opts.name}\` for a new one ` +
+          '(links work once, within 60 seconds), or enter the token on the page.',
+      );
+    }
+    const session = this.logins.create();
+    this.opts.logger?.info({ terminal: this.opts.name }, 'a login link was used');
+    sendText(res, 303, this.base, {
+      Location: this.base,
+      'Set-Cookie': loginCookie(this.opts.name, session.id, session.maxAgeSeconds),
+    });
+  }
+
+  private hasLogin(req: IncomingMessage): boolean {
+    return loginCookiesFrom(req.headers.cookie).some((id) => this.logins.valid(id));
+  }
+
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const refusal = checkUpgrade(req, this.pending);
+    const refusal = checkUpgrade(req, `${this.base}ws`);
     if (refusal) {
       this.opts.logger?.warn({ terminal: this.opts.name, status: refusal.status }, refusal.text);
       return refuseUpgrade(socket, refusal.status, refusal.text);
     }
-    this.pending++;
+    const cookieValid = this.hasLogin(req);
     const conn = WebSocketConnection.accept(req, socket, head);
+    if (!conn) return;
     this.conns.add(conn);
     conn.on('close', () => this.conns.delete(conn));
-    const authed = await authenticate(conn, this.opts.token).finally(() => this.pending--);
+    this.pending.add(req.socket.remoteAddress ?? '', conn);
+    const authed = await authenticate(conn, this.opts.token, cookieValid).finally(() =>
+      this.pending.remove(conn),
+    );
     if (!authed) return this.reject('unauthorized', 'a connection was refused: no token or a wrong one', req);
     if (!this.http) return authed.conn.close(CLOSE.stopped.code, CLOSE.stopped.reason);
     if (this.expired) {

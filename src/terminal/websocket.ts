@@ -1,14 +1,13 @@
-// The server side of a WebSocket (RFC 6455): the upgrade handshake, message reassembly with a size
-// limit, UTF-8 checks, ping/pong keepalive and the close handshake, over a raw node socket.
+// The server side of the Terminal's WebSocket on the `ws` library (framing, masking, UTF-8, size
+// limits and the close handshake are ws's), plus what the terminal adds: keepalive and a short close wait.
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { acceptKey, closePayload, encodeFrame, FrameParser, OPCODE, WsProtocolError } from './ws-frame.js';
+import { WebSocket, WebSocketServer, type RawData } from 'ws';
 
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 const KEEPALIVE_MS = 30_000;
 const CLOSE_WAIT_MS = 2_000;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Answers a refused upgrade with a plain HTTP status, then drops the socket. */
 export function refuseUpgrade(socket: Duplex, status: number, text: string): void {
@@ -20,74 +19,103 @@ export function refuseUpgrade(socket: Duplex, status: number, text: string): voi
   socket.destroy();
 }
 
-/** Validates the client's handshake (§4.2.1); undefined when it is acceptable, else the reason. */
+/**
+ * Validates the client's handshake (§4.2.1) before ws sees it, so a refusal names what was wrong;
+ * undefined when it is acceptable.
+ */
 export function handshakeProblem(req: IncomingMessage): string | undefined {
   if (req.method !== 'GET') return 'expected GET';
   if (String(req.headers.upgrade).toLowerCase() !== 'websocket') return 'expected Upgrade: websocket';
   if (!/\bupgrade\b/i.test(String(req.headers.connection))) return 'expected Connection: Upgrade';
   if (req.headers['sec-websocket-version'] !== '13') return 'expected Sec-WebSocket-Version: 13';
   const key = req.headers['sec-websocket-key'];
-  if (typeof key !== 'string' || Buffer.from(key, 'base64').length !== 16)
+  if (typeof key !== 'string' || !/^[+/0-9A-Za-z]{22}==$/.test(key))
     return 'expected a 16-byte Sec-WebSocket-Key';
   return undefined;
+}
+
+/** A close reason must fit 123 bytes of UTF-8; cut at a character boundary. */
+export function fitCloseReason(reason: string): string {
+  let text = reason;
+  while (Buffer.byteLength(text, 'utf8') > 123) text = text.slice(0, -1);
+  return text;
+}
+
+/** One ws server per message limit; noServer, so the terminal's gate runs before any handshake. */
+const servers = new Map<number, WebSocketServer>();
+function serverFor(maxPayload: number): WebSocketServer {
+  let wss = servers.get(maxPayload);
+  if (!wss) {
+    wss = new WebSocketServer({
+      noServer: true,
+      maxPayload,
+      perMessageDeflate: false,
+      clientTracking: false,
+    });
+    servers.set(maxPayload, wss);
+  }
+  return wss;
 }
 
 /**
  * One accepted connection. Events: 'message' (data: Buffer, isBinary: boolean) and 'close' (code,
  * reason), emitted once however the connection ends (1006 when it ended without a close frame).
+ * Protocol violations (unmasked frames, bad lengths, RSV bits, bad UTF-8, too big) are closed by ws
+ * with 1002, 1007 or 1009 before any message is emitted.
  */
 export class WebSocketConnection extends EventEmitter {
-  private readonly parser: FrameParser;
-  private fragments: Buffer[] = [];
-  private fragmentBytes = 0;
-  private fragmentOpcode = 0;
   private closing = false;
   private closed = false;
   private alive = true;
   private readonly keepalive: NodeJS.Timeout;
 
   private constructor(
+    private readonly ws: WebSocket,
     private readonly socket: Duplex,
-    readonly maxMessage: number,
   ) {
     super();
-    this.parser = new FrameParser({ requireMask: true, maxPayload: maxMessage });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', () => this.finish(1006, 'connection error'));
-    socket.on('close', () => this.finish(1006, 'connection lost'));
-    // Upgraded sockets allow half-open TCP: a peer's FIN alone would never fire 'close'.
-    socket.on('end', () => {
-      this.finish(1006, 'connection lost');
-      socket.end();
+    ws.on('message', (data: RawData, isBinary: boolean) => {
+      if (this.closed) return;
+      this.emit('message', toBuffer(data), isBinary);
     });
+    ws.on('close', (code: number, reason: Buffer) => this.finish(code, reason.toString('utf8')));
+    // ws has already sent the close frame with the violation's code; 'close' follows.
+    ws.on('error', () => undefined);
+    ws.on('pong', () => (this.alive = true));
     // A silent peer (laptop lid closed, network gone) must still count as a disconnect.
     this.keepalive = setInterval(() => {
       if (!this.alive) return this.terminate();
       this.alive = false;
-      this.writeFrame(OPCODE.ping, Buffer.alloc(0));
+      if (ws.readyState === WebSocket.OPEN) ws.ping();
     }, KEEPALIVE_MS);
     this.keepalive.unref();
   }
 
-  /** Completes the handshake (the caller has checked it with handshakeProblem). */
-  static accept(req: IncomingMessage, socket: Duplex, head: Buffer, maxMessage = MAX_MESSAGE_BYTES) {
-    const accept = acceptKey(String(req.headers['sec-websocket-key']));
-    socket.write(
-      'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
-        `Sec-WebSocket-Accept: ${accept}\r\n\r\n`,
-    );
-    const conn = new WebSocketConnection(socket, maxMessage);
-    if (head.length > 0) conn.onData(head);
+  /**
+   * Completes the handshake (the caller has checked it with handshakeProblem). Undefined when ws
+   * refused it; ws has then answered and dropped the socket itself.
+   */
+  static accept(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    maxMessage = MAX_MESSAGE_BYTES,
+  ): WebSocketConnection | undefined {
+    let conn: WebSocketConnection | undefined;
+    // Without verifyClient, ws completes the upgrade synchronously and calls back at once.
+    serverFor(maxMessage).handleUpgrade(req, socket, head, (ws) => {
+      conn = new WebSocketConnection(ws, socket);
+    });
     return conn;
   }
 
   get isOpen(): boolean {
-    return !this.closing && !this.closed;
+    return !this.closing && !this.closed && this.ws.readyState === WebSocket.OPEN;
   }
 
-  /** Bytes queued in the socket: the caller pauses its producer when this grows. */
+  /** Bytes queued for the peer: the caller pauses its producer when this grows. */
   get bufferedAmount(): number {
-    return (this.socket as Duplex & { writableLength?: number }).writableLength ?? 0;
+    return this.ws.bufferedAmount;
   }
 
   onDrain(fn: () => void): void {
@@ -96,17 +124,16 @@ export class WebSocketConnection extends EventEmitter {
 
   send(data: Buffer | string): void {
     if (!this.isOpen) return;
-    if (typeof data === 'string') this.writeFrame(OPCODE.text, Buffer.from(data, 'utf8'));
-    else this.writeFrame(OPCODE.binary, data);
+    this.ws.send(data, { binary: typeof data !== 'string' });
   }
 
   /** Starts the close handshake; the socket is dropped if the peer does not answer in time. */
   close(code: number, reason: string): void {
     if (!this.isOpen) return;
     this.closing = true;
-    this.writeFrame(OPCODE.close, closePayload(code, reason));
+    this.ws.close(code, fitCloseReason(reason));
     this.finish(code, reason);
-    setTimeout(() => this.socket.destroy(), CLOSE_WAIT_MS).unref();
+    setTimeout(() => this.ws.terminate(), CLOSE_WAIT_MS).unref();
   }
 
   /** Closes and half-closes the TCP connection at once: for shutdown, when no answer is awaited. */
@@ -116,68 +143,20 @@ export class WebSocketConnection extends EventEmitter {
   }
 
   terminate(): void {
-    this.socket.destroy();
+    this.ws.terminate();
     this.finish(1006, 'terminated');
-  }
-
-  private writeFrame(opcode: number, payload: Buffer): void {
-    if (!this.socket.destroyed && this.socket.writable) this.socket.write(encodeFrame(opcode, payload));
   }
 
   private finish(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    this.closing = true;
     clearInterval(this.keepalive);
     this.emit('close', code, reason);
   }
+}
 
-  private onData(chunk: Buffer): void {
-    try {
-      for (const frame of this.parser.push(chunk)) this.onFrame(frame.fin, frame.opcode, frame.payload);
-    } catch (err) {
-      const e = err instanceof WsProtocolError ? err : new WsProtocolError(1002, String(err));
-      // The stream cannot be parsed past a bad frame, so the peer's close would never be read: end now.
-      this.shutdown(e.code, e.message);
-    }
-  }
-
-  private onFrame(fin: boolean, opcode: number, payload: Buffer): void {
-    this.alive = true;
-    if (opcode === OPCODE.close) return this.onClose(payload);
-    if (this.closed) return;
-    if (opcode === OPCODE.ping) return this.writeFrame(OPCODE.pong, payload);
-    if (opcode === OPCODE.pong) return;
-    if (opcode === OPCODE.continuation && this.fragments.length === 0)
-      throw new WsProtocolError(1002, 'continuation frame without a message to continue');
-    if (opcode !== OPCODE.continuation && this.fragments.length > 0)
-      throw new WsProtocolError(1002, 'new message before the fragmented one finished');
-    if (opcode !== OPCODE.continuation) this.fragmentOpcode = opcode;
-    this.fragmentBytes += payload.length;
-    if (this.fragmentBytes > this.maxMessage) throw new WsProtocolError(1009, 'message too big');
-    this.fragments.push(payload);
-    if (!fin) return;
-    const data = this.fragments.length === 1 ? this.fragments[0]! : Buffer.concat(this.fragments);
-    this.fragments = [];
-    this.fragmentBytes = 0;
-    const isBinary = this.fragmentOpcode === OPCODE.binary;
-    if (!isBinary) {
-      try {
-        utf8.decode(data);
-      } catch {
-        throw new WsProtocolError(1007, 'text message is not valid UTF-8');
-      }
-    }
-    this.emit('message', data, isBinary);
-  }
-
-  private onClose(payload: Buffer): void {
-    const code = payload.length >= 2 ? payload.readUInt16BE(0) : 1005;
-    const reason = payload.length > 2 ? payload.subarray(2).toString('utf8') : '';
-    // Echo the close (§5.5.1) unless we started it, then let the TCP connection end.
-    if (!this.closing)
-      this.writeFrame(OPCODE.close, payload.length >= 2 ? closePayload(code, '') : Buffer.alloc(0));
-    this.finish(code, reason);
-    this.socket.end();
-  }
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
 }

@@ -137,7 +137,7 @@ test('tend serve: edits, drift, broken files, killed programs, serialized reconc
     })) as Status;
     const url = new URL(String(st.outputs!.url));
     assert.equal(url.hostname, '127.0.0.1', 'loopback by default');
-    const page = await httpGet(Number(url.port), '127.0.0.1');
+    const page = await httpGet(Number(url.port), '127.0.0.1', url.pathname);
     assert.equal(page.status, 200);
     const tokenOf = (name: string) =>
       collect(
@@ -146,6 +146,19 @@ test('tend serve: edits, drift, broken files, killed programs, serialized reconc
     const shown = await tokenOf('term');
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, /^[0-9a-f]{64}\n$/);
+    // The login link from the real CLI: no token in it, and the daemon's terminal takes it once.
+    const opened = await collect(
+      spawn(process.execPath, [BIN, 'terminal', 'open', 'term', '--root', env.root], { stdio: 'pipe' }),
+    );
+    assert.equal(opened.code, 0, opened.stderr);
+    const link = opened.stdout.trim();
+    assert.ok(link.startsWith(`${url.href}login?ticket=`), link);
+    assert.ok(!link.includes(shown.stdout.trim()), 'the token is not in the login link');
+    const used = await httpGet(Number(url.port), '127.0.0.1', link.slice(url.origin.length));
+    assert.equal(used.status, 303);
+    assert.match(String(used.headers['set-cookie']), /HttpOnly/);
+    const reused = await httpGet(Number(url.port), '127.0.0.1', link.slice(url.origin.length));
+    assert.equal(reused.status, 403, 'a login link works once');
     const everything = JSON.stringify((await env.api('GET', '/v1/resources/Terminal/term')).body);
     assert.ok(!everything.includes(shown.stdout.trim()), 'the token is not in the API');
     assert.ok(!env.daemon.log().includes(shown.stdout.trim()), 'the token is not in the log');

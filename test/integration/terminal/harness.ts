@@ -23,27 +23,48 @@ export interface Harness {
   url: string;
   spawned: number[];
   events: SessionEvent[];
-  open(opts?: { cols?: number; rows?: number }): Promise<TestSocket>;
+  /** An authenticated session: with the token, or with `cookie` (a Cookie header) and no token. */
+  open(opts?: { cols?: number; rows?: number; cookie?: string }): Promise<TestSocket>;
 }
 
-export async function startServer(t: TestContext, s: TerminalSpec = spec()): Promise<Harness> {
+export interface StartOptions {
+  name?: string;
+  token?: string;
+  /** The server's clock (login links and cookies expire by it). */
+  now?: () => number;
+}
+
+export async function startServer(
+  t: TestContext,
+  s: TerminalSpec = spec(),
+  opts: StartOptions = {},
+): Promise<Harness> {
   const host = createRealHost();
-  const token = generateTerminalToken();
+  const token = opts.token ?? generateTerminalToken();
   const spawned: number[] = [];
   const pty: PtyProvider = (opts) => {
     const p = nodePtyProvider(opts);
     spawned.push(p.pid);
     return p;
   };
-  const server = new TerminalServer({ spec: s, name: 'test', port: 0, token, host, pty });
+  const server = new TerminalServer({
+    spec: s,
+    name: opts.name ?? 'test',
+    port: 0,
+    token,
+    host,
+    pty,
+    ...(opts.now ? { now: opts.now } : {}),
+  });
   const events: SessionEvent[] = [];
   server.on('session', (e: SessionEvent) => events.push(e));
   const { url } = await server.start();
   t.after(() => server.stop());
-  const open = async (size: { cols?: number; rows?: number } = {}) => {
-    const result = await connect(url);
+  const open = async (size: { cols?: number; rows?: number; cookie?: string } = {}) => {
+    const result = await connect(url, size.cookie ? { Cookie: size.cookie } : {});
     if (!result.ok) throw new Error(`upgrade refused: ${result.status} ${result.body}`);
-    result.ws.sendJson({ auth: token, cols: size.cols ?? 120, rows: size.rows ?? 40 });
+    const dims = { cols: size.cols ?? 120, rows: size.rows ?? 40 };
+    result.ws.sendJson(size.cookie ? dims : { auth: token, ...dims });
     let closed: { code: number; reason: string } | undefined;
     void result.ws.closed.then((c) => (closed = c));
     await waitFor(

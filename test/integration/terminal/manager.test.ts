@@ -123,6 +123,6 @@ test('a fixed port is used as given; ports() is asked only for auto', async (t) 
   await new Promise((r) => probe.close(r));
   const result = (await manager.apply([terminal('fixed', { port })], ports)).get('Terminal/fixed');
   assert.ok(result?.ok);
-  assert.equal(result.url, `http://127.0.0.1:${port}/`);
+  assert.equal(result.url, `http://127.0.0.1:${port}/t/fixed/`);
   assert.deepEqual(asked, []);
 });

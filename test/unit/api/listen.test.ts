@@ -37,11 +37,13 @@ test('a non-loopback bind is refused without a token, and without reads protecte
   for (const opts of [{}, { token: TOKEN }]) {
     const app = buildServer(new FakeDeps(), opts);
     t.after(() => app.close());
-    await assert.rejects(listen(app, '0.0.0.0:0'), (err) => isTendError(err, 'TEND_ERR_AUTH'));
+    await assert.rejects(listen(app, '0.0.0.0:0', { allowRemote: true }), (err) =>
+      isTendError(err, 'TEND_ERR_AUTH'),
+    );
     assert.equal(app.server.listening, false);
   }
   const guarded = buildServer(new FakeDeps(), { token: TOKEN, requireTokenForReads: true });
-  const bound = await listen(guarded, '0.0.0.0:0');
+  const bound = await listen(guarded, '0.0.0.0:0', { allowRemote: true });
   t.after(() => bound.close());
   assert.match(bound.url, /^http:\/\/0\.0\.0\.0:\d+$/);
 });

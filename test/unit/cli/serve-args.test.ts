@@ -25,6 +25,17 @@ test('durations and flags are read', () => {
   assert.equal(parseServeArgs(['--help'], '/'), 'help');
 });
 
+test('the API flags: remote bind, read token and the event-stream cap', () => {
+  const plain = parse();
+  assert.equal(plain.allowRemoteApi, false);
+  assert.equal(plain.requireReadToken, false);
+  assert.equal(plain.maxEventStreams, 32);
+  const o = parse('--allow-remote-api', '--require-read-token', '--max-event-streams', '5');
+  assert.equal(o.allowRemoteApi, true);
+  assert.equal(o.requireReadToken, true);
+  assert.equal(o.maxEventStreams, 5);
+});
+
 test('each bad value is a usage error naming the option and the value', () => {
   for (const [args, pattern] of [
     [['--probe-max-age', 'soon'], /--probe-max-age .*"soon"/],
@@ -33,6 +44,8 @@ test('each bad value is a usage error naming the option and the value', () => {
     [['--http-port', '70000'], /--http-port .*"70000"/],
     [['--profile', 'cloud'], /--profile .*"cloud"/],
     [['--log-level', 'loud'], /--log-level .*"loud"/],
+    [['--max-event-streams', '0'], /--max-event-streams .*"0"/],
+    [['--max-event-streams', 'many'], /--max-event-streams .*"many"/],
     [['--no-such-flag'], /no-such-flag/],
   ] as const) {
     assert.throws(

@@ -1,10 +1,11 @@
-// The browser script against a fake DOM, WebSocket and xterm: the token from the fragment is sent as
-// the first message (and removed from the URL), output is written, pastes are split, 4401 asks again.
+// The browser script against a fake DOM, WebSocket and xterm: it connects first on the login cookie
+// (no token in the message, none read from the URL), output is written, pastes are split, 4401 brings
+// the form, and a token typed there is sent as the first message of a new socket.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { CLIENT_JS } from '../../../src/terminal/page-client.js';
 import { tempDir } from '../../helpers/tmp.js';
 
@@ -33,26 +34,34 @@ class FakeSocket {
   }
 }
 
-test('the page script authenticates with the fragment token and wires I/O', async (t) => {
+/** Loads the page script against the fakes; `loggedIn` is the server's mark for a valid login cookie. */
+async function loadPage(t: TestContext, loggedIn: boolean) {
+  FakeSocket.last = undefined;
   const dir = tempDir(t);
   writeFileSync(join(dir, 'xterm.mjs'), FAKE_XTERM);
   writeFileSync(join(dir, 'terminal.mjs'), CLIENT_JS);
+  const listeners = new Map<string, (e: { preventDefault(): void }) => void>();
   const el = () => ({
     textContent: '',
     hidden: true,
     value: '',
     clientWidth: 850,
     clientHeight: 340,
-    addEventListener() {},
+    addEventListener(type: string, fn: (e: { preventDefault(): void }) => void) {
+      listeners.set(type, fn);
+    },
   });
   const nodes: Record<string, ReturnType<typeof el>> = { status: el(), auth: el(), token: el(), term: el() };
   const replaced: string[] = [];
   Object.assign(globalThis, {
-    document: { getElementById: (id: string) => nodes[id] },
+    document: {
+      body: { dataset: loggedIn ? { login: 'cookie' } : {} },
+      getElementById: (id: string) => nodes[id],
+    },
     location: {
       hash: '#token=' + 'ab'.repeat(32),
-      href: 'http://127.0.0.1:20001/',
-      pathname: '/',
+      href: 'http://127.0.0.1:20001/t/ops/#token=' + 'ab'.repeat(32),
+      pathname: '/t/ops/',
       search: '',
       protocol: 'http:',
     },
@@ -65,14 +74,19 @@ test('the page script authenticates with the fragment token and wires I/O', asyn
       delete (globalThis as Record<string, unknown>)[k];
   });
   await import(pathToFileURL(join(dir, 'terminal.mjs')).href);
+  return { nodes, listeners, replaced };
+}
+
+test('the page script connects on the cookie, wires I/O, and falls back to the token form', async (t) => {
+  const { nodes, listeners, replaced } = await loadPage(t, true);
   const ws = FakeSocket.last!;
-  assert.equal(ws.url.href, 'ws://127.0.0.1:20001/ws');
-  assert.deepEqual(replaced, ['/'], 'the token leaves the address bar');
+  assert.equal(ws.url.href, 'ws://127.0.0.1:20001/t/ops/ws');
+  assert.deepEqual(replaced, []);
   ws.onopen!();
-  const auth = JSON.parse(ws.sent[0]!) as { auth: string; cols: number; rows: number };
-  assert.equal(auth.auth, 'ab'.repeat(32));
-  assert.equal(auth.cols, 100);
-  assert.equal(auth.rows, 20);
+  const hello = JSON.parse(ws.sent[0]!) as { auth?: string; cols: number; rows: number };
+  assert.equal(hello.auth, undefined, 'a token in the URL is never used: the cookie authenticates');
+  assert.equal(hello.cols, 100);
+  assert.equal(hello.rows, 20);
   ws.onmessage!({ data: JSON.stringify({ type: 'ready', mode: 'read-only', session: 'x' }) });
   assert.match(nodes.status!.textContent, /read-only/);
   ws.onmessage!({ data: new Uint8Array([104, 105]).buffer });
@@ -84,6 +98,24 @@ test('the page script authenticates with the fragment token and wires I/O', asyn
   assert.equal(inputs.length, 3, 'a 20000-character paste goes in pieces');
   assert.equal(inputs.map((m) => m.data).join('').length, 20000);
   ws.onclose!({ code: 4401, reason: 'unauthorized' });
-  assert.equal(nodes.auth!.hidden, false, 'a refused token brings the form back');
+  assert.equal(nodes.auth!.hidden, false, 'a refused connection brings the form');
   assert.match(nodes.status!.textContent, /4401/);
+  nodes.token!.value = ' ' + 'cd'.repeat(32) + ' ';
+  listeners.get('submit')!({ preventDefault() {} });
+  const second = FakeSocket.last!;
+  assert.notEqual(second, ws);
+  assert.equal(nodes.token!.value, '', 'the typed token is cleared from the field');
+  second.onopen!();
+  assert.equal((JSON.parse(second.sent[0]!) as { auth: string }).auth, 'cd'.repeat(32));
+});
+
+test('without a login the page asks for the token before it opens any socket', async (t) => {
+  const { nodes, listeners } = await loadPage(t, false);
+  assert.equal(FakeSocket.last, undefined, 'no connection that could only be refused');
+  assert.equal(nodes.auth!.hidden, false);
+  nodes.token!.value = 'ef'.repeat(32);
+  listeners.get('submit')!({ preventDefault() {} });
+  const ws = FakeSocket.last!;
+  ws.onopen!();
+  assert.equal((JSON.parse(ws.sent[0]!) as { auth: string }).auth, 'ef'.repeat(32));
 });

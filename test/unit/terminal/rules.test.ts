@@ -15,8 +15,12 @@ import { endReason, limitsOf, tickMs } from '../../../src/terminal/limits.js';
 
 test('auth and client messages are parsed strictly', () => {
   assert.deepEqual(parseAuth('{"auth":"abc","cols":80,"rows":24}'), { token: 'abc', cols: 80, rows: 24 });
-  for (const bad of ['', 'abc', '[]', 'null', '{"token":"abc"}', '{"auth":1}'])
+  for (const bad of ['', 'abc', '[]', 'null', '{"token":"abc"}', '{"auth":1}', '{"cols":80}'])
     assert.equal(parseAuth(bad), undefined);
+  // With a login cookie the token may be left out, but a wrong type is still refused.
+  assert.deepEqual(parseAuth('{"cols":80,"rows":24}', true), { token: '', cols: 80, rows: 24 });
+  for (const bad of ['[]', 'null', '{"auth":1}', '{"auth":null}'])
+    assert.equal(parseAuth(bad, true), undefined, bad);
   assert.deepEqual(parseClientMessage('{"type":"input","data":"ls\\r"}'), { type: 'input', data: 'ls\r' });
   assert.deepEqual(parseClientMessage('{"type":"resize","cols":1,"rows":2}'), {
     type: 'resize',

@@ -1,5 +1,5 @@
-// RFC 6455 framing without I/O: the accept key, frame encoding and an incremental frame parser that
-// enforces masking, control-frame rules and a size limit. Shared by the server and the test client.
+// RFC 6455 framing without I/O, for the tests only: a raw client that can send what a real client
+// never would (unmasked, oversized, reserved bits), to prove the server (the ws library) refuses it.
 import { createHash } from 'node:crypto';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
