@@ -105,6 +105,14 @@ export class Controller {
     this.watcher = watchDesiredState(this.opts.desiredDir, (paths) => this.onFiles(paths), {
       ...(this.opts.settleMs !== undefined ? { settleMs: this.opts.settleMs } : {}),
       onError: (err) => this.opts.log.warn({ err: asTendError(err).message }, 'watch error'),
+      onRearm: ({ reason, path, present }) => {
+        if (present) this.opts.log.info({ reason, path }, 'desired-state watch re-armed');
+        else
+          this.opts.log.warn(
+            { reason, path },
+            'desired-state directory is gone; watching its parent for it to return',
+          );
+      },
     });
     await this.watcher.ready;
     // Anything saved between the first load and the watcher's scan would be missed: look again.
@@ -132,6 +140,8 @@ export class Controller {
     // ±10% jitter, so that several tends on one machine do not probe in step.
     const delay = Math.round(base * (0.9 + Math.random() * 0.2));
     this.resyncTimer = setTimeout(() => {
+      // A replacement the parent's watch missed (its parent replaced too) is caught here.
+      void this.watcher?.check();
       this.queue.add(ALL_KEY);
       this.scheduleResync();
     }, delay);
