@@ -3,10 +3,10 @@
 // the next retry heals the host and applies what was edited meanwhile, with no edit or reconcile.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { httpGet } from '../helpers/e2e.js';
-import { mastersFor } from '../helpers/procs.js';
+import { mastersFor, processesMentioning } from '../helpers/procs.js';
 import { untrackedFiles } from '../helpers/checker.js';
 import { waitFor } from '../e2e/serve-harness.js';
 import { loopFault } from './loop-fixture.js';
@@ -54,10 +54,53 @@ test('a corrupt journal is reported, never parks the loop, and heals after the r
     60_000,
   );
   await waitFor('/readyz to be OK again', async () => (await f.readyz()).status === 200);
-  assert.ok(
-    f.events().some((e) => e.reason === 'PassRecovered'),
-    'the recovery is recorded as an event',
-  );
+  await waitFor('the recovery event', () => f.events().some((e) => e.reason === 'PassRecovered'));
   assert.deepEqual(untrackedFiles(env.root), [], 'nothing managed is left untracked');
   t.diagnostic(`healed ${healedAt - repairedAt} ms after the repair`);
+});
+
+test('tend started on a corrupt inventory changes nothing, says why, and heals once it is repaired', async (t) => {
+  const f = await loopFault(t);
+  const { env, checker } = f;
+  const inventory = join(env.root, 'state/inventory.json');
+  const good = readFileSync(inventory, 'utf8');
+
+  env.daemon.proc.kill('SIGTERM');
+  await env.daemon.exited;
+  writeFileSync(inventory, good.slice(0, good.length / 2));
+  const restartedAt = Date.now();
+
+  // A daemon waiting out the backoff still stops at once when asked (run bare: start() would wait
+  // for a /readyz that cannot be OK before the repair).
+  const bare = env.tend('serve', '--listen', `127.0.0.1:${env.apiPort}`, '--resync', '2s');
+  await waitFor('/readyz to report the corrupt inventory', async () => {
+    const r = await f.readyz().catch(() => undefined);
+    return r?.status === 503 && r.reason.includes('TEND_ERR_STATE_CORRUPT');
+  });
+  const daemon = processesMentioning(env.ds).find((p) => / serve /.test(p.cmd));
+  assert.ok(daemon, 'the bare daemon runs');
+  const stopAt = Date.now();
+  process.kill(daemon.pid, 'SIGTERM');
+  const stopped = await bare;
+  t.diagnostic(`stopped ${Date.now() - stopAt} ms after SIGTERM`);
+  assert.equal(stopped.code, 0, stopped.stderr);
+  assert.ok(Date.now() - stopAt < 20_000, 'no pass held by the backoff delays the exit');
+
+  // start() waits for /readyz to be OK, which it must not be until the repair.
+  const started = env.start();
+  started.catch(() => undefined);
+  const ready = await waitFor('/readyz to report the corrupt inventory', async () => {
+    const r = await f.readyz().catch(() => undefined);
+    return r?.status === 503 && r.reason.includes('TEND_ERR_STATE_CORRUPT') ? r : undefined;
+  });
+  assert.match(ready.reason, /inventory\.json/);
+  await waitFor('several failed passes', () => f.logLines('reconcile pass failed').length >= 3);
+  assert.deepEqual(checker.failuresSince(restartedAt), [], 'nothing was touched: every site serves');
+
+  writeFileSync(inventory, good);
+  await started;
+  await waitFor('/readyz to be OK again', async () => (await f.readyz()).status === 200);
+  await waitFor('the recovery event', () => f.events().some((e) => e.reason === 'PassRecovered'));
+  assert.deepEqual(checker.failuresSince(restartedAt), []);
+  assert.deepEqual(untrackedFiles(env.root), []);
 });
