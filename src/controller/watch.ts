@@ -197,7 +197,9 @@ export function watchDesiredState(
       // Whatever the new directory holds differs from what was loaded: the loader reads it anew.
       batcher.push(root);
     });
-    return chain.catch(onError);
+    // A failed re-arm is reported; the chain stays usable for the next one.
+    chain = chain.catch(onError);
+    return chain;
   };
 
   // The parent reports the directory's own name being created, removed or renamed over: the
@@ -219,7 +221,8 @@ export function watchDesiredState(
     onError(err);
   }
 
-  const ready = (chain = arm().then(() => undefined)).catch(onError);
+  chain = arm().then(() => undefined, onError);
+  const ready = chain;
 
   return {
     ready,
