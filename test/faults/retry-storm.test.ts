@@ -47,9 +47,10 @@ test('a deleted desired-state dir backs passes off as a whole, folds their event
       : undefined;
   });
   t.diagnostic(`${failed} failed passes in ${Date.now() - deletedAt} ms with the dir gone`);
-  // 1 + 1 + 2 + 4 s: four or five attempts in 8 s (the report saw 413 in 35 s before the backoff).
+  // Waits of 1, 2, 4 s: four attempts in 8 s, one or two more for the deletion's own file events
+  // (which end a wait). Before the backoff the report saw 413 in 35 s: about 95 in 8 s.
   assert.ok(failed >= 2, `passes were retried (${failed})`);
-  assert.ok(failed <= 6, `failed passes back off as a whole: ${failed} in ${GONE_MS} ms`);
+  assert.ok(failed <= 8, `failed passes back off as a whole: ${failed} in ${GONE_MS} ms`);
   const retries = f.logLines('reconcile pass failed').map((l) => Number(l.retryInMs));
   assert.ok(retries.at(-1)! > retries[failedBefore]!, `the wait grows: ${retries.join(', ')}`);
   assert.equal(
