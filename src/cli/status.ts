@@ -149,7 +149,16 @@ export function renderStatusDetail(d: ResourceDetail, now: number): string {
       : indent(
           table(
             ['AGE', 'TYPE', 'REASON', 'MESSAGE'],
-            d.events.map((e) => [formatAge(e.time, now), e.type, e.reason, oneLine(e.message)]),
+            d.events.map((e) => [
+              // A folded event reads as kubectl shows one: its latest age, "(x5 over 3m)".
+              formatAge(e.time, now) +
+                (e.count !== undefined && e.count > 1 && e.firstTime
+                  ? ` (x${e.count} over ${formatAge(e.firstTime, now)})`
+                  : ''),
+              e.type,
+              e.reason,
+              oneLine(e.message),
+            ]),
           ),
         ),
   );

@@ -153,6 +153,14 @@ export function controllerApiDeps({
     health(): Health {
       const ready = isReady();
       const source = controller.sourceErrors;
+      // A pass that fails as a whole converges nothing: not ready, and say why (and when it retries).
+      const failing = controller.passFailure;
+      if (ready && failing)
+        return {
+          live: true,
+          ready: false,
+          reason: `reconcile passes are failing (${failing.failures} since ${failing.since}; next attempt at ${failing.retryAt}): ${failing.code}: ${failing.message}`,
+        };
       return {
         live: true,
         ready,

@@ -1,5 +1,8 @@
 // Coalesces work-queue keys into whole passes: every key handed out while no pass has started joins
 // the next one, and at most one pass runs at a time, so a 500-file `git pull` is one pass, one reload.
+// After a failed pass, `holdMs` (the pass backoff) may keep the next one waiting; `poke` ends the wait.
+import { realTimers, type Timers } from './timers.js';
+
 export interface Batch<R> {
   keys: ReadonlySet<string>;
   result: Promise<R>;
@@ -17,8 +20,13 @@ export class PassCoalescer<R> {
   private running = false;
   private scheduled = false;
   private passes = 0;
+  private holdTimer: unknown;
 
-  constructor(private readonly run: (keys: ReadonlySet<string>) => Promise<R>) {}
+  constructor(
+    private readonly run: (keys: ReadonlySet<string>) => Promise<R>,
+    private readonly holdMs: () => number = () => 0,
+    private readonly timers: Timers = realTimers,
+  ) {}
 
   /** How many passes have started since construction. */
   get started(): number {
@@ -41,8 +49,26 @@ export class PassCoalescer<R> {
     return this.next.result;
   }
 
+  /** The hold may have ended early (a spec change released the backoff): look again now. */
+  poke(): void {
+    if (this.holdTimer === undefined) return;
+    this.timers.clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    this.schedule();
+  }
+
+  /** Shutting down: a batch still held back is not run; its requests reject with `reason`. */
+  cancelHeld(reason: unknown): void {
+    if (this.holdTimer === undefined) return;
+    this.timers.clearTimeout(this.holdTimer);
+    this.holdTimer = undefined;
+    const batch = this.next;
+    this.next = undefined;
+    batch?.reject(reason);
+  }
+
   private schedule(): void {
-    if (this.running || this.scheduled) return;
+    if (this.running || this.scheduled || this.holdTimer !== undefined) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -52,6 +78,14 @@ export class PassCoalescer<R> {
 
   private kick(): void {
     if (this.running || !this.next) return;
+    const hold = this.holdMs();
+    if (hold > 0) {
+      this.holdTimer = this.timers.setTimeout(() => {
+        this.holdTimer = undefined;
+        this.kick();
+      }, hold);
+      return;
+    }
     const batch = this.next;
     this.next = undefined;
     this.running = true;

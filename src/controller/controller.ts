@@ -1,9 +1,10 @@
 // The control loop of `tend serve`: triggers (file watch, resync timer, supervisor flips, API
 // requests) only enqueue keys; the work queue dedupes and backs off per key; a coalescer runs one
-// whole pass for every key handed out at once. See docs/decisions/0005-controller-loop.md.
+// whole pass for every key handed out at once; failed passes back off as a whole.
+// See docs/decisions/0005-controller-loop.md and 0020-self-healing-loop.md.
 import { relative } from 'node:path';
 import type { Logger } from 'pino';
-import { asTendError } from '../errors/catalogue.js';
+import { asTendError, TendError } from '../errors/catalogue.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import type { ResourceKey } from '../model/index.js';
@@ -14,6 +15,7 @@ import { PassCoalescer } from './coalesce.js';
 import { converge, type ConvergeResult } from './converge.js';
 import { markSourceErrors } from './held-status.js';
 import { ALL_KEY, outcomeFor, type PassReport } from './outcomes.js';
+import { PassFailures, type PassFailureState } from './pass-failures.js';
 import { ProgramsBridge } from './programs.js';
 import { TerminalsBridge } from './terminals.js';
 import { watchDesiredState, type DesiredStateWatcher } from './watch.js';
@@ -42,6 +44,7 @@ export class Controller {
   private readonly coalescer: PassCoalescer<PassReport>;
   private watcher: DesiredStateWatcher | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
+  private readonly failures: PassFailures;
   private stopping = false;
   /** Which keys each desired-state file declared at the last pass, to map file events to keys. */
   private fileKeys = new Map<string, ResourceKey[]>();
@@ -69,7 +72,16 @@ export class Controller {
       store: opts.store,
       leases: this.programs.leases,
     });
-    this.coalescer = new PassCoalescer((keys) => this.runPass(keys));
+    this.failures = new PassFailures({
+      log: opts.log,
+      events: opts.events,
+      resyncMs: opts.resyncMs ?? 30_000,
+      retry: () => this.queue.add(ALL_KEY),
+    });
+    this.coalescer = new PassCoalescer(
+      (keys) => this.runPass(keys),
+      () => this.failures.holdMs(),
+    );
     this.queue = new WorkQueue({
       // Every queued key is handed out at once so they all join one pass (see coalesce.ts).
       concurrency: 100_000,
@@ -93,6 +105,14 @@ export class Controller {
     this.watcher = watchDesiredState(this.opts.desiredDir, (paths) => this.onFiles(paths), {
       ...(this.opts.settleMs !== undefined ? { settleMs: this.opts.settleMs } : {}),
       onError: (err) => this.opts.log.warn({ err: asTendError(err).message }, 'watch error'),
+      onRearm: ({ reason, path, present }) => {
+        if (present) this.opts.log.info({ reason, path }, 'desired-state watch re-armed');
+        else
+          this.opts.log.warn(
+            { reason, path },
+            'desired-state directory is gone; watching its parent for it to return',
+          );
+      },
     });
     await this.watcher.ready;
     // Anything saved between the first load and the watcher's scan would be missed: look again.
@@ -109,6 +129,7 @@ export class Controller {
         if (file === rel || file.startsWith(`${rel}/`)) for (const k of declared) keys.add(k);
     }
     this.opts.log.debug({ files: paths.length, keys: keys.size }, 'desired state changed');
+    this.releaseBackoff();
     // A changed file un-stalls its resources: their spec may be fixed now.
     for (const key of keys) this.queue.add(key, { specChanged: true });
   }
@@ -119,15 +140,29 @@ export class Controller {
     // ±10% jitter, so that several tends on one machine do not probe in step.
     const delay = Math.round(base * (0.9 + Math.random() * 0.2));
     this.resyncTimer = setTimeout(() => {
+      // A replacement the parent's watch missed (its parent replaced too) is caught here.
+      void this.watcher?.check();
       this.queue.add(ALL_KEY);
       this.scheduleResync();
     }, delay);
+  }
+
+  /** A changed spec or an operator's request may fix what failed: try a pass now, not after the wait. */
+  private releaseBackoff(): void {
+    this.failures.release();
+    this.coalescer.poke();
+  }
+
+  /** Set while passes fail as a whole (source unreadable, state corrupt, a bug); undefined otherwise. */
+  get passFailure(): PassFailureState | undefined {
+    return this.failures.current;
   }
 
   /** Reconciles one key (or everything) now, un-stalling it, and waits for that run's outcome. */
   async reconcile(key?: ResourceKey): Promise<{ outcome: Outcome; report: PassReport | undefined }> {
     const k = key ?? ALL_KEY;
     const next = this.queue.nextOutcome(k);
+    this.releaseBackoff();
     this.queue.add(k, { immediate: true });
     const outcome = await next;
     return { outcome, report: this.lastReport };
@@ -157,7 +192,7 @@ export class Controller {
 
   private async runPass(keys: ReadonlySet<string>): Promise<PassReport> {
     const startedAt = Date.now();
-    const { log, store, events } = this.opts;
+    const { store } = this.opts;
     let report: PassReport;
     try {
       let result = await this.converge();
@@ -181,15 +216,10 @@ export class Controller {
         startedAt,
         durationMs: Date.now() - startedAt,
       };
+      this.failures.succeeded();
     } catch (err) {
       const e = asTendError(err);
-      // Internal errors are bugs: keep the stack in the log (never in events or the API).
-      const cause = e.details.cause instanceof Error ? e.details.cause.stack : undefined;
-      log.error(
-        { code: e.code, err: e.message, ...(e.kind === 'internal' ? { stack: cause ?? e.stack } : {}) },
-        'reconcile pass failed',
-      );
-      events.record({ type: 'Warning', reason: 'PassFailed', message: `${e.code}: ${e.message}` });
+      this.failures.failed(e);
       report = { error: e, programErrors: new Map(), keys, startedAt, durationMs: Date.now() - startedAt };
     }
     this.durations.push(report.durationMs / 1000);
@@ -253,7 +283,12 @@ export class Controller {
   async stop(opts: { keepPrograms: boolean }): Promise<void> {
     this.stopping = true;
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
+    this.failures.stop();
     await this.watcher?.close();
+    // A pass waiting out the backoff is not started now: its waiters hear that tend is stopping.
+    this.coalescer.cancelHeld(
+      new TendError('TEND_ERR_SHUTTING_DOWN', 'tend is stopping; the pass was not run'),
+    );
     await this.queue.stop();
     await this.programs.stop(opts);
     await this.terminals.stop();

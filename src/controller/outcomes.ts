@@ -1,5 +1,6 @@
 // Per-key verdicts from one whole pass: what the work queue needs to back a key off (transient),
-// park it as Stalled until its spec changes (config) or forget its failures (success).
+// park it as Stalled until its spec changes (config) or forget its failures (success). A failed pass
+// is retried as a whole by the controller (pass-backoff.ts), never per key.
 import { ERROR_CODES, TendError, type ErrorCode } from '../errors/catalogue.js';
 import type { ResourceKey } from '../model/index.js';
 import type { ConvergeResult } from './converge.js';
@@ -27,7 +28,8 @@ function failure(code: ErrorCode, message: string, key: string): Outcome {
 }
 
 export function outcomeFor(key: string, report: PassReport): Outcome {
-  if (!report.result) return outcomeOf(report.error);
+  // The pass failed for every key alike: the controller's pass backoff retries it as a whole.
+  if (!report.result) return { ...outcomeOf(report.error), retriedElsewhere: true } as Outcome;
   // A broken file is reported in status and events; the pass still converged everything else.
   if (key === ALL_KEY) return { ok: true };
   const { computed, apply } = report.result;

@@ -1,11 +1,20 @@
 // The controller's work queue (after client-go's workqueue): dedupes keys, never runs one key twice at
 // once, backs off transient failures per key and parks config failures as Stalled until the spec changes.
+// A failure whose retry someone else owns (a failed pass: the pass backoff) is neither parked nor backed off.
 import { asTendError, TendError, type ErrorKind } from '../errors/catalogue.js';
 import { realTimers, type Clock, type Timers } from './timers.js';
 
 export type { Clock, Timers };
 
-export type Outcome = { ok: true } | { ok: false; kind: ErrorKind; error: unknown };
+export type Outcome =
+  | { ok: true }
+  | {
+      ok: false;
+      kind: ErrorKind;
+      error: unknown;
+      /** The handler's owner retries this failure as a whole (see pass-backoff.ts): leave the key idle. */
+      retriedElsewhere?: boolean;
+    };
 
 export interface WorkQueueOptions {
   handler: (key: string) => Promise<Outcome>;
@@ -250,6 +259,8 @@ export class WorkQueue {
       // The spec changed while this attempt ran: its failure says nothing about the new spec.
       this.failureCounts.delete(key);
       this.enqueue(key);
+    } else if (!outcome.ok && outcome.retriedElsewhere === true) {
+      // Nothing to park or back off here, so a later plain add (a resync) is never absorbed.
     } else if (!outcome.ok && outcome.kind === 'config') {
       this.parked.set(key, { key, error: outcome.error, since: this.clock.now() });
     } else if (!outcome.ok) {

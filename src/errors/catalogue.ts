@@ -39,9 +39,11 @@ export const ERROR_CODES = {
     kind: 'config',
     summary: 'a desired-state file is too large or holds too many documents',
   },
+  // Transient, not config: no spec change can repair a state file, and a repaired one must be
+  // picked up by the next attempt (the failed pass backs off, capped at the resync interval).
   TEND_ERR_STATE_CORRUPT: {
-    kind: 'config',
-    summary: 'a state file is unreadable; tend stops rather than forget what it owns',
+    kind: 'transient',
+    summary: 'a state file is unreadable; tend changes nothing rather than forget what it owns',
   },
   TEND_ERR_DEPENDENCY_PENDING: {
     kind: 'transient',

@@ -309,3 +309,28 @@ test('waiters are released when the key is forgotten or the queue stops', async 
   calls[0]!.settle({ ok: true });
   await stopping;
 });
+
+test('a failure retried elsewhere (a failed pass) is neither parked nor backed off: a plain add runs it', async () => {
+  const { calls, handler } = manualHandler();
+  const { queue, timers } = makeQueue(handler);
+  const error = new TendError('TEND_ERR_STATE_CORRUPT', 'journal.json is corrupt');
+  for (const kind of ['config', 'transient'] as const) {
+    queue.add('*');
+    await flush();
+    const outcome = queue.nextOutcome('*');
+    queue.add('*');
+    calls.shift()!.settle({ ok: false, kind, error, retriedElsewhere: true });
+    await flush();
+    assert.equal(queue.isStalled('*'), false, `${kind}: not parked`);
+    assert.equal(queue.waiting, 0, `${kind}: no per-key backoff`);
+    assert.equal(timers.size, 0);
+    assert.equal(queue.metrics.failures > 0, true);
+    // The resync's plain add is not absorbed: it runs, and its waiter hears the outcome.
+    assert.equal(queue.add('*'), true);
+    await flush();
+    assert.equal(calls.length, 1);
+    calls.shift()!.settle({ ok: true });
+    assert.deepEqual(await outcome, { ok: true });
+    await queue.onIdle();
+  }
+});

@@ -113,3 +113,57 @@ test('a persistence failure is reported, not thrown from record', async (t) => {
   assert.equal(log.recent().length, 1);
   await log.flush();
 });
+
+test('identical repeats fold into one event with a count; history around them stays', async (t) => {
+  const dir = tempDir(t);
+  let now = Date.parse('2026-01-01T00:00:00Z');
+  const clockHost = { ...host, now: () => now };
+  const log = await EventLog.open(clockHost, dir, { bound: 10 });
+  log.record({ key: 'Site/a', type: 'Normal', reason: 'Applied', message: 'applied v1' });
+  for (let i = 0; i < 413; i++) {
+    now += 85;
+    log.record({ type: 'Warning', reason: 'PassFailed', message: 'TEND_ERR_SOURCE_UNREADABLE: ds is gone' });
+  }
+  await log.flush();
+  const recent = log.recent();
+  assert.equal(recent.length, 2, 'one event for 413 identical failures');
+  assert.equal(recent[0]!.message, 'applied v1', 'earlier history is not pushed out');
+  const folded = recent[1]!;
+  assert.equal(folded.count, 413);
+  assert.equal(folded.firstTime, '2026-01-01T00:00:00.085Z');
+  assert.equal(folded.time, new Date(now).toISOString());
+
+  // A different message, or the same after another event of that reason, starts a new entry.
+  log.record({ type: 'Normal', reason: 'PassFailed', message: 'TEND_ERR_SOURCE_UNREADABLE: ds is gone' });
+  log.record({ type: 'Warning', reason: 'PassFailed', message: 'TEND_ERR_STATE_CORRUPT: journal' });
+  log.record({ type: 'Warning', reason: 'PassFailed', message: 'TEND_ERR_SOURCE_UNREADABLE: ds is gone' });
+  // Another key's event in between does not stop a key's repeat from folding.
+  log.record({ key: 'Site/a', type: 'Warning', reason: 'ProbeFailed', message: '502' });
+  log.record({ key: 'Site/b', type: 'Warning', reason: 'ProbeFailed', message: '502' });
+  log.record({ key: 'Site/a', type: 'Warning', reason: 'ProbeFailed', message: '502' });
+  // Past the window, a repeat is news again.
+  now += 11 * 60_000;
+  log.record({ key: 'Site/a', type: 'Warning', reason: 'ProbeFailed', message: '502' });
+  await log.flush();
+  const summary = (e: TendEvent) => `${e.key ?? '-'} ${e.type} ${e.message} ×${e.count ?? 1}`;
+  const expected = [
+    '- Normal applied v1 ×1',
+    '- Warning TEND_ERR_SOURCE_UNREADABLE: ds is gone ×413',
+    '- Normal TEND_ERR_SOURCE_UNREADABLE: ds is gone ×1',
+    '- Warning TEND_ERR_STATE_CORRUPT: journal ×1',
+    '- Warning TEND_ERR_SOURCE_UNREADABLE: ds is gone ×1',
+    'Site/b Warning 502 ×1',
+    'Site/a Warning 502 ×2',
+    'Site/a Warning 502 ×1',
+  ].map((s) => s.replace('- Normal applied', 'Site/a Normal applied'));
+  assert.deepEqual(log.recent().map(summary), expected);
+
+  // The file appends each fold; reading it back folds the same way, and compaction keeps it bounded.
+  assert.deepEqual((await readEvents(clockHost, dir)).map(summary), expected);
+  assert.ok(lines(dir).length <= 2 * 10 + 1);
+  const reopened = await EventLog.open(clockHost, dir, { bound: 10 });
+  assert.deepEqual(reopened.recent().map(summary), expected);
+  now += 1000;
+  reopened.record({ key: 'Site/a', type: 'Warning', reason: 'ProbeFailed', message: '502' });
+  assert.equal(reopened.recent().at(-1)!.count, 2, 'folding continues after a restart');
+});

@@ -2,7 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { CliIO } from '../../../src/cli/io.js';
-import { formatAge, resolveStateDir, runStatus, statusCommand } from '../../../src/cli/status.js';
+import {
+  formatAge,
+  renderStatusDetail,
+  resolveStateDir,
+  runStatus,
+  statusCommand,
+} from '../../../src/cli/status.js';
 import { isTendError } from '../../../src/errors/catalogue.js';
 import { createRealHost } from '../../../src/host/index.js';
 import { newStatus, setCondition } from '../../../src/state/conditions.js';
@@ -160,4 +166,22 @@ test('ages read like kubectl', () => {
   assert.equal(formatAge(at, T + 3 * 3_600_000), '3h');
   assert.equal(formatAge(at, T + 3 * 86_400_000), '3d');
   assert.equal(formatAge('garbage', T), '?');
+});
+
+test('a folded event shows its count and span, as kubectl does', () => {
+  const detail = {
+    ...newStatus('Site', 'shop', T),
+    events: [
+      {
+        key: 'Site/shop' as const,
+        type: 'Warning' as const,
+        reason: 'ProbeFailed',
+        message: '502 from /',
+        time: new Date(NOW - 60_000).toISOString(),
+        firstTime: new Date(NOW - 600_000).toISOString(),
+        count: 41,
+      },
+    ],
+  };
+  assert.match(renderStatusDetail(detail, NOW), /60s \(x41 over 10m\)\s+Warning\s+ProbeFailed\s+502 from \//);
 });
