@@ -86,11 +86,13 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
     name: c.name,
     action: c.action,
     generation: c.generation,
-    services: c.services,
-    files: c.ops.filter((o) => o.op === 'write').map((o) => o.path),
-    links: c.ops.filter((o) => o.op === 'link').map((o) => o.path),
+    // What the resource renders, not what this change wrote: an update that rewrites nothing must
+    // leave an entry as complete as a create's, or a later delete would leave its files live.
+    services: c.owns?.services ?? c.services,
+    files: c.owns?.files ?? c.ops.filter((o) => o.op === 'write').map((o) => o.path),
+    links: c.owns?.links ?? c.ops.filter((o) => o.op === 'link').map((o) => o.path),
     before: await snapshotOps(deps.host, c.ops),
-    sensitivePrefixes: changePrefixes(c),
+    sensitivePrefixes: c.owns ? c.owns.sensitivePrefixes : changePrefixes(c),
     done: false,
   }));
   await deps.journal.begin(entries);
