@@ -16,6 +16,7 @@ import { loadInventory, saveInventory } from '../state/inventory-store.js';
 import { fileJournal } from '../state/journal.js';
 import { owedReloads } from '../state/owed-reloads.js';
 import type { StatusStore } from '../state/status-store.js';
+import type { Inventory } from '../plan/types.js';
 import type { HealthVerdict } from './assess.js';
 import { computePlan, type ComputedPlan } from './compute-plan.js';
 import { settleServices } from './service-debt.js';
@@ -70,6 +71,23 @@ export function serviceRegistry(ctx: ServiceContext): (id: ServiceId) => Service
 /** State dirs whose temp files this process has swept (see converge). */
 const swept = new Set<string>();
 
+/**
+ * A Site or Pool removed from the desired state before it ever went live (held back, blocked) has
+ * no delete to clear its status: drop it once the source loads cleanly and the inventory lacks it.
+ */
+function forgetNeverApplied(store: StatusStore, computed: ComputedPlan, inventory: Inventory): void {
+  const { load } = computed;
+  if (load.unknownFiles.length > 0) return;
+  const desired = new Set<string>([
+    ...load.resources.map((r) => r.key),
+    ...load.invalidKeys,
+    ...load.unknownKeys,
+  ]);
+  for (const s of store.list())
+    if ((s.kind === 'Site' || s.kind === 'Pool') && !desired.has(s.key) && !inventory.resources[s.key])
+      store.remove(s.key);
+}
+
 export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
   const { host, layout } = opts;
   const stateDir = layout.stateDir;
@@ -122,14 +140,17 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
   const t3 = performance.now();
   await opts.beforeStatus?.(computed);
 
+  const inventory = await inventoryIo.loadInventory();
   const { started, degraded } = await settleServices({
     services,
-    owned: Object.values((await inventoryIo.loadInventory()).resources).flatMap((e) => e.services),
+    owned: Object.values(inventory.resources).flatMap((e) => e.services),
     ...(recovery ? { recovery } : {}),
     apply,
     owed: owedReloads(host, stateDir),
     ...(opts.events ? { events: opts.events } : {}),
   });
+
+  forgetNeverApplied(opts.store, computed, inventory);
 
   const t4 = performance.now();
   const statuses = await writeStatus({

@@ -38,7 +38,9 @@ async function socketInodesOf(host: Host, pid: number): Promise<Set<string>> {
   const inodes = new Set<string>();
   const fds = await host.fs.readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
   for (const fd of fds) {
-    const m = /^socket:\[(\d+)\]$/.exec((await host.fs.readlink(`/proc/${pid}/fd/${fd}`)) ?? '');
+    // Another user's process (or a sandbox) may refuse the read: then it holds nothing we can name.
+    const target = await host.fs.readlink(`/proc/${pid}/fd/${fd}`).catch(() => undefined);
+    const m = /^socket:\[(\d+)\]$/.exec(target ?? '');
     if (m) inodes.add(m[1]!);
   }
   return inodes;
