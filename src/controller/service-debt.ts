@@ -26,6 +26,7 @@ export async function settleServices(o: {
   owed: OwedReloads;
   events?: EventLog;
 }): Promise<ServiceSettlement> {
+  const { services } = o;
   const failed = new Map<ServiceId, string>(o.recovery?.unfinished ?? []);
   const paid = new Set<ServiceId>(o.recovery?.reloaded ?? []);
   for (const r of o.apply.reloads) {
@@ -54,7 +55,6 @@ export async function settleServices(o: {
       failed.set(service, asTendError(err).message);
     }
   };
-  const { services } = o;
   const tried = (s: ServiceId) => paid.has(s) || failed.has(s);
   // Owed from an earlier pass and not attempted in this one: reload (or start) it now.
   const owedBefore = await o.owed.read();
