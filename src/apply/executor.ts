@@ -11,6 +11,7 @@ import type { ServiceId } from '../render/types.js';
 import { mapLimit } from '../drivers/observe.js';
 import { orderedOps, performOp } from './file-ops.js';
 import { runGate, type GateMember } from './gate.js';
+import { preflightRefusals } from './preflight.js';
 import type { ApplyJournal, JournalEntry } from '../state/journal.js';
 import { recordEntries } from './record.js';
 import { opNeedsRestart } from './restart-rules.js';
@@ -38,6 +39,8 @@ export interface ReloadRecord extends ReloadResult {
 export interface ApplyResult {
   outcomes: ChangeOutcome[];
   reloads: ReloadRecord[];
+  /** Services whose reload or start failed in this pass, with the reason (they owe a reload). */
+  failedReloads?: Map<ServiceId, string>;
   validations: number;
   durationMs: number;
   /** Wall-clock milliseconds per step, for the pass log (absent when nothing was applied). */
@@ -75,7 +78,15 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
       });
     else if (c.action === 'no-op') outcomes.push({ key: c.key, action: c.action, status: 'unchanged' });
   }
-  const active = plan.changes.filter((c) => !c.blocked && c.action !== 'no-op');
+  const refused = await preflightRefusals(
+    plan.changes.filter((c) => !c.blocked && c.action !== 'no-op'),
+    deps.services,
+  );
+  for (const [key, r] of refused) {
+    const c = plan.changes.find((x) => x.key === key)!;
+    outcomes.push({ key: c.key, action: c.action, status: 'held', code: r.code, message: r.message });
+  }
+  const active = plan.changes.filter((c) => !c.blocked && c.action !== 'no-op' && !refused.has(c.key));
   if (active.length === 0) return { outcomes, reloads: [], validations: 0, durationMs: Date.now() - started };
 
   // Changes touch disjoint paths, so their snapshots and writes overlap (each write waits on two
@@ -86,11 +97,13 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
     name: c.name,
     action: c.action,
     generation: c.generation,
-    services: c.services,
-    files: c.ops.filter((o) => o.op === 'write').map((o) => o.path),
-    links: c.ops.filter((o) => o.op === 'link').map((o) => o.path),
+    // What the resource renders, not what this change wrote: an update that rewrites nothing must
+    // leave an entry as complete as a create's, or a later delete would leave its files live.
+    services: c.owns?.services ?? c.services,
+    files: c.owns?.files ?? c.ops.filter((o) => o.op === 'write').map((o) => o.path),
+    links: c.owns?.links ?? c.ops.filter((o) => o.op === 'link').map((o) => o.path),
     before: await snapshotOps(deps.host, c.ops),
-    sensitivePrefixes: changePrefixes(c),
+    sensitivePrefixes: c.owns ? c.owns.sensitivePrefixes : changePrefixes(c),
     done: false,
   }));
   await deps.journal.begin(entries);
@@ -199,7 +212,15 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
     validateMs: tValidated - tWritten,
     reloadMs: Date.now() - tValidated,
   };
-  return { outcomes, reloads, validations, durationMs: Date.now() - started, steps };
+  const failedReloads = new Map([...reloadFailures].map(([s, e]) => [s, e.message]));
+  return {
+    outcomes,
+    reloads,
+    ...(failedReloads.size > 0 ? { failedReloads } : {}),
+    validations,
+    durationMs: Date.now() - started,
+    steps,
+  };
 }
 
 /**

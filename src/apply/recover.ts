@@ -1,7 +1,10 @@
-// Recovery after a crash mid-apply. Entries not yet validated are undone (their paths restored to the
-// journal's snapshot); validated ones are recorded in the inventory and their services reloaded. Then
-// the journal is closed, and the normal plan converges whatever remains.
+// Recovery after a crash (or a failed reload) mid-apply. Entries not yet validated are undone (their
+// paths restored to the journal's snapshot); validated ones are recorded in the inventory and their
+// services reloaded. A service that still cannot reload or start is reported, never thrown: the
+// journal is closed either way, and the normal plan converges whatever remains (see converge.ts,
+// which keeps retrying the services reported here and marks their resources Degraded).
 import type { ServiceDriver } from '../drivers/service.js';
+import { asTendError } from '../errors/catalogue.js';
 import type { Host } from '../host/host.js';
 import type { Inventory } from '../plan/types.js';
 import type { ServiceId } from '../render/types.js';
@@ -14,6 +17,8 @@ export interface RecoveryReport {
   undone: string[];
   recorded: string[];
   reloaded: ServiceId[];
+  /** Services whose validation, reload or start failed, with the reason: they still owe a reload. */
+  unfinished: Map<ServiceId, string>;
 }
 
 export async function recoverInterruptedApply(deps: {
@@ -37,13 +42,21 @@ export async function recoverInterruptedApply(deps: {
     .filter((s) => s !== 'none')
     .sort(serviceOrder);
   const reloaded: ServiceId[] = [];
+  const unfinished = new Map<ServiceId, string>();
   for (const service of services) {
-    const driver = deps.services(service);
-    const verdict = await driver.validate();
-    if (!verdict.ok) continue;
-    await reloadOrStart(driver, false, true);
-    reloaded.push(service);
+    try {
+      const driver = deps.services(service);
+      const verdict = await driver.validate();
+      if (!verdict.ok) {
+        unfinished.set(service, `the configuration on disk does not validate: ${verdict.message}`);
+        continue;
+      }
+      await reloadOrStart(driver, false, true);
+      reloaded.push(service);
+    } catch (err) {
+      unfinished.set(service, asTendError(err).message);
+    }
   }
   await deps.journal.finish();
-  return { undone: pending.map((e) => e.key), recorded: done.map((e) => e.key), reloaded };
+  return { undone: pending.map((e) => e.key), recorded: done.map((e) => e.key), reloaded, unfinished };
 }

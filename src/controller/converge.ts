@@ -6,7 +6,6 @@ import { sweepTempFiles, writableDirs } from '../apply/temp-sweep.js';
 import { detectPhpVersions } from '../drivers/observe.js';
 import { serviceDriverFor, type ServiceContext } from '../drivers/services.js';
 import type { ServiceDriver } from '../drivers/service.js';
-import { asTendError } from '../errors/catalogue.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import type { Resource, ResourceKey } from '../model/index.js';
@@ -15,9 +14,12 @@ import type { ResourceStatus } from '../state/conditions.js';
 import type { EventLog } from '../state/events.js';
 import { loadInventory, saveInventory } from '../state/inventory-store.js';
 import { fileJournal } from '../state/journal.js';
+import { owedReloads } from '../state/owed-reloads.js';
 import type { StatusStore } from '../state/status-store.js';
+import type { Inventory } from '../plan/types.js';
 import type { HealthVerdict } from './assess.js';
 import { computePlan, type ComputedPlan } from './compute-plan.js';
+import { settleServices } from './service-debt.js';
 import { writeStatus } from './status-writer.js';
 
 export interface ConvergeOptions {
@@ -69,6 +71,23 @@ export function serviceRegistry(ctx: ServiceContext): (id: ServiceId) => Service
 /** State dirs whose temp files this process has swept (see converge). */
 const swept = new Set<string>();
 
+/**
+ * A Site or Pool removed from the desired state before it ever went live (held back, blocked) has
+ * no delete to clear its status: drop it once the source loads cleanly and the inventory lacks it.
+ */
+function forgetNeverApplied(store: StatusStore, computed: ComputedPlan, inventory: Inventory): void {
+  const { load } = computed;
+  if (load.unknownFiles.length > 0) return;
+  const desired = new Set<string>([
+    ...load.resources.map((r) => r.key),
+    ...load.invalidKeys,
+    ...load.unknownKeys,
+  ]);
+  for (const s of store.list())
+    if ((s.kind === 'Site' || s.kind === 'Pool') && !desired.has(s.key) && !inventory.resources[s.key])
+      store.remove(s.key);
+}
+
 export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
   const { host, layout } = opts;
   const stateDir = layout.stateDir;
@@ -98,7 +117,11 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     opts.events?.record({
       type: 'Warning',
       reason: 'Recovered',
-      message: `finished an interrupted apply: undid ${recovery.undone.length}, recorded ${recovery.recorded.length}`,
+      message:
+        `finished an interrupted apply: undid ${recovery.undone.length}, recorded ${recovery.recorded.length}` +
+        (recovery.unfinished.size > 0
+          ? `; still owed a reload: ${[...recovery.unfinished.keys()].join(', ')}`
+          : ''),
     });
 
   const t1 = performance.now();
@@ -117,26 +140,17 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
   const t3 = performance.now();
   await opts.beforeStatus?.(computed);
 
-  // After a reboot nothing may have changed, yet the masters are gone: start what tend owns.
-  const reloaded = new Set(apply.reloads.map((r) => r.service));
-  const ownedServices = new Set(
-    Object.values((await inventoryIo.loadInventory()).resources).flatMap((e) => e.services),
-  );
-  const started: ServiceId[] = [];
-  for (const service of [...ownedServices].filter((s) => s !== 'none' && !reloaded.has(s))) {
-    try {
-      const driver = services(service);
-      if (await driver.isRunning()) continue;
-      await driver.ensureRunning();
-      started.push(service);
-    } catch (err) {
-      opts.events?.record({
-        type: 'Warning',
-        reason: 'ServiceDown',
-        message: `${service}: ${asTendError(err).message}`,
-      });
-    }
-  }
+  const inventory = await inventoryIo.loadInventory();
+  const { started, degraded } = await settleServices({
+    services,
+    owned: Object.values(inventory.resources).flatMap((e) => e.services),
+    ...(recovery ? { recovery } : {}),
+    apply,
+    owed: owedReloads(host, stateDir),
+    ...(opts.events ? { events: opts.events } : {}),
+  });
+
+  forgetNeverApplied(opts.store, computed, inventory);
 
   const t4 = performance.now();
   const statuses = await writeStatus({
@@ -145,6 +159,7 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     rendered: computed.rendered,
     apply,
     started,
+    degradedServices: degraded,
     ...(opts.probeMaxAgeMs !== undefined ? { probeMaxAgeMs: opts.probeMaxAgeMs } : {}),
     ...(computed.git?.commit ? { revision: computed.git.commit } : {}),
     store: opts.store,

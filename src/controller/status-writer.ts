@@ -24,6 +24,11 @@ export interface StatusInput {
   events?: EventLog;
   /** Services this pass started outside the apply (masters found dead): their resources are probed. */
   started?: readonly ServiceId[];
+  /**
+   * Services that owe a reload (their reload or start failed): the resources they serve are not
+   * Ready, whatever an earlier probe said, until the service runs its configuration again.
+   */
+  degradedServices?: ReadonlyMap<ServiceId, string>;
   /** Maximum age of a healthy probe result before it is probed again (default PROBE_MAX_AGE_MS). */
   probeMaxAgeMs?: number;
   /** The whole status of a resource a runner owns (a running Program or Terminal), if any. */
@@ -41,11 +46,29 @@ const OUTCOME_REASON: Record<ChangeOutcome['status'], string> = {
   failed: 'ReloadFailed',
 };
 
+/** Per resource: why the service it renders for does not run its configuration, if so. */
+function degradedServiceOf(input: StatusInput): Map<ResourceKey, string> {
+  const byKey = new Map<ResourceKey, string>();
+  if (!input.degradedServices?.size) return byKey;
+  for (const r of input.rendered) {
+    const service = [...r.files, ...r.links]
+      .map((f) => f.service)
+      .find((s) => input.degradedServices!.has(s));
+    if (service)
+      byKey.set(
+        r.key,
+        `${service} is degraded: ${input.degradedServices.get(service)}; what it serves may not be this spec`,
+      );
+  }
+  return byKey;
+}
+
 export async function writeStatus(input: StatusInput): Promise<ResourceStatus[]> {
   const now = input.now ?? Date.now;
   const { store, events } = input;
   const outcomes = new Map<ResourceKey, ChangeOutcome>(input.apply.outcomes.map((o) => [o.key, o]));
   const outputs = new Map(input.rendered.map((r) => [r.key, r.outputs]));
+  const degradedBy = degradedServiceOf(input);
 
   for (const o of input.apply.outcomes) {
     if (o.status === 'applied')
@@ -128,13 +151,15 @@ export async function writeStatus(input: StatusInput): Promise<ResourceStatus[]>
       if (verdict)
         verdict = { ...verdict, details: { ...verdict.details, probedAt: new Date(now()).toISOString() } };
     } else verdict = lastVerdict(st) ?? input.externalHealth?.(resource);
+    const degraded = degradedBy.get(key);
+    if (degraded) verdict = { ok: false, message: degraded, details: verdict?.details ?? st.health ?? {} };
     if (verdict) {
       st = setCondition(
         st,
         {
           type: 'Healthy',
           status: verdict.ok ? 'True' : 'False',
-          reason: verdict.ok ? 'ProbeSucceeded' : 'ProbeFailed',
+          reason: verdict.ok ? 'ProbeSucceeded' : degraded ? 'ServiceDegraded' : 'ProbeFailed',
           message: verdict.message,
         },
         now(),

@@ -21,6 +21,18 @@ export interface ReloadResult {
   durationMs: number;
 }
 
+/** A change as a preflight sees it: the files it would write, before anything is written. */
+export interface PreflightChange {
+  key: string;
+  files: readonly { path: string; content: string }[];
+}
+
+export interface PreflightRefusal {
+  /** A TEND_ERR_* code, e.g. TEND_ERR_PORT_IN_USE. */
+  code: string;
+  message: string;
+}
+
 export interface ServiceDriver {
   readonly id: ServiceId;
   /** Start the service if tend runs it (embedded) and it is not running; adopt a running one. */
@@ -36,6 +48,11 @@ export interface ServiceDriver {
   /** Whether the service is running now (by pid file plus process start time). */
   isRunning(): Promise<boolean>;
   stop(): Promise<void>;
+  /**
+   * Checks the validator cannot make (nginx -t never binds a port), run before any file is written:
+   * the keys of changes that would break the live service, each with a message naming why.
+   */
+  preflight?(changes: readonly PreflightChange[]): Promise<Map<string, PreflightRefusal>>;
   /** Told which resources' files changed before reload(), for backends that reload per group (supervisord). */
   noteChanges?(changes: readonly { name: string; action: 'create' | 'update' | 'delete' }[]): void;
 }

@@ -24,6 +24,10 @@ export const ERROR_CODES = {
   TEND_ERR_SERVICE_START: { kind: 'transient', summary: 'a service could not be started' },
   TEND_ERR_HEALTH: { kind: 'transient', summary: 'a health probe failed' },
   TEND_ERR_PORT_EXHAUSTED: { kind: 'transient', summary: 'no free port is left in the range' },
+  TEND_ERR_PORT_IN_USE: {
+    kind: 'transient',
+    summary: 'a port a resource listens on is held by another process',
+  },
   TEND_ERR_SPAWN: { kind: 'transient', summary: 'a process could not be started' },
   TEND_ERR_USER_UNKNOWN: { kind: 'config', summary: 'a user or group does not exist on this host' },
   TEND_ERR_ROOT_REFUSED: { kind: 'config', summary: 'running as root needs an explicit allowRoot' },

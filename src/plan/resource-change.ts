@@ -3,7 +3,8 @@
 import { KINDS, type Kind, type ResourceKey } from '../model/index.js';
 import type { Rendered, RenderedFile, ServiceId } from '../render/types.js';
 import { removeDiff, writeDiff } from './file-diff.js';
-import type { Change, FileOp, InventoryEntry, Observed, PendingResource } from './types.js';
+import { sensitivePrefixes } from './secrets.js';
+import type { Change, FileOp, InventoryEntry, Observed, Owned, PendingResource } from './types.js';
 
 export interface ResourceContext {
   generation?: string;
@@ -18,6 +19,35 @@ export function servicesOf(ops: readonly FileOp[], extra: readonly ServiceId[] =
   for (const op of ops) set.add(op.service);
   set.delete('none');
   return [...set];
+}
+
+/** What the resource renders: its inventory entry lists exactly this, whatever the change wrote. */
+export function ownedBy(r: Rendered): Owned {
+  const services = new Set<ServiceId>();
+  for (const f of r.files) services.add(f.service);
+  for (const l of r.links) services.add(l.service);
+  services.delete('none');
+  const prefixes = new Set<string>();
+  for (const f of r.files)
+    if (f.secrets.length > 0) for (const p of sensitivePrefixes(f.content, f.secrets)) prefixes.add(p);
+  return {
+    files: r.files.map((f) => f.path),
+    links: r.links.map((l) => l.path),
+    services: [...services],
+    ...(prefixes.size > 0 ? { sensitivePrefixes: [...prefixes] } : {}),
+  };
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x) => b.includes(x));
+
+/** An entry written before entries listed everything (or by hand) is rewritten, never trusted short. */
+function entryIncomplete(entry: InventoryEntry, owns: Owned): boolean {
+  return (
+    !sameSet(entry.files, owns.files) ||
+    !sameSet(entry.links, owns.links) ||
+    !sameSet(entry.services, owns.services)
+  );
 }
 
 /** Paths in `recorded` that `current` no longer has; the common case (same list) allocates nothing. */
@@ -142,15 +172,20 @@ export function planResource(r: Rendered, ctx: ResourceContext): Change {
     return { ...head, action, reason: blocked.message, ops: [], services: [], blocked };
   }
   const services = servicesOf(ops);
+  const owns = ownedBy(r);
   if (!entry) {
-    if (!foundOnHost) return { ...head, action: 'create', reason: 'not on the host', ops, services };
+    if (!foundOnHost) return { ...head, action: 'create', reason: 'not on the host', ops, services, owns };
     const reason =
       drift.find((d) => d.startsWith('adopting')) ?? 'resuming an interrupted apply (not in the inventory)';
-    return { ...head, action: 'update', reason, ops, services };
+    return { ...head, action: 'update', reason, ops, services, owns };
   }
   if (ctx.generation !== undefined && entry.generation !== ctx.generation)
-    return { ...head, action: 'update', reason: 'spec changed', ops, services };
-  if (ops.length > 0) return { ...head, action: 'update', reason: drift.join('; '), ops, services };
+    return { ...head, action: 'update', reason: 'spec changed', ops, services, owns };
+  if (ops.length > 0) return { ...head, action: 'update', reason: drift.join('; '), ops, services, owns };
+  if (entryIncomplete(entry, owns)) {
+    const reason = 'the inventory entry does not list every file, link and service the resource renders';
+    return { ...head, action: 'update', reason, ops, services, owns };
+  }
   return { ...head, action: 'no-op', reason: 'in sync', ops, services };
 }
 

@@ -35,6 +35,20 @@ export interface Change {
   services: ServiceId[];
   /** A change that cannot be applied (e.g. a file tend does not own) carries the reason. */
   blocked?: { code: string; message: string };
+  /**
+   * Everything the resource renders once this change is applied (absent for deletes): the inventory
+   * records this, not the ops, so a change that writes nothing still lists every file it owns.
+   */
+  owns?: Owned;
+}
+
+/** The files, links and services one resource renders: what its inventory entry must list. */
+export interface Owned {
+  files: string[];
+  links: string[];
+  services: ServiceId[];
+  /** Line prefixes of the secrets in those files (see InventoryEntry.sensitivePrefixes). */
+  sensitivePrefixes?: string[];
 }
 
 export interface PlanSummary {

@@ -7,7 +7,8 @@
 //
 // Recovery (apply/recover.ts): entries not done are undone from their snapshots (they never passed
 // validation); done entries are recorded in the inventory and their services validated and
-// reloaded. Then the journal is removed and the ordinary plan converges the rest.
+// reloaded. A service that still fails is reported, never thrown (it owes a reload: see
+// owed-reloads.ts). Then the journal is removed and the ordinary plan converges the rest.
 import { z } from 'zod';
 import { TendError } from '../errors/catalogue.js';
 import type { Host } from '../host/index.js';

@@ -1,7 +1,15 @@
 // The nginx ServiceDriver: adopts or starts the master (embedded: daemonized with -p/-c), validates
 // with the live prefix and config, and proves every reload by new worker pids and a clean error log.
 import { TendError } from '../../errors/catalogue.js';
-import type { ReloadOptions, ReloadResult, ServiceDriver, ValidationResult } from '../service.js';
+import type {
+  PreflightChange,
+  PreflightRefusal,
+  ReloadOptions,
+  ReloadResult,
+  ServiceDriver,
+  ValidationResult,
+} from '../service.js';
+import { refuseBusyListens } from './listen-preflight.js';
 import { lastLines, linesWith, logOffset, logSince } from '../health/observe.js';
 import {
   resolveManager,
@@ -81,6 +89,16 @@ export class NginxDriver implements ServiceDriver {
       message: nginxValidationMessage(output) || 'nginx: configuration test is successful',
       failingFiles: result.exitCode === 0 ? [] : nginxFailingFiles(output),
     };
+  }
+
+  /** A vhost whose listen port another process holds would fail the whole reload: held alone. */
+  async preflight(changes: readonly PreflightChange[]): Promise<Map<string, PreflightRefusal>> {
+    const n = this.ctx.layout.nginx;
+    const master = await this.tracker.current();
+    return refuseBusyListens(this.ctx.host, changes, {
+      ...(master ? { masterPid: master.pid } : {}),
+      mainListen: { address: n.listenAddress, port: n.listenPort },
+    });
   }
 
   async reload(opts: ReloadOptions = {}): Promise<ReloadResult> {

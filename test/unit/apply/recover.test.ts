@@ -79,3 +79,56 @@ test('recovery undoes unvalidated writes, records validated ones, and reloads on
     undefined,
   );
 });
+
+test('a service that cannot reload or start is reported, never thrown, and the journal is closed', async (t) => {
+  const dir = tempDir(t);
+  const a = join(dir, 'a.conf');
+  const journal = fileJournal(host, dir);
+  await journal.begin([
+    {
+      key: 'Site/a',
+      name: 'a',
+      kind: 'Site',
+      action: 'create',
+      generation: 'g',
+      services: ['nginx', 'php-fpm@8.2'],
+      files: [a],
+      links: [],
+      before: [{ path: a, kind: 'absent' }],
+      done: false,
+    },
+  ]);
+  writeFileSync(a, 'new a');
+  await journal.markDone(['Site/a']);
+  // ...the reload failed: the executor left the journal open.
+  const calls: string[] = [];
+  const broken: ServiceDriver = {
+    ...fakeNginx(calls),
+    isRunning: async () => false,
+    ensureRunning: async () => {
+      throw new Error('bind() to 127.0.0.1:8080 failed (98: Address already in use)');
+    },
+  };
+  const invalid: ServiceDriver = {
+    ...fakeNginx(calls),
+    id: 'php-fpm@8.2',
+    validate: async () => ({ ok: false, message: 'bad pool', failingFiles: [] }),
+  };
+  let inventory: Inventory = { version: 1, resources: {} };
+  const report = await recoverInterruptedApply({
+    host,
+    journal: fileJournal(host, dir),
+    services: (id) => (id === 'nginx' ? broken : invalid),
+    loadInventory: async () => inventory,
+    saveInventory: async (inv) => void (inventory = inv),
+  });
+  assert.deepEqual(report?.reloaded, []);
+  assert.match(report?.unfinished.get('nginx') ?? '', /Address already in use/);
+  assert.match(report?.unfinished.get('php-fpm@8.2') ?? '', /does not validate: bad pool/);
+  assert.deepEqual(Object.keys(inventory.resources), ['Site/a'], 'what passed validation is recorded');
+  assert.equal(
+    existsSync(join(dir, 'journal.json')),
+    false,
+    'the next pass plans instead of recovering again',
+  );
+});
