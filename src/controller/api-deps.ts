@@ -18,6 +18,7 @@ import { computePlan } from './compute-plan.js';
 import type { Controller } from './controller.js';
 import type { ControllerOptions } from './controller.js';
 import { summarizeOutcome } from './outcomes.js';
+import { readiness } from './readiness.js';
 
 const DETAIL_EVENTS = 20;
 
@@ -127,16 +128,33 @@ export function controllerApiDeps({ controller, opts, isReady }: ControllerApiDe
       };
     },
     health(): Health {
-      const ready = isReady();
-      const source = controller.sourceErrors;
+      const report = controller.lastReport;
+      const passError = report?.error as { code?: string; message?: string } | undefined;
+      const r = readiness({
+        started: isReady(),
+        ...(report && !report.result
+          ? {
+              passError: {
+                ...(passError?.code ? { code: passError.code } : {}),
+                message: passError?.message ?? String(report.error),
+              },
+            }
+          : {}),
+        stalled: controller.queue.stalled().map((e) => ({
+          key: e.key,
+          message: e.error instanceof Error ? e.error.message : String(e.error),
+        })),
+        ...(report?.result?.computed.plan.pruneHeld
+          ? { pruneHeld: report.result.computed.plan.pruneHeld }
+          : {}),
+        sourceErrors: controller.sourceErrors,
+        statuses: store.list(),
+      });
       return {
         live: true,
-        ready,
-        ...(!ready
-          ? { reason: 'the first reconcile pass has not finished, or tend is stopping' }
-          : source
-            ? { reason: source }
-            : {}),
+        ready: r.ready,
+        ...(r.reason ? { reason: r.reason } : {}),
+        ...(r.problems.length > 0 ? { problems: r.problems } : {}),
       };
     },
   };
