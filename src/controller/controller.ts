@@ -67,6 +67,10 @@ export class Controller {
       events: opts.events,
       store: opts.store,
       onFlip: (key) => this.queue.add(key),
+      onSettled: ({ changed, portsChanged }) => {
+        for (const key of changed) this.queue.add(key);
+        if (portsChanged) this.queue.add(ALL_KEY);
+      },
     });
     this.terminals = new TerminalsBridge({
       host: opts.host,
