@@ -15,7 +15,7 @@ import {
   type SocketObservation,
   type SocketWant,
 } from '../drivers/php-fpm/socket-access.js';
-import type { Host } from '../host/host.js';
+import type { FileStat, Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import type { Pool, ResourceKey, Site } from '../model/index.js';
 import { socketOwnership } from '../render/php-pool.js';
@@ -63,6 +63,7 @@ async function observeSockets(input: ProbeRoundInput, pools: Pool[]): Promise<Ma
   const who = await workerCredential(host, input.webUser);
   if (!who) return out;
   const unix = pools.filter((p) => !('port' in p.spec.listen));
+  const dirStats = new Map<string, Promise<FileStat | undefined>>();
   await mapLimit(unix, CONCURRENCY, async (pool) => {
     const own = socketOwnership(pool, { layout, ...(input.webUser ? { webUser: input.webUser } : {}) });
     const want: SocketWant = {
@@ -71,7 +72,8 @@ async function observeSockets(input: ProbeRoundInput, pools: Pool[]): Promise<Ma
       mode: Number.parseInt(own.mode, 8),
     };
     const path = layout.php.socket(pool.spec.php, pool.metadata.name);
-    out.set(pool.metadata.name, { pool, path, want, seen: await observeSocket(host, path, want, who) });
+    const seen = await observeSocket(host, path, want, who, dirStats);
+    out.set(pool.metadata.name, { pool, path, want, seen });
   });
   return out;
 }

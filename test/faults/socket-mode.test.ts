@@ -1,9 +1,9 @@
 // Fault: a pool socket chmod'ed to 000. nginx's workers get EACCES and every request is a 502, while
 // a root ping still answers. tend must report the outage (Pool and Site not Ready, /readyz 503) and
-// give the socket its mode back without a hand edit, then report Ready again.
+// give the socket its mode back without a hand edit, then report Ready again; likewise its owner.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { phpPairYaml } from '../helpers/e2e.js';
 import { startChecker, untrackedFiles } from '../helpers/checker.js';
@@ -86,5 +86,20 @@ test('a pool socket set to mode 000 is reported as an outage and healed back to 
     events.events.some((e) => e.reason === 'SocketRepaired' && /mode 0000/.test(e.message)),
     JSON.stringify(events.events),
   );
+
+  // The owner is observed state too: a socket handed to root:root (still 0660) shuts nginx out.
+  const other = String(((await env.resource('Pool/sb')) as Status).outputs?.socket);
+  const owner = statSync(other);
+  const chownedAt = Date.now();
+  chownSync(other, 0, 0);
+  await waitFor('Pool/sb to report the outage', async () => (await phase('Pool/sb')) !== 'Ready', 60_000);
+  await waitFor(
+    'the socket owner restored',
+    () => statSync(other).uid === owner.uid && statSync(other).gid === owner.gid,
+    60_000,
+  );
+  await checker.healthy(60_000);
+  await waitFor('Pool/sb Ready again', async () => (await phase('Pool/sb')) === 'Ready');
+  assert.ok(checker.failuresSince(chownedAt).every((f) => f.host === 'sb.fault.test'));
   assert.deepEqual(untrackedFiles(env.root), []);
 });
