@@ -108,10 +108,8 @@ export class ProgramsBridge {
       while (this.waiting && !this.stopped) {
         const next = this.waiting;
         this.waiting = undefined;
-        const errorsBefore = this.errorsByKey();
-        const leasesBefore = JSON.stringify(await this.leases.all());
         try {
-          await this.supervisor.apply(next);
+          await this.convergeOnce(next);
         } catch (err) {
           this.opts.events.record({
             type: 'Warning',
@@ -119,18 +117,26 @@ export class ProgramsBridge {
             message: `converging programs failed: ${(err as Error).message}`,
           });
         }
-        this.refreshAll();
-        this.opts.store.saveSoon();
-        const errorsAfter = this.errorsByKey();
-        const changed = [...new Set([...errorsBefore.keys(), ...errorsAfter.keys()])].filter(
-          (k) => errorsBefore.get(k) !== errorsAfter.get(k),
-        );
-        const portsChanged = JSON.stringify(await this.leases.all()) !== leasesBefore;
-        if (changed.length > 0 || portsChanged) this.opts.onSettled?.({ changed, portsChanged });
       }
     })().finally(() => {
       this.converging = undefined;
     });
+  }
+
+  private async convergeOnce(programs: Program[]): Promise<void> {
+    const errorsBefore = this.errorsByKey();
+    const leasesBefore = JSON.stringify(await this.leases.all());
+    await this.supervisor.apply(programs);
+    // A stop ran behind this converge: the state dir may be gone, and nobody listens any more.
+    if (this.stopped) return;
+    this.refreshAll();
+    this.opts.store.saveSoon();
+    const errorsAfter = this.errorsByKey();
+    const changed = [...new Set([...errorsBefore.keys(), ...errorsAfter.keys()])].filter(
+      (k) => errorsBefore.get(k) !== errorsAfter.get(k),
+    );
+    const portsChanged = JSON.stringify(await this.leases.all()) !== leasesBefore;
+    if (changed.length > 0 || portsChanged) this.opts.onSettled?.({ changed, portsChanged });
   }
 
   private errorsByKey(): Map<ResourceKey, string> {
@@ -184,6 +190,8 @@ export class ProgramsBridge {
     this.unsubscribe();
     if (opts.keepPrograms) await this.supervisor.release();
     else await this.supervisor.stopAll({ graceful: true });
+    // The supervisor ran its last converge before stopping; let its loop see `stopped` and end.
+    await this.settled();
   }
 }
 
