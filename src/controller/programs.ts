@@ -188,10 +188,11 @@ export class ProgramsBridge {
     this.stopped = true;
     this.waiting = undefined;
     this.unsubscribe();
+    // The converge in flight finishes first (as a pass did when it awaited it): stopping before it
+    // entered the supervisor's lock would let it start instances after stopAll, orphaned.
+    await this.settled();
     if (opts.keepPrograms) await this.supervisor.release();
     else await this.supervisor.stopAll({ graceful: true });
-    // The supervisor ran its last converge before stopping; let its loop see `stopped` and end.
-    await this.settled();
   }
 }
 
