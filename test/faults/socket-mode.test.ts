@@ -59,10 +59,14 @@ test('a pool socket set to mode 000 is reported as an outage and healed back to 
     60_000,
   );
   assert.match(seen.readyz, /Pool\/sa|Site\/sa/);
+  const reportedMs = Date.now() - faultAt;
 
   // Healed without a hand edit: the socket has its mode back, the site serves, status is Ready.
   await waitFor('the socket mode restored', () => (statSync(socket).mode & 0o777) === mode, 60_000);
-  await checker.healthy(60_000);
+  const servedAt = await checker.healthy(60_000);
+  t.diagnostic(
+    `outage reported after ${reportedMs} ms; served again ${servedAt - faultAt} ms after the chmod`,
+  );
   await waitFor(
     'Site/sa and Pool/sa Ready again',
     async () =>
