@@ -66,6 +66,8 @@ export interface Health {
   live: boolean;
   ready: boolean;
   reason?: string;
+  /** Each reason tend is not ready, one line each (failed pass, stalled keys, refused plan, outages). */
+  problems?: string[];
 }
 
 /** A plan as served: when it was computed, if the deps keep one for a while. */

@@ -36,8 +36,11 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
 
   app.get('/readyz', async (_request, reply) => {
     const health = deps.health();
-    const body =
-      health.reason === undefined ? { ready: health.ready } : { ready: health.ready, reason: health.reason };
+    const body = {
+      ready: health.ready,
+      ...(health.reason !== undefined ? { reason: health.reason } : {}),
+      ...(health.problems ? { problems: health.problems } : {}),
+    };
     return reply.code(health.ready ? 200 : 503).send(body);
   });
 

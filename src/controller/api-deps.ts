@@ -19,6 +19,7 @@ import { computePlan } from './compute-plan.js';
 import type { Controller } from './controller.js';
 import type { ControllerOptions } from './controller.js';
 import { summarizeOutcome } from './outcomes.js';
+import { readiness } from './readiness.js';
 
 const DETAIL_EVENTS = 20;
 
@@ -151,24 +152,39 @@ export function controllerApiDeps({
       };
     },
     health(): Health {
-      const ready = isReady();
-      const source = controller.sourceErrors;
-      // A pass that fails as a whole converges nothing: not ready, and say why (and when it retries).
+      const report = controller.lastReport;
+      const passError = report?.error as { code?: string; message?: string } | undefined;
+      // A pass that fails as a whole converges nothing: say since when, and when it retries.
       const failing = controller.passFailure;
-      if (ready && failing)
-        return {
-          live: true,
-          ready: false,
-          reason: `reconcile passes are failing (${failing.failures} since ${failing.since}; next attempt at ${failing.retryAt}): ${failing.code}: ${failing.message}`,
-        };
+      const failed = failing
+        ? {
+            code: failing.code,
+            message: `reconcile passes are failing (${failing.failures} since ${failing.since}; next attempt at ${failing.retryAt}): ${failing.message}`,
+          }
+        : report && !report.result
+          ? {
+              ...(passError?.code ? { code: passError.code } : {}),
+              message: passError?.message ?? String(report.error),
+            }
+          : undefined;
+      const r = readiness({
+        started: isReady(),
+        ...(failed ? { passError: failed } : {}),
+        stalled: controller.queue.stalled().map((e) => ({
+          key: e.key,
+          message: e.error instanceof Error ? e.error.message : String(e.error),
+        })),
+        ...(report?.result?.computed.plan.pruneHeld
+          ? { pruneHeld: report.result.computed.plan.pruneHeld }
+          : {}),
+        sourceErrors: controller.sourceErrors,
+        statuses: store.list(),
+      });
       return {
         live: true,
-        ready,
-        ...(!ready
-          ? { reason: 'the first reconcile pass has not finished, or tend is stopping' }
-          : source
-            ? { reason: source }
-            : {}),
+        ready: r.ready,
+        ...(r.reason ? { reason: r.reason } : {}),
+        ...(r.problems.length > 0 ? { problems: r.problems } : {}),
       };
     },
   };

@@ -21,6 +21,9 @@ import { TerminalsBridge } from './terminals.js';
 import { watchDesiredState, type DesiredStateWatcher } from './watch.js';
 import { WorkQueue, type Outcome } from './work-queue.js';
 
+/** How long after a repair its resources are probed again. */
+const RECHECK_MS = 2_000;
+
 export interface ControllerOptions {
   host: Host;
   layout: Layout;
@@ -49,6 +52,9 @@ export class Controller {
   /** Which keys each desired-state file declared at the last pass, to map file events to keys. */
   private fileKeys = new Map<string, ResourceKey[]>();
   private lastSourceErrors = '';
+  /** Keys an operator asked to reconcile: the next pass probes them afresh ("*": everything). */
+  private probeNext = new Set<string>();
+  private recheckTimers = new Set<NodeJS.Timeout>();
   lastReport: PassReport | undefined;
   /** What the last converge's Programs step reported (it runs inside converge, before status). */
   private programsApplied: Awaited<ReturnType<ProgramsBridge['apply']>> = {
@@ -64,6 +70,10 @@ export class Controller {
       events: opts.events,
       store: opts.store,
       onFlip: (key) => this.queue.add(key),
+      onSettled: ({ changed, portsChanged }) => {
+        for (const key of changed) this.queue.add(key);
+        if (portsChanged) this.queue.add(ALL_KEY);
+      },
     });
     this.terminals = new TerminalsBridge({
       host: opts.host,
@@ -161,6 +171,7 @@ export class Controller {
   /** Reconciles one key (or everything) now, un-stalling it, and waits for that run's outcome. */
   async reconcile(key?: ResourceKey): Promise<{ outcome: Outcome; report: PassReport | undefined }> {
     const k = key ?? ALL_KEY;
+    this.probeNext.add(k);
     const next = this.queue.nextOutcome(k);
     this.releaseBackoff();
     this.queue.add(k, { immediate: true });
@@ -168,7 +179,7 @@ export class Controller {
     return { outcome, report: this.lastReport };
   }
 
-  private converge(): Promise<ConvergeResult> {
+  private converge(probeNow?: ReadonlySet<string>): Promise<ConvergeResult> {
     const { host, layout, desiredDir, store, events, allowMassDelete, serviceContext, probeMaxAgeMs } =
       this.opts;
     return converge({
@@ -178,6 +189,7 @@ export class Controller {
       store,
       events,
       ...(probeMaxAgeMs !== undefined ? { probeMaxAgeMs } : {}),
+      ...(probeNow && probeNow.size > 0 ? { probeNow } : {}),
       ...(allowMassDelete ? { allowMassDelete } : {}),
       ...(serviceContext ? { serviceContext } : {}),
       reuseLoad: true,
@@ -194,8 +206,10 @@ export class Controller {
     const startedAt = Date.now();
     const { store } = this.opts;
     let report: PassReport;
+    const probeNow = this.probeNext;
+    this.probeNext = new Set();
     try {
-      let result = await this.converge();
+      let result = await this.converge(probeNow);
       let programs = this.programsApplied;
       // A Site proxying to a `port: auto` Program renders once the port is leased: converge again now.
       const waiting = result.computed.plan.changes.some(
@@ -208,6 +222,7 @@ export class Controller {
       this.programs.refreshAll();
       this.terminals.refreshAll();
       this.noteSource(result);
+      this.scheduleRecheck(result.recheck);
       await store.save();
       report = {
         result,
@@ -227,6 +242,20 @@ export class Controller {
     this.lastReport = report;
     this.logPass(report);
     return report;
+  }
+
+  /**
+   * A pass that repaired an outage (a pool socket's mode) reported it as it saw it; a fresh probe a
+   * moment later proves the repair, instead of leaving the resources unready until the resync.
+   */
+  private scheduleRecheck(keys: readonly ResourceKey[]): void {
+    if (keys.length === 0 || this.stopping) return;
+    const timer = setTimeout(() => {
+      this.recheckTimers.delete(timer);
+      for (const key of keys) this.queue.add(key);
+    }, RECHECK_MS);
+    timer.unref();
+    this.recheckTimers.add(timer);
   }
 
   /** Indexes files → keys, forgets keys that left the desired state, and surfaces source errors. */
@@ -284,6 +313,7 @@ export class Controller {
     this.stopping = true;
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
     this.failures.stop();
+    for (const timer of this.recheckTimers) clearTimeout(timer);
     await this.watcher?.close();
     // A pass waiting out the backoff is not started now: its waiters hear that tend is stopping.
     this.coalescer.cancelHeld(

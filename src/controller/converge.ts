@@ -35,6 +35,8 @@ export interface ConvergeOptions {
   runtimeStatus?: (resource: Resource, current: ResourceStatus) => ResourceStatus | undefined;
   /** See controller/probe-policy.ts. */
   probeMaxAgeMs?: number;
+  /** Keys to probe afresh ("*": all), whatever the probe policy says: an API reconcile asks. */
+  probeNow?: ReadonlySet<string>;
   /**
    * Runtime work that must not wait for health probes: the daemon starts Programs and Terminals
    * here, right after the files are applied, so a saved Program runs without waiting for probes.
@@ -49,6 +51,8 @@ export interface ConvergeResult {
   apply: ApplyResult;
   recovery?: RecoveryReport;
   statuses: ResourceStatus[];
+  /** Keys whose outage this pass repaired (a pool socket's mode), to be probed again shortly. */
+  recheck: ResourceKey[];
   /** Wall-clock milliseconds per phase of the pass, for the pass log. */
   phases: ComputedPlan['phases'] & {
     prepareMs: number;
@@ -153,8 +157,13 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
   forgetNeverApplied(opts.store, computed, inventory);
 
   const t4 = performance.now();
-  const statuses = await writeStatus({
+  // As root, embedded nginx's workers run as the web user (see the nginx driver); else as tend.
+  const webUser = host.isRoot() ? (opts.serviceContext?.webUser ?? 'www-data') : undefined;
+  const { statuses, recheck } = await writeStatus({
     layout,
+    host,
+    ...(webUser ? { webUser } : {}),
+    ...(opts.probeNow ? { probeNow: opts.probeNow } : {}),
     load: computed.load,
     rendered: computed.rendered,
     apply,
@@ -175,5 +184,5 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     servicesMs: ms(t3, t4),
     statusMs: ms(t4, performance.now()),
   };
-  return { computed, apply, ...(recovery ? { recovery } : {}), statuses, phases };
+  return { computed, apply, ...(recovery ? { recovery } : {}), statuses, recheck, phases };
 }

@@ -1,6 +1,8 @@
-// The daemon's native Programs: the Supervisor lives in `tend serve`. Each pass converges it to the
-// loaded Programs (never removing one while the source is broken), leases ports for supervisord
-// Programs with `port: auto`, and folds the supervisor's observation into status and events.
+// The daemon's native Programs: the Supervisor lives in `tend serve`. Each pass hands it the loaded
+// Programs (never removing one while the source is broken) and does not wait: starts, rollouts and
+// stops run beside the pass (a rollout of instances that ignore SIGTERM can take minutes), one
+// converge at a time, always to the newest set. It leases ports for supervisord Programs with
+// `port: auto`, and folds the supervisor's observation into status and events.
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import type { Program, Resource, ResourceKey } from '../model/index.js';
@@ -23,6 +25,11 @@ export interface ProgramsOptions {
   store: StatusStore;
   /** Called with a Program key when its state flipped; the controller enqueues it. */
   onFlip: (key: ResourceKey) => void;
+  /**
+   * A converge beside the pass settled: the Programs whose error changed (their outcome must be
+   * folded by a pass) and whether a leased port changed (Sites proxying to it can render).
+   */
+  onSettled?: (settled: { changed: ResourceKey[]; portsChanged: boolean }) => void;
 }
 
 export class ProgramsBridge {
@@ -31,6 +38,10 @@ export class ProgramsBridge {
   private readonly unsubscribe: () => void;
   /** The Programs last handed to the supervisor, to keep them as they are while deletions are held. */
   private known = new Map<string, Program>();
+  /** The converge running beside the pass, and the newest set waiting for it. */
+  private converging: Promise<void> | undefined;
+  private waiting: Program[] | undefined;
+  private stopped = false;
 
   constructor(private readonly opts: ProgramsOptions) {
     this.leases = new PortLeases({ host: opts.host, stateDir: opts.layout.stateDir });
@@ -80,7 +91,7 @@ export class ProgramsBridge {
     // An adopted program whose spec this daemon never saw cannot be kept by re-applying it: leave
     // the supervisor as it is until the source loads cleanly.
     if (!unknownRunning) {
-      await this.supervisor.apply([...desired.values()]);
+      this.converge([...desired.values()]);
       this.known = desired;
     }
     const errors = new Map<ResourceKey, { code: string; message: string }>();
@@ -89,11 +100,62 @@ export class ProgramsBridge {
     return { errors, portsChanged };
   }
 
+  /** Starts a supervisor converge beside the pass, or leaves the newest set for the running one. */
+  private converge(programs: Program[]): void {
+    this.waiting = programs;
+    if (this.converging) return;
+    this.converging = (async () => {
+      while (this.waiting && !this.stopped) {
+        const next = this.waiting;
+        this.waiting = undefined;
+        try {
+          await this.convergeOnce(next);
+        } catch (err) {
+          this.opts.events.record({
+            type: 'Warning',
+            reason: 'SupervisorFailed',
+            message: `converging programs failed: ${(err as Error).message}`,
+          });
+        }
+      }
+    })().finally(() => {
+      this.converging = undefined;
+    });
+  }
+
+  private async convergeOnce(programs: Program[]): Promise<void> {
+    const errorsBefore = this.errorsByKey();
+    const leasesBefore = JSON.stringify(await this.leases.all());
+    await this.supervisor.apply(programs);
+    // A stop ran behind this converge: the state dir may be gone, and nobody listens any more.
+    if (this.stopped) return;
+    this.refreshAll();
+    this.opts.store.saveSoon();
+    const errorsAfter = this.errorsByKey();
+    const changed = [...new Set([...errorsBefore.keys(), ...errorsAfter.keys()])].filter(
+      (k) => errorsBefore.get(k) !== errorsAfter.get(k),
+    );
+    const portsChanged = JSON.stringify(await this.leases.all()) !== leasesBefore;
+    if (changed.length > 0 || portsChanged) this.opts.onSettled?.({ changed, portsChanged });
+  }
+
+  private errorsByKey(): Map<ResourceKey, string> {
+    const out = new Map<ResourceKey, string>();
+    for (const st of this.supervisor.status()) if (st.error) out.set(st.key, st.error.message);
+    return out;
+  }
+
+  /** Resolves once no converge runs beside the pass (tests, and a clean stop). */
+  async settled(): Promise<void> {
+    while (this.converging) await this.converging;
+  }
+
   /** Health verdict for converge's status writer: native Programs are judged by their supervisor. */
   health(resource: Resource): HealthVerdict | undefined {
     if (resource.kind !== 'Program' || resource.spec.backend !== 'native') return undefined;
     const st = this.supervisor.statusOf(resource.metadata.name);
-    if (!st) return { ok: false, message: 'not started yet', details: {} };
+    // Not handed to the supervisor yet (its converge runs beside the pass): no verdict, so Pending.
+    if (!st) return undefined;
     const { phase, message } = phaseOf(st);
     return { ok: phase === 'Ready', message, details: details(st) };
   }
@@ -123,7 +185,12 @@ export class ProgramsBridge {
   }
 
   async stop(opts: { keepPrograms: boolean }): Promise<void> {
+    this.stopped = true;
+    this.waiting = undefined;
     this.unsubscribe();
+    // The converge in flight finishes first (as a pass did when it awaited it): stopping before it
+    // entered the supervisor's lock would let it start instances after stopAll, orphaned.
+    await this.settled();
     if (opts.keepPrograms) await this.supervisor.release();
     else await this.supervisor.stopAll({ graceful: true });
   }
@@ -141,6 +208,7 @@ function details(st: ProgramStatus): Record<string, unknown> {
       ...(i.lastExit ? { lastExit: i.lastExit } : {}),
       ...(i.crashLoop ? { crashLoop: i.crashLoop } : {}),
     })),
+    ...(st.rollout ? { rollout: st.rollout } : {}),
   };
 }
 

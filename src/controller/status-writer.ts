@@ -10,12 +10,20 @@ import { newStatus, setCondition, type ResourceStatus } from '../state/condition
 import type { EventLog } from '../state/events.js';
 import type { StatusStore } from '../state/status-store.js';
 import { mapLimit } from '../drivers/observe.js';
-import { assess, type HealthVerdict } from './assess.js';
-import { lastVerdict, needsProbe } from './probe-policy.js';
+import type { Host } from '../host/host.js';
+import type { HealthVerdict } from './assess.js';
+import { lastVerdict } from './probe-policy.js';
+import { probeRound } from './probe-round.js';
 import type { ServiceId } from '../render/types.js';
 
 export interface StatusInput {
   layout: Layout;
+  /** For pool socket checks and repairs (see probe-round.ts); without it only probes run. */
+  host?: Host;
+  /** The user nginx's workers run as (undefined: tend's own). */
+  webUser?: string;
+  /** Keys to probe afresh whatever the probe policy says ("*": all); an API reconcile asks. */
+  probeNow?: ReadonlySet<string>;
   load: LoadResult;
   rendered: readonly Rendered[];
   apply: ApplyResult;
@@ -36,6 +44,12 @@ export interface StatusInput {
   /** Health of kinds this pass does not probe itself (Programs, Terminals), from their runners. */
   externalHealth?: (resource: Resource) => HealthVerdict | undefined;
   now?: () => number;
+}
+
+export interface StatusResult {
+  statuses: ResourceStatus[];
+  /** Keys whose outage this pass repaired, to be probed again shortly. */
+  recheck: ResourceKey[];
 }
 
 const OUTCOME_REASON: Record<ChangeOutcome['status'], string> = {
@@ -63,7 +77,7 @@ function degradedServiceOf(input: StatusInput): Map<ResourceKey, string> {
   return byKey;
 }
 
-export async function writeStatus(input: StatusInput): Promise<ResourceStatus[]> {
+export async function writeStatus(input: StatusInput): Promise<StatusResult> {
   const now = input.now ?? Date.now;
   const { store, events } = input;
   const outcomes = new Map<ResourceKey, ChangeOutcome>(input.apply.outcomes.map((o) => [o.key, o]));
@@ -99,6 +113,19 @@ export async function writeStatus(input: StatusInput): Promise<ResourceStatus[]>
     now: now(),
     ...(input.probeMaxAgeMs !== undefined ? { maxAgeMs: input.probeMaxAgeMs } : {}),
   };
+  const round = await probeRound({
+    ...(input.host ? { host: input.host } : {}),
+    ...(input.webUser ? { webUser: input.webUser } : {}),
+    ...(input.probeNow ? { probeNow: input.probeNow } : {}),
+    ...(events ? { events } : {}),
+    layout: input.layout,
+    resources: input.load.resources,
+    statusOf: (key) =>
+      store.get(key) ?? newStatus(key.split('/')[0] as Resource['kind'], key.split('/')[1]!, now()),
+    outcomes,
+    ctx: probeCtx,
+    now,
+  });
   const results = await mapLimit(input.load.resources, 32, async (loaded) => {
     const { resource, key, generation } = loaded;
     let st = store.get(key) ?? newStatus(resource.kind, resource.metadata.name, now());
@@ -145,12 +172,8 @@ export async function writeStatus(input: StatusInput): Promise<ResourceStatus[]>
       store.put(runtime);
       return runtime;
     }
-    let verdict: HealthVerdict | undefined;
-    if (needsProbe(resource, st, outcome, probeCtx)) {
-      verdict = await assess(resource, input.layout);
-      if (verdict)
-        verdict = { ...verdict, details: { ...verdict.details, probedAt: new Date(now()).toISOString() } };
-    } else verdict = lastVerdict(st) ?? input.externalHealth?.(resource);
+    let verdict: HealthVerdict | undefined =
+      round.verdicts.get(key) ?? lastVerdict(st) ?? input.externalHealth?.(resource);
     const degraded = degradedBy.get(key);
     if (degraded) verdict = { ok: false, message: degraded, details: verdict?.details ?? st.health ?? {} };
     if (verdict) {
@@ -209,5 +232,5 @@ export async function writeStatus(input: StatusInput): Promise<ResourceStatus[]>
     store.put(setCondition(st, { type: 'Ready', status: 'False', reason: 'InvalidSpec', message }, now()));
   }
   await store.save();
-  return results;
+  return { statuses: results, recheck: round.recheck };
 }

@@ -30,6 +30,11 @@ export function phaseOf(s: ProgramStatus): { phase: ProgramPhase; message: strin
     return { phase: 'Pending', message: `waiting for ${s.waitingFor.join(', ')} to be Ready` };
   const looping = s.instances.find((i) => i.crashLoop);
   if (looping) return { phase: 'Degraded', message: `instance ${looping.index}: ${looping.crashLoop}` };
+  if (s.rollout)
+    return {
+      phase: 'Progressing',
+      message: `rolling out generation ${s.rollout.generation}: ${s.rollout.updated}/${s.rollout.desired} instance(s) updated`,
+    };
   if (s.ready)
     return { phase: 'Ready', message: `${s.desiredInstances}/${s.desiredInstances} instance(s) ready` };
   const ready = s.instances.filter((i) => i.ready).length;

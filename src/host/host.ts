@@ -51,6 +51,8 @@ export interface HostFs {
   /** Atomic replace of a symlink (create under a temp name, rename over). */
   symlink(target: string, path: string): Promise<void>;
   chown(path: string, uid: number, gid: number): Promise<void>;
+  /** Sets permission bits (a pool socket's mode is healed with it). Optional for fakes. */
+  chmod?(path: string, mode: number): Promise<void>;
 }
 
 export interface Host {

@@ -186,6 +186,9 @@ export const realFs: HostFs = {
   async chown(path, uid, gid) {
     await fsp.chown(path, uid, gid);
   },
+  async chmod(path, mode) {
+    await fsp.chmod(path, mode);
+  },
 };
 
 async function exec(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {

@@ -43,19 +43,29 @@ function pmView(pm: Pool['spec']['pm']) {
   return base;
 }
 
-function listenView(pool: Pool, ctx: RenderContext) {
-  const endpoint = poolEndpoint(pool, ctx.layout);
-  if (endpoint.type === 'tcp') return { listen: hostPort(endpoint.address, endpoint.port, 'listen') };
+/**
+ * Who a unix-socket pool's socket belongs to and its mode, as php-fpm is told to create it (owner
+ * and group undefined: php-fpm's own user). The health pass compares the live socket with this.
+ */
+export function socketOwnership(
+  pool: Pool,
+  ctx: Pick<RenderContext, 'layout' | 'webUser'>,
+): { owner: string | undefined; group: string | undefined; mode: string } {
   const listen = pool.spec.listen;
   const spec = 'mode' in listen ? listen : { owner: undefined, group: undefined, mode: '0660' };
   const fallback = ctx.webUser ?? (ctx.layout.profile === 'system' ? DEBIAN_WEB_USER : undefined);
-  const owner = spec.owner ?? fallback;
-  const group = spec.group ?? fallback;
+  return { owner: spec.owner ?? fallback, group: spec.group ?? fallback, mode: spec.mode };
+}
+
+function listenView(pool: Pool, ctx: RenderContext) {
+  const endpoint = poolEndpoint(pool, ctx.layout);
+  if (endpoint.type === 'tcp') return { listen: hostPort(endpoint.address, endpoint.port, 'listen') };
+  const { owner, group, mode } = socketOwnership(pool, ctx);
   return {
     listen: iniPath(endpoint.path, 'listen'),
     listenOwner: owner === undefined ? undefined : iniName(owner, 'listen.owner'),
     listenGroup: group === undefined ? undefined : iniName(group, 'listen.group'),
-    listenMode: iniMode(spec.mode),
+    listenMode: iniMode(mode),
   };
 }
 

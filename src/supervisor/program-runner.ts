@@ -10,6 +10,7 @@ import { Instance } from './instance.js';
 import { LogPipe } from './log-pipe.js';
 import { fifoPath, logPath, runFilePath, type RunFile } from './run-file.js';
 import { runtimeSpec, type RuntimeSpec } from './runtime-spec.js';
+import { Rollout } from './rollout.js';
 import type { ProgramStatus, SupervisorEvent } from './types.js';
 
 export interface RunnerDeps {
@@ -33,7 +34,7 @@ export class ProgramRunner {
   error: { code: string; message: string } | undefined;
   waitingFor: string[] = [];
   private wasReady = false;
-  private haltedGeneration: string | undefined;
+  private readonly rollout: Rollout;
   /** The user database as the last complete converge saw it (identities resolve through it). */
   private convergedUserDb: string | undefined;
 
@@ -42,6 +43,7 @@ export class ProgramRunner {
     public resource: Program,
   ) {
     this.spec = runtimeSpec(resource);
+    this.rollout = new Rollout((ev) => this.emit(ev), deps.now);
   }
 
   get name(): string {
@@ -190,7 +192,7 @@ export class ProgramRunner {
             await fresh.start();
           }),
         );
-      await this.roll(identity);
+      await this.rollout.run(this.spec, this.instances.values(), () => this.roll(identity));
       if (!this.error) this.convergedUserDb = userDb;
     } catch (err) {
       const e = asTendError(err);
@@ -216,43 +218,20 @@ export class ProgramRunner {
         (x) => x !== inst && x.generation === this.spec.instanceGeneration,
       );
       for (const x of updated)
-        if (!(await this.waitReady(x)))
-          return this.halt(`instance ${x.index} of the new spec is not ready (${x.state})`);
+        if (!(await this.rollout.waitReady(this.spec, x)))
+          return this.rollout.halt(
+            this.spec,
+            `instance ${x.index} of the new spec is not ready (${x.state})`,
+          );
       await inst.stop();
       inst.spec = this.spec;
       inst.resource = this.resource;
       inst.identity = identity;
       inst.port = await this.port(i);
       await inst.start();
-      if (!(await this.waitReady(inst)))
-        return this.halt(`instance ${i} did not become ready (${inst.state})`);
+      if (!(await this.rollout.waitReady(this.spec, inst)))
+        return this.rollout.halt(this.spec, `instance ${i} did not become ready (${inst.state})`);
     }
-  }
-
-  private halt(why: string): void {
-    if (this.haltedGeneration === this.spec.generation) return;
-    this.haltedGeneration = this.spec.generation;
-    this.emit({
-      type: 'Warning',
-      reason: 'RolloutHalted',
-      message: `rollout of generation ${this.spec.generation} halted: ${why}`,
-    });
-  }
-
-  private waitReady(inst: Instance): Promise<boolean> {
-    const p = this.spec.probe;
-    const probeMs = p ? p.initialDelayMs + (p.intervalMs + p.timeoutMs) * (p.successThreshold + 1) : 0;
-    const limit = this.spec.startMs + probeMs + 10_000;
-    const started = this.deps.now();
-    return new Promise((resolve) => {
-      const check = () => {
-        if (inst.ready) return resolve(true);
-        if (inst.state === 'crash-loop' || inst.state === 'exited' || this.deps.now() - started > limit)
-          return resolve(false);
-        setTimeout(check, 50);
-      };
-      check();
-    });
   }
 
   private async removeInstance(index: number, graceful = true): Promise<void> {
@@ -284,6 +263,7 @@ export class ProgramRunner {
   }
 
   status(): ProgramStatus {
+    const rollout = this.rollout.status(this.spec, this.instances.values());
     return {
       name: this.name,
       key: `Program/${this.name}`,
@@ -293,6 +273,7 @@ export class ProgramRunner {
       waitingFor: [...this.waitingFor],
       instances: [...this.instances.values()].sort((a, b) => a.index - b.index).map((i) => i.status()),
       error: this.error,
+      ...(rollout ? { rollout } : {}),
     };
   }
 }

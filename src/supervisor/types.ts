@@ -45,6 +45,17 @@ export interface ProgramStatus {
   instances: InstanceStatus[];
   /** A spec that cannot run at all (root refused, unknown user, port range exhausted). */
   error: { code: string; message: string } | undefined;
+  /** Set while instances still run an older spec and are being rolled (one at a time). */
+  rollout?: RolloutStatus;
+}
+
+export interface RolloutStatus {
+  generation: string;
+  /** Instances on the new spec and ready. */
+  updated: number;
+  desired: number;
+  /** ISO time the rollout began. */
+  startedAt: string;
 }
 
 export type EventReason =
@@ -58,7 +69,9 @@ export type EventReason =
   | 'NotReady'
   | 'Adopted'
   | 'Failed'
-  | 'RolloutHalted';
+  | 'RolloutHalted'
+  | 'RolloutStarted'
+  | 'RolledOut';
 
 export interface SupervisorEvent {
   key: `Program/${string}`;

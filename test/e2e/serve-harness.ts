@@ -152,7 +152,9 @@ export async function serveEnv(
       se.daemon = daemon;
       await waitFor('the daemon to be ready', async () => {
         if (proc.exitCode !== null) throw new Error(`tend serve exited ${proc.exitCode}: ${out}`);
-        return (await se.api('GET', '/readyz')).status === 200;
+        // Started once the first pass finished: /readyz may then say 503 for a resource's outage.
+        const r = await se.api('GET', '/readyz');
+        return r.status === 200 || !/first reconcile pass/.test((r.body as { reason?: string }).reason ?? '');
       });
       return daemon;
     },
