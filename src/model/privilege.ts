@@ -11,7 +11,7 @@ import type { RuleIssue } from './rules.js';
  */
 export const PRIVILEGED_GROUPS: Readonly<Record<string, string>> = {
   root: "root's own group owns system files",
-  shadow: 'its members read /etc/shadow (every password hash)',
+  shadow: 'its members read /etc/shadow, every password hash',
   sudo: 'its members may run commands as root through sudo',
   wheel: 'its members may become root through su or sudo',
   admin: 'its members may run commands as root through sudo',
