@@ -120,7 +120,11 @@ test(
       assert.equal(sup.statusOf(name)?.instances.length ?? 0, 0, `${name}: nothing was spawned`);
     assert.equal(errorOf('tenant'), undefined, 'an ordinary tenant still runs');
     const pid = await until('tenant pid', () => sup.statusOf('tenant')?.instances[0]?.pid);
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    // The pid is setpriv's until it switches and execs in place: wait for the exec to land.
+    const status = await until('tenant exec', () => {
+      const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+      return /^Name:\s+sleep$/m.test(text) ? text : undefined;
+    });
     assert.equal(Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]), accounts.uid(accounts.tenant));
     assert.deepEqual(sortedGids(/^Groups:\s*(.*)$/m.exec(status)?.[1] ?? ''), accounts.gids(accounts.tenant));
   },
