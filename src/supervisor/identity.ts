@@ -176,15 +176,16 @@ async function refusePrivilegedGroups(
   groups: readonly number[],
 ): Promise<void> {
   const byGid = await privilegedGids(host);
-  const refuse = (g: number, how: string) => {
-    const name = byGid.get(g);
+  const refuse = (g: number, how: string, named?: string) => {
+    const name = named ?? byGid.get(g);
     if (g !== 0 && name === undefined) return;
     throw new TendError(
       'TEND_ERR_ROOT_REFUSED',
-      `Program/${program}: ${how} ${name ?? g} (gid ${g}), which is privileged: ${privilegedGroup(name, g)}; expected allowRoot: true to run with it`,
+      `Program/${program}: ${how} ${name ?? g} (gid ${g}), which is privileged: ${privilegedGroup(name, g) ?? privilegedGroup(byGid.get(g), g)}; expected allowRoot: true to run with it`,
       { program },
     );
   };
-  if (spec.group !== undefined && gid !== undefined) refuse(gid, 'group');
+  if (spec.group !== undefined && gid !== undefined && (gid === 0 || byGid.has(gid)))
+    refuse(gid, 'group', spec.group);
   for (const g of groups) refuse(g, `user ${spec.user} belongs to group`);
 }
