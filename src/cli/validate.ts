@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { detectPhpVersions } from '../drivers/observe.js';
 import { isTendError } from '../errors/catalogue.js';
 import { createRealHost, type Host } from '../host/index.js';
+import { readAccounts } from '../host/accounts.js';
 import { embeddedLayout, type Layout } from '../layout/index.js';
 import { formatLoadError, loadDesiredState } from '../source/index.js';
 import type { CliIO } from './io.js';
@@ -56,7 +57,7 @@ export async function validateCommand(
   // The same detection as the plan's: the php-fpm binaries the drivers would run.
   const ruleContext = values['no-host-checks']
     ? {}
-    : { installedPhp: await detectPhpVersions(env.host, env.layout) };
+    : { installedPhp: await detectPhpVersions(env.host, env.layout), accounts: await readAccounts(env.host) };
   let result;
   try {
     result = await loadDesiredState(dir, { ruleContext });

@@ -8,6 +8,7 @@ import type { Layout } from '../layout/layout.js';
 import { keyOf, type Resource, type ResourceKey } from '../model/index.js';
 import { plan, type Inventory, type Observed, type PendingResource, type Plan } from '../plan/index.js';
 import { loadTemplates } from '../host/templates.js';
+import { readAccounts } from '../host/accounts.js';
 import { instancePorts, renderOne, type RenderContext, type Rendered } from '../render/index.js';
 import {
   deferredSaves,
@@ -160,11 +161,11 @@ function renderMemo(
 export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPlan> {
   const { host, layout, desiredDir } = opts;
   const t0 = performance.now();
-  const installedPhp = await detectPhpVersions(host, layout);
+  const [installedPhp, accounts] = await Promise.all([detectPhpVersions(host, layout), readAccounts(host)]);
   const reservedPorts = new Map([[layout.nginx.listenPort, `nginx (${layout.profile} listen port)`]]);
   const [load, git, inventory, programPorts] = await Promise.all([
     loadDesiredState(desiredDir, {
-      ruleContext: { installedPhp, reservedPorts },
+      ruleContext: { installedPhp, reservedPorts, accounts },
       cache: outcomeCacheFor(layout.stateDir, opts.reuseLoad === true),
       ...(opts.reuseLoad ? { memo: loadMemoFor(resolve(desiredDir)) } : {}),
     }),

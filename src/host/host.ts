@@ -11,6 +11,8 @@ export interface ExecOptions {
   env?: Record<string, string>;
   timeoutMs?: number;
   input?: string;
+  /** Give the command exactly `env`, not tend's environment plus `env` (a tenant must not see tend's). */
+  replaceEnv?: boolean;
 }
 
 export interface FileStat {

@@ -199,7 +199,7 @@ async function exec(file: string, args: readonly string[], opts: ExecOptions = {
     shell: false,
     cwd: opts.cwd,
     env: opts.env,
-    extendEnv: true,
+    extendEnv: opts.replaceEnv !== true,
     timeout: opts.timeoutMs,
     input: opts.input,
     stripFinalNewline: true,

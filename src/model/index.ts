@@ -7,4 +7,5 @@ export * from './program.js';
 export * from './terminal.js';
 export * from './resource.js';
 export * from './rules.js';
+export * from './privilege.js';
 export * from './json-schema.js';

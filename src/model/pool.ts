@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { envelope, metadata } from './envelope.js';
 import { absolutePath, duration, durationMs, env, name, port, systemUser, urlPath } from './primitives.js';
+import { privilegedGroup } from './privilege.js';
 
 const INI_KEY = /^[a-z0-9_]+(\.[a-z0-9_]+)*$/;
 const INI_VALUE = /^[A-Za-z0-9 _./,:@+%~=*-]{0,512}$/;
@@ -118,6 +119,20 @@ export const poolSpec = z
     adopt: z.boolean().default(false),
   })
   .superRefine((s, ctx) => {
+    // php-fpm refuses a root pool unless its master runs with -R, and then fails the whole master.
+    if (s.user === 'root')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['user'],
+        message: 'a pool never runs as root; expected an unprivileged user such as www-data',
+      });
+    const groupWhy = privilegedGroup(s.group, undefined);
+    if (groupWhy)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['group'],
+        message: `group ${s.group} is privileged (${groupWhy}); a pool never runs with it`,
+      });
     if (s.slowlog && s.requestTimeout && durationMs(s.slowlog.timeout) > durationMs(s.requestTimeout))
       ctx.addIssue({
         code: 'custom',

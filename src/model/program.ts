@@ -13,6 +13,7 @@ import {
   systemUser,
   urlPath,
 } from './primitives.js';
+import { privilegedGroup } from './privilege.js';
 
 export const probe = z
   .discriminatedUnion('type', [
@@ -81,6 +82,20 @@ export const programSpec = z
       });
     if (s.user === 'root' && !s.allowRoot)
       ctx.addIssue({ code: 'custom', path: ['user'], message: 'running as root needs allowRoot: true' });
+    const groupWhy = privilegedGroup(s.group, undefined);
+    if (groupWhy && !s.allowRoot)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['group'],
+        message: `group ${s.group} is privileged (${groupWhy}); it needs allowRoot: true`,
+      });
+    // supervisord runs a program without user= as itself, i.e. root: the user is always explicit.
+    if (s.backend === 'supervisord' && s.user === undefined && !s.allowRoot)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['user'],
+        message: 'backend supervisord needs a user (it would run the program as root), or allowRoot: true',
+      });
     if (typeof s.port === 'number' && s.port + s.instances - 1 > 65535)
       ctx.addIssue({
         code: 'custom',

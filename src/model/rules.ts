@@ -3,6 +3,7 @@
 import type { ErrorCode } from '../errors/catalogue.js';
 import type { ResourceKey } from './envelope.js';
 import type { Pool } from './pool.js';
+import { noPrivilegedIdentities, type AccountFacts } from './privilege.js';
 import type { Program } from './program.js';
 import { keyOf, type Resource } from './resource.js';
 import type { Site } from './site.js';
@@ -21,6 +22,8 @@ export interface RuleContext {
   installedPhp?: readonly string[];
   /** Ports the profile itself uses (e.g. the embedded nginx listen port). */
   reservedPorts?: ReadonlyMap<number, string>;
+  /** The host's users and groups, for uid-0 aliases and privileged memberships. */
+  accounts?: AccountFacts;
 }
 
 const ofKind = <T extends Resource>(all: readonly Resource[], kind: T['kind']) =>
@@ -200,6 +203,7 @@ export const CROSS_RULES = [
   noDependencyCycles,
   explicitPortsDistinct,
   phpInstalled,
+  noPrivilegedIdentities,
 ] as const;
 
 export function checkCrossRules(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {

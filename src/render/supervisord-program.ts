@@ -103,6 +103,14 @@ export function renderSupervisordProgram(
   const key = resourceKey('Program', name);
   if (spec.user === 'root' && !spec.allowRoot)
     throw new TendError('TEND_ERR_ROOT_REFUSED', `${key}: user root needs allowRoot: true`, { key });
+  // supervisord runs a program without user= as itself (root), so user= is always written.
+  if (spec.user === undefined && !spec.allowRoot)
+    throw new TendError(
+      'TEND_ERR_ROOT_REFUSED',
+      `${key}: backend supervisord needs spec.user (it would run the program as root), or allowRoot: true`,
+      { key },
+    );
+  const user = spec.user ?? 'root';
   if (spec.group !== undefined)
     throw new TendError(
       'TEND_ERR_UNSUPPORTED',
@@ -132,7 +140,7 @@ export function renderSupervisordProgram(
   const lines = [`[program:${name}]`, `command=${supervisordCommand(spec.command, spec.shell)}`];
   if (several) lines.push(`numprocs=${spec.instances}`, 'process_name=%(program_name)s_%(process_num)02d');
   if (spec.directory) lines.push(`directory=${safePath('directory', spec.directory)}`);
-  if (spec.user) lines.push(`user=${spec.user}`);
+  lines.push(`user=${user}`);
   if (envPairs.length > 0) lines.push(`environment=${envPairs.join(',')}`);
   lines.push(
     'autostart=true',

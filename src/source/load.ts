@@ -48,7 +48,7 @@ function treeFingerprint(
   ctx: RuleContext | undefined,
 ): string | undefined {
   if (identities.includes(undefined)) return undefined;
-  const context = [ctx?.installedPhp ?? [], [...(ctx?.reservedPorts ?? [])]];
+  const context = [ctx?.installedPhp ?? [], [...(ctx?.reservedPorts ?? [])], ctx?.accounts?.stamp ?? ''];
   return JSON.stringify([context, absFiles, identities]);
 }
 

@@ -1,7 +1,9 @@
 // Who an instance runs as: resolves user/group names with getent (so NSS users work too), and
 // refuses root unless the spec says allowRoot.
 import type { Host } from '../host/index.js';
+import type { SwitchTo } from '../host/run-as.js';
 import { TendError } from '../errors/catalogue.js';
+import { PRIVILEGED_GROUPS, privilegedGroup } from '../model/privilege.js';
 
 export interface Identity {
   /** undefined: run as tend's own user (no switch). */
@@ -9,6 +11,14 @@ export interface Identity {
   gid: number | undefined;
   home: string | undefined;
   user: string | undefined;
+  /** The user's membership (initgroups), set whenever a user is switched to; never tend's groups. */
+  groups?: number[];
+}
+
+/** The setpriv target when this identity switches users; undefined when the child runs as tend. */
+export function switchOf(id: Identity): SwitchTo | undefined {
+  if (id.uid === undefined || id.gid === undefined) return undefined;
+  return { uid: id.uid, gid: id.gid, groups: id.groups ?? [] };
 }
 
 /**
@@ -39,7 +49,11 @@ export function userDbStamp(host: Host): Promise<string> {
   return stamp;
 }
 
-async function getent(host: Host, db: 'passwd' | 'group', key: string): Promise<string[] | undefined> {
+async function getent(
+  host: Host,
+  db: 'passwd' | 'group' | 'initgroups',
+  key: string,
+): Promise<string[] | undefined> {
   const cache = getentCache.get(host) ?? new Map<string, CachedEntry>();
   getentCache.set(host, cache);
   const stamp = await userDbStamp(host);
@@ -70,6 +84,7 @@ export async function resolveIdentity(
   let uid: number | undefined;
   let gid: number | undefined;
   let home: string | undefined;
+  let gidOfUser: number | undefined;
   if (spec.user !== undefined) {
     const pw = await getent(host, 'passwd', spec.user);
     if (!pw)
@@ -83,6 +98,7 @@ export async function resolveIdentity(
       );
     uid = Number(pw[2]);
     gid = Number(pw[3]);
+    gidOfUser = gid;
     home = pw[5];
     if (uid === 0 && !spec.allowRoot)
       throw new TendError(
@@ -116,5 +132,60 @@ export async function resolveIdentity(
       );
     return { uid: undefined, gid: undefined, home, user: spec.user };
   }
-  return { uid, gid, home, user: spec.user };
+  const groups = spec.user !== undefined ? await membership(host, spec.user, gidOfUser ?? 0) : undefined;
+  if (!spec.allowRoot) await refusePrivilegedGroups(host, program, spec, gid, groups ?? []);
+  return { uid, gid, home, user: spec.user, ...(groups ? { groups } : {}) };
+}
+
+/** The user's groups as initgroups(3) sets them, plus its primary group (getent, cached). */
+async function membership(host: Host, user: string, primaryGid: number): Promise<number[]> {
+  const line = (await getent(host, 'initgroups', user))?.join(':') ?? '';
+  const gids = line
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number)
+    .filter((g) => Number.isInteger(g) && g >= 0);
+  return [...new Set([primaryGid, ...gids])];
+}
+
+const privilegedCache = new WeakMap<Host, { at: number; stamp: string; byGid: Map<number, string> }>();
+
+/** gid → name for gid 0 and every privileged group this host has: one getent call, cached. */
+async function privilegedGids(host: Host): Promise<Map<number, string>> {
+  const stamp = await userDbStamp(host);
+  const hit = privilegedCache.get(host);
+  if (hit && hit.stamp === stamp && host.now() - hit.at < GETENT_TTL_MS) return hit.byGid;
+  // Exit 2 only says some names are absent here; the lines of those present are printed.
+  const r = await host.exec('getent', ['group', ...Object.keys(PRIVILEGED_GROUPS)], { timeoutMs: 5000 });
+  const byGid = new Map<number, string>([[0, 'root']]);
+  for (const line of r.stdout.split('\n')) {
+    const f = line.split(':');
+    if (f.length >= 3 && f[2] !== '' && Number.isInteger(Number(f[2]))) byGid.set(Number(f[2]), f[0]!);
+  }
+  privilegedCache.set(host, { at: host.now(), stamp, byGid });
+  return byGid;
+}
+
+/** gid 0 and groups whose members hold root's power, as the group or a membership: allowRoot only. */
+async function refusePrivilegedGroups(
+  host: Host,
+  program: string,
+  spec: { user: string | undefined; group: string | undefined },
+  gid: number | undefined,
+  groups: readonly number[],
+): Promise<void> {
+  const byGid = await privilegedGids(host);
+  const refuse = (g: number, how: string, named?: string) => {
+    const name = named ?? byGid.get(g);
+    if (g !== 0 && name === undefined) return;
+    throw new TendError(
+      'TEND_ERR_ROOT_REFUSED',
+      `Program/${program}: ${how} ${name ?? g} (gid ${g}), which is privileged: ${privilegedGroup(name, g) ?? privilegedGroup(byGid.get(g), g)}; expected allowRoot: true to run with it`,
+      { program },
+    );
+  };
+  if (spec.group !== undefined && gid !== undefined && (gid === 0 || byGid.has(gid)))
+    refuse(gid, 'group', spec.group);
+  for (const g of groups) refuse(g, `user ${spec.user} belongs to group`);
 }

@@ -3,10 +3,10 @@
 // restart policy, backoff, crash-loop detection, stop escalation and probes.
 import type { Host } from '../host/index.js';
 import type { Program } from '../model/index.js';
-import type { Identity } from './identity.js';
+import { switchOf, type Identity } from './identity.js';
 import type { LogPipe } from './log-pipe.js';
 import { tailLines } from './log-writer.js';
-import { Prober, probeAllowsReady, probeEnv } from './probe.js';
+import { Prober, probeAllowsReady } from './probe.js';
 import {
   afterExit,
   crashLoopMessage,
@@ -21,7 +21,7 @@ import {
 import { procStat, runFilePath, writeRunFile, type RunFile } from './run-file.js';
 import { redact, type RuntimeSpec } from './runtime-spec.js';
 import { runFileOf, statusOf } from './instance-records.js';
-import { spawnInstance } from './spawn-child.js';
+import { childEnv, spawnInstance } from './spawn-child.js';
 import type { ExitRecord, Health, InstanceState, InstanceStatus, SupervisorEvent } from './types.js';
 import { groupKill } from './group.js';
 
@@ -140,7 +140,11 @@ export class Instance {
     }, remaining);
     const p = this.spec.probe;
     if (p) {
-      const where = probeEnv(this.spec.name, this.index, this.port, this.spec.directory);
+      const where = {
+        cwd: this.spec.directory,
+        env: childEnv(this.spec, this.index, this.port, this.identity),
+        who: switchOf(this.identity),
+      };
       this.prober = new Prober(this.ctx.host, p, this.port, where, (h, msg) => this.onHealth(proc, h, msg));
       this.prober.start();
     }

@@ -1,8 +1,10 @@
 // Health probes (tcp, http GET, exec) and the hysteresis around them: Unknown until the first
-// verdict, healthy after successThreshold passes, unhealthy after failureThreshold failures.
+// verdict, healthy after successThreshold passes, unhealthy after failureThreshold failures. An exec
+// probe runs exactly as its instance does: same user, groups, directory and environment.
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { Host } from '../host/index.js';
+import { runAs, type SwitchTo } from '../host/run-as.js';
 import type { ProbeRuntime } from './runtime-spec.js';
 import type { Health } from './types.js';
 
@@ -46,14 +48,10 @@ function httpProbe(port: number, path: string, expect: number, timeoutMs: number
 
 export interface ProbeEnv {
   cwd?: string;
-  /** The instance's PORT, TEND_PROGRAM and TEND_INSTANCE, so an exec probe can find its instance. */
+  /** The instance's own environment (PORT, TEND_PROGRAM, TEND_INSTANCE among it), and nothing of tend's. */
   env?: Record<string, string>;
-}
-
-export function probeEnv(program: string, index: number, port: number | undefined, cwd?: string): ProbeEnv {
-  const env: Record<string, string> = { TEND_PROGRAM: program, TEND_INSTANCE: String(index) };
-  if (port !== undefined) env.PORT = String(port);
-  return { cwd, env };
+  /** The instance's user; undefined when the instance runs as tend itself. */
+  who?: SwitchTo;
 }
 
 async function execProbe(
@@ -64,7 +62,13 @@ async function execProbe(
 ): Promise<ProbeResult> {
   const [file, ...args] = argv;
   if (!file) return { ok: false, message: 'exec probe has no command' };
-  const r = await host.exec(file, args, { timeoutMs, cwd: where.cwd, env: where.env });
+  const cmd = runAs(where.who, where.cwd, file, args);
+  const r = await host.exec(cmd.file, cmd.args, {
+    timeoutMs,
+    cwd: cmd.cwd,
+    env: where.env ?? {},
+    replaceEnv: true,
+  });
   return { ok: r.exitCode === 0, message: `exec ${file}: exit ${r.exitCode}` };
 }
 

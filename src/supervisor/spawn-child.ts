@@ -1,9 +1,11 @@
 // Spawns one instance: argv straight to execve (a shell only when the spec asked, as /bin/sh -c),
-// its own session and process group, the spec's directory, env and uid/gid, output into the slot's
+// its own session and process group, the spec's directory, env and user (through host/run-as.ts:
+// the user's own supplementary groups, the directory entered as that user), output into the slot's
 // log FIFO. The Host has no spawn, so this is the one place the supervisor forks.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync } from 'node:fs';
-import type { Identity } from './identity.js';
+import { runAs } from '../host/run-as.js';
+import { switchOf, type Identity } from './identity.js';
 import type { LogPipe } from './log-pipe.js';
 import type { RuntimeSpec } from './runtime-spec.js';
 
@@ -50,11 +52,13 @@ export async function spawnInstance(
   const out = pipe.openChildWriter();
   let child: ChildProcess;
   try {
-    child = spawn(file ?? '/bin/false', args, {
-      cwd: spec.directory ?? '/',
+    const who = switchOf(id);
+    const cmd = runAs(who, spec.directory, file ?? '/bin/false', args);
+    child = spawn(cmd.file, cmd.args, {
+      cwd: cmd.cwd,
       env: childEnv(spec, index, port, id),
-      uid: id.uid,
-      gid: id.gid,
+      // Only a group without a user is left to node (allowRoot): it runs as root with that gid.
+      ...(who ? {} : { uid: id.uid, gid: id.gid }),
       detached: true,
       shell: false,
       // fd 3 is the FIFO's read end: the child keeps a reader alive so a dead supervisor never

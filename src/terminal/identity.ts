@@ -1,8 +1,11 @@
-// Who a terminal's shell runs as and what it sees: the uid/gid of spec.user from /etc/passwd (root
-// only with allowRoot), its working directory and a clean environment that holds none of tend's.
+// Who a terminal's shell runs as and what it sees: the uid/gid of spec.user from /etc/passwd (root,
+// or a privileged group membership, only with allowRoot), the user's own supplementary groups, a
+// working directory entered as that user, and a clean environment that holds none of tend's.
 import { basename } from 'node:path';
 import { TendError } from '../errors/catalogue.js';
 import type { Host } from '../host/index.js';
+import { canEnter, membershipGids, runAs, type SwitchTo } from '../host/run-as.js';
+import { privilegedGroup } from '../model/privilege.js';
 import type { TerminalSpec } from '../model/terminal.js';
 import type { PtyProcess, PtyProvider } from './pty.js';
 
@@ -12,7 +15,7 @@ export interface ShellIdentity {
   gid: number;
   home: string;
   /** Undefined when tend already runs as this user, so no switch is needed (or allowed). */
-  switchTo?: { uid: number; gid: number };
+  switchTo?: SwitchTo;
 }
 
 export interface PasswdEntry {
@@ -60,7 +63,26 @@ export async function resolveIdentity(host: Host, spec: TerminalSpec, name: stri
       `Terminal/${name}: the shell should run as "${spec.user}" (uid ${entry.uid}) but tend runs as uid ${ownUid}; ` +
         'run tend as root or set user to the user tend runs as',
     );
-  return { ...identity, switchTo: { uid: entry.uid, gid: entry.gid } };
+  const groups = await membershipGids(host, entry.name, entry.gid);
+  if (!spec.allowRoot) await refusePrivileged(host, name, entry.name, groups);
+  return { ...identity, switchTo: { uid: entry.uid, gid: entry.gid, groups } };
+}
+
+/** A membership in gid 0 or a group whose members hold root's power is root in practice. */
+async function refusePrivileged(host: Host, name: string, user: string, groups: readonly number[]) {
+  const names = new Map<number, string>();
+  for (const line of ((await host.fs.readFile('/etc/group')) ?? '').split('\n')) {
+    const f = line.split(':');
+    if (f.length >= 3 && !names.has(Number(f[2]))) names.set(Number(f[2]), f[0]!);
+  }
+  for (const gid of groups) {
+    const why = privilegedGroup(names.get(gid), gid);
+    if (why)
+      throw new TendError(
+        'TEND_ERR_ROOT_REFUSED',
+        `Terminal/${name}: user "${user}" belongs to group ${names.get(gid) ?? gid} (gid ${gid}), which is privileged: ${why}; a terminal with it needs allowRoot: true`,
+      );
+  }
 }
 
 const SYSTEM_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -96,8 +118,11 @@ export async function checkSpawnable(host: Host, spec: TerminalSpec, identity: S
       `Terminal/${name}: expected an executable shell at ${spec.shell}, found none`,
     );
   // Service users often have a home that does not exist (nobody: /nonexistent); "/" then, like login.
-  if (spec.directory === undefined)
-    return (await host.fs.stat(identity.home))?.isDirectory ? identity.home : '/';
+  if (spec.directory === undefined) {
+    if (!(await host.fs.stat(identity.home))?.isDirectory) return '/';
+    if (identity.switchTo && !(await canEnter(host, identity.switchTo, identity.home)).ok) return '/';
+    return identity.home;
+  }
   const dir = spec.directory;
   const stat = await host.fs.stat(dir);
   if (!stat?.isDirectory)
@@ -105,6 +130,15 @@ export async function checkSpawnable(host: Host, spec: TerminalSpec, identity: S
       'TEND_ERR_SPAWN',
       `Terminal/${name}: expected the directory ${dir} to exist, found none`,
     );
+  // Root can enter anything: ask as the user, so /root is refused rather than opened to it.
+  if (identity.switchTo) {
+    const entered = await canEnter(host, identity.switchTo, dir);
+    if (!entered.ok)
+      throw new TendError(
+        'TEND_ERR_SPAWN',
+        `Terminal/${name}: user "${identity.user}" cannot enter the directory ${dir} (${entered.why}); expected a directory it may enter`,
+      );
+  }
   return dir;
 }
 
@@ -123,13 +157,15 @@ export async function spawnShell(
   const identity = await resolveIdentity(host, spec, name);
   const cwd = await checkSpawnable(host, spec, identity, name);
   if (!stillWanted()) return undefined;
+  // The switch happens in setpriv, not in the pty's fork: that one would keep tend's groups and
+  // enter the directory as root. The shell stays the session leader: each step execs in place.
+  const cmd = runAs(identity.switchTo, cwd, spec.shell, shellArgs(spec.shell));
   const pty = provider({
-    file: spec.shell,
-    args: shellArgs(spec.shell),
-    cwd,
+    file: cmd.file,
+    args: cmd.args,
+    cwd: cmd.cwd,
     env: shellEnv(identity, spec.shell),
     ...size,
-    ...(identity.switchTo ?? {}),
   });
   return { pty, identity };
 }

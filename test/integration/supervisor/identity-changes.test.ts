@@ -29,7 +29,11 @@ test(
     assert.ok(events.some((e) => e.key === 'Program/rooty' && e.reason === 'Failed'));
     assert.equal(driver.observe().find((o) => o.key === 'Program/rooty')?.phase, 'Failed');
     const pid = await until('lowly pid', () => sup.statusOf('lowly')?.instances[0]?.pid);
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    // The pid is setpriv's until it switches and execs in place: wait for the switch to land.
+    const status = await until('lowly switched', () => {
+      const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+      return /^Uid:\s+0\s/m.test(text) ? undefined : text;
+    });
     const uid = /^Uid:\s+(\d+)/m.exec(status)?.[1];
     const gid = /^Gid:\s+(\d+)/m.exec(status)?.[1];
     assert.equal(uid, '65534');

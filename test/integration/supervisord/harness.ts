@@ -58,7 +58,8 @@ export function program(name: string, spec: Record<string, unknown>): Program {
     apiVersion: 'tend/v1',
     kind: 'Program',
     metadata: { name },
-    spec: { backend: 'supervisord', ...spec },
+    // supervisord needs an explicit user; these tests run their fixture as root on purpose.
+    spec: { backend: 'supervisord', ...(spec.user === undefined ? { allowRoot: true } : {}), ...spec },
   });
 }
 

@@ -43,6 +43,7 @@ const cases = [
     layout: systemLayout('/'),
     program: program('worker', {
       command: ['/usr/bin/node', 'worker.js', '100%', 'a b;c'],
+      user: 'nobody',
       instances: 4,
       restart: 'on-failure',
       startSeconds: 0,
@@ -57,6 +58,7 @@ const cases = [
     program: program('cron', {
       command: ['echo "it\'s" $HOME # done'],
       shell: true,
+      allowRoot: true,
       restart: 'never',
       env: { APP_ENV: 'production', LIST: 'a,b', DB_PASSWORD: { value: 'p%ss,word' } },
     }),
@@ -141,7 +143,7 @@ test('settings supervisord cannot express are refused, not dropped', () => {
     () => renderSupervisordProgram(grouped, layout),
     (e) => isTendError(e, 'TEND_ERR_UNSUPPORTED'),
   );
-  const ported = program('p', { command: ['x'], instances: 2 });
+  const ported = program('p', { command: ['x'], user: 'www-data', instances: 2 });
   assert.throws(
     () => renderSupervisordProgram(ported, layout, { port: 8000 }),
     (e) => isTendError(e, 'TEND_ERR_UNSUPPORTED'),
@@ -155,18 +157,27 @@ test('settings supervisord cannot express are refused, not dropped', () => {
     (e) => isTendError(e, 'TEND_ERR_ROOT_REFUSED'),
   );
   assert.throws(
-    () => renderSupervisordProgram(program('x', { command: ['x'] }), embeddedLayout('/srv/te nd')),
+    () =>
+      renderSupervisordProgram(
+        program('x', { command: ['x'], user: 'www-data' }),
+        embeddedLayout('/srv/te nd'),
+      ),
     (e) => isTendError(e, 'TEND_ERR_UNSAFE_VALUE'),
   );
 });
 
 test('a port goes to PORT for one instance; restart maps to autorestart and retries', () => {
   const layout = embeddedLayout('/srv/tend');
-  const one = renderSupervisordProgram(program('p', { command: ['x'] }), layout, { port: 8123 });
+  const one = renderSupervisordProgram(program('p', { command: ['x'], user: 'www-data' }), layout, {
+    port: 8123,
+  });
   assert.ok(one.files[0]!.content.includes('environment=PORT="8123"'));
   assert.equal(one.outputs.port, 8123);
   const lines = (spec: Record<string, unknown>) =>
-    renderSupervisordProgram(program('r', { command: ['x'], ...spec }), layout).files[0]!.content.split('\n');
+    renderSupervisordProgram(
+      program('r', { command: ['x'], user: 'www-data', ...spec }),
+      layout,
+    ).files[0]!.content.split('\n');
   assert.ok(lines({ restart: 'always' }).includes('autorestart=true'));
   assert.ok(lines({ restart: 'on-failure' }).includes('autorestart=unexpected'));
   assert.ok(lines({ restart: 'never' }).includes('startretries=0'));

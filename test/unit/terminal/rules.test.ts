@@ -91,6 +91,10 @@ function fakeHost(root: boolean): Host {
   return {
     fs: { readFile: async (p: string) => (p === '/etc/passwd' ? PASSWD : undefined) },
     isRoot: () => root,
+    exec: async (file: string, args: string[]) =>
+      file === 'getent' && args[0] === 'initgroups'
+        ? { exitCode: 0, stdout: `${args[1]} 34`, stderr: '' }
+        : { exitCode: 2, stdout: '', stderr: '' },
   } as unknown as Host;
 }
 
@@ -117,7 +121,7 @@ test('identity: unknown users, uid 0 under another name, and switches without ro
   assert.equal(toor.uid, 0);
   if (process.getuid?.() !== 33) {
     const www = await resolveIdentity(fakeHost(true), spec('www-data'), 't');
-    assert.deepEqual(www.switchTo, { uid: 33, gid: 33 });
+    assert.deepEqual(www.switchTo, { uid: 33, gid: 33, groups: [33, 34] });
     await assert.rejects(resolveIdentity(fakeHost(false), spec('www-data'), 't'), (e) =>
       isTendError(e, 'TEND_ERR_USER_SWITCH'),
     );
