@@ -43,6 +43,11 @@ export const ERROR_CODES = {
     kind: 'config',
     summary: 'a state file is unreadable; tend stops rather than forget what it owns',
   },
+  TEND_ERR_STATE_OWNERSHIP: {
+    kind: 'config',
+    summary: "one of tend's own paths is owned by another user or writable by others",
+  },
+  TEND_ERR_DISK_FULL: { kind: 'transient', summary: 'no space (or quota) left on the device being written' },
   TEND_ERR_DEPENDENCY_PENDING: {
     kind: 'transient',
     summary: 'a resource waits for another one (e.g. a Program port not yet allocated)',
