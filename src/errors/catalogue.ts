@@ -18,6 +18,10 @@ export const ERROR_CODES = {
   },
   TEND_ERR_NOT_OWNED: { kind: 'config', summary: 'a file at a managed path is not managed by tend' },
   TEND_ERR_MASS_DELETE: { kind: 'config', summary: 'the plan deletes too many resources' },
+  TEND_ERR_SYMLINK_REFUSED: {
+    kind: 'config',
+    summary: 'a desired-state file is a symlink that leads outside the desired-state directory',
+  },
   TEND_ERR_SOURCE_UNREADABLE: { kind: 'transient', summary: 'the desired-state directory cannot be read' },
   TEND_ERR_VALIDATION_FAILED: { kind: 'config', summary: "the service's validator rejected the config" },
   TEND_ERR_RELOAD_FAILED: { kind: 'transient', summary: 'a service reload did not take effect' },
