@@ -189,7 +189,8 @@ export class Controller {
         { code: e.code, err: e.message, ...(e.kind === 'internal' ? { stack: cause ?? e.stack } : {}) },
         'reconcile pass failed',
       );
-      events.record({ type: 'Warning', reason: 'PassFailed', message: `${e.code}: ${e.message}` });
+      const reason = e.code === 'TEND_ERR_DISK_FULL' ? 'DiskFull' : 'PassFailed';
+      events.record({ type: 'Warning', reason, message: `${e.code}: ${e.message}` });
       report = { error: e, programErrors: new Map(), keys, startedAt, durationMs: Date.now() - startedAt };
     }
     this.durations.push(report.durationMs / 1000);

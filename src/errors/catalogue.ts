@@ -85,6 +85,17 @@ export class TendError extends Error {
 /** Wraps anything thrown into a TendError; unknown throwables are bugs, so they are internal. */
 export function asTendError(err: unknown): TendError {
   if (err instanceof TendError) return err;
+  const errno = err as NodeJS.ErrnoException | undefined;
+  // A full disk is the host's condition, not a bug: transient, named by the path that failed.
+  if (errno?.code === 'ENOSPC' || errno?.code === 'EDQUOT') {
+    const where = errno.path ?? 'a file';
+    return new TendError(
+      'TEND_ERR_DISK_FULL',
+      `expected to write ${where}, got ${errno.code} (${errno.code === 'ENOSPC' ? 'no space left on the device' : 'disk quota exceeded'}); ` +
+        'tend retries, and heals once space is freed',
+      { path: errno.path, cause: err },
+    );
+  }
   const message = err instanceof Error ? err.message : String(err);
   return new TendError('TEND_ERR_INTERNAL', `internal error: ${message}`, { cause: err });
 }

@@ -62,8 +62,9 @@ test('a YAML symlink leading outside the desired state is refused by path; its t
   leaks(JSON.stringify(plan.body), 'GET /v1/plan');
   const status = await env.status();
   leaks(status.stdout + status.stderr, 'tend status');
-  const statusEvents = await env.status('--events');
-  leaks(statusEvents.stdout + statusEvents.stderr, 'tend status --events');
+  const statusJson = await env.status('--json');
+  assert.equal(statusJson.code, 0, statusJson.stderr);
+  leaks(statusJson.stdout + statusJson.stderr, 'tend status --json');
   for (const file of ['events.jsonl', 'status.json'])
     leaks(readFileSync(join(env.root, 'state', file), 'utf8'), file);
   leaks(env.daemon.log(), 'the daemon log');
