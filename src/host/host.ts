@@ -51,6 +51,11 @@ export interface HostFs {
   /** Atomic replace of a symlink (create under a temp name, rename over). */
   symlink(target: string, path: string): Promise<void>;
   chown(path: string, uid: number, gid: number): Promise<void>;
+  /**
+   * A log file a service will open by path: created empty with `mode` when missing (never
+   * truncated), and an existing regular file loses any bits beyond `mode`. Optional.
+   */
+  ensureLogFile?(path: string, mode: number): Promise<void>;
 }
 
 export interface Host {

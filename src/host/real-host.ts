@@ -195,6 +195,20 @@ export const realFs: HostFs = {
   async chown(path, uid, gid) {
     await fsp.chown(path, uid, gid);
   },
+  async ensureLogFile(path, mode) {
+    // O_NOFOLLOW: a link planted where a log goes must not make root chmod its target.
+    const handle = await fsp.open(
+      path,
+      fsConstants.O_WRONLY | fsConstants.O_APPEND | fsConstants.O_CREAT | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK,
+      mode,
+    );
+    try {
+      const st = await handle.stat();
+      if (st.isFile() && (st.mode & 0o777 & ~mode) !== 0) await handle.chmod(st.mode & 0o777 & mode);
+    } finally {
+      await handle.close();
+    }
+  },
 };
 
 async function exec(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
