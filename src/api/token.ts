@@ -1,6 +1,6 @@
 // API tokens: generated with a CSPRNG, kept in a file only its owner can read, compared in constant time.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { TendError } from '../errors/catalogue.js';
 
 const MIN_LENGTH = 16;
@@ -49,7 +49,14 @@ export async function readTokenFile(path: string): Promise<string> {
 
 /** Creates a token file with mode 0600; refuses to overwrite an existing file. */
 export async function writeTokenFile(path: string, token: string = generateToken()): Promise<string> {
-  await writeFile(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    await writeFile(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    // A write that failed half way (a full disk) must not leave an empty token behind; EEXIST is
+    // someone else's file and stays.
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') await rm(path, { force: true });
+    throw err;
+  }
   return token;
 }
 

@@ -30,6 +30,8 @@ export async function runApply(opts: ReconcileOptions, io: CliIO): Promise<numbe
   // A recursive mkdir gives every new directory the mode: the root must stay traversable for nginx's workers.
   await host.fs.mkdirp(layout.root, 0o755);
   await host.fs.mkdirp(layout.stateDir, 0o700);
+  const { checkOwnPaths } = await import('../state/ownership.js');
+  await checkOwnPaths(host, { root: layout.root, stateDir: layout.stateDir });
   // A running `tend serve` owns this root: ask it and report its result instead of racing it.
   const { findDaemon, reconcileViaDaemon } = await import('./client.js');
   const daemon = await findDaemon(host, layout.stateDir);

@@ -18,7 +18,10 @@ async function makeLogger(opts: ServeOptions, io: CliIO): Promise<Logger> {
   );
 }
 
-/** The token the API accepts: the operator's file, or one generated for this root (mode 0600). */
+/**
+ * The token the API accepts: the operator's file, or one generated for this root (mode 0600). Our
+ * own file is replaced when it cannot be used: checkOwnPaths has proven only tend could write it.
+ */
 async function resolveToken(opts: ServeOptions, stateDir: string): Promise<{ token: string; file: string }> {
   const { readTokenFile, writeTokenFile } = await import('../api/token.js');
   if (opts.tokenFile) return { token: await readTokenFile(opts.tokenFile), file: opts.tokenFile };
@@ -37,6 +40,7 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
     { createRealHost },
     { layoutFor },
     { acquireLock },
+    { checkOwnPaths },
     { StatusStore },
     { EventLog },
     api,
@@ -47,6 +51,7 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
     import('../host/real-host.js'),
     import('../layout/layout.js'),
     import('../state/lock.js'),
+    import('../state/ownership.js'),
     import('../state/status-store.js'),
     import('../state/events.js'),
     import('../api/index.js'),
@@ -60,6 +65,12 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
   // A recursive mkdir gives every new directory the mode: the root must stay traversable for nginx's workers.
   await host.fs.mkdirp(layout.root, 0o755);
   await host.fs.mkdirp(layout.stateDir, 0o700);
+  // Before anything is read from them: a token or state another user could plant is never adopted.
+  await checkOwnPaths(host, {
+    root: layout.root,
+    stateDir: layout.stateDir,
+    ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}),
+  });
   const lock = await acquireLock(host, layout.stateDir, 'tend serve');
   let ready = false;
   try {

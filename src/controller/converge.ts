@@ -20,6 +20,7 @@ import type { Inventory } from '../plan/types.js';
 import type { HealthVerdict } from './assess.js';
 import { computePlan, type ComputedPlan } from './compute-plan.js';
 import { settleServices } from './service-debt.js';
+import { DELETION_GRACE_MS, vanishedKeys } from './deletion-grace.js';
 import { writeStatus } from './status-writer.js';
 
 export interface ConvergeOptions {
@@ -44,6 +45,8 @@ export interface ConvergeOptions {
   beforeStatus?: (computed: ComputedPlan) => Promise<void>;
   /** A daemon: see ComputePlanOptions.reuseLoad. */
   reuseLoad?: boolean;
+  /** How long resources that left the desired state must stay gone before they are pruned. */
+  deletionGraceMs?: number;
 }
 
 export interface ConvergeResult {
@@ -129,14 +132,20 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     });
 
   const t1 = performance.now();
-  const computed = await computePlan({
+  const planOpts = {
     host,
     layout,
     desiredDir: opts.desiredDir,
     ...(opts.allowMassDelete ? { allowMassDelete: true } : {}),
     ...(opts.only ? { only: opts.only } : {}),
     ...(opts.reuseLoad ? { reuseLoad: true } : {}),
-  });
+  };
+  let computed = await computePlan(planOpts);
+  // Resources gone from the desired state are confirmed gone after a grace (see deletion-grace.ts).
+  if (!opts.only && vanishedKeys(computed, opts.store).length > 0) {
+    await host.sleep(opts.deletionGraceMs ?? DELETION_GRACE_MS);
+    computed = await computePlan(planOpts);
+  }
   // nginx -t opens every log file a vhost names, so their directories must exist first.
   await host.fs.mkdirp(layout.nginx.siteLog('x', 'access').replace(/\/[^/]+$/, ''));
   const t2 = performance.now();

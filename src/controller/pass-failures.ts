@@ -81,7 +81,9 @@ export class PassFailures {
       },
       'reconcile pass failed',
     );
-    events.record({ type: 'Warning', reason: 'PassFailed', message: `${e.code}: ${e.message}` });
+    // A full disk is an operator's to fix, not a bug: its own reason, so it is found at a glance.
+    const reason = e.code === 'TEND_ERR_DISK_FULL' ? 'DiskFull' : 'PassFailed';
+    events.record({ type: 'Warning', reason, message: `${e.code}: ${e.message}` });
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     if (this.stopped) return;

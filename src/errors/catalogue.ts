@@ -18,6 +18,10 @@ export const ERROR_CODES = {
   },
   TEND_ERR_NOT_OWNED: { kind: 'config', summary: 'a file at a managed path is not managed by tend' },
   TEND_ERR_MASS_DELETE: { kind: 'config', summary: 'the plan deletes too many resources' },
+  TEND_ERR_SYMLINK_REFUSED: {
+    kind: 'config',
+    summary: 'a desired-state file is a symlink that leads outside the desired-state directory',
+  },
   TEND_ERR_SOURCE_UNREADABLE: { kind: 'transient', summary: 'the desired-state directory cannot be read' },
   TEND_ERR_VALIDATION_FAILED: { kind: 'config', summary: "the service's validator rejected the config" },
   TEND_ERR_RELOAD_FAILED: { kind: 'transient', summary: 'a service reload did not take effect' },
@@ -49,6 +53,11 @@ export const ERROR_CODES = {
     kind: 'transient',
     summary: 'a state file is unreadable; tend changes nothing rather than forget what it owns',
   },
+  TEND_ERR_STATE_OWNERSHIP: {
+    kind: 'config',
+    summary: "one of tend's own paths is owned by another user or writable by others",
+  },
+  TEND_ERR_DISK_FULL: { kind: 'transient', summary: 'no space (or quota) left on the device being written' },
   TEND_ERR_DEPENDENCY_PENDING: {
     kind: 'transient',
     summary: 'a resource waits for another one (e.g. a Program port not yet allocated)',
@@ -83,6 +92,17 @@ export class TendError extends Error {
 /** Wraps anything thrown into a TendError; unknown throwables are bugs, so they are internal. */
 export function asTendError(err: unknown): TendError {
   if (err instanceof TendError) return err;
+  const errno = err as NodeJS.ErrnoException | undefined;
+  // A full disk is the host's condition, not a bug: transient, named by the path that failed.
+  if (errno?.code === 'ENOSPC' || errno?.code === 'EDQUOT') {
+    const where = errno.path ?? 'a file';
+    return new TendError(
+      'TEND_ERR_DISK_FULL',
+      `expected to write ${where}, got ${errno.code} (${errno.code === 'ENOSPC' ? 'no space left on the device' : 'disk quota exceeded'}); ` +
+        'tend retries, and heals once space is freed',
+      { path: errno.path, cause: err },
+    );
+  }
   const message = err instanceof Error ? err.message : String(err);
   return new TendError('TEND_ERR_INTERNAL', `internal error: ${message}`, { cause: err });
 }

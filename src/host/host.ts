@@ -55,6 +55,11 @@ export interface HostFs {
   chown(path: string, uid: number, gid: number): Promise<void>;
   /** Sets permission bits (a pool socket's mode is healed with it). Optional for fakes. */
   chmod?(path: string, mode: number): Promise<void>;
+  /**
+   * A log file a service will open by path: created empty with `mode` when missing (never
+   * truncated), and an existing regular file loses any bits beyond `mode`. Optional.
+   */
+  ensureLogFile?(path: string, mode: number): Promise<void>;
 }
 
 export interface Host {

@@ -93,6 +93,13 @@ async function whileWriting(temp: string, write: (temp: string) => Promise<void>
   }
 }
 
+/** A write through a descriptor fails without a path; a full disk must still name the file. */
+function withPath(err: unknown, path: string): unknown {
+  const e = err as NodeJS.ErrnoException;
+  if (e && typeof e === 'object' && e.code !== undefined && e.path === undefined) e.path = path;
+  return err;
+}
+
 const tempNameFor = (path: string) =>
   join(dirname(path), atomicTempName(basename(path), randomBytes(4).toString('hex')));
 
@@ -118,19 +125,21 @@ export const realFs: HostFs = {
   async writeFileAtomic(path, content, mode = 0o644) {
     await fsp.mkdir(dirname(path), { recursive: true });
     await whileWriting(tempNameFor(path), async (temp) => {
-      const handle = await fsp.open(temp, 'w', mode);
+      // Any failure (a full disk fails the write or the sync) removes the temp file now, not at
+      // the next start's sweep: a daemon retrying every pass would otherwise leave one per pass.
       try {
-        await handle.writeFile(content, 'utf8');
-        await handle.chmod(mode);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      try {
+        const handle = await fsp.open(temp, 'w', mode);
+        try {
+          await handle.writeFile(content, 'utf8');
+          await handle.chmod(mode);
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
         await fsp.rename(temp, path);
       } catch (err) {
         await fsp.rm(temp, { force: true });
-        throw err;
+        throw withPath(err, path);
       }
     });
     await fsyncDir(dirname(path));
@@ -188,6 +197,24 @@ export const realFs: HostFs = {
   },
   async chmod(path, mode) {
     await fsp.chmod(path, mode);
+  },
+  async ensureLogFile(path, mode) {
+    // O_NOFOLLOW: a link planted where a log goes must not make root chmod its target.
+    const handle = await fsp.open(
+      path,
+      fsConstants.O_WRONLY |
+        fsConstants.O_APPEND |
+        fsConstants.O_CREAT |
+        fsConstants.O_NOFOLLOW |
+        fsConstants.O_NONBLOCK,
+      mode,
+    );
+    try {
+      const st = await handle.stat();
+      if (st.isFile() && (st.mode & 0o777 & ~mode) !== 0) await handle.chmod(st.mode & 0o777 & mode);
+    } finally {
+      await handle.close();
+    }
   },
 };
 

@@ -1,8 +1,17 @@
 // Finds and reads the desired-state files: every *.yaml / *.yml, sorted, within the size limit.
-import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants as fsConstants,
+  fstatSync,
+  openSync,
+  readFileSync,
+  readlinkSync,
+  realpathSync,
+} from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { TendError } from '../errors/catalogue.js';
+import { TendError, type ErrorCode } from '../errors/catalogue.js';
+import { quote } from './describe.js';
 import { LIMITS } from './types.js';
 
 const SKIP_DIRS = new Set(['node_modules']);
@@ -35,7 +44,8 @@ export async function listYamlFiles(dir: string): Promise<string[]> {
     for (const e of entries) {
       const abs = join(d, e.name);
       if (e.name.startsWith('.')) continue;
-      // A symlinked directory could loop or leave the tree; symlinked files are read like files.
+      // A symlinked directory could loop or leave the tree; symlinked files are read like files
+      // when they resolve inside it (readYamlFile checks the opened descriptor).
       if (e.isDirectory()) {
         if (!SKIP_DIRS.has(e.name)) await walk(abs);
       } else if (YAML_FILE.test(e.name) && (e.isFile() || e.isSymbolicLink())) {
@@ -64,7 +74,35 @@ export async function listYamlFiles(dir: string): Promise<string[]> {
     .map((e) => e.abs);
 }
 
-export type ReadOutcome = { ok: true; text: string } | { ok: false; message: string; limit: boolean };
+export type ReadOutcome =
+  | { ok: true; text: string }
+  | { ok: false; message: string; limit: boolean; code?: ErrorCode };
+
+/** The desired-state dir with every symlink resolved: what an opened file must lie under. */
+export function realRoot(root: string): string {
+  try {
+    return realpathSync(root);
+  } catch {
+    return root;
+  }
+}
+
+/**
+ * Where the open descriptor really is. tend reads as root: a link (or a directory swapped for one
+ * after the walk) that leads out of the tree, e.g. to /etc/shadow, must be refused before a byte is
+ * read, because parse errors quote what they found.
+ */
+function outsideTree(fd: number, treeReal: string): string | undefined {
+  let real: string;
+  try {
+    real = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+  return real === treeReal || real.startsWith(treeReal.endsWith('/') ? treeReal : `${treeReal}/`)
+    ? undefined
+    : real;
+}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -73,10 +111,18 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  * fs/promises, and the caller yields between batches. Opened non-blocking and checked on the open
  * descriptor, so a FIFO named *.yaml cannot hang the read and the file checked is the file read.
  */
-export function readYamlFile(abs: string): ReadOutcome {
+export function readYamlFile(abs: string, treeReal?: string): ReadOutcome {
   let fd: number | undefined;
   try {
     fd = openSync(abs, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
+    const escaped = treeReal === undefined ? undefined : outsideTree(fd, treeReal);
+    if (escaped !== undefined)
+      return {
+        ok: false,
+        limit: false,
+        code: 'TEND_ERR_SYMLINK_REFUSED',
+        message: `expected a file inside the desired-state directory, got a symlink to ${quote(escaped, 200)}; refused`,
+      };
     const st = fstatSync(fd);
     if (!st.isFile()) return { ok: false, message: 'not a regular file', limit: false };
     if (st.size > LIMITS.maxFileBytes)

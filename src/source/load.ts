@@ -8,7 +8,7 @@ import { lazyLocator, type FileOutcome } from './check-file.js';
 import { startChecker, type Parallel } from './check-parallel.js';
 import { crossCheck, type Candidate, type Elsewhere } from './cross.js';
 import type { OutcomeCache } from './outcome-cache.js';
-import { listYamlFiles, readYamlFile, toRel, type ReadOutcome } from './files.js';
+import { listYamlFiles, readYamlFile, realRoot, toRel, type ReadOutcome } from './files.js';
 import type { LoadedResource, LoadError, LoadResult } from './types.js';
 
 export interface LoadOptions {
@@ -64,6 +64,7 @@ function deepFreeze<T>(value: T): T {
 }
 
 async function readAll(
+  treeReal: string,
   absFiles: readonly string[],
   remembered: readonly (RememberedFile | undefined)[],
 ): Promise<ReadOutcome[]> {
@@ -76,7 +77,7 @@ async function readAll(
       continue;
     }
     if (++fresh % READ_BATCH === 0) await new Promise((resolve) => setImmediate(resolve));
-    out.push(readYamlFile(absFiles[i]!));
+    out.push(readYamlFile(absFiles[i]!, treeReal));
   }
   return out;
 }
@@ -120,7 +121,7 @@ async function loadFiles(
   const elsewhere = new Map<ResourceKey, Elsewhere>();
   const clean: Candidate[] = [];
 
-  const reads = await readAll(absFiles, remembered);
+  const reads = await readAll(realRoot(root), absFiles, remembered);
   const readable = reads.flatMap((r, i) => (r.ok ? [{ file: files[i]!, text: r.text, i }] : []));
   // The cache is asked even when the memo answers: a save keeps only the entries this load used.
   const outcomes = readable.map((r) => {
@@ -146,7 +147,7 @@ async function loadFiles(
     reads.forEach((read, i) => {
       const file = files[i]!;
       if (!read.ok) {
-        const code = read.limit ? 'TEND_ERR_SOURCE_LIMIT' : 'TEND_ERR_SOURCE_UNREADABLE';
+        const code = read.code ?? (read.limit ? 'TEND_ERR_SOURCE_LIMIT' : 'TEND_ERR_SOURCE_UNREADABLE');
         errors.push({ code, file, line: 0, col: 0, message: read.message });
         unknownFiles.add(file);
         return;

@@ -1,10 +1,11 @@
-// One controller per root: <stateDir>/lock names the holder by pid AND process start time, so a
-// lock left by a dead tend (or whose pid was reused by an unrelated process) is taken over instead
-// of blocking forever ("another operation in progress").
-import { randomBytes } from 'node:crypto';
+// One controller per root. Exclusion is an abstract unix socket bound for as long as the holder
+// lives (the kernel frees it when the process dies, zombies included); <stateDir>/lock only names
+// the holder for messages and `tend status`. See docs/decisions/0017-state-dir-lock-and-writes.md.
+import { createHash, randomBytes } from 'node:crypto';
+import { realpath } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
 import { TendError } from '../errors/catalogue.js';
 import type { Host } from '../host/index.js';
-import { stateFs } from './state-fs.js';
 
 export const LOCK_FILE = 'lock';
 
@@ -22,11 +23,17 @@ export interface LockInfo {
 export interface Lock {
   readonly info: LockInfo;
   readonly path: string;
-  /** Removes the lock if it is still ours; safe to call twice. */
+  /** Frees the socket and removes the lock file if it is still ours; safe to call twice. */
   release(): Promise<void>;
 }
 
 export const lockPath = (stateDir: string) => `${stateDir}/${LOCK_FILE}`;
+
+/** The abstract socket name for a state dir: one per real path, so symlinked spellings agree. */
+export async function lockSocketName(stateDir: string): Promise<string> {
+  const real = await realpath(stateDir);
+  return `\0tend-lock-${createHash('sha256').update(real).digest('hex').slice(0, 32)}`;
+}
 
 function parseLock(raw: string): LockInfo | undefined {
   try {
@@ -45,19 +52,39 @@ function parseLock(raw: string): LockInfo | undefined {
   }
 }
 
-/** The current holder, alive or not; undefined when there is no lock file (or it is unreadable). */
+/** The holder the lock file names, alive or not; undefined when there is none (or it is unreadable). */
 export async function readLock(host: Host, stateDir: string): Promise<LockInfo | undefined> {
   const raw = await host.fs.readFile(lockPath(stateDir));
   return raw === undefined ? undefined : parseLock(raw);
 }
 
-/** Alive means the same process: the pid exists and started at the recorded time. */
-export async function isHolderAlive(host: Host, info: LockInfo): Promise<boolean> {
-  if (info.startTime === undefined) return host.kill(info.pid, 0);
-  return (await host.processStartTime(info.pid)) === info.startTime;
+/** The state letter of /proc/<pid>/stat (R, S, Z, …); undefined when there is no such process. */
+async function procState(host: Host, pid: number): Promise<string | undefined> {
+  const text = await host.fs.readFile(`/proc/${pid}/stat`).catch(() => undefined);
+  if (!text) return undefined;
+  return text.slice(text.lastIndexOf(')') + 2).split(' ')[0];
 }
 
-function lockedError(path: string, holder: LockInfo): TendError {
+/**
+ * Alive means the same process (the pid exists and started at the recorded time) and not a zombie:
+ * a SIGKILLed holder that its parent has not reaped yet holds nothing any more.
+ */
+export async function isHolderAlive(host: Host, info: LockInfo): Promise<boolean> {
+  if (info.startTime === undefined) {
+    if (!host.kill(info.pid, 0)) return false;
+  } else if ((await host.processStartTime(info.pid)) !== info.startTime) return false;
+  const state = await procState(host, info.pid);
+  return state !== 'Z' && state !== 'X';
+}
+
+function lockedError(path: string, holder: LockInfo | undefined): TendError {
+  if (!holder)
+    return new TendError(
+      'TEND_ERR_LOCKED',
+      `expected to be the only tend on this root, got another live process holding its lock (${path} ` +
+        'does not name it: unreadable or being written); stop the other tend, or wait for it to finish',
+      { path },
+    );
   return new TendError(
     'TEND_ERR_LOCKED',
     `expected to be the only tend on this root, got pid ${holder.pid} ("${holder.command}") holding ` +
@@ -66,50 +93,70 @@ function lockedError(path: string, holder: LockInfo): TendError {
   );
 }
 
-const MAX_ATTEMPTS = 5;
-
-/**
- * Creates the lock exclusively. A live holder is TEND_ERR_LOCKED. A stale lock is renamed aside
- * (atomic: of several contenders exactly one moves it) and creation is retried; a contender that
- * moved a fresh lock instead of the stale one puts it back. Three processes racing over one stale
- * lock in the same microseconds could still both win; tend is started by people and init systems,
- * not in bursts, so that window is accepted rather than served by a second lock.
- */
-export async function acquireLock(host: Host, stateDir: string, command: string): Promise<Lock> {
-  const ext = stateFs(host);
-  const path = lockPath(stateDir);
-  const startTime = await host.processStartTime(process.pid);
-  const info: LockInfo = {
-    pid: process.pid,
-    ...(startTime !== undefined ? { startTime } : {}),
-    command,
-    since: new Date(host.now()).toISOString(),
-    token: randomBytes(8).toString('hex'),
-  };
-  const content = `${JSON.stringify(info)}\n`;
-  await host.fs.mkdirp(stateDir);
-  let lastHolder: LockInfo | undefined;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    if (await ext.createExclusive(path, content, 0o644)) return makeLock(host, path, info);
-    const raw = await host.fs.readFile(path);
-    if (raw === undefined) continue;
-    const holder = parseLock(raw);
-    if (holder && (await isHolderAlive(host, holder))) throw lockedError(path, holder);
-    lastHolder = holder;
-    const aside = `${path}.stale-${process.pid}-${randomBytes(4).toString('hex')}`;
-    if (!(await ext.rename(path, aside))) continue;
-    const moved = await host.fs.readFile(aside);
-    if (moved !== undefined && moved !== raw) await ext.createExclusive(path, moved, 0o644);
-    await host.fs.remove(aside);
-  }
-  const holder = (await readLock(host, stateDir)) ?? lastHolder;
-  if (holder) throw lockedError(path, holder);
-  throw new TendError('TEND_ERR_LOCKED', `expected to create ${path}, got contention on every attempt`, {
-    path,
+/** Binds the abstract socket; false when a live process (maybe this one) already holds it. */
+async function bindLockSocket(name: string): Promise<Server | false> {
+  const server = createServer((conn) => conn.destroy());
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') resolve(false);
+      else reject(err);
+    });
+    server.listen({ path: name, exclusive: true }, () => {
+      // The lock must not keep a one-shot command (tend reconcile) alive after its work is done.
+      server.unref();
+      resolve(server);
+    });
   });
 }
 
-function makeLock(host: Host, path: string, info: LockInfo): Lock {
+/** How long a holder the lock file shows dead may still take to let go of the socket. */
+const DYING_HOLDER_MS = 5_000;
+
+/**
+ * Binds the socket. When it is held but the lock file names a holder that is gone or a zombie, the
+ * kernel is still tearing that process down (a multi-threaded process shows Z before its last
+ * thread has closed its files): retry briefly rather than refuse a restart right after a kill.
+ */
+async function bindOrWaitForDeadHolder(host: Host, stateDir: string): Promise<Server> {
+  const name = await lockSocketName(stateDir);
+  const deadline = Date.now() + DYING_HOLDER_MS;
+  for (;;) {
+    const server = await bindLockSocket(name);
+    if (server) return server;
+    const holder = await readLock(host, stateDir);
+    if (!holder || (await isHolderAlive(host, holder)) || Date.now() > deadline)
+      throw lockedError(lockPath(stateDir), holder);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/**
+ * Takes the root's lock or throws TEND_ERR_LOCKED naming the holder. Whoever binds the socket owns
+ * the root: the lock file it finds is a dead holder's (or garbage) and is simply overwritten, and
+ * a lock file that cannot be read never lets a second tend in while the holder lives.
+ */
+export async function acquireLock(host: Host, stateDir: string, command: string): Promise<Lock> {
+  const path = lockPath(stateDir);
+  await host.fs.mkdirp(stateDir, 0o700);
+  const server = await bindOrWaitForDeadHolder(host, stateDir);
+  try {
+    const startTime = await host.processStartTime(process.pid);
+    const info: LockInfo = {
+      pid: process.pid,
+      ...(startTime !== undefined ? { startTime } : {}),
+      command,
+      since: new Date(host.now()).toISOString(),
+      token: randomBytes(8).toString('hex'),
+    };
+    await host.fs.writeFileAtomic(path, `${JSON.stringify(info)}\n`, 0o644);
+    return makeLock(host, path, info, server);
+  } catch (err) {
+    server.close();
+    throw err;
+  }
+}
+
+function makeLock(host: Host, path: string, info: LockInfo, server: Server): Lock {
   let released = false;
   return {
     info,
@@ -117,8 +164,12 @@ function makeLock(host: Host, path: string, info: LockInfo): Lock {
     async release() {
       if (released) return;
       released = true;
-      const current = await host.fs.readFile(path);
-      if (current !== undefined && parseLock(current)?.token === info.token) await host.fs.remove(path);
+      try {
+        const current = await host.fs.readFile(path);
+        if (current !== undefined && parseLock(current)?.token === info.token) await host.fs.remove(path);
+      } finally {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
     },
   };
 }

@@ -30,14 +30,14 @@ const nodeExtensions: StateFsExtensions = {
     // O_EXCL does, and the file never appears empty or half written to a concurrent reader.
     await fsp.mkdir(dirname(path), { recursive: true });
     const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.new`);
-    const handle = await fsp.open(temp, 'wx', mode);
     try {
-      await handle.writeFile(content, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    try {
+      const handle = await fsp.open(temp, 'wx', mode);
+      try {
+        await handle.writeFile(content, 'utf8');
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
       await fsp.link(temp, path);
       return true;
     } catch (err) {

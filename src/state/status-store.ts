@@ -35,6 +35,8 @@ export class StatusStore {
   private dirty = false;
   private saving: Promise<void> = Promise.resolve();
   private soon: ReturnType<typeof setTimeout> | undefined;
+  /** What the last write left on disk; undefined until this store has written. */
+  private written: { size: number; mtimeMs: number } | undefined;
   /** Set when a corrupt file was reset on load: the controller reports it as an event. */
   loadWarning?: string;
 
@@ -61,6 +63,9 @@ export class StatusStore {
       );
       for (const status of Object.values(file.resources))
         store.entries.set(status.key, status as ResourceStatus);
+      // A file damaged later is noticed even if nothing changes before the next save.
+      const st = await host.fs.stat(path);
+      if (st) store.written = { size: st.size, mtimeMs: st.mtimeMs };
     } catch (err) {
       if (opts.onCorrupt !== 'reset' || !isTendError(err, 'TEND_ERR_STATE_CORRUPT')) throw err;
       store.loadWarning = err.message;
@@ -115,14 +120,24 @@ export class StatusStore {
     this.soon.unref();
   }
 
-  /** Writes the file when something changed; concurrent calls are serialized. */
+  /**
+   * Whether the file on disk is still the one this store wrote: size and mtime as written. Someone
+   * truncating or replacing it (a full disk, a hand edit) makes the next save rewrite it.
+   */
+  private async fileIntact(): Promise<boolean> {
+    if (this.written === undefined) return true;
+    const st = await this.host.fs.stat(statusPath(this.stateDir));
+    return st !== undefined && st.size === this.written.size && st.mtimeMs === this.written.mtimeMs;
+  }
+
+  /** Writes the file when something changed, or when it was damaged; concurrent calls are serialized. */
   save(): Promise<void> {
     if (this.soon !== undefined) clearTimeout(this.soon);
     this.soon = undefined;
     const next = this.saving
       .catch(() => undefined)
       .then(async () => {
-        if (!this.dirty) return;
+        if (!this.dirty && (await this.fileIntact())) return;
         this.dirty = false;
         const list = this.list();
         const resources: Record<string, ResourceStatus> = {};
@@ -134,6 +149,8 @@ export class StatusStore {
             `${JSON.stringify({ version: 1, resources })}\n`,
             0o644,
           );
+          const st = await this.host.fs.stat(statusPath(this.stateDir));
+          this.written = st ? { size: st.size, mtimeMs: st.mtimeMs } : undefined;
         } catch (err) {
           this.dirty = true;
           throw err;

@@ -1,6 +1,6 @@
 // An instance's log file: whole lines only (a partial line waits for its end), lines longer than
 // maxLineLength split and marked, and size-based rotation (<file>.1 … <file>.<keep>).
-import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
 
 /** Appended to every piece of a split line except the last, so readers can rejoin it. */
 export const SPLIT_MARK = ' [tend: line continues]';
@@ -33,7 +33,10 @@ export class LogWriter {
   private open(): number {
     if (this.fd === undefined) {
       this.fd = openSync(this.path, 'a', 0o640);
-      this.size = fstatSync(this.fd).size;
+      const st = fstatSync(this.fd);
+      // A log left world-readable (by an older tend, or a hand-made file) is made private too.
+      if ((st.mode & 0o007) !== 0) fchmodSync(this.fd, st.mode & 0o770);
+      this.size = st.size;
     }
     return this.fd;
   }

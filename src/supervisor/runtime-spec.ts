@@ -118,6 +118,9 @@ export function backoffDelay(initialMs: number, maxMs: number, failures: number)
 /** Replaces every secret value in a text with "***" before it reaches a status or an event. */
 export function redact(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const s of secrets) if (s.length >= 3) out = out.split(s).join('***');
+  // Every length, longest first (a secret containing another is masked whole): a short secret is
+  // still a secret, and masking stray letters of a message is the lesser harm.
+  for (const s of [...secrets].filter((x) => x.length > 0).sort((a, b) => b.length - a.length))
+    out = out.split(s).join('***');
   return out;
 }

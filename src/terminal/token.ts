@@ -22,11 +22,13 @@ export function terminalTokensEqual(given: string, expected: string): boolean {
 async function readChecked(host: Host, path: string, name: string): Promise<string | undefined> {
   const stat = await host.fs.stat(path);
   if (!stat) return undefined;
-  if (!stat.isFile || (stat.mode & 0o077) !== 0)
+  // Owned by us too: a token someone else planted is never adopted.
+  const uid = process.geteuid?.() ?? 0;
+  if (!stat.isFile || (stat.mode & 0o077) !== 0 || stat.uid !== uid)
     throw new TendError(
       'TEND_ERR_AUTH',
-      `Terminal/${name}: expected the token file ${path} to be a regular file of mode 0600, ` +
-        `got mode ${stat.mode.toString(8).padStart(4, '0')}; remove it and tend writes a new one`,
+      `Terminal/${name}: expected the token file ${path} to be a regular file of mode 0600 owned by uid ${uid}, ` +
+        `got mode ${stat.mode.toString(8).padStart(4, '0')} owned by uid ${stat.uid}; remove it and tend writes a new one`,
       { path },
     );
   const token = ((await host.fs.readFile(path)) ?? '').trim();

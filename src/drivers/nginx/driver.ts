@@ -1,5 +1,6 @@
 // The nginx ServiceDriver: adopts or starts the master (embedded: daemonized with -p/-c), validates
 // with the live prefix and config, and proves every reload by new worker pids and a clean error log.
+import { dirname } from 'node:path';
 import { TendError } from '../../errors/catalogue.js';
 import type {
   PreflightChange,
@@ -22,6 +23,7 @@ import { MasterTracker, type MasterIdentity } from '../health/master-process.js'
 import { childrenOf, liveStat, readCmdline } from '../health/proc.js';
 import {
   NGINX_FATAL_TAGS,
+  nginxAccessLog,
   nginxDirectories,
   nginxFailingFiles,
   nginxValidationMessage,
@@ -34,6 +36,8 @@ export class NginxDriver implements ServiceDriver {
   private readonly binary: string;
   private readonly timeouts: Timeouts;
   private manager: ServiceManager | undefined;
+  /** Log files already made private by this driver: checked once, not on every validation. */
+  private readonly privateLogs = new Set<string>();
 
   constructor(private readonly ctx: ServiceContext) {
     const n = ctx.layout.nginx;
@@ -211,9 +215,35 @@ export class NginxDriver implements ServiceDriver {
     return systemd ? ['-c', n.mainConfig] : ['-p', n.prefix, '-c', n.mainConfig];
   }
 
+  /**
+   * nginx creates a missing log file with mode 0644 (compiled in), readable by every local user:
+   * create each log the config names first, mode 0640, so nginx only ever opens tend's file.
+   */
+  private async prepareLogs(): Promise<void> {
+    const { host, layout } = this.ctx;
+    if (!host.fs.ensureLogFile) return;
+    const n = layout.nginx;
+    const wanted = layout.profile === 'embedded' ? [n.errorLog, nginxAccessLog(layout)] : [];
+    for (const file of await host.fs.readdir(n.includeDir)) {
+      if (!file.endsWith('.conf')) continue;
+      const site = file.slice(0, -5);
+      if (this.privateLogs.has(n.siteLog(site, 'error'))) continue;
+      // System profile: sites-enabled also holds the distribution's sites; only tend's links count.
+      if (n.siteLink(site) && (await host.fs.readlink(`${n.includeDir}/${file}`)) !== n.siteFile(site)) continue;
+      wanted.push(n.siteLog(site, 'access'), n.siteLog(site, 'error'));
+    }
+    for (const path of wanted) {
+      if (this.privateLogs.has(path)) continue;
+      await host.fs.mkdirp(dirname(path));
+      await host.fs.ensureLogFile(path, 0o640);
+      this.privateLogs.add(path);
+    }
+  }
+
   /** Embedded: create the tree and (re)write the main config when it differs. System: leave it. */
   private async prepare(): Promise<void> {
     const { host, layout } = this.ctx;
+    await this.prepareLogs();
     if (layout.profile !== 'embedded') return;
     for (const dir of nginxDirectories(layout)) await host.fs.mkdirp(dir);
     const wanted = renderNginxMainConfig(

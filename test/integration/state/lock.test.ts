@@ -107,7 +107,7 @@ test('a lock with our pid but another start time is stale (pid reuse) and is tak
   assert.equal((await readLock(host, stateDir))?.token, lock.info.token);
 });
 
-test('an unreadable lock file is stale', async (t) => {
+test('an unreadable lock file with no live holder is taken over', async (t) => {
   const stateDir = tempDir(t);
   writeFileSync(join(stateDir, 'lock'), '{"pid":');
   const lock = await acquireLock(host, stateDir, 'serve');
