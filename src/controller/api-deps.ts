@@ -127,16 +127,20 @@ export function controllerApiDeps({ controller, opts, isReady }: ControllerApiDe
       };
     },
     health(): Health {
-      const ready = isReady();
+      // A dead master means declared sites are not served as declared: not ready while it lasts.
+      const outage = controller.masters.outage;
+      const ready = isReady() && outage === undefined;
       const source = controller.sourceErrors;
       return {
         live: true,
         ready,
-        ...(!ready
-          ? { reason: 'the first reconcile pass has not finished, or tend is stopping' }
-          : source
-            ? { reason: source }
-            : {}),
+        ...(outage !== undefined
+          ? { reason: outage }
+          : !ready
+            ? { reason: 'the first reconcile pass has not finished, or tend is stopping' }
+            : source
+              ? { reason: source }
+              : {}),
       };
     },
   };

@@ -13,6 +13,7 @@ import type { StatusStore } from '../state/status-store.js';
 import { PassCoalescer } from './coalesce.js';
 import { converge, type ConvergeResult } from './converge.js';
 import { markSourceErrors } from './held-status.js';
+import { affectedBy, MasterWatch } from './masters.js';
 import { ALL_KEY, outcomeFor, type PassReport } from './outcomes.js';
 import { ProgramsBridge } from './programs.js';
 import { TerminalsBridge } from './terminals.js';
@@ -39,6 +40,7 @@ export class Controller {
   readonly queue: WorkQueue;
   readonly programs: ProgramsBridge;
   readonly terminals: TerminalsBridge;
+  readonly masters: MasterWatch;
   private readonly coalescer: PassCoalescer<PassReport>;
   private watcher: DesiredStateWatcher | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -69,6 +71,15 @@ export class Controller {
       store: opts.store,
       leases: this.programs.leases,
     });
+    this.masters = new MasterWatch({
+      host: opts.host,
+      layout: opts.layout,
+      events: opts.events,
+      store: opts.store,
+      ...(opts.serviceContext ? { serviceContext: opts.serviceContext } : {}),
+      affected: (service) => affectedBy(service, this.lastReport?.result?.computed.load.resources ?? []),
+      onHealed: () => this.queue.add(ALL_KEY, { immediate: true }),
+    });
     this.coalescer = new PassCoalescer((keys) => this.runPass(keys));
     this.queue = new WorkQueue({
       // Every queued key is handed out at once so they all join one pass (see coalesce.ts).
@@ -98,6 +109,7 @@ export class Controller {
     // Anything saved between the first load and the watcher's scan would be missed: look again.
     this.queue.add(ALL_KEY);
     this.scheduleResync();
+    this.masters.start();
     return this.lastReport;
   }
 
@@ -253,6 +265,7 @@ export class Controller {
   async stop(opts: { keepPrograms: boolean }): Promise<void> {
     this.stopping = true;
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
+    await this.masters.stop();
     await this.watcher?.close();
     await this.queue.stop();
     await this.programs.stop(opts);

@@ -127,8 +127,15 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     try {
       const driver = services(service);
       if (await driver.isRunning()) continue;
-      await driver.ensureRunning();
+      const how = driver.heal ? await driver.heal() : (await driver.ensureRunning(), 'started');
+      if (how === 'running' || how === 'no pools') continue;
       started.push(service);
+      // A master found dead here (before tend serve's master watch saw it, or in a one-shot run).
+      opts.events?.record({
+        type: 'Warning',
+        reason: 'MasterRestarted',
+        message: `${service} was not running and was started (${how})`,
+      });
     } catch (err) {
       opts.events?.record({
         type: 'Warning',
