@@ -5,7 +5,11 @@ import type { TestContext } from 'node:test';
 import { createRealHost } from '../../../src/host/index.js';
 import { terminalSpec, type TerminalSpec } from '../../../src/model/terminal.js';
 import { nodePtyProvider, type PtyProvider } from '../../../src/terminal/pty.js';
-import { TerminalServer, type SessionEvent } from '../../../src/terminal/server.js';
+import {
+  TerminalServer,
+  type SessionEvent,
+  type TerminalServerOptions,
+} from '../../../src/terminal/server.js';
 import { generateTerminalToken } from '../../../src/terminal/token.js';
 import { connect, waitFor, type TestSocket } from './ws-client.js';
 
@@ -26,7 +30,11 @@ export interface Harness {
   open(opts?: { cols?: number; rows?: number }): Promise<TestSocket>;
 }
 
-export async function startServer(t: TestContext, s: TerminalSpec = spec()): Promise<Harness> {
+export async function startServer(
+  t: TestContext,
+  s: TerminalSpec = spec(),
+  extra: Partial<TerminalServerOptions> = {},
+): Promise<Harness> {
   const host = createRealHost();
   const token = generateTerminalToken();
   const spawned: number[] = [];
@@ -35,7 +43,7 @@ export async function startServer(t: TestContext, s: TerminalSpec = spec()): Pro
     spawned.push(p.pid);
     return p;
   };
-  const server = new TerminalServer({ spec: s, name: 'test', port: 0, token, host, pty });
+  const server = new TerminalServer({ spec: s, name: 'test', port: 0, token, host, pty, ...extra });
   const events: SessionEvent[] = [];
   server.on('session', (e: SessionEvent) => events.push(e));
   const { url } = await server.start();
