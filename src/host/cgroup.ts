@@ -141,6 +141,21 @@ export class Cgroups {
     return this.fs.readdir(dir).filter((n) => this.fs.exists(`${dir}/${n}/cgroup.procs`));
   }
 
+  /**
+   * Kills and removes the groups under `scope` whose owner (the pid before the first dot of their
+   * name, as `<pid>.<rest>`) is no longer alive: what a crashed tend left running. Returns their names.
+   */
+  async reapAbandoned(scope: string): Promise<string[]> {
+    const reaped: string[] = [];
+    for (const name of this.list(scope)) {
+      const owner = Number(name.split('.')[0]);
+      if (!Number.isInteger(owner) || owner <= 0 || this.fs.exists(`/proc/${owner}`)) continue;
+      const group = this.open(scope, name);
+      if (group && (await group.kill()) && group.remove()) reaped.push(name);
+    }
+    return reaped;
+  }
+
   /** A handle on an existing group (from list()). */
   open(scope: string, name: string): Cgroup | undefined {
     if (!this.hierarchy || !this.kind) return undefined;

@@ -80,6 +80,7 @@ export class TerminalServer extends EventEmitter {
     const identity = await resolveIdentity(this.opts.host, this.spec, this.opts.name);
     await checkSpawnable(this.opts.host, this.spec, identity, this.opts.name);
     this.assets ??= await loadAssets(this.opts.host, this.opts.name);
+    await this.reapAbandonedSessions();
     const assets = this.assets;
     const http = createServer((req, res) => servePage(assets, req, res));
     http.on(
@@ -245,6 +246,17 @@ export class TerminalServer extends EventEmitter {
       pid: pty.pid,
       message,
     } satisfies SessionEvent);
+  }
+
+  /** Sessions a crashed tend left in their cgroups (processes that outlived their pty) end now. */
+  private async reapAbandonedSessions(): Promise<void> {
+    const cgroups = this.opts.cgroups ?? hostCgroups();
+    const reaped = await cgroups.reapAbandoned('terminal').catch(() => []);
+    if (reaped.length > 0)
+      this.opts.logger?.warn(
+        { terminal: this.opts.name, groups: reaped },
+        'ended sessions a previous tend left running',
+      );
   }
 
   /** A cgroup for one session, or undefined (logged once) where the host has none for tend. */

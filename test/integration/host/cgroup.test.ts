@@ -2,8 +2,8 @@
 // handing detect() a mountinfo with only that hierarchy. A child born through runInside() is in the
 // group with everything it forks, setsid or not; kill() empties it; tend itself is never a member.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { Cgroups } from '../../../src/host/cgroup.js';
 
@@ -48,4 +48,28 @@ test('detect() says why there are no cgroups when none is mounted', () => {
   assert.match(none.reason, /no cgroup2 mount/);
   assert.throws(() => none.create('terminal', 'x'), /unavailable/);
   assert.equal(Cgroups.unavailable('off by operator').reason, 'off by operator');
+});
+
+test("reapAbandoned() ends the groups of a dead owner and leaves a live owner's alone", async (t) => {
+  const cgroups = Cgroups.detect();
+  if (!cgroups.available) return t.skip(`no cgroups here: ${cgroups.reason}`);
+  const gone = spawnSync('true').pid!;
+  const abandoned = cgroups.create('test-reap', `${gone}.crashed`);
+  const mine = cgroups.create('test-reap', `${process.pid}.live`);
+  const left = abandoned.runInside(() =>
+    spawn('setsid', ['sleep', '1000'], { stdio: 'ignore', detached: true }),
+  );
+  const kept = mine.runInside(() => spawn('sleep', ['1000'], { stdio: 'ignore' }));
+  t.after(async () => {
+    kept.kill('SIGKILL');
+    await mine.kill();
+    mine.remove();
+  });
+  const deadline = Date.now() + 5_000;
+  while (abandoned.pids().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(await cgroups.reapAbandoned('test-reap'), [`${gone}.crashed`]);
+  assert.deepEqual(abandoned.pids(), []);
+  assert.equal(existsSync(abandoned.dir), false);
+  assert.ok(mine.pids().includes(kept.pid!), "a live owner's group is untouched");
+  assert.ok(left.pid);
 });
