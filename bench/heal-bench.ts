@@ -98,6 +98,13 @@ export async function benchHeal(): Promise<void> {
         heals.push(servedAt - killedAt);
         failed.push(checker.failuresSince(killedAt).filter((f) => f.at <= servedAt).length);
       }
+      const restarted = readFileSync(join(root, 'state/events.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => l.includes('"MasterRestarted"'))
+        .slice(-N.rounds)
+        .map((l) => (JSON.parse(l) as { message: string }).message);
+      for (const m of restarted) console.log(`heal:   event: ${m}`);
       const name = service === 'nginx' ? 'nginx' : 'php-fpm';
       const verdict = median(heals) < 5_000 ? 'ok' : 'SLOWER THAN TARGET';
       console.log(

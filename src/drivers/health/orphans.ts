@@ -118,6 +118,7 @@ export async function stopOrphans(
   graceMs: number,
 ): Promise<string> {
   if (orphans.length === 0) return 'no orphaned workers';
+  const started = host.now();
   for (const o of await survivors(host, orphans)) host.kill(o.pid, graceful);
   const deadline = host.now() + graceMs;
   let left = await survivors(host, orphans);
@@ -135,6 +136,7 @@ export async function stopOrphans(
   return (
     `stopped ${orphans.length} orphaned worker(s) (${pids}) with ${graceful}` +
     (forced > 0 ? `, ${forced} by SIGKILL after ${graceMs} ms` : '') +
+    ` in ${host.now() - started} ms` +
     (left.length > 0 ? `; ${left.length} would not die` : '')
   );
 }
