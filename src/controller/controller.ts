@@ -158,6 +158,8 @@ export class Controller {
       ...(allowMassDelete ? { allowMassDelete } : {}),
       ...(serviceContext ? { serviceContext } : {}),
       reuseLoad: true,
+      beforeServiceStart: (service) =>
+        /^(nginx|php-fpm@)/.test(service) ? this.masters.checkNow(service) : Promise.resolve(),
       beforeStatus: async (computed) => {
         this.programsApplied = await this.programs.apply(computed);
         await this.terminals.apply(computed);

@@ -38,6 +38,8 @@ export interface ConvergeOptions {
    * here, right after the files are applied, so a saved Program runs without waiting for probes.
    */
   beforeStatus?: (computed: ComputedPlan) => Promise<void>;
+  /** Asked before starting an owned service found not running (tend serve's master watch). */
+  beforeServiceStart?: (service: ServiceId) => Promise<void>;
   /** A daemon: see ComputePlanOptions.reuseLoad. */
   reuseLoad?: boolean;
 }
@@ -127,6 +129,12 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     try {
       const driver = services(service);
       if (await driver.isRunning()) continue;
+      // tend serve: the master watch reports the death (event, conditions, /readyz) and heals it.
+      await opts.beforeServiceStart?.(service);
+      if (await driver.isRunning()) {
+        started.push(service);
+        continue;
+      }
       const how = driver.heal ? await driver.heal() : (await driver.ensureRunning(), 'started');
       if (how === 'running' || how === 'no pools') continue;
       started.push(service);

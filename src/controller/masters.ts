@@ -46,6 +46,7 @@ export class MasterWatch {
   private running: Promise<void> | undefined;
   private readonly outages = new Map<ServiceId, Outage>();
   private readonly drivers = new Map<ServiceId, Healable>();
+  private readonly checks = new Map<ServiceId, Promise<void>>();
 
   constructor(private readonly opts: MasterWatchOptions) {}
 
@@ -69,19 +70,27 @@ export class MasterWatch {
     await this.running;
   }
 
-  /** One look at every recorded master; exported for tests through start(). */
+  /** One look at every recorded master. */
   async tick(): Promise<void> {
-    for (const id of await this.recorded()) {
-      try {
-        await this.check(id);
-      } catch (err) {
+    for (const id of await this.recorded()) await this.checkNow(id);
+  }
+
+  /**
+   * Checks one master now, with the same report and heal as a tick; a pass calls it before starting
+   * a master it finds down, so a death is reported however it is found. One check per master at a time.
+   */
+  checkNow(id: ServiceId): Promise<void> {
+    const run = (this.checks.get(id) ?? Promise.resolve()).then(() =>
+      this.check(id).catch((err) => {
         this.opts.events.record({
           type: 'Warning',
           reason: 'MasterWatchFailed',
           message: `${id}: ${asTendError(err).message}`,
         });
-      }
-    }
+      }),
+    );
+    this.checks.set(id, run);
+    return run;
   }
 
   /** Services tend has started and not stopped: each has a record in <stateDir>/services/. */
@@ -111,8 +120,8 @@ export class MasterWatch {
       const dead = await driver.tracker.exclusive(async () => {
         const record = await host.fs.readFile(driver.tracker.stateFile);
         if (record === undefined || (await driver.tracker.current())) return undefined;
-        const pid = (JSON.parse(record) as { pid?: number }).pid;
-        return `the ${id} master (pid ${pid ?? '?'}) died`;
+        const pid = /"pid":\s*(\d+)/.exec(record)?.[1] ?? '?';
+        return `the ${id} master (pid ${pid}) died`;
       });
       if (!dead) return;
       outage = { since: host.now(), message: dead, attempts: 0, nextTry: 0 };

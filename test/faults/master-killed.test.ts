@@ -136,16 +136,12 @@ test(
           seen.conditions.has(`${key}:MasterDown`),
           `${key} showed MasterDown: ${[...seen.conditions].join(', ')}`,
         );
-      const log = events(env);
       const id = service === 'nginx' ? 'nginx' : 'php-fpm@8.2';
-      assert.ok(
-        log.some((e) => e.reason === 'MasterDown' && e.message.includes(id)),
-        `a MasterDown event for ${id}`,
-      );
-      assert.ok(
-        log.some((e) => e.reason === 'MasterRestarted' && e.message.includes(id)),
-        `a MasterRestarted event for ${id}`,
-      );
+      // The event log is written behind the daemon's back: poll it.
+      for (const reason of ['MasterDown', 'MasterRestarted'])
+        await waitFor(`a ${reason} event for ${id}`, () =>
+          events(env).some((e) => e.reason === reason && e.message.includes(id)),
+        );
 
       // And afterwards: ready again, the resources Ready, nothing managed untracked.
       await waitFor('/readyz ready again', async () => (await env.api('GET', '/readyz')).status === 200);
