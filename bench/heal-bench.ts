@@ -98,6 +98,7 @@ export async function benchHeal(): Promise<void> {
         heals.push(servedAt - killedAt);
         failed.push(checker.failuresSince(killedAt).filter((f) => f.at <= servedAt).length);
       }
+      await sleep(1_000); // the daemon appends events behind its own back
       const restarted = readFileSync(join(root, 'state/events.jsonl'), 'utf8')
         .trim()
         .split('\n')
