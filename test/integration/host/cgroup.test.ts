@@ -3,9 +3,19 @@
 // group with everything it forks, setsid or not; kill() empties it; tend itself is never a member.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { test } from 'node:test';
 import { Cgroups } from '../../../src/host/cgroup.js';
+
+/** Removes a test's scope directory once its groups are gone (it may still hold another test's). */
+const tidy = (groupDir: string) => {
+  try {
+    rmdirSync(dirname(groupDir));
+  } catch {
+    /* not empty */
+  }
+};
 
 const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
 const only = (match: (line: string) => boolean) =>
@@ -38,6 +48,7 @@ for (const [kind, info] of Object.entries(variants)) {
       assert.equal(await group.kill(), true);
       assert.deepEqual(group.pids(), []);
       assert.equal(group.remove(), true);
+      tidy(group.dir);
     },
   );
 }
@@ -64,6 +75,7 @@ test("reapAbandoned() ends the groups of a dead owner and leaves a live owner's 
     kept.kill('SIGKILL');
     await mine.kill();
     mine.remove();
+    tidy(mine.dir);
   });
   const deadline = Date.now() + 5_000;
   while (abandoned.pids().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
