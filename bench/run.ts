@@ -1,6 +1,7 @@
 // `npm run bench`: runs every benchmark module in turn, in one run. Each module prints its own
 // figures. TEND_BENCH=plan,apply narrows the run to the named benches.
 import { benchApply } from './apply-bench.js';
+import { benchHeal } from './heal-bench.js';
 import { benchPlan } from './plan-bench.js';
 import { benchServe } from './serve-bench.js';
 import { benchServiceFloor } from './services-floor.js';
@@ -14,6 +15,7 @@ const benches: [string, () => Promise<void>][] = [
   ['supervisor', benchSupervisor],
   ['supervisord', benchSupervisord],
   ['serve', benchServe],
+  ['heal', benchHeal],
 ];
 
 const only = process.env.TEND_BENCH?.split(',').map((s) => s.trim());

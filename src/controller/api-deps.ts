@@ -178,6 +178,8 @@ export function controllerApiDeps({
           ? { pruneHeld: report.result.computed.plan.pruneHeld }
           : {}),
         sourceErrors: controller.sourceErrors,
+        // A dead master means declared sites are not served as declared: not ready while it lasts.
+        ...(controller.masters.outage !== undefined ? { masterOutage: controller.masters.outage } : {}),
         statuses: store.list(),
       });
       return {

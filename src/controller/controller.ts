@@ -14,6 +14,7 @@ import type { StatusStore } from '../state/status-store.js';
 import { PassCoalescer } from './coalesce.js';
 import { converge, type ConvergeResult } from './converge.js';
 import { markSourceErrors } from './held-status.js';
+import { affectedBy, MasterWatch } from './masters.js';
 import { ALL_KEY, outcomeFor, type PassReport } from './outcomes.js';
 import { PassFailures, type PassFailureState } from './pass-failures.js';
 import { ProgramsBridge } from './programs.js';
@@ -44,6 +45,7 @@ export class Controller {
   readonly queue: WorkQueue;
   readonly programs: ProgramsBridge;
   readonly terminals: TerminalsBridge;
+  readonly masters: MasterWatch;
   private readonly coalescer: PassCoalescer<PassReport>;
   private watcher: DesiredStateWatcher | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -92,6 +94,15 @@ export class Controller {
       (keys) => this.runPass(keys),
       () => this.failures.holdMs(),
     );
+    this.masters = new MasterWatch({
+      host: opts.host,
+      layout: opts.layout,
+      events: opts.events,
+      store: opts.store,
+      ...(opts.serviceContext ? { serviceContext: opts.serviceContext } : {}),
+      affected: (service) => affectedBy(service, this.lastReport?.result?.computed.load.resources ?? []),
+      onHealed: () => this.queue.add(ALL_KEY, { immediate: true }),
+    });
     this.queue = new WorkQueue({
       // Every queued key is handed out at once so they all join one pass (see coalesce.ts).
       concurrency: 100_000,
@@ -128,6 +139,7 @@ export class Controller {
     // Anything saved between the first load and the watcher's scan would be missed: look again.
     this.queue.add(ALL_KEY);
     this.scheduleResync();
+    this.masters.start();
     return this.lastReport;
   }
 
@@ -193,6 +205,8 @@ export class Controller {
       ...(allowMassDelete ? { allowMassDelete } : {}),
       ...(serviceContext ? { serviceContext } : {}),
       reuseLoad: true,
+      beforeServiceStart: (service) =>
+        /^(nginx|php-fpm@)/.test(service) ? this.masters.checkNow(service) : Promise.resolve(),
       beforeStatus: async (computed) => {
         this.programsApplied = await this.programs.apply(computed);
         await this.terminals.apply(computed);
@@ -314,6 +328,7 @@ export class Controller {
     if (this.resyncTimer) clearTimeout(this.resyncTimer);
     this.failures.stop();
     for (const timer of this.recheckTimers) clearTimeout(timer);
+    await this.masters.stop();
     await this.watcher?.close();
     // A pass waiting out the backoff is not started now: its waiters hear that tend is stopping.
     this.coalescer.cancelHeld(

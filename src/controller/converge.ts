@@ -43,6 +43,8 @@ export interface ConvergeOptions {
    * here, right after the files are applied, so a saved Program runs without waiting for probes.
    */
   beforeStatus?: (computed: ComputedPlan) => Promise<void>;
+  /** Asked before starting an owned service found not running (tend serve's master watch). */
+  beforeServiceStart?: (service: ServiceId) => Promise<void>;
   /** A daemon: see ComputePlanOptions.reuseLoad. */
   reuseLoad?: boolean;
   /** How long resources that left the desired state must stay gone before they are pruned. */
@@ -160,6 +162,7 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     ...(recovery ? { recovery } : {}),
     apply,
     owed: owedReloads(host, stateDir),
+    ...(opts.beforeServiceStart ? { beforeStart: opts.beforeServiceStart } : {}),
     ...(opts.events ? { events: opts.events } : {}),
   });
 

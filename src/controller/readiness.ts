@@ -14,6 +14,8 @@ export interface ReadinessInput {
   /** A summary of desired-state files that did not load. */
   sourceErrors?: string;
   statuses: readonly ResourceStatus[];
+  /** A service master found dead and not yet restarted (the master watch). */
+  masterOutage?: string;
 }
 
 export interface Readiness {
@@ -51,6 +53,7 @@ export function readiness(input: ReadinessInput): Readiness {
   if (input.pruneHeld)
     problems.push(`deletions refused (${input.pruneHeld.keys.length}): ${input.pruneHeld.reason}`);
   if (input.sourceErrors) problems.push(`desired state: ${input.sourceErrors}`);
+  if (input.masterOutage) problems.push(input.masterOutage);
   const bad = input.statuses.filter((s) => s.phase === 'Failed' || s.phase === 'Degraded');
   if (bad.length > 0) {
     const why = (s: ResourceStatus) => {

@@ -25,6 +25,8 @@ export async function settleServices(o: {
   apply: ApplyResult;
   owed: OwedReloads;
   events?: EventLog;
+  /** Asked before starting an owned service found not running (tend serve's master watch). */
+  beforeStart?: (service: ServiceId) => Promise<void>;
 }): Promise<ServiceSettlement> {
   const { services } = o;
   const failed = new Map<ServiceId, string>(o.recovery?.unfinished ?? []);
@@ -43,7 +45,19 @@ export async function settleServices(o: {
       const driver = services(service);
       if (how === 'start') {
         if (await driver.isRunning()) return;
-        await driver.ensureRunning();
+        // tend serve: the master watch reports the death (event, conditions, /readyz) and heals it.
+        await o.beforeStart?.(service);
+        if (!(await driver.isRunning())) {
+          // heal() stops workers a dead master left holding the sockets, then starts a new one.
+          const result = driver.heal ? await driver.heal() : (await driver.ensureRunning(), 'started');
+          if (result === 'running' || result === 'no pools') return;
+          // A master found dead here (before tend serve's master watch saw it, or in a one-shot run).
+          o.events?.record({
+            type: 'Warning',
+            reason: 'MasterRestarted',
+            message: `${service} was not running and was started (${result})`,
+          });
+        }
       } else {
         const verdict = await driver.validate();
         if (!verdict.ok) throw new Error(`the configuration on disk does not validate: ${verdict.message}`);

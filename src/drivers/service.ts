@@ -45,6 +45,11 @@ export interface ServiceDriver {
    * files on disk (a second `nginx -t` over 1,000 vhosts costs ~300 ms and proves nothing new).
    */
   reload(opts?: ReloadOptions): Promise<ReloadResult>;
+  /**
+   * ensureRunning that says what it did: a master found dead is restarted after the workers it left
+   * behind (still holding its sockets) are stopped. Returns 'running' when the master was alive.
+   */
+  heal?(): Promise<string>;
   /** Whether the service is running now (by pid file plus process start time). */
   isRunning(): Promise<boolean>;
   stop(): Promise<void>;

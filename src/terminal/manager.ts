@@ -4,6 +4,7 @@ import { EventEmitter } from 'node:events';
 import { asTendError, TendError } from '../errors/catalogue.js';
 import type { Host } from '../host/index.js';
 import type { Terminal, TerminalSpec } from '../model/terminal.js';
+import type { Cgroups } from '../host/cgroup.js';
 import type { PtyProvider } from './pty.js';
 import { TerminalServer, type SessionEvent, type TerminalLogger, type TerminalStatus } from './server.js';
 import { ensureTerminalToken, removeTerminalToken } from './token.js';
@@ -23,6 +24,8 @@ export interface TerminalManagerOptions {
   now?: () => number;
   logger?: TerminalLogger;
   pty?: PtyProvider;
+  /** Where sessions get their cgroups (default: this host's); see host/cgroup.ts. */
+  cgroups?: Cgroups;
 }
 
 interface Running {
@@ -147,8 +150,13 @@ export class TerminalManager extends EventEmitter {
   }
 
   private serverExtras() {
-    const { now, logger, pty } = this.opts;
-    return { ...(now ? { now } : {}), ...(logger ? { logger } : {}), ...(pty ? { pty } : {}) };
+    const { now, logger, pty, cgroups } = this.opts;
+    return {
+      ...(now ? { now } : {}),
+      ...(logger ? { logger } : {}),
+      ...(pty ? { pty } : {}),
+      ...(cgroups ? { cgroups } : {}),
+    };
   }
 
   private async stopOne(key: string, why: string): Promise<void> {

@@ -1,6 +1,9 @@
 // Ends a terminal session completely: every process in the pty's session and every descendant of
 // it gets SIGHUP, then SIGKILL after a grace period. Killing only the shell (code-connect's bug)
 // leaves `sleep 1000 &`, and killing only its process group misses jobs bash put in groups of their own.
+// The sweep cannot see `setsid` escapes whose parent already exited; the session's cgroup (when the
+// host has cgroups, see host/cgroup.ts) holds them too, and is killed as a whole.
+import type { Cgroup } from '../host/cgroup.js';
 import type { Host } from '../host/index.js';
 
 export const KILL_GRACE_MS = 2_000;
@@ -65,25 +68,50 @@ function signalAll(host: Host, members: readonly ProcEntry[], signal: NodeJS.Sig
 }
 
 /**
- * SIGHUP (and SIGCONT, so stopped jobs see it) to the whole session, then SIGKILL to whatever is
- * left after `graceMs`. Resolves true when nothing of the session remains.
+ * SIGHUP (and SIGCONT, so stopped jobs see it) to the whole session and its cgroup, then SIGKILL to
+ * whatever is left after `graceMs`; the emptied cgroup is removed. Resolves true when nothing of the
+ * session remains.
  */
-export async function killSessionTree(host: Host, leader: number, graceMs = KILL_GRACE_MS): Promise<boolean> {
+export async function killSessionTree(
+  host: Host,
+  leader: number,
+  graceMs = KILL_GRACE_MS,
+  group?: Cgroup,
+): Promise<boolean> {
   let members = await sessionMembers(host, leader);
-  if (members.length === 0) return true;
-  signalAll(host, members, 'SIGHUP');
-  signalAll(host, members, 'SIGCONT');
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    await host.sleep(POLL_MS);
+  const done = async () => {
     members = await sessionMembers(host, leader);
-    if (members.length === 0) return true;
+    return members.length === 0 && (group === undefined || group.pids().length === 0);
+  };
+  if (!(await done())) {
+    for (const signal of ['SIGHUP', 'SIGCONT'] as const) {
+      signalAll(host, members, signal);
+      group?.signal(signal);
+    }
+    const deadline = Date.now() + graceMs;
+    let gone = false;
+    while (!gone && Date.now() < deadline) {
+      await host.sleep(POLL_MS);
+      gone = await done();
+    }
+    if (!gone) await forceKill(host, leader, group, done);
   }
+  const clean = await done();
+  if (clean) group?.remove();
+  return clean;
+}
+
+/** The cgroup at once (nothing in it can fork away meanwhile), then the sweep for what is outside it. */
+async function forceKill(
+  host: Host,
+  leader: number,
+  group: Cgroup | undefined,
+  done: () => Promise<boolean>,
+): Promise<void> {
+  if (group) await group.kill();
   for (let round = 0; round < 5; round++) {
-    signalAll(host, members, 'SIGKILL');
+    if (await done()) return;
+    signalAll(host, await sessionMembers(host, leader), 'SIGKILL');
     await host.sleep(POLL_MS);
-    members = await sessionMembers(host, leader);
-    if (members.length === 0) return true;
   }
-  return false;
 }

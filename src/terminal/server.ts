@@ -6,6 +6,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { TendError, asTendError } from '../errors/catalogue.js';
+import { hostCgroups, type Cgroup, type Cgroups } from '../host/cgroup.js';
 import type { Host } from '../host/index.js';
 import type { TerminalSpec } from '../model/terminal.js';
 import {
@@ -49,6 +50,8 @@ export interface TerminalServerOptions {
   now?: () => number;
   logger?: TerminalLogger;
   pty?: PtyProvider;
+  /** Where sessions get their cgroups (default: this host's, detected once); unavailable → sweep only. */
+  cgroups?: Cgroups;
 }
 
 /** The shell changes that make running sessions stale: they end rather than keep the old identity. */
@@ -69,6 +72,7 @@ export class TerminalServer extends EventEmitter {
   /** Every open WebSocket, authenticated or not, so stop() can close the ones without a session too. */
   private readonly conns = new Set<WebSocketConnection>();
   private expired = false;
+  private warnedNoCgroups = false;
 
   constructor(opts: TerminalServerOptions) {
     super();
@@ -101,6 +105,7 @@ export class TerminalServer extends EventEmitter {
     const identity = await resolveIdentity(this.opts.host, this.spec, this.opts.name);
     await checkSpawnable(this.opts.host, this.spec, identity, this.opts.name);
     this.assets ??= await loadAssets(this.opts.host, this.opts.name);
+    await this.reapAbandonedSessions();
     const assets = this.assets;
     const http = createServer((req, res) => this.onRequest(assets, req, res));
     http.on(
@@ -267,18 +272,29 @@ export class TerminalServer extends EventEmitter {
   private async openSession(authed: Authenticated): Promise<void> {
     const spec = this.spec;
     const size = clampSize(authed.auth.cols, authed.auth.rows);
-    const spawned = await spawnShell(
-      this.opts.host,
-      spec,
-      this.opts.name,
-      size,
-      this.opts.pty ?? nodePtyProvider,
-      () => authed.conn.isOpen,
-    );
-    if (!spawned) return;
+    const id = randomBytes(8).toString('hex');
+    const cgroup = this.sessionCgroup(id);
+    const provider = this.opts.pty ?? nodePtyProvider;
+    let spawned: Awaited<ReturnType<typeof spawnShell>>;
+    try {
+      spawned = await spawnShell(
+        this.opts.host,
+        spec,
+        this.opts.name,
+        size,
+        // Born inside the cgroup: nothing the shell forks can get out of it (see host/cgroup.ts).
+        cgroup ? (o) => cgroup.runInside(() => provider(o)) : provider,
+        () => authed.conn.isOpen,
+      );
+    } catch (err) {
+      cgroup?.remove();
+      throw err;
+    }
+    if (!spawned) return void cgroup?.remove();
     const { pty, identity } = spawned;
     const session = new TerminalSession({
-      id: randomBytes(8).toString('hex'),
+      id,
+      ...(cgroup ? { cgroup } : {}),
       conn: authed.conn,
       pty,
       host: this.opts.host,
@@ -297,6 +313,40 @@ export class TerminalServer extends EventEmitter {
       pid: pty.pid,
       message,
     } satisfies SessionEvent);
+  }
+
+  /** Sessions a crashed tend left in their cgroups (processes that outlived their pty) end now. */
+  private async reapAbandonedSessions(): Promise<void> {
+    const cgroups = this.opts.cgroups ?? hostCgroups();
+    const reaped = await cgroups.reapAbandoned('terminal').catch(() => []);
+    if (reaped.length > 0)
+      this.opts.logger?.warn(
+        { terminal: this.opts.name, groups: reaped },
+        'ended sessions a previous tend left running',
+      );
+  }
+
+  /** A cgroup for one session, or undefined (logged once) where the host has none for tend. */
+  private sessionCgroup(id: string): Cgroup | undefined {
+    const cgroups = this.opts.cgroups ?? hostCgroups();
+    if (!cgroups.available) {
+      if (!this.warnedNoCgroups)
+        this.opts.logger?.warn(
+          { terminal: this.opts.name, reason: cgroups.reason },
+          'no cgroups for terminal sessions: ending them by session sweep, which a setsid double fork can escape',
+        );
+      this.warnedNoCgroups = true;
+      return undefined;
+    }
+    try {
+      return cgroups.create('terminal', `${process.pid}.${this.opts.name}.${id}`);
+    } catch (err) {
+      this.opts.logger?.warn(
+        { terminal: this.opts.name, err: (err as Error).message },
+        'could not create a cgroup for a terminal session: ending it by session sweep',
+      );
+      return undefined;
+    }
   }
 
   private onEnded(session: TerminalSession, reason: EndReason): void {

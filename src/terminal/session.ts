@@ -1,5 +1,6 @@
 // One terminal session: a WebSocket wired to a pty. Input counts as activity (output never does),
 // read-only sessions drop input, and however the session ends its whole process tree is reaped.
+import type { Cgroup } from '../host/cgroup.js';
 import type { Host } from '../host/index.js';
 import { CLOSE, type CloseKind, parseClientMessage } from './protocol.js';
 import { clampSize, type PtyProcess } from './pty.js';
@@ -60,6 +61,8 @@ export interface SessionDeps {
   host: Host;
   now: () => number;
   mode: TerminalMode;
+  /** The cgroup the shell was born in, when the host has cgroups: reaping kills it whole. */
+  cgroup?: Cgroup;
   onEnded: (session: TerminalSession, reason: EndReason) => void;
 }
 
@@ -122,7 +125,7 @@ export class TerminalSession {
   end(reason: EndReason): Promise<void> {
     if (this.ending) return this.ending;
     // Set before closing: closing emits 'close' synchronously, which calls end('disconnect') again.
-    this.ending = killSessionTree(this.deps.host, this.pid)
+    this.ending = killSessionTree(this.deps.host, this.pid, undefined, this.deps.cgroup)
       .catch(() => false)
       .then(() => this.deps.onEnded(this, reason));
     if (reason !== 'disconnect') {

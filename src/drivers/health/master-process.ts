@@ -18,6 +18,9 @@ export interface MasterTrackerOptions {
   isOurs: (cmdline: string) => boolean;
 }
 
+/** One start or heal at a time per master in this process (the master watch and a pass may race). */
+const chains = new Map<string, Promise<unknown>>();
+
 export class MasterTracker {
   constructor(
     private readonly host: Host,
@@ -39,6 +42,17 @@ export class MasterTracker {
     const adopted = { pid, startTime: stat.startTime };
     await this.record(adopted);
     return adopted;
+  }
+
+  /** Runs `fn` after any other exclusive work on this master in this process has finished. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = (chains.get(this.stateFile) ?? Promise.resolve()).then(fn);
+    const tail = run.catch(() => undefined);
+    chains.set(this.stateFile, tail);
+    void tail.then(() => {
+      if (chains.get(this.stateFile) === tail) chains.delete(this.stateFile);
+    });
+    return run;
   }
 
   async isAlive(identity: MasterIdentity): Promise<boolean> {

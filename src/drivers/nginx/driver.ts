@@ -20,6 +20,7 @@ import {
   type Timeouts,
 } from '../health/manager.js';
 import { MasterTracker, type MasterIdentity } from '../health/master-process.js';
+import { findOrphans, ORPHAN_GRACE_MS, stopOrphans } from '../health/orphans.js';
 import { childrenOf, liveStat, readCmdline } from '../health/proc.js';
 import {
   NGINX_FATAL_TAGS,
@@ -59,9 +60,30 @@ export class NginxDriver implements ServiceDriver {
   }
 
   async ensureRunning(): Promise<void> {
+    await this.heal();
+  }
+
+  /** Starts the master unless one runs, first stopping the workers a dead master left behind. */
+  heal(): Promise<string> {
+    return this.tracker.exclusive(() => this.healLocked());
+  }
+
+  private async healLocked(): Promise<string> {
     await this.prepare();
-    const current = await this.tracker.current();
-    if (current) return;
+    if (await this.tracker.current()) return 'running';
+    const n = this.ctx.layout.nginx;
+    const orphans = await findOrphans(this.ctx.host, {
+      title: /^nginx: (worker|cache manager|cache loader) process/,
+      masterTitle: /^nginx: master process/,
+      tcpPorts: [n.listenPort, n.tlsPort],
+    });
+    // QUIT: a worker closes its listen sockets at once and finishes the requests it is serving.
+    const how = await stopOrphans(this.ctx.host, orphans, 'SIGQUIT', ORPHAN_GRACE_MS);
+    await this.start();
+    return how;
+  }
+
+  private async start(): Promise<void> {
     const n = this.ctx.layout.nginx;
     const offset = await logOffset(this.ctx.host, n.errorLog);
     const result =
@@ -105,7 +127,12 @@ export class NginxDriver implements ServiceDriver {
     });
   }
 
-  async reload(opts: ReloadOptions = {}): Promise<ReloadResult> {
+  /** Exclusive with heal(), so the master watch never takes a reload's re-exec for a death. */
+  reload(opts: ReloadOptions = {}): Promise<ReloadResult> {
+    return this.tracker.exclusive(() => this.reloadLocked(opts));
+  }
+
+  private async reloadLocked(opts: ReloadOptions): Promise<ReloadResult> {
     const started = this.ctx.host.now();
     const duration = () => this.ctx.host.now() - started;
     const check = opts.validated ? { ok: true as const, message: '' } : await this.validate();
@@ -121,15 +148,19 @@ export class NginxDriver implements ServiceDriver {
     }
     const master = await this.tracker.current();
     if (!master || opts.restart) {
-      if (master) await this.stop();
-      await this.ensureRunning();
+      if (master) await this.stopLocked();
+      await this.healLocked();
       return { method: master ? 'restarted' : 'started', durationMs: duration() };
     }
     const method = await this.signalReload(master);
     return { method, durationMs: duration() };
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    return this.tracker.exclusive(() => this.stopLocked());
+  }
+
+  private async stopLocked(): Promise<void> {
     const master = await this.tracker.current();
     if (!master) return;
     if ((await this.managerOf()) === 'systemd') {
@@ -229,7 +260,8 @@ export class NginxDriver implements ServiceDriver {
       const site = file.slice(0, -5);
       if (this.privateLogs.has(n.siteLog(site, 'error'))) continue;
       // System profile: sites-enabled also holds the distribution's sites; only tend's links count.
-      if (n.siteLink(site) && (await host.fs.readlink(`${n.includeDir}/${file}`)) !== n.siteFile(site)) continue;
+      if (n.siteLink(site) && (await host.fs.readlink(`${n.includeDir}/${file}`)) !== n.siteFile(site))
+        continue;
       wanted.push(n.siteLog(site, 'access'), n.siteLog(site, 'error'));
     }
     for (const path of wanted) {

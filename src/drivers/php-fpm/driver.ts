@@ -12,6 +12,7 @@ import {
   type Timeouts,
 } from '../health/manager.js';
 import { MasterTracker, type MasterIdentity } from '../health/master-process.js';
+import { findOrphans, ORPHAN_GRACE_MS, stopOrphans } from '../health/orphans.js';
 import { phpFpmDirectories, phpFpmPrefix, renderPhpFpmMainConfig } from './main-config.js';
 import { phpFpmFailingFiles, phpFpmValidationMessage, readPools, type PoolFileInfo } from './pool-files.js';
 
@@ -54,10 +55,33 @@ export class PhpFpmDriver implements ServiceDriver {
 
   /** Starts the master unless one runs; a version without pools has no master (php-fpm refuses). */
   async ensureRunning(): Promise<void> {
+    await this.heal();
+  }
+
+  /** Starts the master unless one runs (or no pool wants one), first stopping a dead master's workers. */
+  heal(): Promise<string> {
+    return this.tracker.exclusive(() => this.healLocked());
+  }
+
+  private async healLocked(): Promise<string> {
     await this.prepare();
-    if (await this.tracker.current()) return;
+    if (await this.tracker.current()) return 'running';
     const pools = await this.pools();
-    if (pools.length === 0) return;
+    if (pools.length === 0) return 'no pools';
+    const listens = pools.flatMap((p) => p.listens);
+    const orphans = await findOrphans(this.ctx.host, {
+      title: /^php-fpm: pool /,
+      masterTitle: /^php-fpm: master process/,
+      unixPaths: listens.flatMap((l) => ('socketPath' in l ? [l.socketPath] : [])),
+      tcpPorts: listens.flatMap((l) => ('port' in l ? [l.port] : [])),
+    });
+    // QUIT: a worker finishes its current request, then exits.
+    const how = await stopOrphans(this.ctx.host, orphans, 'SIGQUIT', ORPHAN_GRACE_MS);
+    await this.start(pools);
+    return how;
+  }
+
+  private async start(pools: PoolFileInfo[]): Promise<void> {
     const { host, layout } = this.ctx;
     const log = layout.php.errorLog(this.version);
     const offset = await logOffset(host, log);
@@ -100,12 +124,17 @@ export class PhpFpmDriver implements ServiceDriver {
     };
   }
 
-  async reload(opts: ReloadOptions = {}): Promise<ReloadResult> {
+  /** Exclusive with heal(), so the master watch never takes a reload's re-exec for a death. */
+  reload(opts: ReloadOptions = {}): Promise<ReloadResult> {
+    return this.tracker.exclusive(() => this.reloadLocked(opts));
+  }
+
+  private async reloadLocked(opts: ReloadOptions): Promise<ReloadResult> {
     const started = this.ctx.host.now();
     const duration = () => this.ctx.host.now() - started;
     const master = await this.tracker.current();
     if ((await this.pools()).length === 0) {
-      if (master) await this.stop();
+      if (master) await this.stopLocked();
       return { method: master ? 'stopped: no pools left' : 'none: no pools', durationMs: duration() };
     }
     // USR2 re-executes the master, which dies on a bad config: never send it unvalidated.
@@ -118,14 +147,18 @@ export class PhpFpmDriver implements ServiceDriver {
       );
     }
     if (!master || opts.restart) {
-      if (master) await this.stop();
-      await this.ensureRunning();
+      if (master) await this.stopLocked();
+      await this.healLocked();
       return { method: master ? 'restarted' : 'started', durationMs: duration() };
     }
     return { method: await this.signalReload(master), durationMs: duration() };
   }
 
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
+    return this.tracker.exclusive(() => this.stopLocked());
+  }
+
+  private async stopLocked(): Promise<void> {
     const master = await this.tracker.current();
     if (!master) return;
     if ((await this.managerOf()) === 'systemd') {

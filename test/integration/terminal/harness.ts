@@ -5,7 +5,11 @@ import type { TestContext } from 'node:test';
 import { createRealHost } from '../../../src/host/index.js';
 import { terminalSpec, type TerminalSpec } from '../../../src/model/terminal.js';
 import { nodePtyProvider, type PtyProvider } from '../../../src/terminal/pty.js';
-import { TerminalServer, type SessionEvent } from '../../../src/terminal/server.js';
+import {
+  TerminalServer,
+  type SessionEvent,
+  type TerminalServerOptions,
+} from '../../../src/terminal/server.js';
 import { generateTerminalToken } from '../../../src/terminal/token.js';
 import { connect, waitFor, type TestSocket } from './ws-client.js';
 
@@ -27,7 +31,7 @@ export interface Harness {
   open(opts?: { cols?: number; rows?: number; cookie?: string }): Promise<TestSocket>;
 }
 
-export interface StartOptions {
+export interface StartOptions extends Partial<TerminalServerOptions> {
   name?: string;
   token?: string;
   /** The server's clock (login links and cookies expire by it). */
@@ -49,12 +53,12 @@ export async function startServer(
   };
   const server = new TerminalServer({
     spec: s,
-    name: opts.name ?? 'test',
     port: 0,
-    token,
     host,
     pty,
-    ...(opts.now ? { now: opts.now } : {}),
+    ...opts,
+    name: opts.name ?? 'test',
+    token,
   });
   const events: SessionEvent[] = [];
   server.on('session', (e: SessionEvent) => events.push(e));
