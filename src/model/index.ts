@@ -8,3 +8,5 @@ export * from './terminal.js';
 export * from './resource.js';
 export * from './rules.js';
 export * from './json-schema.js';
+export * from './nginx-directives.js';
+export * from './tenancy.js';

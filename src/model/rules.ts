@@ -6,6 +6,7 @@ import type { Pool } from './pool.js';
 import type { Program } from './program.js';
 import { keyOf, type Resource } from './resource.js';
 import type { Site } from './site.js';
+import { DEFAULT_WEB_BASES, tenantPathProblem } from './tenancy.js';
 
 export interface RuleIssue {
   key: ResourceKey;
@@ -21,6 +22,10 @@ export interface RuleContext {
   installedPhp?: readonly string[];
   /** Ports the profile itself uses (e.g. the embedded nginx listen port). */
   reservedPorts?: ReadonlyMap<number, string>;
+  /** Where tenants' directories may lie (tend's --web-base); DEFAULT_WEB_BASES when absent. */
+  webBases?: readonly string[];
+  /** tend's own root and state dir: no tenant path may overlap them. */
+  protectedPaths?: readonly string[];
 }
 
 const ofKind = <T extends Resource>(all: readonly Resource[], kind: T['kind']) =>
@@ -193,6 +198,30 @@ export function phpInstalled(all: readonly Resource[], ctx: RuleContext = {}): R
     }));
 }
 
+/** Site roots and every Pool path PHP may use lie strictly below a web base, outside system dirs. */
+export function tenantPathsUnderWebBase(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {
+  const policy = { webBases: ctx.webBases ?? DEFAULT_WEB_BASES, protectedPaths: ctx.protectedPaths ?? [] };
+  const issues: RuleIssue[] = [];
+  const check = (r: Resource, path: string | undefined, field: (string | number)[], what: string) => {
+    const problem = path === undefined ? undefined : tenantPathProblem(path, policy);
+    if (problem)
+      issues.push({
+        key: keyOf(r),
+        path: ['spec', ...field],
+        code: 'TEND_ERR_OUTSIDE_WEB_BASE',
+        message: `${what} ${problem}`,
+      });
+  };
+  for (const r of all) {
+    if (r.kind === 'Site') check(r, r.spec.root, ['root'], 'document root');
+    if (r.kind !== 'Pool') continue;
+    check(r, r.spec.chdir, ['chdir'], 'chdir');
+    r.spec.openBasedir?.forEach((p, i) => check(r, p, ['openBasedir', i], 'open_basedir entry'));
+    if (typeof r.spec.user !== 'string') check(r, r.spec.user.home, ['user', 'home'], 'home');
+  }
+  return issues;
+}
+
 export const CROSS_RULES = [
   uniqueNames,
   uniqueDomains,
@@ -200,6 +229,7 @@ export const CROSS_RULES = [
   noDependencyCycles,
   explicitPortsDistinct,
   phpInstalled,
+  tenantPathsUnderWebBase,
 ] as const;
 
 export function checkCrossRules(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {

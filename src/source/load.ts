@@ -48,7 +48,12 @@ function treeFingerprint(
   ctx: RuleContext | undefined,
 ): string | undefined {
   if (identities.includes(undefined)) return undefined;
-  const context = [ctx?.installedPhp ?? [], [...(ctx?.reservedPorts ?? [])]];
+  const context = [
+    ctx?.installedPhp ?? [],
+    [...(ctx?.reservedPorts ?? [])],
+    ctx?.webBases ?? [],
+    ctx?.protectedPaths ?? [],
+  ];
   return JSON.stringify([context, absFiles, identities]);
 }
 
