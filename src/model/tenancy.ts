@@ -68,11 +68,11 @@ export function tenantPathProblem(path: string, policy: TenancyPolicy): string |
   const sys = systemDirOf(path);
   if (sys)
     return sys === '/' ? `${path} is the whole file system` : `${path} is inside the system directory ${sys}`;
-  const guarded = (policy.protectedPaths ?? []).find((p) => isWithin(path, p) || isWithin(p, path));
-  if (guarded) return `${path} overlaps tend's own directory ${guarded}`;
   const bases = policy.webBases;
   if (bases.some((b) => trimSlash(path) === trimSlash(b)))
     return `${path} is a web base itself; give each tenant its own directory below it`;
+  const guarded = (policy.protectedPaths ?? []).find((p) => isWithin(path, p) || isWithin(p, path));
+  if (guarded) return `${path} overlaps tend's own directory ${guarded}`;
   if (!bases.some((b) => isWithin(path, b)))
     return `${path} is outside the web bases (${bases.join(', ')}); tend's --web-base flag sets them`;
   return undefined;
