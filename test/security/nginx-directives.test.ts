@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isTendError } from '../../src/errors/catalogue.js';
 import { embeddedLayout } from '../../src/layout/layout.js';
@@ -53,9 +53,7 @@ test('access_log /root/x in extraDirectives: located refusal, the vhost never re
   ensureBuilt();
   const env = await e2eEnv(t, 'tend-sec-dir-');
   const target = `/root/tend-sec-${tag()}.sh`;
-  t.after(() => {
-    if (existsSync(target)) writeFileSync(target, ''); // never left executable-looking content behind
-  });
+  t.after(() => rmSync(target, { force: true }));
   goodSite(env);
   env.write('evil.yaml', evilSite(env, 'evil', `access_log ${target}`));
 
@@ -79,6 +77,11 @@ test('client_body_temp_path /etc: refused, /etc keeps its owner', async (t) => {
   ensureBuilt();
   const env = await e2eEnv(t, 'tend-sec-dir-');
   const before = statSync('/etc');
+  // Should the refusal ever regress, the attack really chowns /etc: give it back whatever happens.
+  t.after(() => {
+    const now = statSync('/etc');
+    if (now.uid !== before.uid || now.gid !== before.gid) chownSync('/etc', before.uid, before.gid);
+  });
   goodSite(env);
   env.write('evil.yaml', evilSite(env, 'evil', 'client_body_temp_path /etc'));
   const r = await env.reconcile();
