@@ -6,7 +6,7 @@ import type { Pool } from './pool.js';
 import type { Program } from './program.js';
 import { keyOf, type Resource } from './resource.js';
 import type { Site } from './site.js';
-import { DEFAULT_WEB_BASES, tenantPathProblem } from './tenancy.js';
+import { DEFAULT_WEB_BASES, tenantPathProblem, tlsPathProblem } from './tenancy.js';
 
 export interface RuleIssue {
   key: ResourceKey;
@@ -198,7 +198,10 @@ export function phpInstalled(all: readonly Resource[], ctx: RuleContext = {}): R
     }));
 }
 
-/** Site roots and every Pool path PHP may use lie strictly below a web base, outside system dirs. */
+/**
+ * Site roots and every Pool path PHP may use lie strictly below a web base, outside system dirs;
+ * TLS files lie in TLS_DIRS or a web base, never inside a served root.
+ */
 export function tenantPathsUnderWebBase(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {
   const policy = { webBases: ctx.webBases ?? DEFAULT_WEB_BASES, protectedPaths: ctx.protectedPaths ?? [] };
   const issues: RuleIssue[] = [];
@@ -212,8 +215,20 @@ export function tenantPathsUnderWebBase(all: readonly Resource[], ctx: RuleConte
         message: `${what} ${problem}`,
       });
   };
+  const servedRoots = all.flatMap((r) => (r.kind === 'Site' && r.spec.root ? [r.spec.root] : []));
   for (const r of all) {
     if (r.kind === 'Site') check(r, r.spec.root, ['root'], 'document root');
+    if (r.kind === 'Site' && r.spec.tls)
+      for (const field of ['certificate', 'key'] as const) {
+        const problem = tlsPathProblem(r.spec.tls[field], policy, servedRoots);
+        if (problem)
+          issues.push({
+            key: keyOf(r),
+            path: ['spec', 'tls', field],
+            code: 'TEND_ERR_OUTSIDE_WEB_BASE',
+            message: `tls.${field} ${problem}`,
+          });
+      }
     if (r.kind !== 'Pool') continue;
     check(r, r.spec.chdir, ['chdir'], 'chdir');
     r.spec.openBasedir?.forEach((p, i) => check(r, p, ['openBasedir', i], 'open_basedir entry'));

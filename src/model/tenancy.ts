@@ -77,3 +77,22 @@ export function tenantPathProblem(path: string, policy: TenancyPolicy): string |
     return `${path} is outside the web bases (${bases.join(', ')}); tend's --web-base flag sets them`;
   return undefined;
 }
+
+/** Where certificates and keys conventionally live; nginx's master (root) reads them at each reload. */
+export const TLS_DIRS: readonly string[] = ['/etc/ssl', '/etc/letsencrypt'];
+
+/**
+ * Why a Site's tls.certificate or tls.key path is refused: outside TLS_DIRS and the web bases (root
+ * would read any file for the tenant), or inside a document root (nginx would serve the key).
+ */
+export function tlsPathProblem(
+  path: string,
+  policy: TenancyPolicy,
+  servedRoots: readonly string[],
+): string | undefined {
+  const served = servedRoots.find((r) => isWithin(path, r));
+  if (served) return `${path} lies inside the document root ${served}, where nginx would serve it`;
+  if (TLS_DIRS.some((d) => isWithin(path, d))) return undefined;
+  if (!systemDirOf(path) && policy.webBases.some((b) => isWithin(path, b))) return undefined;
+  return `${path} is outside ${[...TLS_DIRS, ...policy.webBases].join(', ')}: nginx's master (root) reads it`;
+}

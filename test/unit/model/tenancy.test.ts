@@ -120,3 +120,24 @@ test('--web-base: default, repeatable, relative to cwd, and never a system direc
   const ok = parseReconcileArgs(['--plan', '--web-base', '/home'], '/work');
   assert.ok(ok.ok === true && ok.opts.webBases[0] === '/home');
 });
+
+test('tls paths: /etc/ssl, /etc/letsencrypt or a web base; never /root, /etc/shadow or a served root', () => {
+  const site = (name: string, certificate: string, key: string) =>
+    r('Site', name, {
+      domains: [`${name}.test`],
+      preset: 'static',
+      root: `/srv/${name}`,
+      tls: { certificate, key },
+    });
+  const all = [
+    site('ok', '/etc/letsencrypt/live/ok.test/fullchain.pem', '/etc/ssl/private/ok.key'),
+    site('tenant', '/srv/certs/t.pem', '/srv/certs/t.key'),
+    site('shadow', '/etc/ssl/c.pem', '/etc/shadow'),
+    site('root', '/root/c.pem', '/etc/ssl/k.pem'),
+    site('served', '/etc/ssl/c.pem', '/srv/ok/key.pem'),
+  ];
+  assert.deepEqual(
+    tenantPathsUnderWebBase(all).map((i) => `${i.key} ${i.path.join('.')}`),
+    ['Site/shadow spec.tls.key', 'Site/root spec.tls.certificate', 'Site/served spec.tls.key'],
+  );
+});
