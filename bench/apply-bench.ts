@@ -94,10 +94,14 @@ export async function benchApply(n = Number(process.env.TEND_BENCH_N ?? 1000)): 
   const port = await freePort();
   const layout = embeddedLayout(root, { httpPort: port });
   const reconcile = () =>
-    spawn(process.execPath, [BIN, 'reconcile', '-d', ds, '--root', root, '--http-port', String(port)], {
-      stdio: 'pipe',
-      env: { ...process.env, NO_COLOR: '1' },
-    });
+    spawn(
+      process.execPath,
+      [BIN, 'reconcile', '-d', ds, '--root', root, '--http-port', String(port), '--web-base', base],
+      {
+        stdio: 'pipe',
+        env: { ...process.env, NO_COLOR: '1' },
+      },
+    );
   try {
     for (let i = 0; i < n; i++) writeFileSync(join(ds, `pair-${i}.yaml`), pairYaml(i, www));
 

@@ -113,6 +113,8 @@ export async function benchServe(): Promise<void> {
     String(httpPort),
     '--listen',
     `127.0.0.1:${apiPort}`,
+    '--web-base',
+    base,
   ];
   const daemon = spawn(process.execPath, args, {
     stdio: ['ignore', process.env.TEND_BENCH_LOG ? 'inherit' : 'ignore', 'inherit'],

@@ -26,7 +26,10 @@ export async function runApply(opts: ReconcileOptions, io: CliIO): Promise<numbe
     import('../source/describe.js'),
   ]);
   const host = createRealHost();
-  const layout = layoutFor(opts.profile, opts.root, opts.httpPort ? { httpPort: opts.httpPort } : {});
+  const layout = layoutFor(opts.profile, opts.root, {
+    ...(opts.httpPort ? { httpPort: opts.httpPort } : {}),
+    webBases: opts.webBases,
+  });
   // A recursive mkdir gives every new directory the mode: the root must stay traversable for nginx's workers.
   await host.fs.mkdirp(layout.root, 0o755);
   await host.fs.mkdirp(layout.stateDir, 0o700);

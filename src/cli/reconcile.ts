@@ -6,6 +6,7 @@ import { isTendError } from '../errors/catalogue.js';
 import type { Profile } from '../layout/layout.js';
 import { parseResourceKey, type ResourceKey } from '../model/envelope.js';
 import type { CliIO, Command } from './io.js';
+import { parseWebBases, WEB_BASE_USAGE } from './web-base.js';
 
 const USAGE = `usage: tend reconcile [--plan] [options]
 
@@ -16,7 +17,7 @@ const USAGE = `usage: tend reconcile [--plan] [options]
   --profile embedded|system where managed files live (default: embedded)
   --root DIR                root of the layout (embedded: <desired-state>/../.tend; system: /)
   --http-port N             embedded nginx listen port (default 8080)
-  --allow-mass-delete       allow a plan that deletes every, or more than half of the, managed resources
+${WEB_BASE_USAGE}  --allow-mass-delete       allow a plan that deletes every, or more than half of the, managed resources
 
 exit status with --plan: 0 in sync, 2 changes (or blocked), 1 error
 exit status when applying: 0 every change went live, 1 a change was held back, blocked or failed
@@ -33,6 +34,7 @@ export interface ReconcileOptions {
   root: string;
   httpPort?: number;
   allowMassDelete: boolean;
+  webBases: readonly string[];
 }
 
 type Parsed = { ok: true; opts: ReconcileOptions } | { ok: false; message: string } | { ok: 'help' };
@@ -53,6 +55,7 @@ export function parseReconcileArgs(args: string[], cwd: string): Parsed {
         root: { type: 'string' },
         'http-port': { type: 'string' },
         'allow-mass-delete': { type: 'boolean' },
+        'web-base': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -76,6 +79,8 @@ export function parseReconcileArgs(args: string[], cwd: string): Parsed {
     if (!/^\d{1,5}$/.test(values['http-port']) || httpPort < 1 || httpPort > 65535)
       return { ok: false, message: `expected --http-port between 1 and 65535, got "${values['http-port']}"` };
   }
+  const bases = parseWebBases(values['web-base'], cwd);
+  if (!bases.ok) return { ok: false, message: bases.message };
   const desiredLabel = values['desired-state'] ?? './desired-state';
   const desiredDir = resolve(cwd, desiredLabel);
   const root = values.root
@@ -95,6 +100,7 @@ export function parseReconcileArgs(args: string[], cwd: string): Parsed {
       root,
       ...(httpPort !== undefined ? { httpPort } : {}),
       allowMassDelete: values['allow-mass-delete'] === true,
+      webBases: bases.webBases,
     },
   };
 }
@@ -110,7 +116,10 @@ export async function runPlan(opts: ReconcileOptions, io: CliIO): Promise<number
     import('../host/real-host.js'),
     import('../layout/layout.js'),
   ]);
-  const layout = layoutFor(opts.profile, opts.root, opts.httpPort ? { httpPort: opts.httpPort } : {});
+  const layout = layoutFor(opts.profile, opts.root, {
+    ...(opts.httpPort ? { httpPort: opts.httpPort } : {}),
+    webBases: opts.webBases,
+  });
   const { plan, load, inventory, git } = await computePlan({
     host: createRealHost(),
     desiredDir: opts.desiredDir,

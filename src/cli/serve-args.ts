@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { TendError } from '../errors/catalogue.js';
 import type { Profile } from '../layout/layout.js';
 import { durationMs } from '../model/primitives.js';
+import { parseWebBases, WEB_BASE_USAGE } from './web-base.js';
 
 export const SERVE_USAGE = `usage: tend serve [options]
 
@@ -12,6 +13,7 @@ export const SERVE_USAGE = `usage: tend serve [options]
   --profile embedded|system where managed files live (default: embedded)
   --root DIR                root of the layout (embedded: <desired-state>/../.tend; system: /)
   --http-port N             embedded nginx listen port (default 8080)
+${WEB_BASE_USAGE.trimEnd()}
   --listen HOST:PORT|unix:PATH  where the API listens (default 127.0.0.1:7080)
   --token-file PATH         bearer token for the API (mode 0600); default: generated in the state dir
   --allow-remote-api        accept a non-loopback --listen (the token then travels in clear over HTTP)
@@ -42,6 +44,7 @@ export interface ServeOptions {
   keepPrograms: boolean;
   allowMassDelete: boolean;
   logLevel: string;
+  webBases: readonly string[];
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -68,6 +71,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
         'keep-programs': { type: 'boolean' },
         'allow-mass-delete': { type: 'boolean' },
         'log-level': { type: 'string' },
+        'web-base': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -109,6 +113,8 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
   const level = values['log-level'] ?? 'info';
   if (!LEVELS.includes(level))
     throw new TendError('TEND_ERR_USAGE', `expected --log-level one of ${LEVELS.join(', ')}, got "${level}"`);
+  const bases = parseWebBases(values['web-base'], cwd);
+  if (!bases.ok) throw new TendError('TEND_ERR_USAGE', bases.message);
   const desiredDir = resolve(cwd, values['desired-state'] ?? 'desired-state');
   const root = values.root
     ? resolve(cwd, values.root)
@@ -130,5 +136,6 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
     keepPrograms: values['keep-programs'] === true,
     allowMassDelete: values['allow-mass-delete'] === true,
     logLevel: level,
+    webBases: bases.webBases,
   };
 }

@@ -61,7 +61,10 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
   ]);
   const log = await makeLogger(opts, io);
   const host = createRealHost({ longLived: true });
-  const layout = layoutFor(opts.profile, opts.root, opts.httpPort ? { httpPort: opts.httpPort } : {});
+  const layout = layoutFor(opts.profile, opts.root, {
+    ...(opts.httpPort ? { httpPort: opts.httpPort } : {}),
+    webBases: opts.webBases,
+  });
   // A recursive mkdir gives every new directory the mode: the root must stay traversable for nginx's workers.
   await host.fs.mkdirp(layout.root, 0o755);
   await host.fs.mkdirp(layout.stateDir, 0o700);

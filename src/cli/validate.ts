@@ -8,12 +8,13 @@ import { readAccounts } from '../host/accounts.js';
 import { embeddedLayout, type Layout } from '../layout/index.js';
 import { formatLoadError, loadDesiredState } from '../source/index.js';
 import type { CliIO } from './io.js';
+import { parseWebBases, WEB_BASE_USAGE } from './web-base.js';
 
-const USAGE = `usage: tend validate [--desired-state DIR] [--no-host-checks]
+const USAGE = `usage: tend validate [--desired-state DIR] [--no-host-checks] [--web-base DIR]
 
   -d, --desired-state DIR  directory of YAML resources (default: ./desired-state)
       --no-host-checks     skip rules that need this host (installed PHP versions), e.g. in CI
-`;
+${WEB_BASE_USAGE}`;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
@@ -33,7 +34,12 @@ export async function validateCommand(
   io: CliIO,
   env: ValidateEnv = defaultEnv(),
 ): Promise<number> {
-  let values: { 'desired-state'?: string; 'no-host-checks'?: boolean; help?: boolean };
+  let values: {
+    'desired-state'?: string;
+    'no-host-checks'?: boolean;
+    'web-base'?: string[];
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args,
@@ -42,6 +48,7 @@ export async function validateCommand(
       options: {
         'desired-state': { type: 'string', short: 'd' },
         'no-host-checks': { type: 'boolean' },
+        'web-base': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -55,9 +62,19 @@ export async function validateCommand(
   }
   const dir = resolve(io.cwd, values['desired-state'] ?? 'desired-state');
   // The same detection as the plan's: the php-fpm binaries the drivers would run.
+  const bases = parseWebBases(values['web-base'], io.cwd);
+  if (!bases.ok) {
+    io.stderr(`tend validate: ${bases.message}\n${USAGE}`);
+    return 1;
+  }
+  // The web bases are policy, not a fact about this host: they apply even with --no-host-checks.
   const ruleContext = values['no-host-checks']
-    ? {}
-    : { installedPhp: await detectPhpVersions(env.host, env.layout), accounts: await readAccounts(env.host) };
+    ? { webBases: bases.webBases }
+    : {
+        webBases: bases.webBases,
+        installedPhp: await detectPhpVersions(env.host, env.layout),
+        accounts: await readAccounts(env.host),
+      };
   let result;
   try {
     result = await loadDesiredState(dir, { ruleContext });

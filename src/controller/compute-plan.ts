@@ -21,6 +21,8 @@ import {
   type OutcomeCache,
 } from '../source/index.js';
 import { loadInventory } from '../state/inventory-store.js';
+import { readCreatedAccounts } from '../apply/tenants.js';
+import { sitesUsing } from '../render/pool-tenancy.js';
 
 export interface ComputePlanOptions {
   host: Host;
@@ -146,6 +148,9 @@ function renderMemo(
     if (program)
       refs.push(generations.get(`Program/${program}`) ?? '-', String(ctx.programPorts?.get(program) ?? ''));
   }
+  // A pool's open_basedir and account home come from the Sites that use it.
+  if (resource.kind === 'Pool')
+    for (const site of sitesUsing(resource, ctx)) refs.push(generations.get(keyOf(site)) ?? '-');
   if (resource.kind === 'Program') refs.push(String(ctx.programPorts?.get(resource.metadata.name) ?? ''));
   const stamp = [generation, ctx.webUser ?? '', ...refs].join('|');
   const cache = renderCache.get(ctx.layout) ?? new Map<ResourceKey, { stamp: string; rendered: Rendered }>();
@@ -163,15 +168,23 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
   const t0 = performance.now();
   const [installedPhp, accounts] = await Promise.all([detectPhpVersions(host, layout), readAccounts(host)]);
   const reservedPorts = new Map([[layout.nginx.listenPort, `nginx (${layout.profile} listen port)`]]);
-  const [load, git, inventory, programPorts] = await Promise.all([
+  const [load, git, inventory, programPorts, createdAccounts] = await Promise.all([
     loadDesiredState(desiredDir, {
-      ruleContext: { installedPhp, reservedPorts, accounts },
+      ruleContext: {
+        installedPhp,
+        reservedPorts,
+        accounts,
+        webBases: layout.webBases,
+        // The system profile's root is "/": there, the state dir is what no Site may serve.
+        protectedPaths: [layout.profile === 'embedded' ? layout.root : layout.stateDir],
+      },
       cache: outcomeCacheFor(layout.stateDir, opts.reuseLoad === true),
       ...(opts.reuseLoad ? { memo: loadMemoFor(resolve(desiredDir)) } : {}),
     }),
     gitRevision(desiredDir),
     loadInventory(host, layout.stateDir, { readOnly: opts.readOnly === true }),
     readProgramPorts(host, layout.stateDir),
+    readCreatedAccounts(host, layout.stateDir),
   ]);
 
   const t1 = performance.now();
@@ -228,6 +241,7 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
     load,
     pending,
     ...(git ? { revision: git.commit } : {}),
+    accounts: createdAccounts,
     options: {
       ...(opts.allowMassDelete !== undefined ? { allowMassDelete: opts.allowMassDelete } : {}),
       ...(opts.massDeleteShare !== undefined ? { massDeleteShare: opts.massDeleteShare } : {}),

@@ -3,6 +3,7 @@
 import { applyPlan, type ApplyResult } from '../apply/executor.js';
 import { recoverInterruptedApply, type RecoveryReport } from '../apply/recover.js';
 import { sweepTempFiles, writableDirs } from '../apply/temp-sweep.js';
+import { prepareTenants } from '../apply/tenants.js';
 import { detectPhpVersions } from '../drivers/observe.js';
 import { serviceDriverFor, type ServiceContext } from '../drivers/services.js';
 import type { ServiceDriver } from '../drivers/service.js';
@@ -150,6 +151,13 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
   }
   // nginx -t opens every log file a vhost names, so their directories must exist first.
   await host.fs.mkdirp(layout.nginx.siteLog('x', 'access').replace(/\/[^/]+$/, ''));
+  // php-fpm -t refuses a pool whose user is missing: accounts and tenant dirs come first.
+  await prepareTenants({
+    host,
+    stateDir,
+    rendered: computed.rendered,
+    ...(opts.events ? { events: opts.events } : {}),
+  });
   const t2 = performance.now();
   const apply = await applyPlan(computed.plan, { host, services, journal, ...inventoryIo });
   const t3 = performance.now();

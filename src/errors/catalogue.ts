@@ -35,6 +35,10 @@ export const ERROR_CODES = {
   TEND_ERR_SPAWN: { kind: 'transient', summary: 'a process could not be started' },
   TEND_ERR_USER_UNKNOWN: { kind: 'config', summary: 'a user or group does not exist on this host' },
   TEND_ERR_ROOT_REFUSED: { kind: 'config', summary: 'running as root needs an explicit allowRoot' },
+  TEND_ERR_OUTSIDE_WEB_BASE: {
+    kind: 'config',
+    summary: "a tenant's path lies outside the web bases, or in a system or tend's own directory",
+  },
   TEND_ERR_LOCKED: { kind: 'transient', summary: 'another tend holds the lock for this root' },
   TEND_ERR_USAGE: { kind: 'config', summary: 'the command line is not valid' },
   TEND_ERR_AUTH: { kind: 'config', summary: 'a token is required' },

@@ -1,5 +1,6 @@
 // Where every managed thing lives, per profile. Pure data and path functions, so that render/ and
 // plan/ can use them: the one place that derives a pool's socket path lives here.
+import { DEFAULT_WEB_BASES } from '../model/tenancy.js';
 export type Profile = 'embedded' | 'system';
 
 export interface NginxLayout {
@@ -37,6 +38,8 @@ export interface PhpLayout {
   errorLog(version: string): string;
   /** The php-fpm binary for a version, e.g. /usr/sbin/php-fpm8.2. */
   binary(version: string): string;
+  /** The pool's own directory: its tmp and sessions subdirectories are owned by the pool's user. */
+  poolDataDir(pool: string): string;
 }
 
 export interface SupervisordLayout {
@@ -57,6 +60,8 @@ export interface Layout {
   supervisord: SupervisordLayout;
   programs: { runDir: string; logDir: string };
   terminals: { runDir: string };
+  /** Where tenants' document roots may lie (tend's --web-base flag; never the desired state). */
+  webBases: readonly string[];
 }
 
 export interface LayoutOptions {
@@ -65,6 +70,8 @@ export interface LayoutOptions {
   httpsPort?: number;
   /** Where Debian's binaries live (default /usr/sbin); tests keep the default. */
   sbin?: string;
+  /** Where Sites' roots may lie (default DEFAULT_WEB_BASES). */
+  webBases?: readonly string[];
 }
 
 const join = (...parts: string[]) => parts.join('/').replace(/\/{2,}/g, '/');
@@ -101,6 +108,7 @@ export function embeddedLayout(root: string, opts: LayoutOptions = {}): Layout {
       pidFile: (v) => join(root, `run/php-fpm${v}.pid`),
       errorLog: (v) => join(root, `log/php-fpm${v}.log`),
       binary: (v) => join(sbin, `php-fpm${v}`),
+      poolDataDir: (pool) => join(root, 'pools', pool),
     },
     supervisord: {
       includeDir: join(root, 'supervisor/conf.d'),
@@ -111,6 +119,7 @@ export function embeddedLayout(root: string, opts: LayoutOptions = {}): Layout {
     },
     programs: { runDir: join(root, 'run/programs'), logDir: join(root, 'log/programs') },
     terminals: { runDir: join(root, 'run/terminals') },
+    webBases: opts.webBases ?? DEFAULT_WEB_BASES,
   };
 }
 
@@ -145,6 +154,7 @@ export function systemLayout(root = '/', opts: LayoutOptions = {}): Layout {
       pidFile: (v) => at(`/run/php/php${v}-fpm.pid`),
       errorLog: (v) => at(`/var/log/php${v}-fpm.log`),
       binary: (v) => join(sbin, `php-fpm${v}`),
+      poolDataDir: (pool) => at(`/var/lib/php/tend/${pool}`),
     },
     supervisord: {
       includeDir: at('/etc/supervisor/conf.d'),
@@ -155,6 +165,7 @@ export function systemLayout(root = '/', opts: LayoutOptions = {}): Layout {
     },
     programs: { runDir: at('/run/tend/programs'), logDir: at('/var/log/tend/programs') },
     terminals: { runDir: at('/run/tend/terminals') },
+    webBases: opts.webBases ?? DEFAULT_WEB_BASES,
   };
 }
 

@@ -9,3 +9,5 @@ export * from './resource.js';
 export * from './rules.js';
 export * from './privilege.js';
 export * from './json-schema.js';
+export * from './nginx-directives.js';
+export * from './tenancy.js';

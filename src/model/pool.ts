@@ -62,23 +62,54 @@ const octalMode = z.preprocess(
   z.string().regex(/^0?[0-7]{3}$/, { message: 'expected an octal mode such as 0660' }),
 );
 
+/**
+ * `unsafe: true` accepts a listener other local users can reach (TCP, or a socket mode wider than
+ * 0660): FastCGI has no authentication, so whoever connects runs PHP as the pool's user.
+ */
 const listen = z.union([
   z.strictObject({
     socket: z.literal(true).default(true),
     owner: systemUser().optional(),
     group: systemUser().optional(),
     mode: octalMode.default('0660'),
+    unsafe: z.boolean().optional(),
   }),
   z.strictObject({
     address: z.enum(['127.0.0.1', '::1']).default('127.0.0.1'),
     port: port(),
+    unsafe: z.boolean().optional(),
   }),
 ]);
+
+/** A mode that gives anyone but the socket's owner and group any access, or adds execute bits. */
+export const modeWiderThan0660 = (mode: string) => (parseInt(mode, 8) & ~0o660) !== 0;
+
+/**
+ * The pool's user: a name, or `{ name, create: true }` for a system account tend creates (no login
+ * shell, home under the web base) and never deletes.
+ */
+const poolUser = z.union([
+  systemUser(),
+  z.strictObject({
+    name: systemUser(),
+    create: z.boolean().default(false),
+    home: absolutePath().optional(),
+  }),
+]);
+export type PoolUser = z.infer<typeof poolUser>;
+export const poolUserName = (user: PoolUser): string => (typeof user === 'string' ? user : user.name);
+export const poolCreatesUser = (user: PoolUser): boolean => typeof user !== 'string' && user.create;
+
+/** File names tend places in its own log dir, prefixed with the pool (php-fpm's root master writes them). */
+const logFileName = z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/, {
+  message:
+    "expected a file name such as slow.log: php-fpm's master (root) writes it, so tend keeps it in its own log dir for the Pool",
+});
 
 export const poolSpec = z
   .strictObject({
     php: z.string().regex(/^\d\.\d$/, { message: 'expected a PHP version such as 8.2' }),
-    user: systemUser().default('www-data'),
+    user: poolUser.default('www-data'),
     group: systemUser().optional(),
     listen: listen.default({ socket: true, mode: '0660' }),
     pm: pm.default({
@@ -93,13 +124,18 @@ export const poolSpec = z
     slowlog: z
       .strictObject({
         timeout: duration('1s', '1h'),
-        path: absolutePath().optional(),
+        path: logFileName.optional(),
       })
       .optional(),
+    /** Directories PHP may open besides the pool's tmp and session dirs; default: its Sites' roots. */
+    openBasedir: z.array(absolutePath()).min(1).max(20).optional(),
     chdir: absolutePath().optional(),
     phpAdminValues: z
       .record(
-        iniKey,
+        iniKey.refine((k) => k !== 'open_basedir', {
+          message:
+            "expected spec.openBasedir instead of phpAdminValues.open_basedir (tend adds the pool's own dirs)",
+        }),
         z.string().regex(INI_VALUE, {
           message: 'expected an ini value of letters, digits, spaces and _./,:@+%~=*- only',
         }),
@@ -120,7 +156,7 @@ export const poolSpec = z
   })
   .superRefine((s, ctx) => {
     // php-fpm refuses a root pool unless its master runs with -R, and then fails the whole master.
-    if (s.user === 'root')
+    if (poolUserName(s.user) === 'root')
       ctx.addIssue({
         code: 'custom',
         path: ['user'],
@@ -132,6 +168,19 @@ export const poolSpec = z
         code: 'custom',
         path: ['group'],
         message: `group ${s.group} is privileged (${groupWhy}); a pool never runs with it`,
+      });
+    const listen = s.listen;
+    if ('port' in listen && !listen.unsafe)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listen', 'port'],
+        message: `a TCP listener (${listen.address}:${listen.port}) lets any local user run PHP as this pool's user; use the default unix socket, or set listen.unsafe: true to accept that`,
+      });
+    if ('mode' in listen && modeWiderThan0660(listen.mode) && !listen.unsafe)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listen', 'mode'],
+        message: `socket mode ${listen.mode} is wider than 0660: other local users could run PHP as this pool's user; use 0660 (nginx's group), or set listen.unsafe: true to accept that`,
       });
     if (s.slowlog && s.requestTimeout && durationMs(s.slowlog.timeout) > durationMs(s.requestTimeout))
       ctx.addIssue({

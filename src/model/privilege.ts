@@ -108,7 +108,8 @@ export function noPrivilegedIdentities(
     if ('allowRoot' in r.spec && r.spec.allowRoot) continue;
     const key: ResourceKey = `${r.kind}/${r.metadata.name}`;
     const allow = r.kind === 'Pool' ? '(php-fpm pools never run as root)' : ALLOW;
-    const user = r.spec.user;
+    // A Pool may name an account tend creates: an existing one of that name is checked like any other.
+    const user = typeof r.spec.user === 'object' ? r.spec.user.name : r.spec.user;
     if (user !== undefined) issues.push(...userIssues(facts, key, user, allow));
     const group = 'group' in r.spec ? r.spec.group : undefined;
     if (group !== undefined) issues.push(...groupIssues(facts, key, group, allow));

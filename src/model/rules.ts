@@ -7,6 +7,7 @@ import { noPrivilegedIdentities, type AccountFacts } from './privilege.js';
 import type { Program } from './program.js';
 import { keyOf, type Resource } from './resource.js';
 import type { Site } from './site.js';
+import { DEFAULT_WEB_BASES, tenantPathProblem, tlsPathProblem } from './tenancy.js';
 
 export interface RuleIssue {
   key: ResourceKey;
@@ -24,6 +25,10 @@ export interface RuleContext {
   reservedPorts?: ReadonlyMap<number, string>;
   /** The host's users and groups, for uid-0 aliases and privileged memberships. */
   accounts?: AccountFacts;
+  /** Where tenants' directories may lie (tend's --web-base); DEFAULT_WEB_BASES when absent. */
+  webBases?: readonly string[];
+  /** tend's own root and state dir: no tenant path may overlap them. */
+  protectedPaths?: readonly string[];
 }
 
 const ofKind = <T extends Resource>(all: readonly Resource[], kind: T['kind']) =>
@@ -196,6 +201,45 @@ export function phpInstalled(all: readonly Resource[], ctx: RuleContext = {}): R
     }));
 }
 
+/**
+ * Site roots and every Pool path PHP may use lie strictly below a web base, outside system dirs;
+ * TLS files lie in TLS_DIRS or a web base, never inside a served root.
+ */
+export function tenantPathsUnderWebBase(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {
+  const policy = { webBases: ctx.webBases ?? DEFAULT_WEB_BASES, protectedPaths: ctx.protectedPaths ?? [] };
+  const issues: RuleIssue[] = [];
+  const check = (r: Resource, path: string | undefined, field: (string | number)[], what: string) => {
+    const problem = path === undefined ? undefined : tenantPathProblem(path, policy);
+    if (problem)
+      issues.push({
+        key: keyOf(r),
+        path: ['spec', ...field],
+        code: 'TEND_ERR_OUTSIDE_WEB_BASE',
+        message: `${what} ${problem}`,
+      });
+  };
+  const servedRoots = all.flatMap((r) => (r.kind === 'Site' && r.spec.root ? [r.spec.root] : []));
+  for (const r of all) {
+    if (r.kind === 'Site') check(r, r.spec.root, ['root'], 'document root');
+    if (r.kind === 'Site' && r.spec.tls)
+      for (const field of ['certificate', 'key'] as const) {
+        const problem = tlsPathProblem(r.spec.tls[field], policy, servedRoots);
+        if (problem)
+          issues.push({
+            key: keyOf(r),
+            path: ['spec', 'tls', field],
+            code: 'TEND_ERR_OUTSIDE_WEB_BASE',
+            message: `tls.${field} ${problem}`,
+          });
+      }
+    if (r.kind !== 'Pool') continue;
+    check(r, r.spec.chdir, ['chdir'], 'chdir');
+    r.spec.openBasedir?.forEach((p, i) => check(r, p, ['openBasedir', i], 'open_basedir entry'));
+    if (typeof r.spec.user !== 'string') check(r, r.spec.user.home, ['user', 'home'], 'home');
+  }
+  return issues;
+}
+
 export const CROSS_RULES = [
   uniqueNames,
   uniqueDomains,
@@ -204,6 +248,7 @@ export const CROSS_RULES = [
   explicitPortsDistinct,
   phpInstalled,
   noPrivilegedIdentities,
+  tenantPathsUnderWebBase,
 ] as const;
 
 export function checkCrossRules(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {

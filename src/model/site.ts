@@ -1,6 +1,7 @@
 // Site: one nginx virtual host, built from a preset (php, laravel, wordpress, static, spa, proxy).
 import { z } from 'zod';
 import { envelope } from './envelope.js';
+import { extraDirectiveProblem } from './nginx-directives.js';
 import { absolutePath, hostname, name, port, size, urlPath } from './primitives.js';
 
 export const PRESETS = ['php', 'laravel', 'wordpress', 'static', 'spa', 'proxy'] as const;
@@ -94,6 +95,11 @@ export const siteSpec = z
           .refine((d) => !/\\[^A-Za-z0-9.^$()|*+?[\]/-]/.test(d), {
             message:
               'expected "\\" only before a letter, digit or regex character (.^$()|*+?[]/-), as in "\\.php"',
+          })
+          // nginx's master is root: only directives that open no path, bind nothing and run no code.
+          .superRefine((d, ctx) => {
+            const problem = extraDirectiveProblem(d);
+            if (problem) ctx.addIssue({ code: 'custom', message: problem });
           }),
       )
       .max(50)

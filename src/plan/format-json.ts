@@ -37,6 +37,8 @@ export interface JsonPlan {
   summary: PlanSummary;
   pruneHeld: JsonPruneHeld | null;
   changes: JsonChange[];
+  /** Unsafe opt-ins and accounts left behind: `{key, message}`; [] when none. */
+  warnings: { key: ResourceKey; message: string }[];
 }
 
 function toJsonChange(c: Change): JsonChange {
@@ -68,6 +70,7 @@ export function planToJson(plan: Plan): JsonPlan {
       ? { reason: plan.pruneHeld.reason, keys: [...plan.pruneHeld.keys], code: plan.pruneHeld.code ?? null }
       : null,
     changes: plan.changes.map(toJsonChange),
+    warnings: (plan.warnings ?? []).map((w) => ({ key: w.key, message: w.message })),
   };
 }
 

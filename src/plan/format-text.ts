@@ -75,6 +75,9 @@ export function formatPlanText(plan: Plan, opts: TextOptions = {}): string {
     out.push('');
   }
 
+  for (const w of plan.warnings ?? []) out.push(`${paint('yellow', 'warning:')} ${w.key}: ${w.message}`);
+  if (plan.warnings?.length) out.push('');
+
   const s = plan.summary;
   if (!shown.length && !plan.pruneHeld) {
     out.push('No changes. The host matches the desired state.');

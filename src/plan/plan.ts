@@ -4,7 +4,7 @@ import type { ResourceKey } from '../model/index.js';
 import { applyOrder } from './order.js';
 import { planDeletions } from './prune.js';
 import { pendingChange, planResource } from './resource-change.js';
-import type { Change, Plan, PlanInput, PlanSummary } from './types.js';
+import type { Change, Plan, PlanInput, PlanSummary, PlanWarning } from './types.js';
 
 export function summarize(changes: readonly Change[]): PlanSummary {
   const summary: PlanSummary = { create: 0, update: 0, delete: 0, noop: 0, blocked: 0 };
@@ -44,13 +44,32 @@ export function plan(input: PlanInput): Plan {
 
   const deletions = planDeletions(input, desiredKeys);
   changes.push(...deletions.changes);
+  const warnings = warningsOf(input, changes);
   return {
     formatVersion: 1,
     ...(input.revision ? { revision: input.revision } : {}),
     ...(deletions.pruneHeld ? { pruneHeld: deletions.pruneHeld } : {}),
     changes,
     summary: summarize(changes),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
+}
+
+/** The desired resources' own warnings, and each account tend created that a deletion leaves behind. */
+function warningsOf(input: PlanInput, changes: readonly Change[]): PlanWarning[] {
+  const warnings: PlanWarning[] = [];
+  for (const r of input.desired)
+    if (input.options.only === undefined || r.key === input.options.only)
+      for (const message of r.warnings ?? []) warnings.push({ key: r.key, message });
+  for (const c of changes) {
+    const account = c.action === 'delete' ? input.accounts?.get(c.key) : undefined;
+    if (account)
+      warnings.push({
+        key: c.key,
+        message: `system user ${account}, which tend created for it, stays: tend never deletes accounts (userdel ${account} removes it once nothing uses it)`,
+      });
+  }
+  return warnings;
 }
 
 /** True when applying the plan would change nothing on the host. */

@@ -67,6 +67,12 @@ export interface PruneHeld {
   code?: ErrorCode;
 }
 
+/** Something the operator must know although nothing fails: an unsafe opt-in, an account left behind. */
+export interface PlanWarning {
+  key: ResourceKey;
+  message: string;
+}
+
 export interface Plan {
   formatVersion: 1;
   /** Git commit of the desired state, when it is a work tree. */
@@ -75,6 +81,8 @@ export interface Plan {
   pruneHeld?: PruneHeld;
   changes: Change[];
   summary: PlanSummary;
+  /** Printed by every plan; absent when there are none. */
+  warnings?: PlanWarning[];
 }
 
 /** A file as observation found it at a path tend manages. */
@@ -145,5 +153,7 @@ export interface PlanInput {
   /** Desired resources that could not be rendered now; they are blocked, never deleted. */
   pending?: ReadonlyMap<ResourceKey, PendingResource>;
   revision?: string;
+  /** Pool key → the system account tend created for it (state/accounts.json): deleting says it stays. */
+  accounts?: ReadonlyMap<ResourceKey, string>;
   options: { allowMassDelete?: boolean; massDeleteShare?: number; only?: ResourceKey };
 }

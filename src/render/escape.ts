@@ -1,7 +1,7 @@
 // Typed escapers for every value interpolated into nginx and php-fpm configs: each quotes where the
 // format allows and refuses (TEND_ERR_UNSAFE_VALUE) whatever could leave its token, line or block.
 import { TendError } from '../errors/catalogue.js';
-import { durationMs } from '../model/index.js';
+import { durationMs, extraDirectiveProblem } from '../model/index.js';
 
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -122,6 +122,8 @@ export function nginxDirective(value: string): string {
     refuse('extra directive', value, expected);
   if (CONTROL.test(value) || /\\([^A-Za-z0-9.^$()|*+?[\]/-]|$)/.test(value))
     refuse('extra directive', value, expected);
+  const problem = extraDirectiveProblem(value);
+  if (problem) refuse('extra directive', value, `an allowed directive (${problem})`);
   return value;
 }
 

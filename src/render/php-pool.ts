@@ -1,7 +1,7 @@
 // Pool → php-fpm pool file: builds a view of already-escaped ini values and lays it out with
 // templates/php-fpm/pool.conf.mustache. Comments are ";" because php-fpm's ini scanner rejects "#".
 import { TendError } from '../errors/catalogue.js';
-import { envIsSecret, envPlain, keyOf, type Pool } from '../model/index.js';
+import { envIsSecret, envPlain, keyOf, modeWiderThan0660, poolUserName, type Pool } from '../model/index.js';
 import { poolEndpoint, type RenderContext } from './context.js';
 import {
   hostPort,
@@ -15,6 +15,7 @@ import {
   iniSeconds,
   nginxUrlPath as urlPath,
 } from './escape.js';
+import { accountToCreate, poolDirs, tenancyAdminValues } from './pool-tenancy.js';
 import { managedHeader, type Rendered } from './types.js';
 
 /** The nginx user on Debian: in the system profile the socket must be reachable by it. */
@@ -53,8 +54,10 @@ export function socketOwnership(
 ): { owner: string | undefined; group: string | undefined; mode: string } {
   const listen = pool.spec.listen;
   const spec = 'mode' in listen ? listen : { owner: undefined, group: undefined, mode: '0660' };
-  const fallback = ctx.webUser ?? (ctx.layout.profile === 'system' ? DEBIAN_WEB_USER : undefined);
-  return { owner: spec.owner ?? fallback, group: spec.group ?? fallback, mode: spec.mode };
+  // Shared with nginx's group only: the pool's user owns the socket, nginx's workers reach it by group.
+  const webGroup = ctx.webUser ?? (ctx.layout.profile === 'system' ? DEBIAN_WEB_USER : undefined);
+  const owner = spec.owner ?? (webGroup === undefined ? undefined : poolUserName(pool.spec.user));
+  return { owner, group: spec.group ?? webGroup, mode: spec.mode };
 }
 
 function listenView(pool: Pool, ctx: RenderContext) {
@@ -75,7 +78,13 @@ export function renderPool(pool: Pool, ctx: RenderContext): Rendered {
   const name = pool.metadata.name;
   const key = keyOf(pool);
   const endpoint = poolEndpoint(pool, layout);
-  const slowlogPath = spec.slowlog ? (spec.slowlog.path ?? layout.php.slowlog(spec.php, name)) : undefined;
+  // php-fpm's master (root) writes the slow log: a chosen name stays in tend's log dir, prefixed by the pool.
+  const defaultSlowlog = layout.php.slowlog(spec.php, name);
+  const slowlogPath = spec.slowlog
+    ? spec.slowlog.path === undefined
+      ? defaultSlowlog
+      : `${dirname(defaultSlowlog)}/${spec.php}-${name}.${spec.slowlog.path}`
+    : undefined;
   const secrets: string[] = [];
   const env = Object.entries(spec.env).map(([k, v]) => {
     const secret = envIsSecret(v);
@@ -89,17 +98,19 @@ export function renderPool(pool: Pool, ctx: RenderContext): Rendered {
     if (secret) secrets.push(envPlain(v));
     return { key: iniKey(k, 'env name'), value };
   });
-  const phpAdminValues = Object.entries(spec.phpAdminValues).map(([k, v]) => ({
-    key: iniKey(k, 'php_admin_value'),
-    value: iniQuoted(v, `php_admin_value[${k}]`),
-  }));
+  const phpAdminValues = [...tenancyAdminValues(pool, ctx), ...Object.entries(spec.phpAdminValues)].map(
+    ([k, v]) => ({
+      key: iniKey(k, 'php_admin_value'),
+      value: iniQuoted(v, `php_admin_value[${k}]`),
+    }),
+  );
   const phpAdminFlags = Object.entries(spec.phpAdminFlags).map(([k, v]) => ({
     key: iniKey(k, 'php_admin_flag'),
     value: v ? 'on' : 'off',
   }));
   const view = {
     section: iniSection(name),
-    user: iniName(spec.user, 'user'),
+    user: iniName(poolUserName(spec.user), 'user'),
     group: spec.group === undefined ? undefined : iniName(spec.group, 'group'),
     ...listenView(pool, ctx),
     pm: pmView(spec.pm),
@@ -122,6 +133,9 @@ export function renderPool(pool: Pool, ctx: RenderContext): Rendered {
     env,
   };
   const content = managedHeader(';', key) + ctx.templates.render('php-fpm/pool.conf', view);
+  const dirs = poolDirs(pool, ctx);
+  const account = accountToCreate(pool, ctx);
+  const warnings = unsafeListenWarnings(pool);
   const directories = [
     endpoint.type === 'socket' ? dirname(endpoint.path) : undefined,
     slowlogPath && dirname(slowlogPath),
@@ -144,7 +158,25 @@ export function renderPool(pool: Pool, ctx: RenderContext): Rendered {
         ? { socket: endpoint.path }
         : { listen: hostPort(endpoint.address, endpoint.port, 'listen') },
     directories: [...new Set(directories.filter((d): d is string => typeof d === 'string'))],
+    tenantDirs: [dirs.tmp, dirs.sessions].map((path) => ({
+      path,
+      owner: poolUserName(spec.user),
+      mode: 0o700,
+      parent: dirs.dataDir,
+    })),
+    ...(account ? { account } : {}),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
+}
+
+/** What listen.unsafe accepted, said on every plan so that nobody forgets it is on. */
+function unsafeListenWarnings(pool: Pool): string[] {
+  const listen = pool.spec.listen;
+  const who = `any local user can run PHP as ${poolUserName(pool.spec.user)}`;
+  if ('port' in listen) return [`listens on TCP ${listen.address}:${listen.port} (listen.unsafe): ${who}`];
+  if (modeWiderThan0660(listen.mode))
+    return [`socket mode ${listen.mode} is wider than 0660 (listen.unsafe): ${who}`];
+  return [];
 }
 
 const dirname = (p: string) => p.slice(0, p.lastIndexOf('/')) || '/';

@@ -30,6 +30,21 @@ export interface Rendered {
   outputs: Record<string, string | number>;
   /** Directories the service needs before it can load the files (log and socket dirs); optional. */
   directories?: string[];
+  /** Directories a tenant's processes write to (a pool's tmp and sessions): tend creates them for `owner`. */
+  tenantDirs?: TenantDir[];
+  /** A system account the resource asks tend to create before its service validates (never deleted). */
+  account?: { name: string; home: string };
+  /** Opt-ins that weaken isolation (e.g. listen.unsafe): every plan prints them. */
+  warnings?: string[];
+}
+
+export interface TenantDir {
+  path: string;
+  /** A user name; its primary group owns the directory too. */
+  owner: string;
+  mode: number;
+  /** The root-owned parent to create first (mode 0711: traversable, not listable). */
+  parent: string;
 }
 
 /** The first line of every managed file; observation parses it back to learn ownership. */

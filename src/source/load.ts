@@ -48,7 +48,13 @@ function treeFingerprint(
   ctx: RuleContext | undefined,
 ): string | undefined {
   if (identities.includes(undefined)) return undefined;
-  const context = [ctx?.installedPhp ?? [], [...(ctx?.reservedPorts ?? [])], ctx?.accounts?.stamp ?? ''];
+  const context = [
+    ctx?.installedPhp ?? [],
+    [...(ctx?.reservedPorts ?? [])],
+    ctx?.webBases ?? [],
+    ctx?.protectedPaths ?? [],
+    ctx?.accounts?.stamp ?? '',
+  ];
   return JSON.stringify([context, absFiles, identities]);
 }
 

@@ -108,7 +108,15 @@ describe('tend reconcile --plan', () => {
     const j = env.tend('--json');
     assert.equal(j.code, 0);
     const plan = JSON.parse(j.stdout);
-    assert.deepEqual(Object.keys(plan), ['formatVersion', 'revision', 'summary', 'pruneHeld', 'changes']);
+    assert.deepEqual(Object.keys(plan), [
+      'formatVersion',
+      'revision',
+      'summary',
+      'pruneHeld',
+      'changes',
+      'warnings',
+    ]);
+    assert.deepEqual(plan.warnings, []);
     assert.equal(plan.formatVersion, 1);
     assert.equal(plan.revision, null);
     assert.deepEqual(plan.summary, { create: 0, update: 0, delete: 0, noop: 4, blocked: 0 });

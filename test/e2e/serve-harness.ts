@@ -13,6 +13,7 @@ import {
   killMasters,
   processesMentioning,
   type Run,
+  webBaseArgs,
 } from '../helpers/e2e.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -85,7 +86,17 @@ export async function serveEnv(
   mkdirSync(www);
   const port = await freePort();
   const apiPort = await freePort();
-  const argv = (args: string[]) => [BIN, ...args, '-d', ds, '--root', root, '--http-port', String(port)];
+  const argv = (args: string[]) => [
+    BIN,
+    ...args,
+    '-d',
+    ds,
+    '--root',
+    root,
+    '--http-port',
+    String(port),
+    ...webBaseArgs(base),
+  ];
   const spawnTend = (...args: string[]) =>
     spawn(process.execPath, argv(args), { cwd: base, env: { ...process.env, NO_COLOR: '1' }, stdio: 'pipe' });
   const env = {

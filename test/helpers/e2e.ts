@@ -91,7 +91,7 @@ export async function e2eEnv(
     if (!process.env.TEND_KEEP_TMP) rmSync(base, { recursive: true, force: true });
     if (survivors.length > 0) throw new Error(`processes survived cleanup: ${survivors.join(', ')}`);
   });
-  const common = ['-d', ds, '--root', root, '--http-port', String(port)];
+  const common = ['-d', ds, '--root', root, '--http-port', String(port), ...webBaseArgs(base)];
   const run = (args: string[]) =>
     spawn(process.execPath, [BIN, ...args], {
       cwd: base,
@@ -118,6 +118,19 @@ export async function e2eEnv(
     status: (...args) => collect(run(['status', ...args, '--root', root])),
   };
 }
+
+/**
+ * --web-base flags for a test's temp dir: document roots live under it (base/www), and plan-only
+ * tests name paths under the defaults /var/www and /srv, which an explicit flag would otherwise drop.
+ */
+export const webBaseArgs = (base: string) => [
+  '--web-base',
+  base,
+  '--web-base',
+  '/var/www',
+  '--web-base',
+  '/srv',
+];
 
 export function collect(child: ChildProcess, timeoutMs = 300_000): Promise<Run> {
   return new Promise((done) => {

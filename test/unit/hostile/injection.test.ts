@@ -137,9 +137,14 @@ const FIELDS: Field[] = [
     kind: 'Pool',
     spec: { php: '8.2', slowlog: { timeout: '5s' } },
     path: ['slowlog', 'path'],
-    base: '/var/log/slow.log',
+    base: 'slow.log',
   },
-  { kind: 'Pool', spec: { php: '8.2', slowlog: { path: '/x' } }, path: ['slowlog', 'timeout'], base: '5s' },
+  {
+    kind: 'Pool',
+    spec: { php: '8.2', slowlog: { path: 'x.log' } },
+    path: ['slowlog', 'timeout'],
+    base: '5s',
+  },
   { kind: 'Pool', spec: { php: '8.2' }, path: ['requestTimeout'], base: '30s' },
   { kind: 'Pool', spec: { php: '8.2' }, path: ['chdir'], base: '/srv/a' },
   {

@@ -161,7 +161,7 @@ const ROWS: Row[] = [
     'Pool',
     { ...POOL, pm: { ...DYN, maxChildren: 3, minSpareServers: 3, maxSpareServers: 3, startServers: 3 } },
   ],
-  ['tcp listen', 'Pool', { ...POOL, listen: { port: 9001 } }],
+  ['tcp listen (unsafe opt-in)', 'Pool', { ...POOL, listen: { port: 9001, unsafe: true } }],
   ['slowlog within requestTimeout', 'Pool', { ...POOL, requestTimeout: '30s', slowlog: { timeout: '30s' } }],
   [
     'php admin values and flags',
@@ -379,12 +379,13 @@ const MODES: [mode: unknown, expected: string][] = [
   [660, '0660'],
   [640, '0640'],
   [7, '0007'],
+  [666, '0666'],
   ['0660', '0660'],
   ['600', '600'],
 ];
 for (const [mode, expected] of MODES)
   test(`Pool listen.mode ${JSON.stringify(mode)} becomes "${expected}"`, () => {
-    const r = SCHEMAS.Pool.parse(doc('Pool', { ...POOL, listen: { mode } }));
+    const r = SCHEMAS.Pool.parse(doc('Pool', { ...POOL, listen: { mode, unsafe: true } }));
     assert.ok(r.kind === 'Pool' && 'mode' in r.spec.listen);
     assert.equal(r.spec.listen.mode, expected);
   });

@@ -19,9 +19,9 @@ import {
 const r = (kind: Kind, name: string, spec: Record<string, unknown>): Resource =>
   SCHEMAS[kind].parse({ apiVersion: 'tend/v1', kind, metadata: { name }, spec });
 const site = (name: string, domains: string[], extra: Record<string, unknown> = {}) =>
-  r('Site', name, { domains, preset: 'static', root: '/srv', ...extra });
+  r('Site', name, { domains, preset: 'static', root: `/srv/${name}`, ...extra });
 const phpSite = (name: string, pool: string) =>
-  r('Site', name, { domains: [`${name}.example.com`], preset: 'php', root: '/srv', php: { pool } });
+  r('Site', name, { domains: [`${name}.example.com`], preset: 'php', root: `/srv/${name}`, php: { pool } });
 const proxySite = (name: string, program: string) =>
   r('Site', name, { domains: [`${name}.example.com`], preset: 'proxy', proxy: { program } });
 const pool = (name: string, extra: Record<string, unknown> = {}) => r('Pool', name, { php: '8.2', ...extra });
@@ -183,7 +183,7 @@ const ROWS: [string, Rule, Resource[], RuleContext, string[]][] = [
       prog('a', { port: 3000, instances: 2 }),
       prog('b', { port: 3002 }),
       term('t', { port: 7681 }),
-      pool('p', { listen: { port: 9000 } }),
+      pool('p', { listen: { port: 9000, unsafe: true } }),
     ],
     {},
     [],
@@ -212,7 +212,7 @@ const ROWS: [string, Rule, Resource[], RuleContext, string[]][] = [
   [
     'a pool on a terminal port',
     explicitPortsDistinct,
-    [term('t', { port: 9000 }), pool('p', { listen: { port: 9000 } })],
+    [term('t', { port: 9000 }), pool('p', { listen: { port: 9000, unsafe: true } })],
     {},
     ['Pool/p spec.listen.port TEND_ERR_DUPLICATE Terminal/t'],
   ],

@@ -50,7 +50,14 @@ test('JSON: stable shape, actions arrays, diffs but never contents', () => {
   const a = rendered('Site/a', 'SECRET-CONTENT-LINE');
   const p = plan(input([a], observedFrom([]), EMPTY_INVENTORY, { revision: 'r1' }));
   const json = JSON.parse(formatPlanJson(p));
-  assert.deepEqual(Object.keys(json), ['formatVersion', 'revision', 'summary', 'pruneHeld', 'changes']);
+  assert.deepEqual(Object.keys(json), [
+    'formatVersion',
+    'revision',
+    'summary',
+    'pruneHeld',
+    'changes',
+    'warnings',
+  ]);
   assert.equal(json.formatVersion, 1);
   assert.equal(json.revision, 'r1');
   assert.equal(json.pruneHeld, null);

@@ -39,7 +39,11 @@ export function resource(kind: Kind, name: string, spec: unknown): Resource {
 export function renderCases(p: FixturePaths): RenderCase[] {
   const [tcpPort, programPort, autoPort] = p.ports;
   const pool = resource('Pool', 'app', { php: '8.2' });
-  const tcpPool = resource('Pool', 'tcp', { php: '8.2', listen: { port: tcpPort }, requestTimeout: '2m' });
+  const tcpPool = resource('Pool', 'tcp', {
+    php: '8.2',
+    listen: { port: tcpPort, unsafe: true },
+    requestTimeout: '2m',
+  });
   const program = resource('Program', 'web', { command: ['node', 'server.js'], port: programPort });
   const scaled = resource('Program', 'api', { command: ['node', 'api.js'], port: 'auto', instances: 3 });
   const site = (name: string, spec: Record<string, unknown>) =>

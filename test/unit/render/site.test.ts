@@ -54,7 +54,7 @@ test('FastCGI params: inherited from the embedded nginx.conf, written out where 
 });
 
 test('a TCP pool is reached over 127.0.0.1:port and the pool publishes that address', () => {
-  const tcp = resource('Pool', 'tcp', { php: '8.2', listen: { port: 9100 } });
+  const tcp = resource('Pool', 'tcp', { php: '8.2', listen: { port: 9100, unsafe: true } });
   const s = site('legacy', { preset: 'php', root: '/srv/legacy', php: { pool: 'tcp' } });
   const ctx = ctxOf([s, tcp]);
   assert.ok(renderSite(s, ctx).files[0]!.content.includes('fastcgi_pass 127.0.0.1:9100;'));
