@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { TendError } from '../errors/catalogue.js';
 import type { Profile } from '../layout/layout.js';
 import { durationMs } from '../model/primitives.js';
+import { GIT_FLAGS, parseGitArgs, type GitArgs } from './serve-git-args.js';
 
 export const SERVE_USAGE = `usage: tend serve [options]
 
@@ -22,6 +23,15 @@ export const SERVE_USAGE = `usage: tend serve [options]
   --keep-programs           leave native programs running on exit (the next tend adopts them)
   --allow-mass-delete       allow a pass that deletes more than half of the managed resources
   --log-level LEVEL         trace, debug, info, warn, error (default info)
+
+Git source (the desired state comes from a repository instead of -d; -d then only places the root):
+  --git URL                 fetch this repository (https, ssh, git, file or a path; no credentials in it)
+  --git-branch NAME         the branch to follow (default main)
+  --git-path DIR            the desired state's sub-directory in the repository (default: its root)
+  --git-interval DURATION   fetch this often (default 1m, ±20% jitter); also POST /v1/source/refresh
+  --git-ssh-key FILE        private key for ssh remotes (the only way to pass credentials)
+  --git-max-size BYTES      refuse a repository bigger than this after a fetch (default 1073741824)
+  --partial-apply           apply the valid resources of a revision that does not fully validate
 
 The first SIGTERM or SIGINT drains (the running pass finishes, the API closes, programs stop
 gracefully); a second one exits at once.
@@ -42,6 +52,8 @@ export interface ServeOptions {
   keepPrograms: boolean;
   allowMassDelete: boolean;
   logLevel: string;
+  /** Set by --git: the desired state comes from this repository (src/gitsource/). */
+  git?: GitArgs;
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -68,6 +80,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
         'keep-programs': { type: 'boolean' },
         'allow-mass-delete': { type: 'boolean' },
         'log-level': { type: 'string' },
+        ...GIT_FLAGS,
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -130,5 +143,6 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
     keepPrograms: values['keep-programs'] === true,
     allowMassDelete: values['allow-mass-delete'] === true,
     logLevel: level,
+    ...parseGitArgs(values, cwd),
   };
 }

@@ -35,7 +35,14 @@ export interface ComputePlanOptions {
   readOnly?: boolean;
   /** A daemon's pass: reuse the last load while the desired-state tree is unchanged (LoadMemo). */
   reuseLoad?: boolean;
+  /**
+   * A git source (src/gitsource/): the checkout to load and its revision, read once per pass so a
+   * pass never mixes two revisions. Undefined from it: load desiredDir (which then fails to read).
+   */
+  resolveDesired?: ResolveDesired;
 }
+
+export type ResolveDesired = () => Promise<{ dir: string; revision: string } | undefined>;
 
 export interface ComputedPlan {
   plan: Plan;
@@ -162,13 +169,14 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
   const t0 = performance.now();
   const installedPhp = await detectPhpVersions(host, layout);
   const reservedPorts = new Map([[layout.nginx.listenPort, `nginx (${layout.profile} listen port)`]]);
+  const source = await opts.resolveDesired?.();
   const [load, git, inventory, programPorts] = await Promise.all([
-    loadDesiredState(desiredDir, {
+    loadDesiredState(source?.dir ?? desiredDir, {
       ruleContext: { installedPhp, reservedPorts },
       cache: outcomeCacheFor(layout.stateDir, opts.reuseLoad === true),
       ...(opts.reuseLoad ? { memo: loadMemoFor(resolve(desiredDir)) } : {}),
     }),
-    gitRevision(desiredDir),
+    source ? { commit: source.revision, dirty: false } : gitRevision(desiredDir),
     loadInventory(host, layout.stateDir, { readOnly: opts.readOnly === true }),
     readProgramPorts(host, layout.stateDir),
   ]);

@@ -17,7 +17,7 @@ import { loadInventory, saveInventory } from '../state/inventory-store.js';
 import { fileJournal } from '../state/journal.js';
 import type { StatusStore } from '../state/status-store.js';
 import type { HealthVerdict } from './assess.js';
-import { computePlan, type ComputedPlan } from './compute-plan.js';
+import { computePlan, type ComputedPlan, type ResolveDesired } from './compute-plan.js';
 import { writeStatus } from './status-writer.js';
 
 export interface ConvergeOptions {
@@ -40,6 +40,8 @@ export interface ConvergeOptions {
   beforeStatus?: (computed: ComputedPlan) => Promise<void>;
   /** A daemon: see ComputePlanOptions.reuseLoad. */
   reuseLoad?: boolean;
+  /** A git source: see ComputePlanOptions.resolveDesired. */
+  resolveDesired?: ResolveDesired;
 }
 
 export interface ConvergeResult {
@@ -109,6 +111,7 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     ...(opts.allowMassDelete ? { allowMassDelete: true } : {}),
     ...(opts.only ? { only: opts.only } : {}),
     ...(opts.reuseLoad ? { reuseLoad: true } : {}),
+    ...(opts.resolveDesired ? { resolveDesired: opts.resolveDesired } : {}),
   });
   // nginx -t opens every log file a vhost names, so their directories must exist first.
   await host.fs.mkdirp(layout.nginx.siteLog('x', 'access').replace(/\/[^/]+$/, ''));

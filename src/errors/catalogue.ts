@@ -39,6 +39,10 @@ export const ERROR_CODES = {
     kind: 'config',
     summary: 'a desired-state file is too large or holds too many documents',
   },
+  TEND_ERR_SOURCE_REVISION: {
+    kind: 'config',
+    summary: 'a git revision does not validate, so it is neither applied nor pinned',
+  },
   TEND_ERR_STATE_CORRUPT: {
     kind: 'config',
     summary: 'a state file is unreadable; tend stops rather than forget what it owns',
