@@ -65,9 +65,22 @@ export class GitRepo {
       const r = await runGit(['init', '--quiet', '--bare', this.paths.repo], this.env);
       if (r.exitCode !== 0) throw new Error(`git init failed: ${r.stderr}`);
     }
-    for (const name of await readdir(this.paths.checkouts))
-      if (name.startsWith('.tmp-')) await rm(join(this.paths.checkouts, name), { recursive: true, force: true });
+    await this.sweepTemps();
     await rm(join(this.paths.base, '.current-tmp'), { force: true });
+  }
+
+  /**
+   * Removes checkouts a killed tend left half-written. A SIGKILL does not kill its git child, which
+   * may still be writing there: a removal that fails now is retried at the next prune. Such a
+   * directory is never used (only a complete checkout is renamed to its commit's name).
+   */
+  async sweepTemps(): Promise<void> {
+    const mine = `-${process.pid}`;
+    for (const name of await readdir(this.paths.checkouts).catch(() => [] as string[]))
+      if (name.startsWith('.tmp-') && !name.replace(/\.index$/, '').endsWith(mine))
+        await rm(join(this.paths.checkouts, name), { recursive: true, force: true, maxRetries: 2 }).catch(
+          () => undefined,
+        );
   }
 
   /**
@@ -187,6 +200,7 @@ export class GitRepo {
       await rm(join(this.paths.checkouts, e.name), { recursive: true, force: true });
       removed.push(e.name);
     }
+    await this.sweepTemps();
     return removed;
   }
 }

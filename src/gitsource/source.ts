@@ -67,6 +67,14 @@ export class GitSource {
   private stopped = false;
   /** The last revision refused, so an interval does not validate the same bad commit again. */
   private held: { rev: string; reason: string; message: string } | undefined;
+  /** Fetches, pins and unpins run one at a time: a pin must not race a switch to the branch head. */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
 
   constructor(private readonly opts: GitSourceOptions) {
     this.paths = gitPaths(opts.stateDir);
@@ -153,7 +161,7 @@ export class GitSource {
       try {
         do {
           this.again = false;
-          await this.refreshOnce();
+          await this.exclusive(() => this.refreshOnce());
         } while (this.again && !this.stopped);
       } finally {
         this.running = undefined;
@@ -174,7 +182,8 @@ export class GitSource {
     }
     this.st.lastFetchedRevision = fetched.revision;
     const target = this.st.pinnedRevision ?? fetched.revision;
-    if (target !== this.st.revision) {
+    const switching = target !== this.st.revision;
+    if (switching) {
       if (this.held?.rev === target) {
         this.setReady('False', this.held.reason, this.held.message);
         return;
@@ -188,6 +197,8 @@ export class GitSource {
     }
     const pinned = this.st.pinnedRevision ? ` (pinned; the branch is at ${fetched.revision.slice(0, 12)})` : '';
     this.setReady('True', 'Fetched', `serving ${target.slice(0, 12)} of ${this.opts.branch}${pinned}`);
+    // Status says the source is ready before the pass runs; the caller waits for the pass.
+    if (switching) await this.opts.onSwitch(target);
   }
 
   /** Checks out and validates rev, then switches and applies it; refuses an invalid revision. */
@@ -229,7 +240,6 @@ export class GitSource {
     this.st.revision = rev;
     await this.repo.prune(new Set([rev, ...(this.st.pinnedRevision ? [this.st.pinnedRevision] : [])]));
     this.opts.log.info({ revision: rev, previous }, 'git source: switched revision');
-    await this.opts.onSwitch(rev);
     return { ok: true };
   }
 
@@ -237,25 +247,31 @@ export class GitSource {
   async pin(rev: string): Promise<SourceStatus> {
     if (!/^[0-9a-f]{4,40}$/.test(rev))
       throw new TendError('TEND_ERR_USAGE', `expected a commit hash (4 to 40 hex digits), got ${JSON.stringify(rev.slice(0, 64))}`);
-    await this.running?.catch(() => undefined);
+    return this.exclusive(() => this.pinNow(rev));
+  }
+
+  private async pinNow(rev: string): Promise<SourceStatus> {
     const full = await this.repo.resolve(rev);
     if (!full)
       throw new TendError('TEND_ERR_NOT_FOUND', `no commit ${rev} in the fetched repository (fetch first, or check the hash)`);
-    if (full !== this.st.revision) {
+    const switching = full !== this.st.revision;
+    if (switching) {
       const outcome = await this.tryApply(full);
       if (!outcome.ok) throw new TendError('TEND_ERR_SOURCE_REVISION', `pin refused: ${outcome.message}`);
     }
     await this.writePin(full);
     this.st.pinnedRevision = full;
     this.setReady('True', 'Pinned', `serving ${full.slice(0, 12)}, pinned until \`tend source unpin\``);
+    if (switching) await this.opts.onSwitch(full);
     return this.status();
   }
 
   /** `tend source unpin`: forgets the pin and follows the branch again. */
   async unpin(): Promise<SourceStatus> {
-    await this.running?.catch(() => undefined);
-    await rm(join(this.paths.base, PIN_FILE), { force: true });
-    delete this.st.pinnedRevision;
+    await this.exclusive(async () => {
+      await rm(join(this.paths.base, PIN_FILE), { force: true });
+      delete this.st.pinnedRevision;
+    });
     return this.refresh();
   }
 
