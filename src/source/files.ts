@@ -1,6 +1,6 @@
 // Finds and reads the desired-state files: every *.yaml / *.yml, sorted, within the size limit.
 import { closeSync, constants as fsConstants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { TendError } from '../errors/catalogue.js';
 import { LIMITS } from './types.js';
@@ -30,14 +30,22 @@ export async function listYamlFiles(dir: string): Promise<string[]> {
     );
   }
   const found: string[] = [];
-  const walk = async (d: string): Promise<void> => {
+  const rootReal = await realpath(dir).catch(() => dir);
+  // `chain`: the real paths from the root down to d, so a link back up the tree does not loop.
+  const walk = async (d: string, chain: readonly string[] = [rootReal]): Promise<void> => {
     const entries = await readdir(d, { withFileTypes: true });
     for (const e of entries) {
       const abs = join(d, e.name);
       if (e.name.startsWith('.')) continue;
       // A symlinked directory could loop or leave the tree; symlinked files are read like files.
       if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) await walk(abs);
+        if (!SKIP_DIRS.has(e.name)) await walk(abs, [...chain, join(chain.at(-1)!, e.name)]);
+      } else if (e.isSymbolicLink() && !SKIP_DIRS.has(e.name) && (await isDirectory(abs))) {
+        // A symlinked directory is walked when it stays inside the tree; one leading out is listed
+        // as a file, so the reader refuses it with an error located at the link.
+        const real = await realpath(abs).catch(() => undefined);
+        if (real === undefined || !(real === rootReal || real.startsWith(`${rootReal}/`))) found.push(abs);
+        else if (!chain.includes(real)) await walk(abs, [...chain, real]);
       } else if (YAML_FILE.test(e.name) && (e.isFile() || e.isSymbolicLink())) {
         found.push(abs);
         if (found.length > LIMITS.maxFiles)
@@ -64,6 +72,18 @@ export async function listYamlFiles(dir: string): Promise<string[]> {
     .map((e) => e.abs);
 }
 
+/** listYamlFiles lists a directory only when it is a symlink leading out of the tree. */
+const notAFile = (dir: boolean) =>
+  dir
+    ? 'expected a directory inside the desired-state directory, got a symlink leading outside it; refused'
+    : 'not a regular file';
+
+const isDirectory = (abs: string) =>
+  stat(abs).then(
+    (st) => st.isDirectory(),
+    () => false,
+  );
+
 export type ReadOutcome = { ok: true; text: string } | { ok: false; message: string; limit: boolean };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -78,7 +98,7 @@ export function readYamlFile(abs: string): ReadOutcome {
   try {
     fd = openSync(abs, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
     const st = fstatSync(fd);
-    if (!st.isFile()) return { ok: false, message: 'not a regular file', limit: false };
+    if (!st.isFile()) return { ok: false, message: notAFile(st.isDirectory()), limit: false };
     if (st.size > LIMITS.maxFileBytes)
       return {
         ok: false,
