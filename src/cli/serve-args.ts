@@ -6,6 +6,7 @@ import { TendError } from '../errors/catalogue.js';
 import type { Profile } from '../layout/layout.js';
 import { durationMs } from '../model/primitives.js';
 import { GIT_FLAGS, parseGitArgs, type GitArgs } from './serve-git-args.js';
+import { serveConfigPath, withServeConfig } from './serve-config.js';
 
 export const SERVE_USAGE = `usage: tend serve [options]
 
@@ -32,6 +33,9 @@ Git source (the desired state comes from a repository instead of -d; -d then onl
   --git-ssh-key FILE        private key for ssh remotes (the only way to pass credentials)
   --git-max-size BYTES      refuse a repository bigger than this after a fetch (default 1073741824)
   --partial-apply           apply the valid resources of a revision that does not fully validate
+  The same settings may live in tend.yaml (embedded: <root>/tend.yaml; system: /etc/tend/tend.yaml):
+    git: { url: URL, branch: main, path: deploy, interval: 1m, sshKey: FILE, maxSize: BYTES }
+    partialApply: false
 
 The first SIGTERM or SIGINT drains (the running pass finishes, the API closes, programs stop
 gracefully); a second one exits at once.
@@ -143,6 +147,6 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
     keepPrograms: values['keep-programs'] === true,
     allowMassDelete: values['allow-mass-delete'] === true,
     logLevel: level,
-    ...parseGitArgs(values, cwd),
+    ...parseGitArgs(withServeConfig(values, serveConfigPath(profile, root)), cwd),
   };
 }
