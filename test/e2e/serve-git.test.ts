@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, collect, httpGet, staticSiteYaml } from '../helpers/e2e.js';
 import { gitRemote } from './git-harness.js';
@@ -94,6 +94,9 @@ test('tend serve --git: interval, refresh route, held bad commits, faults, SIGKI
     });
     assert.equal(s.revision, c1);
     assert.equal(ready(s)?.status, 'True');
+    // The history went backwards: an event says so.
+    const events = readFileSync(join(env.root, 'state/events.jsonl'), 'utf8');
+    assert.match(events, new RegExp(`SourceNonFastForward.*revision ${c1.slice(0, 12)} does not descend`));
   });
 
   await t.test('an unreachable remote is a condition and the last good revision keeps serving', async () => {
