@@ -92,10 +92,19 @@ export class GitSource {
     return this.opts.path ? join(this.paths.current, this.opts.path) : this.paths.current;
   }
 
-  /** The checkout a pass should load and its revision, read once so a pass sees one revision. */
-  async resolveDesired(): Promise<{ dir: string; revision: string } | undefined> {
+  /**
+   * The checkout a pass should load and its revision, read once so a pass sees one revision. Before
+   * any revision was applied the pass fails (transient, so it is retried) with the source's reason.
+   */
+  async resolveDesired(): Promise<{ dir: string; revision: string }> {
     const rev = await this.repo.currentRevision();
-    if (!rev) return undefined;
+    if (!rev) {
+      const c = this.st.conditions[0];
+      throw new TendError(
+        'TEND_ERR_SOURCE_UNREADABLE',
+        `the git source has no applicable revision yet (${c?.reason}: ${c?.message}); nothing is changed`,
+      );
+    }
     const dir = this.repo.checkoutDir(rev);
     return { dir: this.opts.path ? join(dir, this.opts.path) : dir, revision: rev };
   }

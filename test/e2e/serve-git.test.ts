@@ -205,3 +205,24 @@ test('tend serve --git refuses a URL with credentials and never prints them', as
     assert.ok(!r.stderr.includes(secret) && !r.stdout.includes(secret), 'the secret is not echoed');
   }
 });
+
+test('tend serve --git with the remote down at start changes nothing, says why, and converges later', async (t) => {
+  const env = await serveEnv(t);
+  const remote = await gitRemote(t, env.base);
+  const docroot = join(env.www, 'late');
+  mkdirSync(docroot);
+  writeFileSync(join(docroot, 'index.html'), 'late\n');
+  const rev = remote.commit({ 'late.yaml': staticSiteYaml('late', docroot) }, 'late');
+  await env.start(['--git', remote.url, '--git-interval', '2s']);
+  const s = (await env.api('GET', '/v1/source')).body as Source;
+  assert.equal(s.revision, undefined);
+  assert.equal(s.conditions[0]?.reason, 'Unreachable');
+  assert.equal(s.conditions[0]?.status, 'False');
+  assert.deepEqual(((await env.api('GET', '/v1/resources')).body as { items: unknown[] }).items, []);
+  assert.match(env.daemon.log(), /the git source has no applicable revision yet \(Unreachable/);
+  await remote.startDaemon();
+  await waitFor('the late Site to serve', async () => (await httpGet(env.port, 'late.e2e.test')).body === 'late\n');
+  const after = (await env.api('GET', '/v1/source')).body as Source;
+  assert.equal(after.revision, rev);
+  assert.equal(after.conditions[0]?.status, 'True');
+});
