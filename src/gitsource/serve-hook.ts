@@ -47,7 +47,7 @@ export function gitServeHook(args: GitArgs, deps: { host: Host; layout: Layout; 
     source,
     api: {
       status: () => source.status(),
-      refresh: () => source.refresh(),
+      refresh: () => source.refresh({ retryHeld: true }),
       pin: (revision) => source.pin(revision),
       unpin: () => source.unpin(),
     },

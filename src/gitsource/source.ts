@@ -159,9 +159,11 @@ export class GitSource {
   /**
    * Fetches and, when the branch (or the pin) names a new revision, checks it out, validates it and
    * switches to it, then waits for the pass that applies it. Calls made while one runs are folded
-   * into one more run after it.
+   * into one more run after it. `retryHeld` (an operator's refresh) validates a held revision again:
+   * what made it fail may have been fixed on the host (a PHP version installed).
    */
-  refresh(): Promise<SourceStatus> {
+  refresh(opts: { retryHeld?: boolean } = {}): Promise<SourceStatus> {
+    if (opts.retryHeld) this.held = undefined;
     if (this.running) {
       this.again = true;
       return this.running;

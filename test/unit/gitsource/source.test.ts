@@ -75,6 +75,9 @@ test('an invalid revision is held whole, once; the served revision stays', async
   const before = validations();
   await src.refresh();
   assert.equal(validations(), before, 'the held revision is not validated again');
+  // An operator's refresh (the API, `tend source refresh`) does validate it again.
+  assert.equal((await src.refresh({ retryHeld: true })).lastAttemptedRevision, bad);
+  assert.equal(validations(), before + 1);
   assert.equal((await src.resolveDesired())?.revision, good);
   assert.deepEqual(switched, [good]);
 
