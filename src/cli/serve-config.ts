@@ -38,9 +38,13 @@ export function readServeConfig(file: string): ConfigValues {
   const text = readFileSync(file, 'utf8');
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
-  const where = (offset: number | undefined) => `${file}:${offset === undefined ? 0 : lines.linePos(offset).line}`;
+  const where = (offset: number | undefined) =>
+    `${file}:${offset === undefined ? 0 : lines.linePos(offset).line}`;
   if (doc.errors.length > 0)
-    throw new TendError('TEND_ERR_USAGE', `${where(doc.errors[0]!.pos[0])}: expected YAML: ${doc.errors[0]!.message}`);
+    throw new TendError(
+      'TEND_ERR_USAGE',
+      `${where(doc.errors[0]!.pos[0])}: expected YAML: ${doc.errors[0]!.message}`,
+    );
   const parsed = CONFIG.safeParse(doc.toJS() ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -30,7 +30,9 @@ export const GIT_FLAGS = {
 /** A branch name git accepts and no option or revision syntax can hide in. */
 const BRANCH = /^(?!-)(?!.*\.\.)(?!.*\/\/)(?!.*\.lock$)[A-Za-z0-9._/-]{1,200}(?<![/.])$/;
 
-type GitValues = { [K in keyof typeof GIT_FLAGS]?: (typeof GIT_FLAGS)[K]['type'] extends 'boolean' ? boolean : string };
+type GitValues = {
+  [K in keyof typeof GIT_FLAGS]?: (typeof GIT_FLAGS)[K]['type'] extends 'boolean' ? boolean : string;
+};
 
 export function parseGitArgs(values: GitValues, cwd: string): { git?: GitArgs } {
   const usage = (m: string) => new TendError('TEND_ERR_USAGE', m);
@@ -43,14 +45,17 @@ export function parseGitArgs(values: GitValues, cwd: string): { git?: GitArgs } 
   }
   checkGitUrl(values.git);
   const branch = values['git-branch'] ?? 'main';
-  if (!BRANCH.test(branch)) throw usage(`expected --git-branch as a branch name, got ${JSON.stringify(branch)}`);
+  if (!BRANCH.test(branch))
+    throw usage(`expected --git-branch as a branch name, got ${JSON.stringify(branch)}`);
   const rawPath = values['git-path'] ?? '';
   const path = rawPath === '' ? '' : normalize(rawPath).replace(/\/+$/, '');
   if (isAbsolute(rawPath) || path === '..' || path.startsWith('../'))
     throw usage(`expected --git-path relative to the repository's root, got ${JSON.stringify(rawPath)}`);
   const intervalMs = durationMs(values['git-interval'] ?? '1m');
   if (!Number.isFinite(intervalMs) || intervalMs < 1000)
-    throw usage(`expected --git-interval as a duration of at least 1s (e.g. 30s, 5m), got "${values['git-interval']}"`);
+    throw usage(
+      `expected --git-interval as a duration of at least 1s (e.g. 30s, 5m), got "${values['git-interval']}"`,
+    );
   const size = values['git-max-size'] ?? String(1024 ** 3);
   const maxBytes = Number(size);
   if (!/^\d{1,15}$/.test(size) || maxBytes < 1)

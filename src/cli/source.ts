@@ -67,7 +67,10 @@ export async function sourceCommand(args: string[], io: CliIO): Promise<number> 
     (wantsRev ? rev === undefined : rev !== undefined) ||
     extra.length > 0
   )
-    throw new TendError('TEND_ERR_USAGE', `expected refresh, pin <commit>, unpin or status; got "${positionals.join(' ')}"\n${USAGE}`);
+    throw new TendError(
+      'TEND_ERR_USAGE',
+      `expected refresh, pin <commit>, unpin or status; got "${positionals.join(' ')}"\n${USAGE}`,
+    );
   const stateDir = resolveStateDir(values, io.cwd);
   const daemon = await findDaemon(createRealHost(), stateDir);
   if (!daemon)

@@ -95,9 +95,7 @@ export function controllerApiDeps({
         desiredDir,
         ...(allowMassDelete ? { allowMassDelete } : {}),
         ...(resolveDesired ? { resolveDesired } : {}),
-      }).then(
-        (c): ServedPlan => ({ ...c.plan, computedAt }),
-      );
+      }).then((c): ServedPlan => ({ ...c.plan, computedAt }));
       const entry = { after, plan: next };
       served = entry;
       // A failed computation is not kept: the next request tries again.

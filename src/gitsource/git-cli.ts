@@ -67,7 +67,9 @@ export async function runGit(
     timeout: opts.timeoutMs ?? 120_000,
     maxBuffer: 16 * 1024 * 1024,
   });
-  const stderr = redactCredentials(String(r.stderr ?? '')).trim().slice(0, 2048);
+  const stderr = redactCredentials(String(r.stderr ?? ''))
+    .trim()
+    .slice(0, 2048);
   const exitCode = r.timedOut ? -1 : (r.exitCode ?? -1);
   return { exitCode, stdout: String(r.stdout ?? ''), stderr: r.timedOut ? `timed out; ${stderr}` : stderr };
 }

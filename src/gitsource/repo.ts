@@ -18,21 +18,24 @@ export interface GitPaths {
 
 export function gitPaths(stateDir: string): GitPaths {
   const base = join(stateDir, 'git');
-  return { base, repo: join(base, 'repo'), checkouts: join(base, 'checkouts'), current: join(base, 'current') };
+  return {
+    base,
+    repo: join(base, 'repo'),
+    checkouts: join(base, 'checkouts'),
+    current: join(base, 'current'),
+  };
 }
 
 /** Why a fetch failed, from git's own message: the reason of the SourceReady condition. */
 export type FetchFailure =
-  | 'AuthenticationFailed'
-  | 'BranchNotFound'
-  | 'Unreachable'
-  | 'RepositoryTooLarge'
-  | 'FetchFailed';
+  'AuthenticationFailed' | 'BranchNotFound' | 'Unreachable' | 'RepositoryTooLarge' | 'FetchFailed';
 
 export function classifyFetchError(stderr: string): FetchFailure {
   const s = stderr.toLowerCase();
   if (/couldn't find remote ref|remote ref does not exist|no such ref/.test(s)) return 'BranchNotFound';
-  if (/permission denied|authentication failed|could not read username|publickey|host key verification/.test(s))
+  if (
+    /permission denied|authentication failed|could not read username|publickey|host key verification/.test(s)
+  )
     return 'AuthenticationFailed';
   if (
     /could not resolve|connection refused|timed out|unable to connect|network is unreachable|no route to host|could not read from remote|unable to look up|does not appear to be a git repository|not found/.test(
@@ -44,8 +47,7 @@ export function classifyFetchError(stderr: string): FetchFailure {
 }
 
 export type FetchResult =
-  | { ok: true; revision: string }
-  | { ok: false; reason: FetchFailure; message: string };
+  { ok: true; revision: string } | { ok: false; reason: FetchFailure; message: string };
 
 export class GitRepo {
   constructor(
@@ -89,7 +91,16 @@ export class GitRepo {
    */
   async fetch(url: string, branch: string, maxBytes: number): Promise<FetchResult> {
     const ref = `refs/tend/${branch}`;
-    const r = await this.git(['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', '--force', '--', url, `+refs/heads/${branch}:${ref}`]);
+    const r = await this.git([
+      'fetch',
+      '--quiet',
+      '--no-tags',
+      '--no-write-fetch-head',
+      '--force',
+      '--',
+      url,
+      `+refs/heads/${branch}:${ref}`,
+    ]);
     if (r.exitCode !== 0) {
       const message = r.stderr || `git fetch exited with ${r.exitCode}`;
       return { ok: false, reason: classifyFetchError(message), message };

@@ -17,7 +17,10 @@ export interface GitServeHook {
   attach(reconcile: () => Promise<unknown>): void;
 }
 
-export function gitServeHook(args: GitArgs, deps: { host: Host; layout: Layout; events: EventLog; log: Logger }): GitServeHook {
+export function gitServeHook(
+  args: GitArgs,
+  deps: { host: Host; layout: Layout; events: EventLog; log: Logger },
+): GitServeHook {
   const { host, layout, events } = deps;
   let reconcile: (() => Promise<unknown>) | undefined;
   const source = new GitSource({

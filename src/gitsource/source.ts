@@ -188,7 +188,11 @@ export class GitSource {
     this.st.lastFetchTime = new Date().toISOString();
     if (!fetched.ok) {
       const serving = this.st.revision ? `; still serving ${this.st.revision.slice(0, 12)}` : '';
-      this.setReady('False', fetched.reason, `fetching ${this.st.url} ${this.opts.branch} failed: ${fetched.message}${serving}`);
+      this.setReady(
+        'False',
+        fetched.reason,
+        `fetching ${this.st.url} ${this.opts.branch} failed: ${fetched.message}${serving}`,
+      );
       return;
     }
     this.st.lastFetchedRevision = fetched.revision;
@@ -206,7 +210,9 @@ export class GitSource {
         return;
       }
     }
-    const pinned = this.st.pinnedRevision ? ` (pinned; the branch is at ${fetched.revision.slice(0, 12)})` : '';
+    const pinned = this.st.pinnedRevision
+      ? ` (pinned; the branch is at ${fetched.revision.slice(0, 12)})`
+      : '';
     this.setReady('True', 'Fetched', `serving ${target.slice(0, 12)} of ${this.opts.branch}${pinned}`);
     // Status says the source is ready before the pass runs; the caller waits for the pass.
     if (switching) await this.opts.onSwitch(target);
@@ -228,10 +234,17 @@ export class GitSource {
     try {
       load = await this.opts.validate(sub);
     } catch (err) {
-      return { ok: false, reason: 'InvalidRevision', message: `revision ${rev.slice(0, 12)}: ${String((err as Error).message)}` };
+      return {
+        ok: false,
+        reason: 'InvalidRevision',
+        message: `revision ${rev.slice(0, 12)}: ${String((err as Error).message)}`,
+      };
     }
     if (!load.ok && !this.opts.partialApply) {
-      const first = load.errors.slice(0, 3).map((e) => formatLoadError(e)).join('; ');
+      const first = load.errors
+        .slice(0, 3)
+        .map((e) => formatLoadError(e))
+        .join('; ');
       const more = load.errors.length > 3 ? ` (and ${load.errors.length - 3} more)` : '';
       const serving = this.st.revision ? `; still serving ${this.st.revision.slice(0, 12)}` : '';
       return {
@@ -257,14 +270,20 @@ export class GitSource {
   /** `tend source pin REV`: applies rev and holds it; refused when rev is unknown or invalid. */
   async pin(rev: string): Promise<SourceStatus> {
     if (!/^[0-9a-f]{4,40}$/.test(rev))
-      throw new TendError('TEND_ERR_USAGE', `expected a commit hash (4 to 40 hex digits), got ${JSON.stringify(rev.slice(0, 64))}`);
+      throw new TendError(
+        'TEND_ERR_USAGE',
+        `expected a commit hash (4 to 40 hex digits), got ${JSON.stringify(rev.slice(0, 64))}`,
+      );
     return this.exclusive(() => this.pinNow(rev));
   }
 
   private async pinNow(rev: string): Promise<SourceStatus> {
     const full = await this.repo.resolve(rev);
     if (!full)
-      throw new TendError('TEND_ERR_NOT_FOUND', `no commit ${rev} in the fetched repository (fetch first, or check the hash)`);
+      throw new TendError(
+        'TEND_ERR_NOT_FOUND',
+        `no commit ${rev} in the fetched repository (fetch first, or check the hash)`,
+      );
     const switching = full !== this.st.revision;
     if (switching) {
       const outcome = await this.tryApply(full);

@@ -85,7 +85,15 @@ export async function gitRemote(
     async startDaemon() {
       daemon = spawn(
         'git',
-        ['daemon', '--export-all', `--base-path=${served}`, '--listen=127.0.0.1', `--port=${port}`, '--reuseaddr', served],
+        [
+          'daemon',
+          '--export-all',
+          `--base-path=${served}`,
+          '--listen=127.0.0.1',
+          `--port=${port}`,
+          '--reuseaddr',
+          served,
+        ],
         { stdio: 'ignore' },
       );
       await waitFor('git daemon to listen', () => portOpen(port));

@@ -40,8 +40,7 @@ test('tend serve --git: interval, refresh route, held bad commits, faults, SIGKI
   const served = async () => (await httpGet(env.port, 'alpha.e2e.test')).headers['x-rev'] ?? 'none';
   const source = async () => (await env.api('GET', '/v1/source')).body as Source;
   const ready = (s: Source) => s.conditions.find((c) => c.type === 'SourceReady');
-  const applied = async () =>
-    (await env.resource('Site/alpha'))?.lastAppliedRevision as string | undefined;
+  const applied = async () => (await env.resource('Site/alpha'))?.lastAppliedRevision as string | undefined;
   const checkouts = join(env.root, 'state/git/checkouts');
   const gitFlags = ['--git', remote.url, '--git-path', 'deploy'];
   const tendSource = (...args: string[]) =>
@@ -52,7 +51,10 @@ test('tend serve --git: interval, refresh route, held bad commits, faults, SIGKI
   await env.start([...gitFlags, '--git-interval', '2s']);
 
   await t.test('the first revision is applied and shows in status', async () => {
-    await waitFor('alpha to serve', async () => (await httpGet(env.port, 'alpha.e2e.test')).body === 'alpha\n');
+    await waitFor(
+      'alpha to serve',
+      async () => (await httpGet(env.port, 'alpha.e2e.test')).body === 'alpha\n',
+    );
     const s = await source();
     assert.equal(s.revision, c1);
     assert.equal(ready(s)?.status, 'True');
@@ -142,7 +144,10 @@ test('tend serve --git: interval, refresh route, held bad commits, faults, SIGKI
     ).catch(() => false);
     assert.ok(caught, 'the daemon was killed while a checkout was being written');
     await env.daemon.exited;
-    assert.ok(readdirSync(checkouts).some((n) => n.startsWith('.tmp-')), 'the kill left a partial checkout');
+    assert.ok(
+      readdirSync(checkouts).some((n) => n.startsWith('.tmp-')),
+      'the kill left a partial checkout',
+    );
     assert.notEqual(await served(), 'big');
     await env.start([...gitFlags, '--git-interval', '1h']);
     await waitFor('the big revision', async () => (await served()) === 'big');
@@ -163,42 +168,53 @@ test('tend serve --git: interval, refresh route, held bad commits, faults, SIGKI
     assert.equal(await applied(), c5);
   });
 
-  await t.test('tend source pin holds a revision, refuses a bad one, and unpin follows the branch', async () => {
-    const pin = await tendSource('pin', c2.slice(0, 12));
-    assert.equal(pin.code, 0, pin.stderr);
-    assert.equal(await served(), 'v2');
-    const c6 = remote.commit({ 'deploy/alpha.yaml': alpha('v6') }, 'v6');
-    const refresh = await tendSource('refresh', '--json');
-    assert.equal(refresh.code, 0, refresh.stderr);
-    const s = JSON.parse(refresh.stdout) as Source;
-    assert.equal(s.pinnedRevision, c2);
-    assert.equal(s.revision, c2);
-    assert.equal(s.lastFetchedRevision, c6);
-    assert.equal(await served(), 'v2');
-    const refused = await tendSource('pin', bad);
-    assert.equal(refused.code, 1);
-    assert.match(refused.stderr, /TEND_ERR_SOURCE_REVISION.*does not validate/);
-    assert.equal((await source()).revision, c2);
-    assert.equal(await served(), 'v2');
-    const unpin = await tendSource('unpin');
-    assert.equal(unpin.code, 0, unpin.stderr);
-    assert.equal(await served(), 'v6');
-    assert.equal((await source()).pinnedRevision, undefined);
-  });
+  await t.test(
+    'tend source pin holds a revision, refuses a bad one, and unpin follows the branch',
+    async () => {
+      const pin = await tendSource('pin', c2.slice(0, 12));
+      assert.equal(pin.code, 0, pin.stderr);
+      assert.equal(await served(), 'v2');
+      const c6 = remote.commit({ 'deploy/alpha.yaml': alpha('v6') }, 'v6');
+      const refresh = await tendSource('refresh', '--json');
+      assert.equal(refresh.code, 0, refresh.stderr);
+      const s = JSON.parse(refresh.stdout) as Source;
+      assert.equal(s.pinnedRevision, c2);
+      assert.equal(s.revision, c2);
+      assert.equal(s.lastFetchedRevision, c6);
+      assert.equal(await served(), 'v2');
+      const refused = await tendSource('pin', bad);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, /TEND_ERR_SOURCE_REVISION.*does not validate/);
+      assert.equal((await source()).revision, c2);
+      assert.equal(await served(), 'v2');
+      const unpin = await tendSource('unpin');
+      assert.equal(unpin.code, 0, unpin.stderr);
+      assert.equal(await served(), 'v6');
+      assert.equal((await source()).pinnedRevision, undefined);
+    },
+  );
 
   await t.test('old checkouts are pruned to the last three', () => {
     const dirs = readdirSync(checkouts).filter((n) => /^[0-9a-f]{40}$/.test(n));
     assert.ok(dirs.length <= 3, `expected at most 3 checkouts, got ${dirs.length}`);
     // The killed checkout's git may have outlived tend; a later prune removed what it left.
-    assert.deepEqual(readdirSync(checkouts).filter((n) => n.startsWith('.tmp-')), []);
+    assert.deepEqual(
+      readdirSync(checkouts).filter((n) => n.startsWith('.tmp-')),
+      [],
+    );
   });
 });
 
 test('tend serve --git refuses a URL with credentials and never prints them', async () => {
   const secret = 's3cretT0ken';
-  for (const url of [`https://user:${secret}@example.invalid/x.git`, `https://${secret}@example.invalid/x.git`]) {
+  for (const url of [
+    `https://user:${secret}@example.invalid/x.git`,
+    `https://${secret}@example.invalid/x.git`,
+  ]) {
     const r = await collect(
-      spawn(process.execPath, [BIN, 'serve', '--git', url, '--root', '/nonexistent-tend-root'], { stdio: 'pipe' }),
+      spawn(process.execPath, [BIN, 'serve', '--git', url, '--root', '/nonexistent-tend-root'], {
+        stdio: 'pipe',
+      }),
     );
     assert.equal(r.code, 1);
     assert.match(r.stderr, /TEND_ERR_USAGE.*without credentials/);
@@ -221,7 +237,10 @@ test('tend serve --git with the remote down at start changes nothing, says why, 
   assert.deepEqual(((await env.api('GET', '/v1/resources')).body as { items: unknown[] }).items, []);
   assert.match(env.daemon.log(), /the git source has no applicable revision yet \(Unreachable/);
   await remote.startDaemon();
-  await waitFor('the late Site to serve', async () => (await httpGet(env.port, 'late.e2e.test')).body === 'late\n');
+  await waitFor(
+    'the late Site to serve',
+    async () => (await httpGet(env.port, 'late.e2e.test')).body === 'late\n',
+  );
   const after = (await env.api('GET', '/v1/source')).body as Source;
   assert.equal(after.revision, rev);
   assert.equal(after.conditions[0]?.status, 'True');

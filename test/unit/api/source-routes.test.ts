@@ -40,7 +40,12 @@ test('refresh and pin need the token; a pin body is checked; a refused pin is 40
   const ok = await app.inject({ method: 'POST', url: '/v1/source/refresh', headers: auth, payload: {} });
   assert.equal(ok.json().revision, 'b'.repeat(40));
   for (const revision of ['--output=/etc/x', 'HEAD~1', 'abc', 'A'.repeat(40)]) {
-    const bad = await app.inject({ method: 'POST', url: '/v1/source/pin', headers: auth, payload: { revision } });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/v1/source/pin',
+      headers: auth,
+      payload: { revision },
+    });
     assert.equal(bad.statusCode, 400, revision);
   }
   const refused = await app.inject({

@@ -17,7 +17,10 @@ function repo(dir: string) {
   const work = join(dir, 'work');
   mkdirSync(work);
   const run = (...args: string[]) => {
-    const r = spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd: work, encoding: 'utf8' });
+    const r = spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], {
+      cwd: work,
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, r.stderr);
     return r.stdout.trim();
   };
@@ -104,5 +107,8 @@ test('--partial-apply switches to a revision that only partly validates', async 
   assert.equal(s.conditions[0]?.status, 'True');
   assert.equal(switched.at(-1), partial);
   const load = await loadDesiredState((await src.resolveDesired())!.dir);
-  assert.deepEqual(load.resources.map((x) => x.key), ['Site/a']);
+  assert.deepEqual(
+    load.resources.map((x) => x.key),
+    ['Site/a'],
+  );
 });

@@ -41,7 +41,9 @@ test('redactCredentials removes user info from every URL in a message', () => {
 test('classifyFetchError names the failure from git messages', () => {
   assert.equal(classifyFetchError("fatal: couldn't find remote ref refs/heads/main"), 'BranchNotFound');
   assert.equal(
-    classifyFetchError('fatal: unable to connect to 127.0.0.1:\n127.0.0.1[0: 127.0.0.1]: errno=Connection refused'),
+    classifyFetchError(
+      'fatal: unable to connect to 127.0.0.1:\n127.0.0.1[0: 127.0.0.1]: errno=Connection refused',
+    ),
     'Unreachable',
   );
   assert.equal(classifyFetchError('git@host: Permission denied (publickey).'), 'AuthenticationFailed');
@@ -50,7 +52,17 @@ test('classifyFetchError names the failure from git messages', () => {
 
 test('serve --git flags are parsed and checked', () => {
   const opts = parseServeArgs(
-    ['--git', 'git://127.0.0.1/site.git', '--git-branch', 'prod/eu', '--git-path', 'deploy/', '--git-interval', '30s', '--partial-apply'],
+    [
+      '--git',
+      'git://127.0.0.1/site.git',
+      '--git-branch',
+      'prod/eu',
+      '--git-path',
+      'deploy/',
+      '--git-interval',
+      '30s',
+      '--partial-apply',
+    ],
     '/srv',
   );
   assert.ok(opts !== 'help');

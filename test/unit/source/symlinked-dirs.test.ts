@@ -43,5 +43,8 @@ test('with only inside links the tree loads cleanly', async (t) => {
   const load = await loadDesiredState(ds);
   // Both paths declare Site/a: the second is reported as declared twice, like two copies would be.
   assert.deepEqual(load.files, ['hosts/web1/a.yaml', 'hosts/web2/a.yaml']);
-  assert.ok(load.errors.every((e) => e.code === 'TEND_ERR_DUPLICATE'), JSON.stringify(load.errors));
+  assert.ok(
+    load.errors.every((e) => e.code === 'TEND_ERR_DUPLICATE'),
+    JSON.stringify(load.errors),
+  );
 });
