@@ -151,7 +151,13 @@ export class GitSource {
     // ±20% jitter, so that a fleet started together does not fetch in step.
     const delay = Math.round(this.opts.intervalMs * (0.8 + Math.random() * 0.4));
     this.timer = setTimeout(() => {
-      void this.refresh().finally(() => this.schedule());
+      // A failure here (a full disk, a bug) must not become an unhandled rejection that ends tend.
+      void this.refresh()
+        .catch((err: unknown) => {
+          const message = `the git source failed: ${String((err as Error).message ?? err)}`;
+          this.setReady('Unknown', 'RefreshFailed', message);
+        })
+        .finally(() => this.schedule());
     }, delay);
     this.timer.unref();
   }
