@@ -112,3 +112,35 @@ test('--partial-apply switches to a revision that only partly validates', async 
     ['Site/a'],
   );
 });
+
+test('an interval refresh that throws is a condition, not an unhandled rejection', async (t) => {
+  const dir = tempDir(t, 'tend-gitsrc-');
+  const r = repo(dir);
+  r.commit({ 'a.yaml': staticSiteYaml('a', '/srv/www/a') });
+  let fail = false;
+  const src = new GitSource({
+    stateDir: join(dir, 'state'),
+    url: r.work,
+    branch: 'main',
+    path: '',
+    intervalMs: 50,
+    maxBytes: 1024 ** 3,
+    partialApply: false,
+    validate: (d) => loadDesiredState(d),
+    onSwitch: async () => {
+      if (fail) throw new Error('disk full while applying');
+    },
+    log: pino({ level: 'silent' }),
+  });
+  t.after(() => src.stop());
+  await src.start();
+  fail = true;
+  r.commit({ 'b.yaml': staticSiteYaml('b', '/srv/www/b') });
+  const deadline = Date.now() + 30_000;
+  while (src.status().conditions[0]?.reason !== 'RefreshFailed') {
+    assert.ok(Date.now() < deadline, 'timed out waiting for RefreshFailed');
+    await new Promise((res) => setTimeout(res, 20));
+  }
+  assert.equal(src.status().conditions[0]?.status, 'Unknown');
+  assert.match(src.status().conditions[0]!.message, /disk full while applying/);
+});
