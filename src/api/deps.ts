@@ -83,4 +83,14 @@ export interface ApiDeps {
   subscribe(fn: (event: ApiEvent) => void): () => void;
   metrics(): MetricsSnapshot;
   health(): Health;
+  /** The git source, when `tend serve --git` runs one (GET /v1/source, POST refresh/pin/unpin). */
+  source?: SourceApi;
+}
+
+/** What the API may ask of the git source; statuses are plain JSON, credentials already removed. */
+export interface SourceApi {
+  status(): object;
+  refresh(): Promise<object>;
+  pin(revision: string): Promise<object>;
+  unpin(): Promise<object>;
 }

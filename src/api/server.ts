@@ -8,6 +8,7 @@ import type { ApiDeps } from './deps.js';
 import { installErrorHandlers } from './errors.js';
 import { SECURITY_HEADERS, registerEvents } from './events.js';
 import { registerRoutes } from './routes.js';
+import { registerSourceRoutes } from './source-routes.js';
 
 export interface ServerOptions {
   token?: string;
@@ -87,6 +88,7 @@ export function buildServer(deps: ApiDeps, opts: ServerOptions = {}): FastifyIns
   });
 
   registerRoutes(app, deps);
+  registerSourceRoutes(app, deps);
   registerEvents(app, deps, {
     keepAliveMs: opts.sseKeepAliveMs ?? 15_000,
     ...(opts.maxEventStreams !== undefined ? { maxStreams: opts.maxEventStreams } : {}),

@@ -23,6 +23,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'terminal open|token <name>: print a one-time login link, or the token, for a Terminal',
     load: async () => (await import('./terminal.js')).terminalCommand,
   },
+  source: {
+    summary: 'source refresh|pin <commit>|unpin|status: drive the git source of a running tend serve',
+    load: async () => (await import('./source.js')).sourceCommand,
+  },
   schema: {
     summary: 'print the JSON Schema of tend/v1 resources',
     load: async () => (await import('./schema.js')).schemaCommand,

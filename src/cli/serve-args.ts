@@ -6,6 +6,8 @@ import { TendError } from '../errors/catalogue.js';
 import type { Profile } from '../layout/layout.js';
 import { durationMs } from '../model/primitives.js';
 import { parseWebBases, WEB_BASE_USAGE } from './web-base.js';
+import { GIT_FLAGS, parseGitArgs, type GitArgs } from './serve-git-args.js';
+import { serveConfigPath, withServeConfig } from './serve-config.js';
 
 export const SERVE_USAGE = `usage: tend serve [options]
 
@@ -24,6 +26,18 @@ ${WEB_BASE_USAGE.trimEnd()}
   --keep-programs           leave native programs running on exit (the next tend adopts them)
   --allow-mass-delete       allow a pass that deletes more than half of the managed resources
   --log-level LEVEL         trace, debug, info, warn, error (default info)
+
+Git source (the desired state comes from a repository instead of -d; -d then only places the root):
+  --git URL                 fetch this repository (https, ssh, git, file or a path; no credentials in it)
+  --git-branch NAME         the branch to follow (default main)
+  --git-path DIR            the desired state's sub-directory in the repository (default: its root)
+  --git-interval DURATION   fetch this often (default 1m, ±20% jitter); also POST /v1/source/refresh
+  --git-ssh-key FILE        private key for ssh remotes (the only way to pass credentials)
+  --git-max-size BYTES      refuse a repository bigger than this after a fetch (default 1073741824)
+  --partial-apply           apply the valid resources of a revision that does not fully validate
+  The same settings may live in tend.yaml (embedded: <root>/tend.yaml; system: /etc/tend/tend.yaml):
+    git: { url: URL, branch: main, path: deploy, interval: 1m, sshKey: FILE, maxSize: BYTES }
+    partialApply: false
 
 The first SIGTERM or SIGINT drains (the running pass finishes, the API closes, programs stop
 gracefully); a second one exits at once.
@@ -45,6 +59,8 @@ export interface ServeOptions {
   allowMassDelete: boolean;
   logLevel: string;
   webBases: readonly string[];
+  /** Set by --git: the desired state comes from this repository (src/gitsource/). */
+  git?: GitArgs;
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -72,6 +88,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
         'allow-mass-delete': { type: 'boolean' },
         'log-level': { type: 'string' },
         'web-base': { type: 'string', multiple: true },
+        ...GIT_FLAGS,
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -137,5 +154,6 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
     allowMassDelete: values['allow-mass-delete'] === true,
     logLevel: level,
     webBases: bases.webBases,
+    ...parseGitArgs(withServeConfig(values, serveConfigPath(profile, root)), cwd),
   };
 }

@@ -84,10 +84,16 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
     if (store.loadWarning)
       events.record({ type: 'Warning', reason: 'StatusReset', message: store.loadWarning });
     const { token, file: tokenFile } = await resolveToken(opts, layout.stateDir);
+    const git = opts.git
+      ? (await import('../gitsource/serve-hook.js')).gitServeHook(opts.git, { host, layout, events, log })
+      : undefined;
+    // The first fetch comes before the first pass, so that pass applies the branch's head.
+    await git?.source.start();
     const controllerOpts = {
       host,
       layout,
-      desiredDir: opts.desiredDir,
+      desiredDir: git ? git.source.desiredDir : opts.desiredDir,
+      ...(git ? { resolveDesired: () => git.source.resolveDesired() } : {}),
       store,
       events,
       log,
@@ -96,7 +102,10 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
       allowMassDelete: opts.allowMassDelete,
     };
     const controller = new ctl.Controller(controllerOpts);
-    const deps = controllerApiDeps({ controller, opts: controllerOpts, isReady: () => ready });
+    const deps = {
+      ...controllerApiDeps({ controller, opts: controllerOpts, isReady: () => ready }),
+      ...(git ? { source: git.api } : {}),
+    };
     const loopback = api.isLoopbackSpec(opts.listen);
     const server = api.buildServer(deps, {
       token,
@@ -120,7 +129,12 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
       since: new Date().toISOString(),
     });
     log.info(
-      { api: bound.url, desiredState: opts.desiredDir, root: layout.root, resyncMs: opts.resyncMs },
+      {
+        api: bound.url,
+        desiredState: git ? git.source.status().url : opts.desiredDir,
+        root: layout.root,
+        resyncMs: opts.resyncMs,
+      },
       'tend serve starting',
     );
 
@@ -138,6 +152,7 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
       ready = false;
       void (async () => {
         await info.notifySystemd(host, 'stopping', 'draining').catch(() => undefined);
+        git?.source.stop();
         await controller.stop({ keepPrograms: opts.keepPrograms });
         await bound.close();
         drained();
@@ -150,6 +165,7 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
     process.on('SIGINT', onSignal);
 
     const first = await controller.start();
+    git?.attach(() => controller.reconcile());
     ready = true;
     const summary = first?.result?.computed.plan.summary;
     log.info({ durationMs: first?.durationMs, ...summary }, 'first pass done; watching for changes');

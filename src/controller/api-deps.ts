@@ -88,11 +88,15 @@ export function controllerApiDeps({
     currentPlan(): Promise<ServedPlan> {
       const after = controller.lastReport;
       if (served && served.after === after) return served.plan;
-      const { host, layout, desiredDir, allowMassDelete } = opts;
+      const { host, layout, desiredDir, allowMassDelete, resolveDesired } = opts;
       const computedAt = new Date().toISOString();
-      const next = plan({ host, layout, desiredDir, ...(allowMassDelete ? { allowMassDelete } : {}) }).then(
-        (c): ServedPlan => ({ ...c.plan, computedAt }),
-      );
+      const next = plan({
+        host,
+        layout,
+        desiredDir,
+        ...(allowMassDelete ? { allowMassDelete } : {}),
+        ...(resolveDesired ? { resolveDesired } : {}),
+      }).then((c): ServedPlan => ({ ...c.plan, computedAt }));
       const entry = { after, plan: next };
       served = entry;
       // A failed computation is not kept: the next request tries again.

@@ -5,7 +5,7 @@ import { detectPhpVersions, observe } from '../drivers/observe.js';
 import { TendError, isTendError } from '../errors/catalogue.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
-import { keyOf, type Resource, type ResourceKey } from '../model/index.js';
+import { keyOf, type Resource, type ResourceKey, type RuleContext } from '../model/index.js';
 import { plan, type Inventory, type Observed, type PendingResource, type Plan } from '../plan/index.js';
 import { loadTemplates } from '../host/templates.js';
 import { readAccounts } from '../host/accounts.js';
@@ -38,7 +38,14 @@ export interface ComputePlanOptions {
   readOnly?: boolean;
   /** A daemon's pass: reuse the last load while the desired-state tree is unchanged (LoadMemo). */
   reuseLoad?: boolean;
+  /**
+   * A git source (src/gitsource/): the checkout to load and its revision, read once per pass so a
+   * pass never mixes two revisions. Undefined from it: load desiredDir (which then fails to read).
+   */
+  resolveDesired?: ResolveDesired;
 }
+
+export type ResolveDesired = () => Promise<{ dir: string; revision: string } | undefined>;
 
 export interface ComputedPlan {
   plan: Plan;
@@ -163,25 +170,34 @@ function renderMemo(
   return rendered;
 }
 
+/**
+ * What validation knows of this host and of tend's own policy. Every loader that decides what may
+ * be applied (a pass, a git revision before it goes live) uses this one, so they never disagree.
+ */
+export async function hostRuleContext(host: Host, layout: Layout): Promise<RuleContext> {
+  const [installedPhp, accounts] = await Promise.all([detectPhpVersions(host, layout), readAccounts(host)]);
+  return {
+    installedPhp,
+    reservedPorts: new Map([[layout.nginx.listenPort, `nginx (${layout.profile} listen port)`]]),
+    accounts,
+    webBases: layout.webBases,
+    // The system profile's root is "/": there, the state dir is what no Site may serve.
+    protectedPaths: [layout.profile === 'embedded' ? layout.root : layout.stateDir],
+  };
+}
+
 export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPlan> {
   const { host, layout, desiredDir } = opts;
   const t0 = performance.now();
-  const [installedPhp, accounts] = await Promise.all([detectPhpVersions(host, layout), readAccounts(host)]);
-  const reservedPorts = new Map([[layout.nginx.listenPort, `nginx (${layout.profile} listen port)`]]);
+  const ruleContext = await hostRuleContext(host, layout);
+  const source = await opts.resolveDesired?.();
   const [load, git, inventory, programPorts, createdAccounts] = await Promise.all([
-    loadDesiredState(desiredDir, {
-      ruleContext: {
-        installedPhp,
-        reservedPorts,
-        accounts,
-        webBases: layout.webBases,
-        // The system profile's root is "/": there, the state dir is what no Site may serve.
-        protectedPaths: [layout.profile === 'embedded' ? layout.root : layout.stateDir],
-      },
+    loadDesiredState(source?.dir ?? desiredDir, {
+      ruleContext,
       cache: outcomeCacheFor(layout.stateDir, opts.reuseLoad === true),
       ...(opts.reuseLoad ? { memo: loadMemoFor(resolve(desiredDir)) } : {}),
     }),
-    gitRevision(desiredDir),
+    source ? { commit: source.revision, dirty: false } : gitRevision(desiredDir),
     loadInventory(host, layout.stateDir, { readOnly: opts.readOnly === true }),
     readProgramPorts(host, layout.stateDir),
     readCreatedAccounts(host, layout.stateDir),

@@ -12,6 +12,7 @@ import type { ServiceContext } from '../drivers/services.js';
 import type { EventLog } from '../state/events.js';
 import type { StatusStore } from '../state/status-store.js';
 import { PassCoalescer } from './coalesce.js';
+import type { ResolveDesired } from './compute-plan.js';
 import { converge, type ConvergeResult } from './converge.js';
 import { markSourceErrors } from './held-status.js';
 import { affectedBy, MasterWatch } from './masters.js';
@@ -39,6 +40,8 @@ export interface ControllerOptions {
   serviceContext?: Partial<ServiceContext>;
   /** Quiet time after the last file event before a batch is delivered (default DEFAULT_SETTLE_MS). */
   settleMs?: number;
+  /** A git source: checkouts are immutable, so no watcher; it says when to load (resolveDesired). */
+  resolveDesired?: ResolveDesired;
 }
 
 export class Controller {
@@ -123,6 +126,10 @@ export class Controller {
     this.queue.add(ALL_KEY, { immediate: true });
     await first;
     if (this.stopping) return this.lastReport;
+    if (this.opts.resolveDesired) {
+      this.scheduleResync();
+      return this.lastReport;
+    }
     this.watcher = watchDesiredState(this.opts.desiredDir, (paths) => this.onFiles(paths), {
       ...(this.opts.settleMs !== undefined ? { settleMs: this.opts.settleMs } : {}),
       onError: (err) => this.opts.log.warn({ err: asTendError(err).message }, 'watch error'),
@@ -207,6 +214,7 @@ export class Controller {
       reuseLoad: true,
       beforeServiceStart: (service) =>
         /^(nginx|php-fpm@)/.test(service) ? this.masters.checkNow(service) : Promise.resolve(),
+      ...(this.opts.resolveDesired ? { resolveDesired: this.opts.resolveDesired } : {}),
       beforeStatus: async (computed) => {
         this.programsApplied = await this.programs.apply(computed);
         await this.terminals.apply(computed);

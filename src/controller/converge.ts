@@ -19,7 +19,7 @@ import { owedReloads } from '../state/owed-reloads.js';
 import type { StatusStore } from '../state/status-store.js';
 import type { Inventory } from '../plan/types.js';
 import type { HealthVerdict } from './assess.js';
-import { computePlan, type ComputedPlan } from './compute-plan.js';
+import { computePlan, type ComputedPlan, type ResolveDesired } from './compute-plan.js';
 import { settleServices } from './service-debt.js';
 import { DELETION_GRACE_MS, vanishedKeys } from './deletion-grace.js';
 import { writeStatus } from './status-writer.js';
@@ -50,6 +50,8 @@ export interface ConvergeOptions {
   reuseLoad?: boolean;
   /** How long resources that left the desired state must stay gone before they are pruned. */
   deletionGraceMs?: number;
+  /** A git source: see ComputePlanOptions.resolveDesired. */
+  resolveDesired?: ResolveDesired;
 }
 
 export interface ConvergeResult {
@@ -142,6 +144,7 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     ...(opts.allowMassDelete ? { allowMassDelete: true } : {}),
     ...(opts.only ? { only: opts.only } : {}),
     ...(opts.reuseLoad ? { reuseLoad: true } : {}),
+    ...(opts.resolveDesired ? { resolveDesired: opts.resolveDesired } : {}),
   };
   let computed = await computePlan(planOpts);
   // Resources gone from the desired state are confirmed gone after a grace (see deletion-grace.ts).

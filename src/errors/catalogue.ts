@@ -51,6 +51,10 @@ export const ERROR_CODES = {
     kind: 'config',
     summary: 'a desired-state file is too large or holds too many documents',
   },
+  TEND_ERR_SOURCE_REVISION: {
+    kind: 'config',
+    summary: 'a git revision does not validate, so it is neither applied nor pinned',
+  },
   // Transient, not config: no spec change can repair a state file, and a repaired one must be
   // picked up by the next attempt (the failed pass backs off, capped at the resync interval).
   TEND_ERR_STATE_CORRUPT: {

@@ -8,7 +8,7 @@ import {
   readlinkSync,
   realpathSync,
 } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { TendError, type ErrorCode } from '../errors/catalogue.js';
 import { quote } from './describe.js';
@@ -39,7 +39,9 @@ export async function listYamlFiles(dir: string): Promise<string[]> {
     );
   }
   const found: string[] = [];
-  const walk = async (d: string): Promise<void> => {
+  const rootReal = await realpath(dir).catch(() => dir);
+  // `chain`: the real paths from the root down to d, so a link back up the tree does not loop.
+  const walk = async (d: string, chain: readonly string[] = [rootReal]): Promise<void> => {
     const entries = await readdir(d, { withFileTypes: true });
     for (const e of entries) {
       const abs = join(d, e.name);
@@ -47,7 +49,13 @@ export async function listYamlFiles(dir: string): Promise<string[]> {
       // A symlinked directory could loop or leave the tree; symlinked files are read like files
       // when they resolve inside it (readYamlFile checks the opened descriptor).
       if (e.isDirectory()) {
-        if (!SKIP_DIRS.has(e.name)) await walk(abs);
+        if (!SKIP_DIRS.has(e.name)) await walk(abs, [...chain, join(chain.at(-1)!, e.name)]);
+      } else if (e.isSymbolicLink() && !SKIP_DIRS.has(e.name) && (await isDirectory(abs))) {
+        // A symlinked directory is walked when it stays inside the tree; one leading out is listed
+        // as a file, so the reader refuses it with an error located at the link.
+        const real = await realpath(abs).catch(() => undefined);
+        if (real === undefined || !(real === rootReal || real.startsWith(`${rootReal}/`))) found.push(abs);
+        else if (!chain.includes(real)) await walk(abs, [...chain, real]);
       } else if (YAML_FILE.test(e.name) && (e.isFile() || e.isSymbolicLink())) {
         found.push(abs);
         if (found.length > LIMITS.maxFiles)
@@ -74,9 +82,14 @@ export async function listYamlFiles(dir: string): Promise<string[]> {
     .map((e) => e.abs);
 }
 
+const isDirectory = (abs: string) =>
+  stat(abs).then(
+    (st) => st.isDirectory(),
+    () => false,
+  );
+
 export type ReadOutcome =
-  | { ok: true; text: string }
-  | { ok: false; message: string; limit: boolean; code?: ErrorCode };
+  { ok: true; text: string } | { ok: false; message: string; limit: boolean; code?: ErrorCode };
 
 /** The desired-state dir with every symlink resolved: what an opened file must lie under. */
 export function realRoot(root: string): string {
