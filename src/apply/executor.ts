@@ -145,7 +145,7 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
       .map(memberOf);
     if (service === 'nginx' && hupFirst) {
       const scoped = await hupFirst.validateScoped!(members.flatMap((m) => m.paths));
-      validations += 1;
+      if (scoped) validations += 1;
       if (scoped?.ok) {
         for (const m of members) awaitingHup.add(m.key as ResourceKey);
         return;
