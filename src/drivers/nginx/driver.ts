@@ -108,7 +108,8 @@ export class NginxDriver implements ServiceDriver {
     if (scoped === undefined) return undefined;
     // Outside the include dir (its *.conf glob would pull it into the live config).
     const path = `${layout.nginx.prefix}/tend-scoped-check.conf`;
-    await host.fs.writeFileAtomic(path, scoped, 0o644);
+    // Edits of one Site in a row check the same set: no write (and no fsync) when it is unchanged.
+    if ((await host.fs.readFile(path)) !== scoped) await host.fs.writeFileAtomic(path, scoped, 0o644);
     const result = await host.exec(this.binary, ['-t', '-p', layout.nginx.prefix, '-c', path], {
       timeoutMs: 60_000,
     });
