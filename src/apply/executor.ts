@@ -176,13 +176,12 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
   if (validatedKeys.length > 0 || awaitingHup.size === 0) await deps.journal.markDone(validatedKeys);
   // Recorded while the services reload, not before: the journal (closed only after both) lets a
   // crash in between record the done entries on the next run, so nothing waits on this write.
+  const recordNow = entries.filter((e) => !held.has(e.key) && !awaitingHup.has(e.key));
   const recorded = (async () => {
+    // A HUP-first edit records after the master's verdict: no inventory write beside its reload.
+    if (recordNow.length === 0) return;
     const inventory = await deps.loadInventory();
-    recordEntries(
-      inventory,
-      entries.filter((e) => !held.has(e.key) && !awaitingHup.has(e.key)),
-      new Date().toISOString(),
-    );
+    recordEntries(inventory, recordNow, new Date().toISOString());
     await deps.saveInventory(inventory);
   })();
   // Settled now so a failed write cannot go unhandled while the reloads run; rethrown below.
