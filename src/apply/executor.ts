@@ -11,6 +11,7 @@ import type { ServiceId } from '../render/types.js';
 import { mapLimit } from '../drivers/observe.js';
 import { orderedOps, performOp } from './file-ops.js';
 import { runGate, type GateMember } from './gate.js';
+import { bisectRefused, hupFirstEligible, hupWindowHook } from './hup-first.js';
 import { preflightRefusals } from './preflight.js';
 import type { ApplyJournal, JournalEntry } from '../state/journal.js';
 import { recordEntries } from './record.js';
@@ -125,16 +126,31 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
   /** Services whose gate accepted every member: what is on disk now is what their validator passed. */
   const gatePassed = new Set<ServiceId>();
   let validations = 0;
+  const memberOf = (c: Change): GateMember => ({
+    key: c.key,
+    paths: c.ops.map((o) => o.path),
+    apply: () => applyChange(c),
+    revert: () => revertChange(c),
+  });
+  const nginxChanges = active.filter((c) => c.services.includes('nginx'));
+  const hupFirst = (await hupFirstEligible(nginxChanges, deps.services('nginx')))
+    ? deps.services('nginx')
+    : undefined;
+  /** nginx changes whose scoped check passed: the master's HUP is their whole-config check (0023). */
+  const awaitingHup = new Set<ResourceKey>();
   const gateOf = async (service: ServiceId) => {
     const driver = deps.services(service);
     const members: GateMember[] = active
       .filter((c) => c.services.includes(service) && !held.has(c.key))
-      .map((c) => ({
-        key: c.key,
-        paths: c.ops.map((o) => o.path),
-        apply: () => applyChange(c),
-        revert: () => revertChange(c),
-      }));
+      .map(memberOf);
+    if (service === 'nginx' && hupFirst) {
+      const scoped = await hupFirst.validateScoped!(members.flatMap((m) => m.paths));
+      if (scoped) validations += 1;
+      if (scoped?.ok) {
+        for (const m of members) awaitingHup.add(m.key as ResourceKey);
+        return;
+      }
+    }
     const gate = await runGate(() => driver.validate(), members);
     validations += gate.validations;
     for (const [key, message] of gate.held) held.set(key as ResourceKey, message);
@@ -155,16 +171,17 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
 
   const accepted = active.filter((c) => !held.has(c.key));
   const tValidated = Date.now();
-  await deps.journal.markDone(accepted.map((c) => c.key));
+  // Changes awaiting the master's verdict stay not-done: a crash before it is undone on restart.
+  const validatedKeys = accepted.filter((c) => !awaitingHup.has(c.key)).map((c) => c.key);
+  if (validatedKeys.length > 0 || awaitingHup.size === 0) await deps.journal.markDone(validatedKeys);
   // Recorded while the services reload, not before: the journal (closed only after both) lets a
   // crash in between record the done entries on the next run, so nothing waits on this write.
+  const recordNow = entries.filter((e) => !held.has(e.key) && !awaitingHup.has(e.key));
   const recorded = (async () => {
+    // A HUP-first edit records after the master's verdict: no inventory write beside its reload.
+    if (recordNow.length === 0) return;
     const inventory = await deps.loadInventory();
-    recordEntries(
-      inventory,
-      entries.filter((e) => !held.has(e.key)),
-      new Date().toISOString(),
-    );
+    recordEntries(inventory, recordNow, new Date().toISOString());
     await deps.saveInventory(inventory);
   })();
   // Settled now so a failed write cannot go unhandled while the reloads run; rethrown below.
@@ -178,10 +195,44 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
       changes.map((c) => ({ name: c.name, action: c.action as 'create' | 'update' | 'delete' })),
     );
     const restart = changes.some((c) => c.ops.some(opNeedsRestart));
-    return [{ service, driver, restart, validated: gatePassed.has(service) }];
+    const validated = gatePassed.has(service) || (service === 'nginx' && awaitingHup.size > 0);
+    return [{ service, driver, restart, validated }];
   });
   const { reloads, failures: reloadFailures } = await reloadInOrder(touched);
   await recorded;
+  if (awaitingHup.size > 0) {
+    await hupWindowHook(deps.host);
+    const refused = reloadFailures.get('nginx');
+    const waiting = accepted.filter((c) => awaitingHup.has(c.key));
+    if (refused && hupFirst) {
+      // The master kept the old config: find what it refused with the full nginx -t, as before.
+      const gate = await bisectRefused(hupFirst, waiting.map(memberOf));
+      validations += gate.validations;
+      for (const [key, message] of gate.held) held.set(key as ResourceKey, message);
+      for (const c of waiting) if (held.has(c.key)) await revertChange(c);
+      if (gate.held.size > 0) {
+        try {
+          const again = await reloadOrStart(hupFirst, false, true, true);
+          reloadFailures.delete('nginx');
+          reloads.push({ service: 'nginx', ...again });
+        } catch (err) {
+          reloadFailures.set('nginx', asTendError(err));
+        }
+      }
+    }
+    const settled = waiting.filter((c) => !held.has(c.key));
+    if (settled.length > 0) {
+      await deps.journal.markDone(settled.map((c) => c.key));
+      const inventory = await deps.loadInventory();
+      const keys = new Set(settled.map((c) => c.key));
+      recordEntries(
+        inventory,
+        entries.filter((e) => keys.has(e.key)),
+        new Date().toISOString(),
+      );
+      await deps.saveInventory(inventory);
+    }
+  }
   // The journal stays open while a reload failed, so the next run retries the reload.
   if (reloadFailures.size === 0) await deps.journal.finish();
 

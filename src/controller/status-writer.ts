@@ -108,8 +108,16 @@ export async function writeStatus(input: StatusInput): Promise<StatusResult> {
       message: `${r.service} ${r.method === 'started' ? 'started' : 'reloaded'} in ${r.durationMs} ms (${r.method})`,
     });
 
+  // A verified nginx HUP (new workers, no [emerg]) changes what the changed vhosts serve, and they
+  // are probed as changed resources; re-probing all 1,000 others kept the loop busy for seconds
+  // after every Site save, and the next save waited behind it (0023). A start or restart touches all.
+  const hupOnly = (r: ApplyResult['reloads'][number]) =>
+    r.service === 'nginx' && r.method !== 'started' && r.method !== 'restarted';
   const probeCtx = {
-    touched: new Set([...input.apply.reloads.map((r) => r.service), ...(input.started ?? [])]),
+    touched: new Set([
+      ...input.apply.reloads.filter((r) => !hupOnly(r)).map((r) => r.service),
+      ...(input.started ?? []),
+    ]),
     now: now(),
     ...(input.probeMaxAgeMs !== undefined ? { maxAgeMs: input.probeMaxAgeMs } : {}),
   };

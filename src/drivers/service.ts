@@ -40,6 +40,11 @@ export interface ServiceDriver {
   /** Validate the whole config on disk, with the same prefix and config the live service uses. */
   validate(): Promise<ValidationResult>;
   /**
+   * Validate only these changed files inside the service's real context (nginx: the main config
+   * with just these vhosts); undefined when the service cannot scope a check (then validate()).
+   */
+  validateScoped?(files: readonly string[]): Promise<ValidationResult | undefined>;
+  /**
    * Reload (or restart when `restart` is true) and verify it took effect; throws TendError on failure.
    * A reload validates first, unless `validated` says the caller's gate just validated exactly the
    * files on disk (a second `nginx -t` over 1,000 vhosts costs ~300 ms and proves nothing new).

@@ -1,6 +1,9 @@
 // Crash safety on real nginx and php-fpm: SIGKILL `tend reconcile` at many random moments of a
-// 200-resource apply (creates, updates and deletes in turn). After each kill the live nginx config
-// still validates; a rerun converges with no orphan files, no temp leftovers and no duplicate masters.
+// 200-resource apply (creates, updates and deletes in turn), and every fifth kill inside the window
+// between nginx's HUP and the journal's update (decision 0023: TEND_TEST_HUP_WINDOW holds the pass
+// there). After each kill the live nginx config still validates; a rerun converges with no orphan
+// files, no temp leftovers and no duplicate masters. The randomness is seeded (TEND_CRASH_SEED to
+// replay a run) and the seed is printed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -41,14 +44,38 @@ function phaseAtKill(layout: Layout): 'no journal' | 'journal, none done' | 'jou
   return journal.entries.some((e) => e.done) ? 'journal, some done' : 'journal, none done';
 }
 
-const pick = <T>(items: readonly T[], n: number): T[] =>
-  [...items].sort(() => Math.random() - 0.5).slice(0, Math.min(n, items.length));
+const SEED = Number(process.env.TEND_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 31));
+console.log(`crash-safety seed: ${SEED} (replay with TEND_CRASH_SEED=${SEED})`);
+/** mulberry32: a small seeded generator, so a failing run can be replayed kill for kill. */
+const random = (() => {
+  let a = SEED >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+})();
+
+/** n items in a seeded random order (Fisher-Yates). */
+const pick = <T>(items: readonly T[], n: number): T[] => {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out.slice(0, Math.min(n, out.length));
+};
+/** Every fifth kill waits for the pass to reach the HUP window, then kills it there. */
+const inHupWindow = (k: number) => k % 5 === 4;
 
 test(
   `SIGKILL at ${KILLS} random moments of a 200-resource apply: every rerun converges`,
   { timeout: 900_000 },
   async (t) => {
     ensureBuilt();
+    t.diagnostic(`seed ${SEED}`);
     const env = await e2eEnv(t, 'tend-e2e-crash-');
     const layout = embeddedLayout(env.root, { httpPort: env.port });
     const app = join(env.www, 'app');
@@ -91,20 +118,32 @@ test(
 
     // One stratum of the pass's duration per kill, shuffled so no phase lines up with one mutation kind.
     const delays = pick(
-      Array.from({ length: KILLS }, (_, k) => ((k + Math.random()) / KILLS) * applyMs),
+      Array.from({ length: KILLS }, (_, k) => ((k + random()) / KILLS) * applyMs),
       KILLS,
     );
     const phases: Record<string, number> = {};
     for (let k = 0; k < KILLS; k++) {
       const kind = (['update', 'delete', 'create'] as const)[k % 3]!;
       mutate(kind);
+      const marker = join(env.base, `hup-window-${k}`);
+      if (inHupWindow(k)) process.env.TEND_TEST_HUP_WINDOW = marker;
       const child = env.spawnReconcile('--allow-mass-delete');
+      delete process.env.TEND_TEST_HUP_WINDOW;
       const exited = collect(child);
-      await new Promise((r) => setTimeout(r, delays[k]!));
-      const phase = child.exitCode !== null ? 'finished before the kill' : phaseAtKill(layout);
+      if (inHupWindow(k)) {
+        const deadline = Date.now() + 300_000;
+        while (!existsSync(marker) && child.exitCode === null && Date.now() < deadline)
+          await new Promise((r) => setTimeout(r, 20));
+      } else await new Promise((r) => setTimeout(r, delays[k]!));
+      const phase =
+        child.exitCode !== null
+          ? 'finished before the kill'
+          : inHupWindow(k) && existsSync(marker)
+            ? 'HUP window'
+            : phaseAtKill(layout);
       child.kill('SIGKILL');
       await exited;
-      const where = `kill ${k + 1} (${kind}, after ${delays[k]!.toFixed(0)} ms)`;
+      const where = `kill ${k + 1} (seed ${SEED}, ${kind}, ${inHupWindow(k) ? 'in the HUP window' : `after ${delays[k]!.toFixed(0)} ms`})`;
       phases[phase] = (phases[phase] ?? 0) + 1;
 
       const check = spawnSync(
@@ -155,5 +194,7 @@ test(
     // Kills must land both inside and outside an apply, or the delays did not cover it.
     const inside = (phases['journal, none done'] ?? 0) + (phases['journal, some done'] ?? 0);
     assert.ok(inside > 0 && (phases['no journal'] ?? 0) > 0, JSON.stringify(phases));
+    // Every kill aimed at the HUP window landed there (the pass's nginx changes went HUP-first).
+    assert.equal(phases['HUP window'] ?? 0, Math.floor(KILLS / 5), JSON.stringify(phases));
   },
 );

@@ -11,6 +11,7 @@ import type {
   ValidationResult,
 } from '../service.js';
 import { refuseBusyListens } from './listen-preflight.js';
+import { scopedNginxConfig } from './scoped-config.js';
 import { lastLines, linesWith, logOffset, logSince } from '../health/observe.js';
 import {
   resolveManager,
@@ -109,6 +110,35 @@ export class NginxDriver implements ServiceDriver {
     await this.prepare();
     const args = ['-t', ...this.baseArgs((await this.managerOf()) === 'systemd')];
     const result = await this.ctx.host.exec(this.binary, args, { timeoutMs: 60_000 });
+    const output = `${result.stderr}\n${result.stdout}`.trim();
+    return {
+      ok: result.exitCode === 0,
+      message: nginxValidationMessage(output) || 'nginx: configuration test is successful',
+      failingFiles: result.exitCode === 0 ? [] : nginxFailingFiles(output),
+    };
+  }
+
+  /**
+   * `nginx -t` over the live main config holding only `files` of the vhosts (embedded profile, with
+   * a running master: the HUP that follows is the whole-config check). Files that are gone (deleted
+   * vhosts) have nothing to check.
+   */
+  async validateScoped(files: readonly string[]): Promise<ValidationResult | undefined> {
+    const { host, layout } = this.ctx;
+    if (layout.profile !== 'embedded') return undefined;
+    await this.prepare();
+    const main = await host.fs.readFile(layout.nginx.mainConfig);
+    const present: string[] = [];
+    for (const f of files) if ((await host.fs.stat(f)) !== undefined) present.push(f);
+    const scoped = main === undefined ? undefined : scopedNginxConfig(main, layout.nginx.includeDir, present);
+    if (scoped === undefined) return undefined;
+    // Outside the include dir (its *.conf glob would pull it into the live config).
+    const path = `${layout.nginx.prefix}/tend-scoped-check.conf`;
+    // Edits of one Site in a row check the same set: no write (and no fsync) when it is unchanged.
+    if ((await host.fs.readFile(path)) !== scoped) await host.fs.writeFileAtomic(path, scoped, 0o644);
+    const result = await host.exec(this.binary, ['-t', '-p', layout.nginx.prefix, '-c', path], {
+      timeoutMs: 60_000,
+    });
     const output = `${result.stderr}\n${result.stdout}`.trim();
     return {
       ok: result.exitCode === 0,
