@@ -81,8 +81,8 @@ test(
   async (t) => {
     const base = tempDir(t, 'tend-e2e-metrics-');
     // The Program runs as nobody: its script must be reachable.
-  chmodSync(base, 0o755);
-  const ds = join(base, 'ds');
+    chmodSync(base, 0o755);
+    const ds = join(base, 'ds');
     mkdirSync(ds);
     const script = join(base, 'idle.mjs');
     writeFileSync(script, 'setInterval(() => {}, 1 << 30);\n');
@@ -101,8 +101,8 @@ spec:
     const host = createRealHost();
     const layout = embeddedLayout(join(base, 'root'));
     // The root stays traversable (a recursive mkdir of the state dir alone would make it 0700).
-  await host.fs.mkdirp(layout.root, 0o755);
-  await host.fs.mkdirp(layout.stateDir, 0o700);
+    await host.fs.mkdirp(layout.root, 0o755);
+    await host.fs.mkdirp(layout.stateDir, 0o700);
     const opts = {
       host,
       layout,
@@ -144,16 +144,16 @@ spec:
     const restarts = opts.store.get('Program/idle')?.health;
 
     /** Until no pass runs or waits (a Program's flip also queues one), so a read sees whole passes. */
-  const settled = async () => {
-    for (let calm = 0, seen = -1; calm < 3; ) {
-      await new Promise((r) => setTimeout(r, 100));
-      const busy = controller.queue.depth + controller.queue.running > 0 || controller.passes !== seen;
-      seen = controller.passes;
-      calm = busy ? 0 : calm + 1;
-    }
-  };
-  await settled();
-  const first = await scrape();
+    const settled = async () => {
+      for (let calm = 0, seen = -1; calm < 3;) {
+        await new Promise((r) => setTimeout(r, 100));
+        const busy = controller.queue.depth + controller.queue.running > 0 || controller.passes !== seen;
+        seen = controller.passes;
+        calm = busy ? 0 : calm + 1;
+      }
+    };
+    await settled();
+    const first = await scrape();
     const passesBefore = controller.passes;
     let previous = first;
     const started = Date.now();
@@ -174,7 +174,7 @@ spec:
     }
     const elapsed = Date.now() - started;
     await settled();
-  const last = await scrape();
+    const last = await scrape();
     const ran = controller.passes - passesBefore;
     assert.ok(ran >= PASSES, `${ran} passes ran`);
     const v = (s: Scrape, series: string) => s.values.get(series) ?? Number.NaN;

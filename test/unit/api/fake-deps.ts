@@ -1,11 +1,5 @@
 // A fake ApiDeps for route tests: in-memory resources, a scripted reconcile, and a manual event bus.
-import type {
-  ApiDeps,
-  ApiEvent,
-  Health,
-  ReconcileRequest,
-  ResourceView,
-} from '../../../src/api/deps.js';
+import type { ApiDeps, ApiEvent, Health, ReconcileRequest, ResourceView } from '../../../src/api/deps.js';
 import { TendMetrics, type MetricsState } from '../../../src/api/metrics.js';
 import type { Kind } from '../../../src/model/index.js';
 import type { Plan } from '../../../src/plan/types.js';
