@@ -3,6 +3,7 @@
 import type { Kind, ResourceKey } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
 import { PHASES } from '../state/conditions.js';
+import type { TendMetrics } from './metrics.js';
 
 /** The phases of docs/DESIGN.md §7, in the order people read them; the API validates ?phase= against it. */
 export const API_PHASES = PHASES;
@@ -47,21 +48,6 @@ export interface ApiEvent {
   [field: string]: unknown;
 }
 
-/** Either raw samples (seconds) or a ready histogram with cumulative bucket counts. */
-export type DurationMetric =
-  | { samples: readonly number[] }
-  | { buckets: ReadonlyArray<{ le: number; count: number }>; sum: number; count: number };
-
-export interface MetricsSnapshot {
-  reconcileDurationSeconds: DurationMetric;
-  queueDepth: number;
-  resourcesByPhase: ReadonlyArray<{ kind: Kind; phase: string; count: number }>;
-  /** Restarts per Program name since tend started. */
-  programRestarts: Readonly<Record<string, number>>;
-  /** Probe results per resource key and outcome ("success", "failure", "timeout"). */
-  probeResults: ReadonlyArray<{ resource: string; result: string; count: number }>;
-}
-
 export interface Health {
   live: boolean;
   ready: boolean;
@@ -81,7 +67,8 @@ export interface ApiDeps {
   reconcile(req: ReconcileRequest): Promise<ReconcileResult>;
   /** Calls `fn` for every new event; the returned function unsubscribes. */
   subscribe(fn: (event: ApiEvent) => void): () => void;
-  metrics(): MetricsSnapshot;
+  /** The /metrics registry: the controller's series and Node's; other parts register theirs on it. */
+  readonly metrics: TendMetrics;
   health(): Health;
   /** The git source, when `tend serve --git` runs one (GET /v1/source, POST refresh/pin/unpin). */
   source?: SourceApi;

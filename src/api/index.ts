@@ -3,6 +3,12 @@ export * from './deps.js';
 export { buildServer, apiSettings, type ServerOptions, type ApiSettings } from './server.js';
 export { listen, parseListenSpec, isLoopbackHost, isLoopbackSpec, type ListenSpec } from './listen.js';
 export { generateToken, readTokenFile, writeTokenFile, tokensEqual } from './token.js';
-export { formatMetrics, escapeLabelValue, DURATION_BUCKETS, PROMETHEUS_CONTENT_TYPE } from './metrics.js';
+export {
+  TendMetrics,
+  DURATION_BUCKETS,
+  PROMETHEUS_CONTENT_TYPE,
+  type MetricsState,
+  type MetricsResource,
+} from './metrics.js';
 export { maskSecrets, MASKED } from './mask.js';
 export { publicPlan, type PublicPlan } from './plan-view.js';

@@ -1,100 +1,157 @@
-// Prometheus text exposition (format 0.0.4) of the controller's metrics snapshot.
-import { KINDS } from '../model/index.js';
-import { API_PHASES, type DurationMetric, type MetricsSnapshot } from './deps.js';
+// The /metrics registry (prom-client): pass counters and a cumulative pass histogram observed as
+// passes end, gauges read from the controller at scrape time, and Node's process metrics.
+// Every series is documented in docs/metrics.md (a test checks the document against live output).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { KINDS, type Kind } from '../model/index.js';
+import { PHASES } from '../state/conditions.js';
 
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** Seconds: from a quick no-op pass to a slow apply with validation gates and reloads. */
 export const DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] as const;
 
-/** Label values escape backslash, double quote and newline, as the format requires. */
-export function escapeLabelValue(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+/** One resource as the gauges see it: names only, never pids or paths (bounded cardinality). */
+export interface MetricsResource {
+  kind: Kind;
+  name: string;
+  phase: string;
+  /** The last applied revision ('' when none yet). */
+  revision?: string;
+  /** The Healthy condition: true/false when probed, undefined when not probed or unknown. */
+  healthy?: boolean;
 }
 
-function formatNumber(n: number): string {
-  if (Number.isNaN(n)) return 'NaN';
-  if (n === Infinity) return '+Inf';
-  if (n === -Infinity) return '-Inf';
-  return String(n);
+/** What the scrape-time gauges read; the controller supplies it (see Controller.metrics). */
+export interface MetricsState {
+  queueDepth: number;
+  resources: readonly MetricsResource[];
+  /** Restarts per Program as the supervisor counts them now (may restart from 0 when re-created). */
+  programRestarts: Readonly<Record<string, number>>;
 }
 
-function labels(pairs: Record<string, string>): string {
-  const parts = Object.entries(pairs).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`);
-  return parts.length > 0 ? `{${parts.join(',')}}` : '';
+const EMPTY: MetricsState = { queueDepth: 0, resources: [], programRestarts: {} };
+
+export interface TendMetricsOptions {
+  /** Node's process metrics (CPU, RSS, open fds, event-loop lag…); on unless a test turns them off. */
+  processMetrics?: boolean;
 }
 
-/** Turns raw samples into cumulative buckets; a ready histogram passes through unchanged. */
-export function toHistogram(metric: DurationMetric): {
-  buckets: Array<{ le: number; count: number }>;
-  sum: number;
-  count: number;
-} {
-  if ('buckets' in metric) return { buckets: [...metric.buckets], sum: metric.sum, count: metric.count };
-  const samples = metric.samples.filter((s) => Number.isFinite(s));
-  return {
-    buckets: DURATION_BUCKETS.map((le) => ({ le, count: samples.filter((s) => s <= le).length })),
-    sum: samples.reduce((a, b) => a + b, 0),
-    count: samples.length,
-  };
-}
+/**
+ * One registry per controller. Other parts register their own series on `registry` (e.g.
+ * `new Gauge({ name: 'tend_fpm_…', registers: [metrics.registry], collect() {…} })`) and document
+ * them in docs/metrics.md.
+ */
+export class TendMetrics {
+  readonly registry = new Registry();
+  private state: () => MetricsState = () => EMPTY;
+  /** The last restart count seen per Program, to turn the supervisor's count into counter increments. */
+  private readonly restartsSeen = new Map<string, number>();
+  private readonly passDuration: Histogram;
+  private readonly passes: Counter<'result'>;
 
-class Exposition {
-  private readonly lines: string[] = [];
+  constructor(opts: TendMetricsOptions = {}) {
+    const registers = [this.registry];
+    const read = () => this.state();
+    this.passDuration = new Histogram({
+      name: 'tend_reconcile_duration_seconds',
+      help: 'Duration of reconcile passes in seconds.',
+      buckets: [...DURATION_BUCKETS],
+      registers,
+    });
+    this.passes = new Counter({
+      name: 'tend_reconcile_passes_total',
+      help: 'Reconcile passes that ended, by result (success: the pass ran; failure: it failed as a whole).',
+      labelNames: ['result'],
+      registers,
+    });
+    for (const result of ['success', 'failure']) this.passes.inc({ result }, 0);
 
-  family(name: string, type: 'counter' | 'gauge' | 'histogram', help: string): this {
-    this.lines.push(`# HELP ${name} ${help.replace(/\\/g, '\\\\').replace(/\n/g, '\\n')}`);
-    this.lines.push(`# TYPE ${name} ${type}`);
-    return this;
+    new Gauge({
+      name: 'tend_queue_depth',
+      help: 'Resources waiting in or running from the work queue.',
+      registers,
+      collect() {
+        this.set(read().queueDepth);
+      },
+    });
+    new Gauge({
+      name: 'tend_resources',
+      help: 'Resources by kind and phase (every kind and phase present, zeros included).',
+      labelNames: ['kind', 'phase'],
+      registers,
+      collect() {
+        const counts = new Map<string, number>();
+        for (const kind of KINDS) for (const phase of PHASES) counts.set(`${kind}/${phase}`, 0);
+        for (const r of read().resources)
+          counts.set(`${r.kind}/${r.phase}`, (counts.get(`${r.kind}/${r.phase}`) ?? 0) + 1);
+        this.reset();
+        for (const [id, n] of counts) {
+          const [kind = '', phase = ''] = id.split('/');
+          this.set({ kind, phase }, n);
+        }
+      },
+    });
+    new Gauge({
+      name: 'tend_resource_info',
+      help: 'One series per resource tend knows, value 1, with its phase and last applied revision; a deleted resource leaves.',
+      labelNames: ['kind', 'name', 'phase', 'revision'],
+      registers,
+      collect() {
+        this.reset();
+        for (const r of read().resources)
+          this.set({ kind: r.kind, name: r.name, phase: r.phase, revision: r.revision ?? '' }, 1);
+      },
+    });
+    new Gauge({
+      name: 'tend_probe_success',
+      help: 'Whether the last health probe of a resource succeeded (1) or failed (0); absent while not probed.',
+      labelNames: ['kind', 'name'],
+      registers,
+      collect() {
+        this.reset();
+        for (const r of read().resources)
+          if (r.healthy !== undefined) this.set({ kind: r.kind, name: r.name }, r.healthy ? 1 : 0);
+      },
+    });
+    const seen = this.restartsSeen;
+    new Counter({
+      name: 'tend_program_restarts_total',
+      help: 'Restarts of supervised Programs since tend started.',
+      labelNames: ['program'],
+      registers,
+      collect() {
+        const now = read().programRestarts;
+        for (const [program, count] of Object.entries(now)) {
+          const before = seen.get(program);
+          // A count below the last one means the supervisor started counting afresh (a re-created Program).
+          const delta = before === undefined || count < before ? count : count - before;
+          this.inc({ program }, delta);
+          seen.set(program, count);
+        }
+        // A Program that is gone leaves the exposition (its series ends, as a deleted resource must).
+        for (const program of [...seen.keys()])
+          if (!(program in now)) {
+            seen.delete(program);
+            this.remove({ program });
+          }
+      },
+    });
+    if (opts.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
-  sample(name: string, value: number, pairs: Record<string, string> = {}): this {
-    this.lines.push(`${name}${labels(pairs)} ${formatNumber(value)}`);
-    return this;
+  /** Where the scrape-time gauges read from. */
+  readFrom(state: () => MetricsState): void {
+    this.state = state;
   }
 
-  toString(): string {
-    return `${this.lines.join('\n')}\n`;
-  }
-}
-
-export function formatMetrics(snapshot: MetricsSnapshot): string {
-  const out = new Exposition();
-  const histogram = toHistogram(snapshot.reconcileDurationSeconds);
-  out.family('tend_reconcile_duration_seconds', 'histogram', 'Duration of reconcile passes in seconds.');
-  for (const { le, count } of histogram.buckets) {
-    out.sample('tend_reconcile_duration_seconds_bucket', count, { le: formatNumber(le) });
-  }
-  out.sample('tend_reconcile_duration_seconds_bucket', histogram.count, { le: '+Inf' });
-  out.sample('tend_reconcile_duration_seconds_sum', histogram.sum);
-  out.sample('tend_reconcile_duration_seconds_count', histogram.count);
-
-  out.family('tend_queue_depth', 'gauge', 'Resources waiting in the work queue.');
-  out.sample('tend_queue_depth', snapshot.queueDepth);
-
-  // Every kind and phase is present, zeros included, so that a phase emptying out reads 0, not "absent".
-  const byPhase = new Map<string, number>();
-  for (const kind of KINDS) for (const phase of API_PHASES) byPhase.set(`${kind}\u0000${phase}`, 0);
-  for (const row of snapshot.resourcesByPhase) {
-    const id = `${row.kind}\u0000${row.phase}`;
-    byPhase.set(id, (byPhase.get(id) ?? 0) + row.count);
-  }
-  out.family('tend_resources', 'gauge', 'Resources by kind and phase.');
-  for (const [id, count] of byPhase) {
-    const [kind = '', phase = ''] = id.split('\u0000');
-    out.sample('tend_resources', count, { kind, phase });
+  /** Records a finished pass: the histogram and the counter only ever grow. */
+  observePass(seconds: number, ok: boolean): void {
+    if (Number.isFinite(seconds) && seconds >= 0) this.passDuration.observe(seconds);
+    this.passes.inc({ result: ok ? 'success' : 'failure' });
   }
 
-  out.family('tend_program_restarts_total', 'counter', 'Restarts of supervised programs.');
-  for (const [program, count] of Object.entries(snapshot.programRestarts).sort(([a], [b]) =>
-    a.localeCompare(b),
-  )) {
-    out.sample('tend_program_restarts_total', count, { program });
+  /** The text exposition (format 0.0.4). */
+  exposition(): Promise<string> {
+    return this.registry.metrics();
   }
-
-  out.family('tend_probe_results_total', 'counter', 'Health probe results by resource and outcome.');
-  for (const row of snapshot.probeResults) {
-    out.sample('tend_probe_results_total', row.count, { resource: row.resource, result: row.result });
-  }
-  return out.toString();
 }

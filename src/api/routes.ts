@@ -5,7 +5,7 @@ import { KINDS, NAME_PATTERN, parseResourceKey, resourceKey, type Kind } from '.
 import { API_PHASES, type ApiDeps, type ResourceView } from './deps.js';
 import { sendError } from './errors.js';
 import { maskSecrets } from './mask.js';
-import { PROMETHEUS_CONTENT_TYPE, formatMetrics } from './metrics.js';
+import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 import { publicPlan } from './plan-view.js';
 
 const KIND_HELP = `one of ${KINDS.join(', ')}`;
@@ -107,6 +107,6 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
   );
 
   app.get('/metrics', async (_request, reply) => {
-    return reply.type(PROMETHEUS_CONTENT_TYPE).send(formatMetrics(deps.metrics()));
+    return reply.type(PROMETHEUS_CONTENT_TYPE).send(await deps.metrics.exposition());
   });
 }

@@ -81,6 +81,11 @@ export async function runApply(opts: ReconcileOptions, io: CliIO): Promise<numbe
         const ready = s.conditions.find((c) => c.type === 'Ready');
         io.stdout(`  ${s.key.padEnd(28)} ${s.phase.padEnd(11)} ${ready?.message ?? ''}\n`);
       }
+      const waiting = result.statuses.filter((s) => s.kind === 'Program' || s.kind === 'Terminal');
+      if (waiting.length > 0)
+        io.stdout(
+          `\nPrograms and Terminals run under tend serve: ${waiting.map((s) => s.key).join(', ')} ${waiting.length === 1 ? 'is' : 'are'} Pending until tend serve runs on this root.\n`,
+        );
       const counts = { applied: 0, held: 0, blocked: 0, failed: 0 };
       for (const o of result.apply.outcomes)
         if (o.status in counts) counts[o.status as keyof typeof counts] += 1;

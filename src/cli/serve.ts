@@ -175,6 +175,9 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
     await stopped;
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    // Offline `tend status` reads Programs and Terminals as Unknown, "last seen" this moment.
+    const { recordServeStopped } = await import('../state/offline-status.js');
+    await recordServeStopped(host, layout.stateDir).catch(() => undefined);
     await host.fs.remove(info.apiInfoPath(layout.stateDir)).catch(() => undefined);
     log.info('tend serve stopped');
     log.flush();

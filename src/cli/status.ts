@@ -226,7 +226,10 @@ async function defaultSource(stateDir: string): Promise<StatusSource> {
   const host = createRealHost();
   const { findDaemon, httpStatusSource } = await import('./client.js');
   const daemon = await findDaemon(host, stateDir);
-  return daemon ? httpStatusSource(daemon) : fileStatusSource(host, stateDir);
+  if (daemon) return httpStatusSource(daemon);
+  // No daemon: Programs and Terminals read Unknown, never their last live state.
+  const { offlineStatusSource } = await import('../state/offline-status.js');
+  return offlineStatusSource(host, stateDir, fileStatusSource(host, stateDir));
 }
 
 async function renderOnce(

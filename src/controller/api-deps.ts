@@ -5,7 +5,6 @@ import type {
   ApiDeps,
   ApiEvent,
   Health,
-  MetricsSnapshot,
   ReconcileRequest,
   ReconcileResult,
   ResourceFilter,
@@ -130,31 +129,7 @@ export function controllerApiDeps({
     subscribe(fn: (event: ApiEvent) => void): () => void {
       return events.subscribe((e) => fn(toApiEvent(e)));
     },
-    metrics(): MetricsSnapshot {
-      const byPhase = new Map<string, { kind: Kind; phase: string; count: number }>();
-      const probes = new Map<string, { resource: string; result: string; count: number }>();
-      for (const s of store.list()) {
-        const id = `${s.kind}/${s.phase}`;
-        const entry = byPhase.get(id) ?? { kind: s.kind, phase: s.phase, count: 0 };
-        entry.count += 1;
-        byPhase.set(id, entry);
-        const healthy = s.conditions.find((c) => c.type === 'Healthy');
-        if (healthy && healthy.status !== 'Unknown') {
-          const result = healthy.status === 'True' ? 'success' : 'failure';
-          probes.set(`${s.key}|${result}`, { resource: s.key, result, count: 1 });
-        }
-      }
-      const restarts: Record<string, number> = {};
-      for (const p of controller.programs.supervisor.status())
-        restarts[p.name] = p.instances.reduce((n, i) => n + i.restarts, 0);
-      return {
-        reconcileDurationSeconds: { samples: controller.durations },
-        queueDepth: controller.queue.depth + controller.queue.running,
-        resourcesByPhase: [...byPhase.values()],
-        programRestarts: restarts,
-        probeResults: [...probes.values()],
-      };
-    },
+    metrics: controller.metrics,
     health(): Health {
       const report = controller.lastReport;
       const passError = report?.error as { code?: string; message?: string } | undefined;

@@ -11,11 +11,13 @@ import type { ResourceKey } from '../model/index.js';
 import type { ServiceContext } from '../drivers/services.js';
 import type { EventLog } from '../state/events.js';
 import type { StatusStore } from '../state/status-store.js';
+import { TendMetrics } from '../api/metrics.js';
 import { PassCoalescer } from './coalesce.js';
 import type { ResolveDesired } from './compute-plan.js';
 import { converge, type ConvergeResult } from './converge.js';
 import { markSourceErrors } from './held-status.js';
 import { affectedBy, MasterWatch } from './masters.js';
+import { metricsState } from './metrics-state.js';
 import { ALL_KEY, outcomeFor, type PassReport } from './outcomes.js';
 import { PassFailures, type PassFailureState } from './pass-failures.js';
 import { ProgramsBridge } from './programs.js';
@@ -42,6 +44,8 @@ export interface ControllerOptions {
   settleMs?: number;
   /** A git source: checkouts are immutable, so no watcher; it says when to load (resolveDesired). */
   resolveDesired?: ResolveDesired;
+  /** The registry to record into (default: a new one with Node's process metrics). */
+  metrics?: TendMetrics;
 }
 
 export class Controller {
@@ -66,9 +70,12 @@ export class Controller {
     errors: new Map(),
     portsChanged: false,
   };
-  readonly durations: number[] = [];
+  /** The /metrics registry: passes are observed as they end, gauges read the store at scrape time. */
+  readonly metrics: TendMetrics;
 
   constructor(private readonly opts: ControllerOptions) {
+    this.metrics = opts.metrics ?? new TendMetrics();
+    this.metrics.readFrom(() => metricsState(this, opts.store));
     this.programs = new ProgramsBridge({
       host: opts.host,
       layout: opts.layout,
@@ -259,8 +266,7 @@ export class Controller {
       this.failures.failed(e);
       report = { error: e, programErrors: new Map(), keys, startedAt, durationMs: Date.now() - startedAt };
     }
-    this.durations.push(report.durationMs / 1000);
-    if (this.durations.length > 500) this.durations.splice(0, this.durations.length - 500);
+    this.metrics.observePass(report.durationMs / 1000, report.result !== undefined);
     this.lastReport = report;
     this.logPass(report);
     return report;

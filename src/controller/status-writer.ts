@@ -12,6 +12,7 @@ import type { StatusStore } from '../state/status-store.js';
 import { mapLimit } from '../drivers/observe.js';
 import type { Host } from '../host/host.js';
 import type { HealthVerdict } from './assess.js';
+import { awaitingServe, isRuntimeKind } from './awaiting-serve.js';
 import { lastVerdict } from './probe-policy.js';
 import { probeRound } from './probe-round.js';
 import type { ServiceId } from '../render/types.js';
@@ -173,6 +174,12 @@ export async function writeStatus(input: StatusInput): Promise<StatusResult> {
         ...st,
         lastError: { code: outcome.code ?? 'TEND_ERR_INTERNAL', message, at: new Date(now()).toISOString() },
       };
+    }
+    // A one-shot pass has no runner: Programs and Terminals wait for tend serve (see awaiting-serve.ts).
+    if (!input.runtimeStatus && isRuntimeKind(resource.kind)) {
+      st = awaitingServe(st, resource.kind, now());
+      store.put(st);
+      return st;
     }
     // Programs and Terminals under a runner: their runner owns health, readiness and outputs.
     const runtime = input.runtimeStatus?.(resource, st);

@@ -22,6 +22,7 @@ export const PHASES = [
   'Failed',
   'Expired',
   'Deleting',
+  'Unknown',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -99,16 +100,21 @@ const is = (
  *   Ready=False, reason Expired       → Expired
  *   Ready=True                        → Ready
  *   Stalled=True                      → Failed    (needs a spec change)
+ *   Ready=Unknown, reason ServeNotRunning → Unknown (a runtime resource read while tend serve is down)
  *   Reconciling=True                  → Progressing
  *   Applied=False                     → Failed    (the last apply failed; a retry is scheduled)
  *   Healthy=False                     → Degraded  (applied, but the probe fails)
  *   anything else                     → Pending   (not reconciled yet)
  */
+/** The reason a Program or Terminal reads Unknown when no `tend serve` runs (see state/offline-status.ts). */
+export const SERVE_NOT_RUNNING = 'ServeNotRunning';
+
 export function derivePhase(conditions: readonly Condition[]): Phase {
   if (is(conditions, 'Reconciling', 'True', 'Deleting')) return 'Deleting';
   if (is(conditions, 'Ready', 'False', 'Expired')) return 'Expired';
   if (is(conditions, 'Ready', 'True')) return 'Ready';
   if (is(conditions, 'Stalled', 'True')) return 'Failed';
+  if (is(conditions, 'Ready', 'Unknown', SERVE_NOT_RUNNING)) return 'Unknown';
   if (is(conditions, 'Reconciling', 'True')) return 'Progressing';
   if (is(conditions, 'Applied', 'False')) return 'Failed';
   if (is(conditions, 'Healthy', 'False')) return 'Degraded';

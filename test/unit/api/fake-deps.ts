@@ -1,12 +1,6 @@
 // A fake ApiDeps for route tests: in-memory resources, a scripted reconcile, and a manual event bus.
-import type {
-  ApiDeps,
-  ApiEvent,
-  Health,
-  MetricsSnapshot,
-  ReconcileRequest,
-  ResourceView,
-} from '../../../src/api/deps.js';
+import type { ApiDeps, ApiEvent, Health, ReconcileRequest, ResourceView } from '../../../src/api/deps.js';
+import { TendMetrics, type MetricsState } from '../../../src/api/metrics.js';
 import type { Kind } from '../../../src/model/index.js';
 import type { Plan } from '../../../src/plan/types.js';
 
@@ -79,19 +73,22 @@ export class FakeDeps implements ApiDeps {
   reconcileError: unknown;
   planError: unknown;
   private listeners = new Set<(event: ApiEvent) => void>();
-  snapshot: MetricsSnapshot = {
-    reconcileDurationSeconds: { samples: [0.02, 0.3, 4] },
+  /** What the scrape-time gauges read; tests change it between scrapes. */
+  metricsState: MetricsState = {
     queueDepth: 3,
-    resourcesByPhase: [
-      { kind: 'Site', phase: 'Ready', count: 1 },
-      { kind: 'Program', phase: 'Failed', count: 1 },
+    resources: [
+      { kind: 'Site', name: 'shop', phase: 'Ready', revision: 'abc123', healthy: true },
+      { kind: 'Program', name: 'worker', phase: 'Failed' },
+      { kind: 'Site', name: 'we"ird\\name\n', phase: 'Degraded', healthy: false },
     ],
     programRestarts: { worker: 5 },
-    probeResults: [
-      { resource: 'Site/shop', result: 'success', count: 10 },
-      { resource: 'Site/we"ird\\name\n', result: 'failure', count: 1 },
-    ],
   };
+  readonly metrics = new TendMetrics({ processMetrics: false });
+
+  constructor() {
+    this.metrics.readFrom(() => this.metricsState);
+    for (const seconds of [0.02, 0.3, 4]) this.metrics.observePass(seconds, true);
+  }
 
   get subscribers(): number {
     return this.listeners.size;
@@ -127,10 +124,6 @@ export class FakeDeps implements ApiDeps {
   subscribe(fn: (event: ApiEvent) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
-  }
-
-  metrics(): MetricsSnapshot {
-    return this.snapshot;
   }
 
   health(): Health {

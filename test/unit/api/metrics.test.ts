@@ -1,12 +1,13 @@
 // /metrics: every line parses as Prometheus text format 0.0.4, with HELP/TYPE and escaped labels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeLabelValue, formatMetrics, toHistogram } from '../../../src/api/metrics.js';
+import { TendMetrics } from '../../../src/api/metrics.js';
 import { buildServer } from '../../../src/api/server.js';
 import { FakeDeps } from './fake-deps.js';
 
 const SAMPLE =
-  /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*\})? (-?[0-9.e+-]+|NaN|[+-]Inf)$/;
+  /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\[\\"n])*",?)*\})? (-?[0-9.e+-]+|NaN|Nan|[+-]Inf)$/;
+// prom-client writes NaN as "Nan" (a fresh event-loop histogram); Prometheus parses floats case-insensitively.
 
 function parse(text: string) {
   const types = new Map<string, string>();
@@ -22,7 +23,11 @@ function parse(text: string) {
     }
     const m = SAMPLE.exec(line);
     assert.ok(m, `line does not parse: ${JSON.stringify(line)}`);
-    samples.push({ name: m[1]!, labels: m[2] ?? '', value: Number(m[3]!.replace('+Inf', 'Infinity')) });
+    samples.push({
+      name: m[1]!,
+      labels: m[2] ?? '',
+      value: Number(m[3]!.replace('+Inf', 'Infinity').replace('Nan', 'NaN')),
+    });
   }
   return { types, helps, samples };
 }
@@ -36,10 +41,12 @@ test('GET /metrics serves the exposition format with every family typed', async 
   const { types, helps, samples } = parse(res.body);
   assert.deepEqual(Object.fromEntries(types), {
     tend_reconcile_duration_seconds: 'histogram',
+    tend_reconcile_passes_total: 'counter',
     tend_queue_depth: 'gauge',
     tend_resources: 'gauge',
+    tend_resource_info: 'gauge',
+    tend_probe_success: 'gauge',
     tend_program_restarts_total: 'counter',
-    tend_probe_results_total: 'counter',
   });
   for (const name of types.keys()) assert.ok(helps.has(name), `HELP for ${name}`);
   const value = (name: string, labels = '') =>
@@ -48,37 +55,84 @@ test('GET /metrics serves the exposition format with every family typed', async 
   assert.equal(value('tend_resources', '{kind="Program",phase="Failed"}'), 1);
   assert.equal(value('tend_resources', '{kind="Pool",phase="Ready"}'), 0);
   assert.equal(value('tend_program_restarts_total', '{program="worker"}'), 5);
+  assert.equal(value('tend_resource_info', '{kind="Site",name="shop",phase="Ready",revision="abc123"}'), 1);
+  assert.equal(value('tend_resource_info', '{kind="Program",name="worker",phase="Failed",revision=""}'), 1);
+  assert.equal(value('tend_probe_success', '{kind="Site",name="shop"}'), 1);
+  assert.equal(value('tend_probe_success', '{kind="Site",name="we\\"ird\\\\name\\n"}'), 0);
   assert.equal(
-    value('tend_probe_results_total', '{resource="Site/we\\"ird\\\\name\\n",result="failure"}'),
-    1,
+    value('tend_probe_success', '{kind="Program",name="worker"}'),
+    undefined,
+    'not probed: absent',
   );
   assert.equal(value('tend_reconcile_duration_seconds_bucket', '{le="0.05"}'), 1);
   assert.equal(value('tend_reconcile_duration_seconds_bucket', '{le="0.5"}'), 2);
   assert.equal(value('tend_reconcile_duration_seconds_bucket', '{le="+Inf"}'), 3);
   assert.equal(value('tend_reconcile_duration_seconds_count'), 3);
+  assert.equal(value('tend_reconcile_passes_total', '{result="success"}'), 3);
+  assert.equal(value('tend_reconcile_passes_total', '{result="failure"}'), 0);
   assert.ok(Math.abs(value('tend_reconcile_duration_seconds_sum')! - 4.32) < 1e-9);
 });
 
-test('buckets are cumulative and a ready histogram passes through', () => {
-  const h = toHistogram({ samples: [0.01, 0.2, 0.2, 7, Number.NaN] });
-  const counts = h.buckets.map((b) => b.count);
-  assert.deepEqual(
-    counts,
-    [...counts].sort((a, b) => a - b),
-  );
-  assert.equal(h.count, 4);
-  const text = formatMetrics({
-    reconcileDurationSeconds: { buckets: [{ le: 1, count: 2 }], sum: 1.5, count: 3 },
-    queueDepth: 0,
-    resourcesByPhase: [],
-    programRestarts: {},
-    probeResults: [],
-  });
-  assert.match(text, /^tend_reconcile_duration_seconds_bucket\{le="1"\} 2$/m);
-  assert.match(text, /^tend_reconcile_duration_seconds_bucket\{le="\+Inf"\} 3$/m);
-  parse(text);
+test('the histogram is cumulative: more passes than any window, count and buckets never fall', async () => {
+  const m = new TendMetrics({ processMetrics: false });
+  const read = async () => {
+    const { samples } = parse(await m.exposition());
+    return new Map(samples.map((s) => [s.name + s.labels, s.value]));
+  };
+  let before = await read();
+  for (let round = 1; round <= 3; round += 1) {
+    // 700 passes per round: beyond the 500-sample window the old exposition was rebuilt from.
+    for (let i = 0; i < 700; i += 1) m.observePass(i % 2 === 0 ? 0.01 : 7, true);
+    const after = await read();
+    assert.equal(after.get('tend_reconcile_duration_seconds_count'), round * 700);
+    for (const [series, v] of before)
+      if (series.startsWith('tend_reconcile_')) assert.ok(after.get(series)! >= v, `${series} fell`);
+    assert.equal(after.get('tend_reconcile_duration_seconds_bucket{le="0.05"}'), round * 350);
+    before = after;
+  }
 });
 
-test('label values escape backslash, quote and newline', () => {
-  assert.equal(escapeLabelValue('a\\b"c\nd'), 'a\\\\b\\"c\\nd');
+test('program restarts only go up; a Program that is gone leaves, a re-created one starts afresh', async () => {
+  const m = new TendMetrics({ processMetrics: false });
+  let restarts: Record<string, number> = { web: 2 };
+  m.readFrom(() => ({ queueDepth: 0, resources: [], programRestarts: restarts }));
+  const restartsOf = async (program: string) =>
+    parse(await m.exposition()).samples.find(
+      (s) => s.name === 'tend_program_restarts_total' && s.labels === `{program="${program}"}`,
+    )?.value;
+  assert.equal(await restartsOf('web'), 2);
+  restarts = { web: 5 };
+  assert.equal(await restartsOf('web'), 5);
+  // The supervisor's own count restarted (re-created Program): the counter adds, never falls.
+  restarts = { web: 1 };
+  assert.equal(await restartsOf('web'), 6);
+  restarts = {};
+  assert.equal(await restartsOf('web'), undefined);
+});
+
+test('a deleted resource leaves tend_resource_info and tend_probe_success', async () => {
+  const deps = new FakeDeps();
+  const app = buildServer(deps);
+  const before = (await app.inject('/metrics')).body;
+  assert.match(before, /^tend_resource_info\{kind="Site",name="shop",/m);
+  deps.metricsState = {
+    ...deps.metricsState,
+    resources: deps.metricsState.resources.filter((r) => r.name !== 'shop'),
+  };
+  const after = (await app.inject('/metrics')).body;
+  assert.doesNotMatch(after, /name="shop"/);
+  assert.match(after, /^tend_resources\{kind="Site",phase="Ready"\} 0$/m);
+  await app.close();
+});
+
+test('process metrics are there by default', async () => {
+  const text = await new TendMetrics().exposition();
+  for (const name of [
+    'process_cpu_seconds_total',
+    'process_resident_memory_bytes',
+    'process_open_fds',
+    'nodejs_eventloop_lag_seconds',
+  ])
+    assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'));
+  parse(text);
 });

@@ -117,7 +117,11 @@ test('the table lists every resource with phase, Ready, age and the message that
     rows[1]!,
     /^Pool\/shop\s+Failed\s+-\s+5m\s+TEND_ERR_VALIDATION_FAILED: pm\.max_children must be > 0$/,
   );
-  assert.match(rows[2]!, /^Program\/worker\s+Progressing\s+-\s+5m\s+waiting for port 3001$/);
+  // No daemon serves this root: a Program reads Unknown, never the last state the daemon saw.
+  assert.match(
+    rows[2]!,
+    /^Program\/worker\s+Unknown\s+Unknown\s+5m\s+tend serve is not running \(last seen never on this root\)$/,
+  );
   assert.match(rows[3]!, /^Site\/shop\s+Ready\s+True\s+5m\s+serving shop\.test$/);
   assert.equal(rows.length, 4);
 });
