@@ -75,7 +75,10 @@ export function underLoad(
 
 export function saturationMessage(f: FpmFigures, grew: number, maxChildren: number): string {
   return (
-    `saturated: ${f.queued} connection${f.queued === 1 ? '' : 's'} queued (max ${f.maxListenQueue} since start), ` +
+    `saturated: ${f.queued} connection${f.queued === 1 ? '' : 's'} queued` +
+    // php-fpm counts its queue's peak for TCP listeners only (TCP_INFO); for a unix socket it reads 0.
+    (f.maxListenQueue > 0 ? ` (max ${f.maxListenQueue} since start)` : '') +
+    ', ' +
     `${f.activeProcesses}/${maxChildren} workers active, max children reached ${f.maxChildrenReached}` +
     (grew > 0 ? ` (+${grew} since the last probe)` : '')
   );
