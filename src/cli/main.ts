@@ -23,6 +23,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'terminal open|token <name>: print a one-time login link, or the token, for a Terminal',
     load: async () => (await import('./terminal.js')).terminalCommand,
   },
+  advise: {
+    summary: 'advise Pool/<name>: suggest pm.maxChildren from measured worker memory (changes nothing)',
+    load: async () => (await import('./advise.js')).adviseCommand,
+  },
   schema: {
     summary: 'print the JSON Schema of tend/v1 resources',
     load: async () => (await import('./schema.js')).schemaCommand,

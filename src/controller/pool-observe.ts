@@ -84,12 +84,15 @@ export function saturationMessage(f: FpmFigures, grew: number, maxChildren: numb
   );
 }
 
-async function adviceFor(
-  input: ObservePoolInput,
-  status: FpmStatus,
-): Promise<{ worker?: Record<string, unknown>; advice?: Advice }> {
-  const { host, memory, pool } = input;
-  if (!host || !status.workers || status.workers.length === 0) return {};
+export interface WorkerMeasure {
+  perWorkerBytes: number;
+  measured: number;
+  source: 'pss' | 'rss';
+}
+
+/** The pool's worst worker, from /proc for each pid the full status page lists. */
+export async function measureWorkers(host: Host, status: FpmStatus): Promise<WorkerMeasure | undefined> {
+  if (!status.workers || status.workers.length === 0) return undefined;
   const measured = new Map<number, number>();
   let source: 'pss' | 'rss' = 'pss';
   for (const w of status.workers) {
@@ -100,8 +103,18 @@ async function adviceFor(
   }
   const samples = samplesOf(status.workers, measured);
   const per = perWorkerBytes(samples);
-  if (per === undefined) return {};
-  const worker = { perWorkerBytes: per, measured: samples.length, source };
+  return per === undefined ? undefined : { perWorkerBytes: per, measured: samples.length, source };
+}
+
+async function adviceFor(
+  input: ObservePoolInput,
+  status: FpmStatus,
+): Promise<{ worker?: WorkerMeasure; advice?: Advice }> {
+  const { host, memory, pool } = input;
+  if (!host) return {};
+  const worker = await measureWorkers(host, status);
+  if (!worker) return {};
+  const { perWorkerBytes: per, source } = worker;
   if (!memory) return { worker };
   const own = per * pool.spec.pm.maxChildren;
   const previousOwn = worstCaseBytes(pool, input.previous);
@@ -111,7 +124,7 @@ async function adviceFor(
     nginxBytes: memory.nginxBytes,
     otherPoolsBytes: Math.max(0, memory.allPoolsBytes - (previousOwn || own)),
     perWorkerBytes: per,
-    workersMeasured: samples.length,
+    workersMeasured: worker.measured,
     source,
     currentMaxChildren: pool.spec.pm.maxChildren,
   });
