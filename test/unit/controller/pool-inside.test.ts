@@ -155,3 +155,30 @@ test('tend validate reports the clash at the Pool file line', async () => {
   assert.equal(code, 1, out);
   assert.match(out, /app\.yaml:7:\d+: .*statusPath.*clashes with Site\/app/, out);
 });
+
+test('tend validate warns when all Pools at their memory_limit exceed the host, and still passes', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tend-worst-'));
+  const poolYaml = (name: string, children: number, limit?: string) =>
+    `apiVersion: tend/v1\nkind: Pool\nmetadata: { name: ${name} }\nspec:\n  php: "8.2"\n  pm: { type: static, maxChildren: ${children} }\n` +
+    (limit ? `  phpAdminValues: { memory_limit: ${limit} }\n` : '');
+  const run = async () => {
+    let out = '';
+    const code = await validateCommand(['-d', dir], {
+      stdout: (t) => (out += t),
+      stderr: (t) => (out += t),
+      cwd: dir,
+      env: {},
+      isTTY: false,
+    });
+    return { code, out };
+  };
+  writeFileSync(join(dir, 'small.yaml'), poolYaml('small', 2));
+  const calm = await run();
+  assert.equal(calm.code, 0, calm.out);
+  assert.doesNotMatch(calm.out, /warning/);
+  // 1,000 workers × 4 GiB: more than any test host has.
+  writeFileSync(join(dir, 'huge.yaml'), poolYaml('huge', 1000, '4G'));
+  const warned = await run();
+  assert.equal(warned.code, 0, warned.out);
+  assert.match(warned.out, /warning: the Pools' worst case .* exceeds this host's memory .*Pool\/huge 1000 × 4096 MiB/);
+});
