@@ -50,9 +50,12 @@ test('a pool of 2 workers under 10 slow requests turns Saturated within a probe 
   const fpm = before?.health?.fpm as Record<string, unknown> | undefined;
   assert.ok(fpm && typeof fpm.acceptedConn === 'number' && typeof fpm.startTime === 'string', JSON.stringify(before?.health));
 
-  // 10 requests of 8 s on 2 workers: the queue lasts ~32 s, far less than the 10 min probe age.
+  // 10 requests of 4 s on 2 workers: the queue lasts ~16 s, far less than the 10 min probe age, and
+  // the last request waits ~20 s, well inside nginx's fastcgi_read_timeout.
   const loadAt = Date.now();
-  const load = Array.from({ length: 10 }, () => httpGet(env.port, host, '/sleep.php?s=8', 120_000));
+  const load = Array.from({ length: 10 }, () =>
+    httpGet(env.port, host, '/sleep.php?s=4', 120_000).then((r) => ({ ...r, ms: Date.now() - loadAt })),
+  );
   const saturated = await waitFor(
     `${key} Saturated`,
     async () => {
@@ -70,6 +73,7 @@ test('a pool of 2 workers under 10 slow requests turns Saturated within a probe 
   assert.ok((await events()).some((e) => e.reason === 'SaturationStarted' && e.type === 'Warning'));
 
   const answers = await Promise.all(load);
+  t.diagnostic(`answers after ${answers.map((a) => a.ms).join(', ')} ms`);
   assert.deepEqual(
     answers.map((a) => a.status),
     Array(10).fill(200),
