@@ -27,6 +27,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'source refresh|pin <commit>|unpin|status: drive the git source of a running tend serve',
     load: async () => (await import('./source.js')).sourceCommand,
   },
+  advise: {
+    summary: 'advise Pool/<name>: suggest pm.maxChildren from measured worker memory (changes nothing)',
+    load: async () => (await import('./advise.js')).adviseCommand,
+  },
   schema: {
     summary: 'print the JSON Schema of tend/v1 resources',
     load: async () => (await import('./schema.js')).schemaCommand,

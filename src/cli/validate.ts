@@ -8,6 +8,9 @@ import { readAccounts } from '../host/accounts.js';
 import { embeddedLayout, type Layout } from '../layout/index.js';
 import { formatLoadError, loadDesiredState } from '../source/index.js';
 import type { CliIO } from './io.js';
+import { hostMemoryBytes } from '../drivers/health/memory.js';
+import type { Pool } from '../model/index.js';
+import { worstCaseWarning } from './memory-warning.js';
 import { parseWebBases, WEB_BASE_USAGE } from './web-base.js';
 
 const USAGE = `usage: tend validate [--desired-state DIR] [--no-host-checks] [--web-base DIR]
@@ -86,6 +89,12 @@ export async function validateCommand(
   for (const e of result.errors) io.stdout(`${formatLoadError(e)}\n`);
   const badFiles = new Set([...result.errors.map((e) => e.file), ...result.unknownFiles]);
   const valid = `${plural(result.resources.length, 'resource')} valid`;
+  if (!values['no-host-checks']) {
+    const hostBytes = await hostMemoryBytes(env.host);
+    const pools = result.resources.map((r) => r.resource).filter((r): r is Pool => r.kind === 'Pool');
+    const warning = hostBytes === undefined ? undefined : worstCaseWarning(pools, hostBytes);
+    if (warning) io.stdout(`${warning}\n`);
+  }
   if (result.ok) {
     io.stdout(`ok: ${valid} in ${plural(result.files.length, 'file')}\n`);
     return 0;

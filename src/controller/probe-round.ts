@@ -22,8 +22,13 @@ import { socketOwnership } from '../render/php-pool.js';
 import type { LoadedResource } from '../source/index.js';
 import type { ResourceStatus } from '../state/conditions.js';
 import type { EventLog } from '../state/events.js';
-import { assessPool, assessSite, type HealthVerdict } from './assess.js';
+import { assessSite, type HealthVerdict } from './assess.js';
 import { needsProbe, type ProbeContext } from './probe-policy.js';
+import { unixListenQueues } from '../drivers/php-fpm/listen-queues.js';
+import { hostMemoryBytes, pidFileTreeMemory } from '../drivers/health/memory.js';
+import { slowlogPathOf } from '../render/php-pool.js';
+import { defaultMarginBytes } from './capacity.js';
+import { observePool, underLoad, worstCaseBytes, type PoolMemoryFacts } from './pool-observe.js';
 
 export interface ProbeRoundInput {
   host?: Host;
@@ -38,6 +43,8 @@ export interface ProbeRoundInput {
   probeNow?: ReadonlySet<string>;
   events?: EventLog;
   now: () => number;
+  /** Memory kept free in capacity advice (default: 10 % of the host, at least 256 MiB). */
+  memoryMarginBytes?: number;
 }
 
 export interface ProbeRound {
@@ -78,6 +85,21 @@ async function observeSockets(input: ProbeRoundInput, pools: Pool[]): Promise<Ma
   return out;
 }
 
+/** Host memory, nginx's, and every Pool's last measured worst case: the reserve behind capacity advice. */
+async function poolMemoryFacts(input: ProbeRoundInput, pools: LoadedResource[]): Promise<PoolMemoryFacts | undefined> {
+  if (!input.host) return undefined;
+  const hostBytes = await hostMemoryBytes(input.host);
+  if (hostBytes === undefined) return undefined;
+  let allPoolsBytes = 0;
+  for (const p of pools) allPoolsBytes += worstCaseBytes(p.resource as Pool, input.statusOf(p.key).health);
+  return {
+    hostBytes,
+    marginBytes: input.memoryMarginBytes ?? defaultMarginBytes(hostBytes),
+    nginxBytes: await pidFileTreeMemory(input.host, input.layout.nginx.pidFile),
+    allPoolsBytes,
+  };
+}
+
 const stamp = (v: HealthVerdict, at: number): HealthVerdict => ({
   ...v,
   details: { ...v.details, probedAt: new Date(at).toISOString() },
@@ -109,11 +131,33 @@ export async function probeRound(input: ProbeRoundInput): Promise<ProbeRound> {
     if (!v.ok && pool !== undefined) failedBehind.add(pool);
   });
 
+  // Pools under load are looked at every pass (0026): one `ss` for every socket's queue.
+  const queues = input.host && pools.length > 0 ? await unixListenQueues(input.host) : undefined;
+  const queuedOf = (pool: Pool) =>
+    'port' in pool.spec.listen ? undefined : queues?.get(input.layout.php.socket(pool.spec.php, pool.metadata.name));
+  let memory: Promise<PoolMemoryFacts | undefined> | undefined;
+  const memoryFacts = () => (memory ??= poolMemoryFacts(input, pools));
   await mapLimit(pools, CONCURRENCY, async (loaded) => {
     const pool = loaded.resource as Pool;
     const name = pool.metadata.name;
-    if (!wanted(loaded) && !suspect.has(name) && !failedBehind.has(name)) return;
-    let v = await assessPool(pool, input.layout);
+    const health = input.statusOf(loaded.key).health;
+    const slowlog = slowlogPathOf(pool, input.layout);
+    const slowlogSize =
+      slowlog && input.host && typeof health?.slowlogOffset === 'number'
+        ? (await input.host.fs.stat(slowlog))?.size
+        : undefined;
+    const busy = underLoad(pool, health, queuedOf(pool), slowlogSize);
+    if (!busy && !wanted(loaded) && !suspect.has(name) && !failedBehind.has(name)) return;
+    const seen = await observePool({
+      pool,
+      layout: input.layout,
+      ...(input.host ? { host: input.host } : {}),
+      previous: health,
+      ...(queuedOf(pool) !== undefined ? { kernelQueued: queuedOf(pool) } : {}),
+      ...((await memoryFacts()) ? { memory: (await memoryFacts())! } : {}),
+    });
+    for (const e of seen.events) input.events?.record(e);
+    let v = seen.verdict;
     // The ping connects as root, which the socket's mode does not stop: nginx's view decides.
     const unreachable = sockets.get(name)?.seen.unreachable;
     if (unreachable) v = { ok: false, message: unreachable, details: { ...v.details, ping: v.message } };

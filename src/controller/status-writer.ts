@@ -7,6 +7,7 @@ import type { Resource, ResourceKey } from '../model/index.js';
 import type { Rendered } from '../render/types.js';
 import type { LoadResult } from '../source/index.js';
 import { newStatus, setCondition, type ResourceStatus } from '../state/conditions.js';
+import { setSaturated } from './saturation-condition.js';
 import type { EventLog } from '../state/events.js';
 import type { StatusStore } from '../state/status-store.js';
 import { mapLimit } from '../drivers/observe.js';
@@ -203,6 +204,7 @@ export async function writeStatus(input: StatusInput): Promise<StatusResult> {
         now(),
       );
       st = { ...st, health: verdict.details };
+      if (resource.kind === 'Pool') st = setSaturated(st, verdict, now());
     }
     const ready = appliedOk && verdict?.ok === true;
     const readyReason = !appliedOk

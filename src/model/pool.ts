@@ -150,8 +150,21 @@ export const poolSpec = z
           .string()
           .regex(/^[A-Za-z0-9_-]{1,32}$/, { message: 'expected a short word such as pong' })
           .default('pong'),
+        /**
+         * php-fpm's pm.status_path. Served on a separate status socket only tend reads (never through
+         * nginx); not a .php path, so no Site's PHP location can pass it to the pool.
+         */
+        statusPath: urlPath()
+          .refine((p) => !/\.php$/i.test(p), {
+            message: 'expected a status path that does not end in .php (nginx passes .php paths to the pool)',
+          })
+          .default('/fpm-status'),
       })
-      .default({ ping: '/ping', response: 'pong' }),
+      .refine((h) => h.statusPath !== h.ping, {
+        path: ['statusPath'],
+        message: 'expected a status path other than the ping path',
+      })
+      .default({ ping: '/ping', response: 'pong', statusPath: '/fpm-status' }),
     adopt: z.boolean().default(false),
   })
   .superRefine((s, ctx) => {

@@ -240,6 +240,39 @@ export function tenantPathsUnderWebBase(all: readonly Resource[], ctx: RuleConte
   return issues;
 }
 
+/**
+ * A Pool's ping and status paths are tend's to ask on the pool's own sockets; a Site that serves the
+ * same path (its health path or a redirect) would either probe php-fpm's internals through nginx or
+ * hide its own route behind them. The Site names the clash; the Pool's field is where to fix it.
+ */
+export function poolPathsClearOfSiteRoutes(all: readonly Resource[]): RuleIssue[] {
+  const pools = new Map(ofKind<Pool>(all, 'Pool').map((p) => [p.metadata.name, p]));
+  const issues: RuleIssue[] = [];
+  for (const site of ofKind<Site>(all, 'Site')) {
+    const pool = site.spec.php?.pool === undefined ? undefined : pools.get(site.spec.php.pool);
+    if (!pool) continue;
+    const internal = [
+      { path: pool.spec.health.ping, field: 'ping' },
+      { path: pool.spec.health.statusPath, field: 'statusPath' },
+    ];
+    const routes = [
+      { path: site.spec.health.path, what: 'its health path' },
+      ...site.spec.redirects.map((r) => ({ path: r.from, what: `a redirect from ${r.from}` })),
+    ];
+    for (const i of internal)
+      for (const r of routes)
+        if (r.path.split('?')[0] === i.path)
+          issues.push({
+            key: keyOf(pool),
+            path: ['spec', 'health', i.field],
+            code: 'TEND_ERR_DUPLICATE',
+            message: `health.${i.field} ${i.path} clashes with ${keyOf(site)}'s route (${r.what}); choose a path no Site serves`,
+            related: keyOf(site),
+          });
+  }
+  return issues;
+}
+
 export const CROSS_RULES = [
   uniqueNames,
   uniqueDomains,
@@ -249,6 +282,7 @@ export const CROSS_RULES = [
   phpInstalled,
   noPrivilegedIdentities,
   tenantPathsUnderWebBase,
+  poolPathsClearOfSiteRoutes,
 ] as const;
 
 export function checkCrossRules(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {

@@ -79,12 +79,7 @@ export function renderPool(pool: Pool, ctx: RenderContext): Rendered {
   const key = keyOf(pool);
   const endpoint = poolEndpoint(pool, layout);
   // php-fpm's master (root) writes the slow log: a chosen name stays in tend's log dir, prefixed by the pool.
-  const defaultSlowlog = layout.php.slowlog(spec.php, name);
-  const slowlogPath = spec.slowlog
-    ? spec.slowlog.path === undefined
-      ? defaultSlowlog
-      : `${dirname(defaultSlowlog)}/${spec.php}-${name}.${spec.slowlog.path}`
-    : undefined;
+  const slowlogPath = slowlogPathOf(pool, layout);
   const secrets: string[] = [];
   const env = Object.entries(spec.env).map(([k, v]) => {
     const secret = envIsSecret(v);
@@ -125,6 +120,8 @@ export function renderPool(pool: Pool, ctx: RenderContext): Rendered {
         : undefined,
     chdir: spec.chdir === undefined ? undefined : iniPath(spec.chdir, 'chdir'),
     pingPath: iniQuoted(urlPath(spec.health.ping, 'ping.path'), 'ping.path'),
+    statusPath: iniQuoted(urlPath(spec.health.statusPath, 'pm.status_path'), 'pm.status_path'),
+    statusListen: iniPath(statusSocketPath(pool, layout), 'pm.status_listen'),
     pingResponse: iniQuoted(spec.health.response, 'ping.response'),
     hasAdmin: phpAdminValues.length + phpAdminFlags.length > 0,
     phpAdminValues,
@@ -138,6 +135,7 @@ export function renderPool(pool: Pool, ctx: RenderContext): Rendered {
   const warnings = unsafeListenWarnings(pool);
   const directories = [
     endpoint.type === 'socket' ? dirname(endpoint.path) : undefined,
+    dirname(statusSocketPath(pool, layout)),
     slowlogPath && dirname(slowlogPath),
   ];
   return {
@@ -167,6 +165,25 @@ export function renderPool(pool: Pool, ctx: RenderContext): Rendered {
     ...(account ? { account } : {}),
     ...(warnings.length > 0 ? { warnings } : {}),
   };
+}
+
+/**
+ * The socket of php-fpm's status pool (pm.status_listen): a separate listener that answers the status
+ * page while every worker of the pool is busy, so saturation is observed, not queued behind. No Site
+ * ever points nginx at it. Beside the pool's own socket path, for TCP pools too.
+ */
+export function statusSocketPath(pool: Pool, layout: RenderContext['layout']): string {
+  return layout.php.socket(pool.spec.php, pool.metadata.name).replace(/\.sock$/, '') + '.status.sock';
+}
+
+/** The slowlog php-fpm writes for this pool, or undefined when spec.slowlog is off. */
+export function slowlogPathOf(pool: Pool, layout: RenderContext['layout']): string | undefined {
+  const spec = pool.spec;
+  if (!spec.slowlog) return undefined;
+  const defaultSlowlog = layout.php.slowlog(spec.php, pool.metadata.name);
+  return spec.slowlog.path === undefined
+    ? defaultSlowlog
+    : `${dirname(defaultSlowlog)}/${spec.php}-${pool.metadata.name}.${spec.slowlog.path}`;
 }
 
 /** What listen.unsafe accepted, said on every plan so that nobody forgets it is on. */

@@ -8,10 +8,12 @@
 //   Stalled     tend cannot make progress until the spec changes (a config error). Never retried.
 //   Healthy     the last health probe (or process state). False: it failed; Unknown: not probed yet.
 //   Ready       the summary people read: applied and healthy. reason "Expired" for an expired Terminal.
+//   Saturated   Pools: visitors wait for a worker (listen queue, or max children reached grew).
+//               True makes the Pool's probe fail, so it reads Degraded. See decision 0026.
 import { z } from 'zod';
 import { KINDS, type Kind, type ResourceKey } from '../model/index.js';
 
-export const CONDITION_TYPES = ['Ready', 'Reconciling', 'Stalled', 'Healthy', 'Applied'] as const;
+export const CONDITION_TYPES = ['Ready', 'Reconciling', 'Stalled', 'Healthy', 'Applied', 'Saturated'] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
 export const PHASES = [

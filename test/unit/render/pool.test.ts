@@ -106,7 +106,8 @@ test('hostile values smuggled past the model are refused, never rendered', () =>
     (p) => (p.spec.phpAdminValues = { memory_limit: '1\nphp_admin_value[x] = y' }),
     (p) => (p.spec.chdir = '/srv/../etc'),
     (p) => (p.spec.requestTimeout = '30s\n'),
-    (p) => (p.spec.health = { ping: '/ping\n', response: 'pong' }),
+    (p) => (p.spec.health = { ping: '/ping\n', response: 'pong', statusPath: '/fpm-status' }),
+    (p) => (p.spec.health = { ping: '/ping', response: 'pong', statusPath: '/fpm-status\n' }),
     (p) => (p.spec.listen = { socket: true, mode: '0660\n' }),
   ];
   for (const mutate of mutations) {
