@@ -2,6 +2,7 @@
 // fake and the controller stays free to change how it stores and computes things.
 import type { Kind, ResourceKey } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
+import type { JobsApi } from './job-routes.js';
 import { PHASES } from '../state/conditions.js';
 
 /** The phases of docs/DESIGN.md §7, in the order people read them; the API validates ?phase= against it. */
@@ -81,4 +82,6 @@ export interface ApiDeps {
   subscribe(fn: (event: ApiEvent) => void): () => void;
   metrics(): MetricsSnapshot;
   health(): Health;
+  /** Job triggers and run records; absent where there is no Jobs runtime. */
+  jobs?: JobsApi;
 }

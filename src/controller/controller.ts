@@ -16,6 +16,7 @@ import { converge, type ConvergeResult } from './converge.js';
 import { markSourceErrors } from './held-status.js';
 import { ALL_KEY, outcomeFor, type PassReport } from './outcomes.js';
 import { PassFailures, type PassFailureState } from './pass-failures.js';
+import { JobsBridge } from './jobs.js';
 import { ProgramsBridge } from './programs.js';
 import { TerminalsBridge } from './terminals.js';
 import { watchDesiredState, type DesiredStateWatcher } from './watch.js';
@@ -41,6 +42,7 @@ export class Controller {
   readonly queue: WorkQueue;
   readonly programs: ProgramsBridge;
   readonly terminals: TerminalsBridge;
+  readonly jobs: JobsBridge;
   private readonly coalescer: PassCoalescer<PassReport>;
   private watcher: DesiredStateWatcher | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -71,6 +73,12 @@ export class Controller {
       events: opts.events,
       store: opts.store,
       leases: this.programs.leases,
+    });
+    this.jobs = new JobsBridge({
+      host: opts.host,
+      layout: opts.layout,
+      events: opts.events,
+      store: opts.store,
     });
     this.failures = new PassFailures({
       log: opts.log,
@@ -184,9 +192,11 @@ export class Controller {
       beforeStatus: async (computed) => {
         this.programsApplied = await this.programs.apply(computed);
         await this.terminals.apply(computed);
+        await this.jobs.apply(computed);
       },
       externalHealth: (r) => this.programs.health(r) ?? this.terminals.health(r),
-      runtimeStatus: (r, st) => this.programs.statusFor(r, st) ?? this.terminals.statusFor(r, st),
+      runtimeStatus: (r, st) =>
+        this.programs.statusFor(r, st) ?? this.terminals.statusFor(r, st) ?? this.jobs.statusFor(r, st),
     });
   }
 
@@ -207,6 +217,7 @@ export class Controller {
       }
       this.programs.refreshAll();
       this.terminals.refreshAll();
+      this.jobs.refreshAll();
       this.noteSource(result);
       await store.save();
       report = {
@@ -292,6 +303,7 @@ export class Controller {
     await this.queue.stop();
     await this.programs.stop(opts);
     await this.terminals.stop();
+    await this.jobs.stop();
     await this.opts.store.save().catch(() => undefined);
     await this.opts.events.flush().catch(() => undefined);
   }

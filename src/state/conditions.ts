@@ -22,6 +22,11 @@ export const PHASES = [
   'Failed',
   'Expired',
   'Deleting',
+  // A Job's own phases (see controller/jobs.ts); Failed above serves Jobs too.
+  'Scheduled',
+  'Running',
+  'Succeeded',
+  'Suspended',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
