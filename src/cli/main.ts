@@ -23,6 +23,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'terminal open|token <name>: print a one-time login link, or the token, for a Terminal',
     load: async () => (await import('./terminal.js')).terminalCommand,
   },
+  job: {
+    summary: 'job run <name> [--wait]: start a run of a Job now in the running daemon, print its id',
+    load: async () => (await import('./job.js')).jobCommand,
+  },
   schema: {
     summary: 'print the JSON Schema of tend/v1 resources',
     load: async () => (await import('./schema.js')).schemaCommand,
