@@ -6,6 +6,7 @@ import { isTendError } from '../errors/catalogue.js';
 import { createRealHost, type Host } from '../host/index.js';
 import { embeddedLayout, type Layout } from '../layout/index.js';
 import { formatLoadError, loadDesiredState } from '../source/index.js';
+import { jobWarnings } from '../jobs/warnings.js';
 import type { CliIO } from './io.js';
 
 const USAGE = `usage: tend validate [--desired-state DIR] [--no-host-checks]
@@ -66,6 +67,12 @@ export async function validateCommand(
     return 1;
   }
   for (const e of result.errors) io.stdout(`${formatLoadError(e)}\n`);
+  for (const r of result.resources)
+    if (r.resource.kind === 'Job')
+      for (const w of jobWarnings(r.resource))
+        io.stdout(
+          `warning: ${formatLoadError({ code: 'TEND_ERR_SCHEMA', file: r.file, line: r.line, col: r.col, key: r.key, ...w })}\n`,
+        );
   const badFiles = new Set([...result.errors.map((e) => e.file), ...result.unknownFiles]);
   const valid = `${plural(result.resources.length, 'resource')} valid`;
   if (result.ok) {

@@ -15,6 +15,7 @@ import { dueBetween, nextDue } from './cron.js';
 import { JobHistory, type RunRecord, type RunTrigger } from './history.js';
 import { jobRuntime, type JobRuntime } from './job-spec.js';
 import { startRunProcess, type RunProcess } from './run-process.js';
+import { jobWarnings } from './warnings.js';
 
 export interface JobClock {
   now(): number;
@@ -101,6 +102,12 @@ export class JobRunner extends EventEmitter {
     const next = new Map(jobs.map((j) => [j.metadata.name, jobRuntime(j)]));
     const fresh = [...next.keys()].filter((n) => !this.jobs.has(n));
     for (const name of this.jobs.keys()) if (!next.has(name)) await this.forget(name);
+    for (const j of jobs) {
+      const before = this.jobs.get(j.metadata.name);
+      if (before?.generation === next.get(j.metadata.name)?.generation) continue;
+      for (const w of jobWarnings(j, this.clock.now()))
+        this.emitEvent(j.metadata.name, 'Warning', 'SpecWarning', `${w.field}: ${w.message}`);
+    }
     this.jobs = next;
     await this.recover(fresh);
     for (const job of next.values()) {

@@ -92,3 +92,29 @@ for (const [name, spec, line, field, message] of CASES)
     assert.equal(e.line, line, describeErrors(r));
     assert.match(e.message, message);
   });
+
+test('a timeout longer than the schedule interval with concurrency allow is a warning at file:line', async (t) => {
+  const { validateCommand } = await import('../../../src/cli/validate.js');
+  const dir = tempDir(t);
+  writeTree(dir, {
+    'j.yaml': job('  schedule: "*/5 * * * *"\n  concurrency: allow\n  timeout: 10m\n'),
+    'k.yaml': job('  schedule: "*/5 * * * *"\n  concurrency: forbid\n  timeout: 10m\n').replace(
+      'name: j',
+      'name: k',
+    ),
+  });
+  let out = '';
+  const code = await validateCommand(['-d', dir, '--no-host-checks'], {
+    stdout: (s) => (out += s),
+    stderr: (s) => (out += s),
+    cwd: dir,
+    env: {},
+    isTTY: false,
+  });
+  assert.equal(code, 0, out);
+  assert.match(
+    out,
+    /warning: j\.yaml:1:1: Job\/j: spec\.timeout: timeout 10m is longer than the schedule's interval \(300 s\)/,
+  );
+  assert.doesNotMatch(out, /Job\/k/);
+});
