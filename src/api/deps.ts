@@ -61,6 +61,17 @@ export interface MetricsSnapshot {
   programRestarts: Readonly<Record<string, number>>;
   /** Probe results per resource key and outcome ("success", "failure", "timeout"). */
   probeResults: ReadonlyArray<{ resource: string; result: string; count: number }>;
+  /** Per Job since tend started: runs by outcome, run durations, the last success, runs in progress. */
+  jobs?: ReadonlyArray<JobMetrics>;
+}
+
+export interface JobMetrics {
+  job: string;
+  runsByOutcome: Readonly<Record<string, number>>;
+  durationSeconds: readonly number[];
+  /** Unix seconds of the last successful run's end (from the records, so it survives a restart). */
+  lastSuccessSeconds?: number;
+  running: number;
 }
 
 export interface Health {

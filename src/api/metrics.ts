@@ -96,5 +96,30 @@ export function formatMetrics(snapshot: MetricsSnapshot): string {
   for (const row of snapshot.probeResults) {
     out.sample('tend_probe_results_total', row.count, { resource: row.resource, result: row.result });
   }
+  // Only where a Jobs runtime exists (the daemon); families stay typed even with no Jobs.
+  if (snapshot.jobs) formatJobMetrics(out, snapshot.jobs);
   return out.toString();
+}
+
+function formatJobMetrics(out: Exposition, jobs: MetricsSnapshot['jobs'] & object): void {
+  const sorted = [...jobs].sort((a, b) => a.job.localeCompare(b.job));
+  out.family('tend_job_runs_total', 'counter', 'Finished Job runs by outcome since tend started.');
+  for (const j of sorted)
+    for (const [outcome, count] of Object.entries(j.runsByOutcome).sort(([a], [b]) => a.localeCompare(b)))
+      out.sample('tend_job_runs_total', count, { job: j.job, outcome });
+  out.family('tend_job_run_duration_seconds', 'histogram', 'Duration of finished Job runs in seconds.');
+  for (const j of sorted) {
+    const h = toHistogram({ samples: j.durationSeconds });
+    for (const { le, count } of h.buckets)
+      out.sample('tend_job_run_duration_seconds_bucket', count, { job: j.job, le: formatNumber(le) });
+    out.sample('tend_job_run_duration_seconds_bucket', h.count, { job: j.job, le: '+Inf' });
+    out.sample('tend_job_run_duration_seconds_sum', h.sum, { job: j.job });
+    out.sample('tend_job_run_duration_seconds_count', h.count, { job: j.job });
+  }
+  out.family('tend_job_last_success_timestamp_seconds', 'gauge', 'When a Job last succeeded (unix seconds).');
+  for (const j of sorted)
+    if (j.lastSuccessSeconds !== undefined)
+      out.sample('tend_job_last_success_timestamp_seconds', j.lastSuccessSeconds, { job: j.job });
+  out.family('tend_job_running', 'gauge', 'Job runs in progress.');
+  for (const j of sorted) out.sample('tend_job_running', j.running, { job: j.job });
 }

@@ -16,7 +16,7 @@ import type { Kind, ResourceKey } from '../model/index.js';
 import type { ServedPlan } from '../api/deps.js';
 import type { TendEvent } from '../state/events.js';
 import { computePlan } from './compute-plan.js';
-import { jobsApi } from '../jobs/api.js';
+import { jobMetrics, jobsApi } from '../jobs/api.js';
 import type { Controller } from './controller.js';
 import type { ControllerOptions } from './controller.js';
 import { summarizeOutcome } from './outcomes.js';
@@ -150,6 +150,7 @@ export function controllerApiDeps({
         resourcesByPhase: [...byPhase.values()],
         programRestarts: restarts,
         probeResults: [...probes.values()],
+        jobs: jobMetrics(controller.jobs.runner),
       };
     },
     health(): Health {

@@ -1,5 +1,6 @@
 // The JobsApi the HTTP routes use, over a live JobRunner; run logs are read with secrets masked.
 import { readFileSync } from 'node:fs';
+import type { JobMetrics } from '../api/deps.js';
 import type { JobsApi } from '../api/job-routes.js';
 import { redact } from '../supervisor/runtime-spec.js';
 import type { JobRunner } from './runner.js';
@@ -21,4 +22,19 @@ export function jobsApi(runner: JobRunner): JobsApi {
       }
     },
   };
+}
+
+/** Metrics per Job for GET /metrics. */
+export function jobMetrics(runner: JobRunner): JobMetrics[] {
+  return runner.names().map((job) => {
+    const m = runner.finished.get(job);
+    const success = runner.history.list(job).find((r) => r.outcome === 'succeeded');
+    return {
+      job,
+      runsByOutcome: m?.byOutcome ?? {},
+      durationSeconds: m?.durations ?? [],
+      ...(success?.endedAt !== undefined ? { lastSuccessSeconds: Math.floor(success.endedAt / 1000) } : {}),
+      running: runner.running(job).length,
+    };
+  });
 }

@@ -59,6 +59,8 @@ export class JobRunner extends EventEmitter {
   private tickTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private revision: string | undefined;
+  /** Finished runs since this tend started, per Job: outcome counts and durations (seconds). */
+  readonly finished = new Map<string, { byOutcome: Record<string, number>; durations: number[] }>();
 
   constructor(private readonly opts: JobRunnerOptions) {
     super();
@@ -336,6 +338,7 @@ export class JobRunner extends EventEmitter {
     const delay = retry ? backoffDelay(job.backoffInitialMs, job.backoffMaxMs, a.record.attempt) : undefined;
     if (delay !== undefined) a.record.retryDelayMs = delay;
     this.history.write(a.record);
+    this.count(job.name, outcome, a.record.durationMs ?? 0);
     this.active.get(job.name)?.delete(a.record.id);
     this.history.prune(job.name, job.keepSucceeded, job.keepFailed);
     this.emitEvent(
@@ -356,6 +359,14 @@ export class JobRunner extends EventEmitter {
       }, delay);
       this.retryTimers.add(timer);
     }
+  }
+
+  private count(name: string, outcome: string, durationMs: number): void {
+    const m = this.finished.get(name) ?? { byOutcome: {}, durations: [] };
+    m.byOutcome[outcome] = (m.byOutcome[outcome] ?? 0) + 1;
+    m.durations.push(durationMs / 1000);
+    if (m.durations.length > 500) m.durations.splice(0, m.durations.length - 500);
+    this.finished.set(name, m);
   }
 
   private emitEvent(job: string, type: JobEvent['type'], reason: string, message: string): void {

@@ -96,4 +96,10 @@ spec:
   });
   assert.equal(after.phase, 'Succeeded');
   assert.equal(after.health.recentRuns[0].id, run.id);
+
+  const metrics = (await call('GET', '/metrics')).body;
+  assert.match(metrics, /^tend_job_runs_total\{job="report",outcome="succeeded"\} 1$/m);
+  assert.match(metrics, /^tend_job_run_duration_seconds_count\{job="report"\} 1$/m);
+  assert.match(metrics, /^tend_job_last_success_timestamp_seconds\{job="report"\} \d{10}$/m);
+  assert.match(metrics, /^tend_job_running\{job="report"\} 0$/m);
 });
