@@ -275,7 +275,8 @@ export class JobRunner extends EventEmitter {
         log: record.log,
       });
     } catch (err) {
-      proc = { error: (err as Error).message };
+      // resolveIdentity speaks of Programs; the run record names the Job.
+      proc = { error: (err as Error).message.split(`Program/${job.name}:`).join(`Job/${job.name}:`) };
     }
     if ('error' in proc) {
       this.settle(

@@ -117,3 +117,13 @@ test('retries back off: doubling from backoff.initial, capped at backoff.max', a
   assert.equal(ordered[0]!.exitCode, 3);
   assert.match(readFileSync(ordered[0]!.log, 'utf8'), /failing/);
 });
+
+test('a Job whose user does not exist fails its run with a clear record, and nothing runs as root', async (t) => {
+  const rig = jobRig(t, Date.now(), false);
+  await rig.runner.apply([job('ghost', { command: ['true'], user: 'no-such-user-4711' })]);
+  const rec = await rig.runner.trigger('ghost');
+  const done = await rig.runner.wait('ghost', rec.id);
+  assert.equal(done?.outcome, 'failed');
+  assert.equal(done?.pid, undefined);
+  assert.match(done?.message ?? '', /Job\/ghost: expected an existing user, got "no-such-user-4711"/);
+});
