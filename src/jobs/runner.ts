@@ -113,6 +113,12 @@ export class JobRunner extends EventEmitter {
     this.jobs = next;
     await this.recover(fresh);
     for (const job of next.values()) {
+      // A schedule counts from when tend first saw the Job: the next due time runs, history does not.
+      if (job.schedule && this.history.readState(job.name).lastTick === undefined)
+        this.history.writeState(job.name, {
+          ...this.history.readState(job.name),
+          lastTick: this.clock.now(),
+        });
       if (job.suspend || !job.runOnce) continue;
       const key =
         job.runOnce === 'spec' ? `spec:${job.generation}` : revision ? `revision:${revision}` : undefined;

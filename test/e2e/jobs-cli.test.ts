@@ -2,7 +2,7 @@
 // in the daemon, the CLI waits for it and exits by its outcome, and status lists the recent runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { serveEnv } from './serve-harness.js';
+import { serveEnv, waitFor } from './serve-harness.js';
 
 const jobYaml = (name: string, script: string) => `apiVersion: tend/v1
 kind: Job
@@ -39,4 +39,33 @@ test('tend job run --wait runs a Job in the daemon; tend status Job/x lists its 
   const badStatus = await env.status('Job/bad');
   assert.match(badStatus.stdout, /Failed/);
   assert.match(badStatus.stdout, /lastFailedLogTail: .*broken/);
+});
+
+test('tend serve runs a * * * * * schedule on its own timer, at the due minute', async (t) => {
+  const env = await serveEnv(t);
+  env.write(
+    'tick.yaml',
+    `apiVersion: tend/v1
+kind: Job
+metadata: { name: tick }
+spec:
+  command: [date]
+  user: nobody
+  schedule: "* * * * *"
+`,
+  );
+  await env.start();
+  const run = await waitFor(
+    'a scheduled run',
+    async () => {
+      const r = await env.api('GET', '/v1/jobs/tick/runs');
+      const runs = (
+        r.body as { runs?: { trigger: string; outcome: string; dueAt?: number; startedAt: number }[] }
+      ).runs;
+      return runs?.find((x) => x.trigger === 'schedule' && x.outcome === 'succeeded');
+    },
+    90_000,
+  );
+  assert.equal(run.dueAt! % 60_000, 0);
+  assert.ok(run.startedAt >= run.dueAt!, 'never before the due time');
 });
