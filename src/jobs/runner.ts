@@ -9,11 +9,12 @@ import { TendError } from '../errors/catalogue.js';
 import type { Host } from '../host/index.js';
 import type { Job } from '../model/index.js';
 import { resolveIdentity } from '../supervisor/identity.js';
-import { backoffDelay, redact } from '../supervisor/runtime-spec.js';
-import { describeExit } from '../supervisor/proc.js';
+import { redact } from '../supervisor/runtime-spec.js';
 import { dueBetween, nextDue } from './cron.js';
 import { JobHistory, type RunRecord, type RunTrigger } from './history.js';
 import { jobRuntime, type JobRuntime } from './job-spec.js';
+import { finishRecord } from './outcome.js';
+import { recoverInterrupted } from './recover.js';
 import { startRunProcess, type RunProcess } from './run-process.js';
 import { jobWarnings } from './warnings.js';
 
@@ -69,33 +70,13 @@ export class JobRunner extends EventEmitter {
     mkdirSync(opts.runDir, { recursive: true, mode: 0o700 });
   }
 
-  /**
-   * Records of runs a previous tend left "running" (it was killed) become interrupted, once; a
-   * process of theirs still alive is stopped. Nothing is rerun for them: the next trigger decides.
-   */
+  /** Runs a previous tend left "running" become interrupted (see recover.ts). */
   async recover(names: readonly string[]): Promise<void> {
-    for (const name of names)
-      for (const r of this.history.list(name)) {
-        if (r.outcome !== 'running' || this.active.get(name)?.has(r.id)) continue;
-        if (r.pid && (await this.isOurRun(r.pid, r.id))) {
-          this.opts.host.kill(-r.pid, 'SIGKILL');
-        }
-        const endedAt = this.clock.now();
-        this.history.write({
-          ...r,
-          outcome: 'interrupted',
-          endedAt,
-          durationMs: endedAt - r.startedAt,
-          message: 'tend stopped while this run was in progress',
-        });
-        this.emitEvent(name, 'Warning', 'RunInterrupted', `run ${r.id} was interrupted by a tend restart`);
-      }
-  }
-
-  /** A pid is only ours if its environment still names the run (pids are reused). */
-  private async isOurRun(pid: number, runId: string): Promise<boolean> {
-    const env = await this.opts.host.fs.readFile(`/proc/${pid}/environ`).catch(() => undefined);
-    return env !== undefined && env.toString().split('\0').includes(`TEND_JOB_RUN=${runId}`);
+    await recoverInterrupted(this.opts.host, this.history, this.clock.now(), names, {
+      isActive: (name, id) => this.active.get(name)?.has(id) === true,
+      onInterrupted: (name, id) =>
+        this.emitEvent(name, 'Warning', 'RunInterrupted', `run ${id} was interrupted by a tend restart`),
+    });
   }
 
   /** The loaded Jobs and the desired state's revision; runOnce Jobs whose key is new start here. */
@@ -323,27 +304,14 @@ export class JobRunner extends EventEmitter {
     exit: { exitCode: number | null; signal: string | null },
     error?: string,
   ): void {
-    const endedAt = this.clock.now();
-    const ok = !error && !a.endedBy && exit.exitCode === 0;
-    const outcome = ok ? 'succeeded' : (a.endedBy ?? 'failed');
-    const message =
-      error ??
-      (a.endedBy === 'timedOut'
-        ? `timed out after ${job.timeoutMs} ms; ${describeExit(exit.exitCode, exit.signal as NodeJS.Signals | null)}`
-        : describeExit(exit.exitCode, exit.signal as NodeJS.Signals | null));
-    a.record = {
-      ...a.record,
-      endedAt,
-      durationMs: endedAt - a.record.startedAt,
-      exitCode: exit.exitCode,
-      signal: exit.signal,
-      outcome,
-      message,
-    };
-    const retry =
-      (outcome === 'failed' || outcome === 'timedOut') && a.record.attempt <= job.retries && !this.stopping;
-    const delay = retry ? backoffDelay(job.backoffInitialMs, job.backoffMaxMs, a.record.attempt) : undefined;
-    if (delay !== undefined) a.record.retryDelayMs = delay;
+    const { record, outcome, delay } = finishRecord(job, a.record, exit, {
+      now: this.clock.now(),
+      ...(a.endedBy ? { endedBy: a.endedBy } : {}),
+      ...(error !== undefined ? { error } : {}),
+      mayRetry: !this.stopping,
+    });
+    a.record = record;
+    const ok = outcome === 'succeeded';
     this.history.write(a.record);
     this.count(job.name, outcome, a.record.durationMs ?? 0);
     this.active.get(job.name)?.delete(a.record.id);
@@ -352,7 +320,7 @@ export class JobRunner extends EventEmitter {
       job.name,
       ok ? 'Normal' : 'Warning',
       ok ? 'RunSucceeded' : 'RunFailed',
-      `run ${a.record.id} ${outcome}: ${message}${delay !== undefined ? `; retrying in ${delay} ms` : ''}`,
+      `run ${a.record.id} ${outcome}: ${a.record.message ?? ''}${delay !== undefined ? `; retrying in ${delay} ms` : ''}`,
     );
     this.emit('change', job.name);
     if (delay !== undefined) {
