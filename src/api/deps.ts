@@ -2,6 +2,7 @@
 // fake and the controller stays free to change how it stores and computes things.
 import type { Kind, ResourceKey } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
+import type { JobsApi } from './job-routes.js';
 import { PHASES } from '../state/conditions.js';
 import type { TendMetrics } from './metrics.js';
 
@@ -72,6 +73,8 @@ export interface ApiDeps {
   health(): Health;
   /** The git source, when `tend serve --git` runs one (GET /v1/source, POST refresh/pin/unpin). */
   source?: SourceApi;
+  /** Job triggers and run records; absent where there is no Jobs runtime. */
+  jobs?: JobsApi;
 }
 
 /** What the API may ask of the git source; statuses are plain JSON, credentials already removed. */

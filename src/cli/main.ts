@@ -31,6 +31,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'advise Pool/<name>: suggest pm.maxChildren from measured worker memory (changes nothing)',
     load: async () => (await import('./advise.js')).adviseCommand,
   },
+  job: {
+    summary: 'job run <name> [--wait]: start a run of a Job now in the running daemon, print its id',
+    load: async () => (await import('./job.js')).jobCommand,
+  },
   schema: {
     summary: 'print the JSON Schema of tend/v1 resources',
     load: async () => (await import('./schema.js')).schemaCommand,

@@ -140,8 +140,9 @@ export function renderStatusDetail(d: ResourceDetail, now: number): string {
   if (d.health && Object.keys(d.health).length > 0) {
     out.push('\nHealth:\n');
     for (const [k, v] of Object.entries(d.health))
-      out.push(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}\n`);
+      if (k !== 'recentRuns') out.push(`  ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}\n`);
   }
+  out.push(...jobRunsSection(d.health?.recentRuns, now));
   out.push('\nEvents:\n');
   out.push(
     d.events.length === 0
@@ -258,3 +259,29 @@ async function renderOnce(
 }
 
 export const statusCommand: Command = (args, io) => runStatus(args, io);
+
+/** A Job's recent runs (status.health.recentRuns) as a table, newest first. */
+function jobRunsSection(runs: unknown, now: number): string[] {
+  if (!Array.isArray(runs)) return [];
+  type Run = {
+    id: string;
+    outcome: string;
+    startedAt: string;
+    durationMs?: number;
+    exitCode?: number | null;
+    signal?: string | null;
+  };
+  const rows = (runs as Run[]).map((r) => [
+    r.id,
+    r.outcome,
+    formatAge(r.startedAt, now),
+    r.durationMs !== undefined ? `${(r.durationMs / 1000).toFixed(1)}s` : '-',
+    r.signal ? r.signal : r.exitCode === undefined || r.exitCode === null ? '-' : String(r.exitCode),
+  ]);
+  return [
+    '\nRuns:\n',
+    rows.length === 0
+      ? '  (none yet)\n'
+      : indent(table(['ID', 'OUTCOME', 'STARTED', 'DURATION', 'EXIT'], rows)),
+  ];
+}

@@ -7,6 +7,7 @@ import { createRealHost, type Host } from '../host/index.js';
 import { readAccounts } from '../host/accounts.js';
 import { embeddedLayout, type Layout } from '../layout/index.js';
 import { formatLoadError, loadDesiredState } from '../source/index.js';
+import { jobWarnings } from '../jobs/warnings.js';
 import type { CliIO } from './io.js';
 import { hostMemoryBytes } from '../drivers/health/memory.js';
 import type { Pool } from '../model/index.js';
@@ -87,6 +88,12 @@ export async function validateCommand(
     return 1;
   }
   for (const e of result.errors) io.stdout(`${formatLoadError(e)}\n`);
+  for (const r of result.resources)
+    if (r.resource.kind === 'Job')
+      for (const w of jobWarnings(r.resource))
+        io.stdout(
+          `warning: ${formatLoadError({ code: 'TEND_ERR_SCHEMA', file: r.file, line: r.line, col: r.col, key: r.key, ...w })}\n`,
+        );
   const badFiles = new Set([...result.errors.map((e) => e.file), ...result.unknownFiles]);
   const valid = `${plural(result.resources.length, 'resource')} valid`;
   if (!values['no-host-checks']) {

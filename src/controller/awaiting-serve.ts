@@ -6,7 +6,8 @@ import { removeCondition, setCondition, type ResourceStatus } from '../state/con
 
 export const RUNS_UNDER_SERVE = 'RunsUnderServe';
 
-export const isRuntimeKind = (kind: Kind): boolean => kind === 'Program' || kind === 'Terminal';
+export const isRuntimeKind = (kind: Kind): boolean =>
+  kind === 'Program' || kind === 'Terminal' || kind === 'Job';
 
 export const runsUnderServeMessage = (kind: Kind): string =>
   `${kind}s run under tend serve: a one-shot tend reconcile does not start them; run tend serve on this root`;

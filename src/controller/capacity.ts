@@ -22,7 +22,10 @@ export function perWorkerBytes(samples: readonly WorkerSample[]): number | undef
   return Math.max(...samples.map((s) => Math.max(s.bytes, idle + s.lastRequestMemory)));
 }
 
-export function samplesOf(workers: readonly FpmWorker[], memory: ReadonlyMap<number, number>): WorkerSample[] {
+export function samplesOf(
+  workers: readonly FpmWorker[],
+  memory: ReadonlyMap<number, number>,
+): WorkerSample[] {
   return workers
     .filter((w) => memory.has(w.pid))
     .map((w) => ({ pid: w.pid, bytes: memory.get(w.pid)!, lastRequestMemory: w.lastRequestMemory }));
@@ -63,7 +66,13 @@ export function adviseMaxChildren(i: AdviceInput): Advice {
     `(${mib(i.hostBytes)} host − ${mib(i.marginBytes)} margin − ${mib(i.nginxBytes)} nginx − ` +
     `${mib(i.otherPoolsBytes)} other pools' worst case) / ${mib(i.perWorkerBytes)} per worker ` +
     `(worst of ${i.workersMeasured} measured by ${i.source.toUpperCase()}, idle footprint + last request's peak) = ${fit}`;
-  return { maxChildren, current: i.currentMaxChildren, perWorkerBytes: i.perWorkerBytes, availableBytes: available, basis };
+  return {
+    maxChildren,
+    current: i.currentMaxChildren,
+    perWorkerBytes: i.perWorkerBytes,
+    availableBytes: available,
+    basis,
+  };
 }
 
 /** Default margin: 10 % of the host's memory, at least 256 MiB. */

@@ -20,6 +20,8 @@ import { affectedBy, MasterWatch } from './masters.js';
 import { metricsState } from './metrics-state.js';
 import { ALL_KEY, outcomeFor, type PassReport } from './outcomes.js';
 import { PassFailures, type PassFailureState } from './pass-failures.js';
+import { registerJobMetrics } from '../jobs/metrics.js';
+import { JobsBridge } from './jobs.js';
 import { ProgramsBridge } from './programs.js';
 import { TerminalsBridge } from './terminals.js';
 import { watchDesiredState, type DesiredStateWatcher } from './watch.js';
@@ -53,6 +55,7 @@ export class Controller {
   readonly programs: ProgramsBridge;
   readonly terminals: TerminalsBridge;
   readonly masters: MasterWatch;
+  readonly jobs: JobsBridge;
   private readonly coalescer: PassCoalescer<PassReport>;
   private watcher: DesiredStateWatcher | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -94,6 +97,13 @@ export class Controller {
       store: opts.store,
       leases: this.programs.leases,
     });
+    this.jobs = new JobsBridge({
+      host: opts.host,
+      layout: opts.layout,
+      events: opts.events,
+      store: opts.store,
+    });
+    registerJobMetrics(this.metrics.registry, this.jobs.runner);
     this.failures = new PassFailures({
       log: opts.log,
       events: opts.events,
@@ -225,9 +235,11 @@ export class Controller {
       beforeStatus: async (computed) => {
         this.programsApplied = await this.programs.apply(computed);
         await this.terminals.apply(computed);
+        await this.jobs.apply(computed);
       },
       externalHealth: (r) => this.programs.health(r) ?? this.terminals.health(r),
-      runtimeStatus: (r, st) => this.programs.statusFor(r, st) ?? this.terminals.statusFor(r, st),
+      runtimeStatus: (r, st) =>
+        this.programs.statusFor(r, st) ?? this.terminals.statusFor(r, st) ?? this.jobs.statusFor(r, st),
     });
   }
 
@@ -250,6 +262,7 @@ export class Controller {
       }
       this.programs.refreshAll();
       this.terminals.refreshAll();
+      this.jobs.refreshAll();
       this.noteSource(result);
       this.scheduleRecheck(result.recheck);
       await store.save();
@@ -351,6 +364,7 @@ export class Controller {
     await this.queue.stop();
     await this.programs.stop(opts);
     await this.terminals.stop();
+    await this.jobs.stop();
     await this.opts.store.save().catch(() => undefined);
     await this.opts.events.flush().catch(() => undefined);
   }

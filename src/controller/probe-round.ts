@@ -86,7 +86,10 @@ async function observeSockets(input: ProbeRoundInput, pools: Pool[]): Promise<Ma
 }
 
 /** Host memory, nginx's, and every Pool's last measured worst case: the reserve behind capacity advice. */
-async function poolMemoryFacts(input: ProbeRoundInput, pools: LoadedResource[]): Promise<PoolMemoryFacts | undefined> {
+async function poolMemoryFacts(
+  input: ProbeRoundInput,
+  pools: LoadedResource[],
+): Promise<PoolMemoryFacts | undefined> {
   if (!input.host) return undefined;
   const hostBytes = await hostMemoryBytes(input.host);
   if (hostBytes === undefined) return undefined;
@@ -134,7 +137,9 @@ export async function probeRound(input: ProbeRoundInput): Promise<ProbeRound> {
   // Pools under load are looked at every pass (0026): one `ss` for every socket's queue.
   const queues = input.host && pools.length > 0 ? await unixListenQueues(input.host) : undefined;
   const queuedOf = (pool: Pool) =>
-    'port' in pool.spec.listen ? undefined : queues?.get(input.layout.php.socket(pool.spec.php, pool.metadata.name));
+    'port' in pool.spec.listen
+      ? undefined
+      : queues?.get(input.layout.php.socket(pool.spec.php, pool.metadata.name));
   let memory: Promise<PoolMemoryFacts | undefined> | undefined;
   const memoryFacts = () => (memory ??= poolMemoryFacts(input, pools));
   await mapLimit(pools, CONCURRENCY, async (loaded) => {

@@ -20,7 +20,12 @@ export function setSaturated(st: ResourceStatus, verdict: HealthVerdict, now: nu
     st,
     saturated
       ? { type: 'Saturated', status: 'True', reason: 'VisitorsQueued', message: verdict.message }
-      : { type: 'Saturated', status: 'False', reason: 'WorkersAvailable', message: 'no connection waits for a worker' },
+      : {
+          type: 'Saturated',
+          status: 'False',
+          reason: 'WorkersAvailable',
+          message: 'no connection waits for a worker',
+        },
     now,
   );
 }

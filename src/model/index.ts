@@ -5,6 +5,7 @@ export * from './site.js';
 export * from './pool.js';
 export * from './program.js';
 export * from './terminal.js';
+export * from './job.js';
 export * from './resource.js';
 export * from './rules.js';
 export * from './privilege.js';

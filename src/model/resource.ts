@@ -6,8 +6,9 @@ import { poolResource, type Pool } from './pool.js';
 import { programResource, type Program } from './program.js';
 import { siteResource, type Site } from './site.js';
 import { terminalResource, type Terminal } from './terminal.js';
+import { jobResource, type Job } from './job.js';
 
-export type Resource = Site | Pool | Program | Terminal;
+export type Resource = Site | Pool | Program | Terminal | Job;
 export type ResourceOf<K extends Kind> = Extract<Resource, { kind: K }>;
 
 export const SCHEMAS: Record<Kind, z.ZodType<Resource>> = {
@@ -15,6 +16,7 @@ export const SCHEMAS: Record<Kind, z.ZodType<Resource>> = {
   Pool: poolResource as z.ZodType<Resource>,
   Program: programResource as z.ZodType<Resource>,
   Terminal: terminalResource as z.ZodType<Resource>,
+  Job: jobResource as z.ZodType<Resource>,
 };
 
 export function keyOf(resource: Resource): ResourceKey {

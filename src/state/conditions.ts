@@ -13,7 +13,14 @@
 import { z } from 'zod';
 import { KINDS, type Kind, type ResourceKey } from '../model/index.js';
 
-export const CONDITION_TYPES = ['Ready', 'Reconciling', 'Stalled', 'Healthy', 'Applied', 'Saturated'] as const;
+export const CONDITION_TYPES = [
+  'Ready',
+  'Reconciling',
+  'Stalled',
+  'Healthy',
+  'Applied',
+  'Saturated',
+] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
 export const PHASES = [
@@ -25,6 +32,11 @@ export const PHASES = [
   'Expired',
   'Deleting',
   'Unknown',
+  // A Job's own phases (see controller/jobs.ts); Failed above serves Jobs too.
+  'Scheduled',
+  'Running',
+  'Succeeded',
+  'Suspended',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 

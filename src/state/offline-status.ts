@@ -10,7 +10,7 @@ export const SERVE_SEEN_FILE = 'serve-last-seen.json';
 /** The daemon's address file (controller/daemon-info.ts): left behind when it did not stop cleanly. */
 const API_INFO_FILE = 'api.json';
 
-const RUNTIME_KINDS = new Set(['Program', 'Terminal']);
+const RUNTIME_KINDS = new Set(['Program', 'Terminal', 'Job']);
 
 export async function recordServeStopped(host: Host, stateDir: string, at = new Date()): Promise<void> {
   await host.fs.writeFileAtomic(

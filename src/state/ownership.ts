@@ -32,7 +32,12 @@ const OPERATOR_TOKEN = 0o026;
 function checkOne(path: string, st: FileStat, what: string, forbidden: number): void {
   const uid = process.geteuid?.() ?? 0;
   if (st.uid !== uid)
-    throw refuse(path, what, `owner uid ${st.uid}`, `if it is yours, chown ${uid} ${path}; if not, remove it`);
+    throw refuse(
+      path,
+      what,
+      `owner uid ${st.uid}`,
+      `if it is yours, chown ${uid} ${path}; if not, remove it`,
+    );
   if ((st.mode & forbidden) !== 0)
     throw refuse(path, what, `mode ${octal(st.mode)}`, `run chmod ${octal(st.mode & ~forbidden)} ${path}`);
 }

@@ -27,7 +27,12 @@ export const VALID_SPECS = {
   Terminal: { user: 'deploy' },
 } as const;
 
-export function resourceDoc(kind: keyof typeof VALID_SPECS, name: string, spec: unknown = VALID_SPECS[kind]) {
+/** Kinds without an entry above (Job) need their spec passed in. */
+export function resourceDoc(
+  kind: string,
+  name: string,
+  spec: unknown = (VALID_SPECS as Record<string, unknown>)[kind],
+) {
   return { apiVersion: 'tend/v1', kind, metadata: { name }, spec };
 }
 

@@ -1,0 +1,65 @@
+// One run's process: spawned through the supervisor's spawnInstance (same identity switch, env
+// rules and own process group as a Program), its output into the run's own log file through a FIFO,
+// and a stop that signals the whole group, then SIGKILLs what is left (grandchildren included).
+import { rmSync } from 'node:fs';
+import type { Host } from '../host/index.js';
+import { escalateStop } from '../supervisor/proc.js';
+import { newProc, type Proc } from '../supervisor/proc.js';
+import type { Identity } from '../supervisor/identity.js';
+import { LogPipe } from '../supervisor/log-pipe.js';
+import { spawnInstance } from '../supervisor/spawn-child.js';
+import type { JobRuntime } from './job-spec.js';
+
+export interface RunExit {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+export interface RunProcess {
+  pid: number;
+  exited: Promise<RunExit>;
+  /** Stop signal to the group, SIGKILL after the Job's stop timeout; resolves once the leader is gone. */
+  stop(graceful?: boolean): Promise<void>;
+}
+
+export async function startRunProcess(
+  host: Host,
+  job: JobRuntime,
+  runId: string,
+  identity: Identity,
+  paths: { fifo: string; log: string },
+): Promise<RunProcess | { error: string }> {
+  const pipe = await LogPipe.open(host, paths.fifo, paths.log, {
+    maxBytes: job.process.logMaxBytes,
+    keep: job.process.logKeep,
+    maxLineLength: job.process.maxLineLength,
+  });
+  const spec = { ...job.process, env: { ...job.process.env, TEND_JOB: job.name, TEND_JOB_RUN: runId } };
+  const spawned = await spawnInstance(spec, 0, undefined, identity, pipe);
+  const cleanup = async () => {
+    await pipe.close(1000);
+    rmSync(paths.fifo, { force: true });
+  };
+  if ('error' in spawned) {
+    pipe.writer.write(Buffer.from(`tend: could not start the run: ${spawned.error}\n`));
+    await cleanup();
+    return { error: spawned.error };
+  }
+  const { child, pid } = spawned;
+  const proc: Proc = newProc(pid, pid, 0, host.now(), child);
+  const exited = new Promise<RunExit>((resolve) => {
+    child.once('exit', (exitCode, signal) => {
+      proc.done = true;
+      proc.markExited();
+      void cleanup().then(() => resolve({ exitCode, signal }));
+    });
+  });
+  return {
+    pid,
+    exited,
+    async stop(graceful = true) {
+      if (proc.done) return;
+      await escalateStop(host, proc, job.process.stopSignal, job.process.stopTimeoutMs, graceful);
+    },
+  };
+}

@@ -1,0 +1,361 @@
+// The Jobs runtime of `tend serve`: decides when a Job runs (schedule ticks, missed runs within the
+// startingDeadline, runOnce keys, manual triggers), applies the concurrency policy, times runs out,
+// retries with capped backoff, and writes every run's record. The clock is injected: the daemon
+// ticks on real timers, tests call tick() with any moment they like. See docs/decisions/0024-jobs.md.
+import { EventEmitter } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { TendError } from '../errors/catalogue.js';
+import type { Host } from '../host/index.js';
+import type { Job } from '../model/index.js';
+import { resolveIdentity } from '../supervisor/identity.js';
+import { redact } from '../supervisor/runtime-spec.js';
+import { dueBetween, nextDue } from './cron.js';
+import { JobHistory, type RunRecord, type RunTrigger } from './history.js';
+import { jobRuntime, type JobRuntime } from './job-spec.js';
+import { finishRecord } from './outcome.js';
+import { recoverInterrupted } from './recover.js';
+import { startRunProcess, type RunProcess } from './run-process.js';
+import { jobWarnings } from './warnings.js';
+
+export interface JobClock {
+  now(): number;
+}
+
+export interface JobEvent {
+  job: string;
+  type: 'Normal' | 'Warning';
+  reason: string;
+  message: string;
+}
+
+export interface JobRunnerOptions {
+  host: Host;
+  stateDir: string;
+  runDir: string;
+  clock?: JobClock;
+  /** Arm real timers for schedules and retries (the daemon); tests drive tick() themselves. */
+  timers?: boolean;
+}
+
+interface Active {
+  record: RunRecord;
+  proc: RunProcess | undefined;
+  /** Set when tend (not the process) ended the run: replaced, timed out, interrupted. */
+  endedBy?: 'replaced' | 'timedOut' | 'interrupted';
+  done: Promise<RunRecord>;
+}
+
+/** How long a tick may lag its due time and still count as on time (event-loop stalls, a busy box). */
+const ON_TIME_MS = 60_000;
+/** The daemon re-evaluates at least this often, so a changed clock or zone is noticed. */
+const MAX_SLEEP_MS = 60_000;
+
+export class JobRunner extends EventEmitter {
+  readonly history: JobHistory;
+  private readonly clock: JobClock;
+  private jobs = new Map<string, JobRuntime>();
+  private readonly active = new Map<string, Map<string, Active>>();
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private tickTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
+  private revision: string | undefined;
+  /** Finished runs since this tend started, per Job: outcome counts and durations (seconds). */
+  readonly finished = new Map<string, { byOutcome: Record<string, number>; durations: number[] }>();
+
+  constructor(private readonly opts: JobRunnerOptions) {
+    super();
+    this.history = new JobHistory(opts.stateDir);
+    this.clock = opts.clock ?? { now: () => Date.now() };
+    mkdirSync(opts.runDir, { recursive: true, mode: 0o700 });
+  }
+
+  /** Runs a previous tend left "running" become interrupted (see recover.ts). */
+  async recover(names: readonly string[]): Promise<void> {
+    await recoverInterrupted(this.opts.host, this.history, this.clock.now(), names, {
+      isActive: (name, id) => this.active.get(name)?.has(id) === true,
+      onInterrupted: (name, id) =>
+        this.emitEvent(name, 'Warning', 'RunInterrupted', `run ${id} was interrupted by a tend restart`),
+    });
+  }
+
+  /** The loaded Jobs and the desired state's revision; runOnce Jobs whose key is new start here. */
+  async apply(jobs: readonly Job[], revision?: string): Promise<void> {
+    this.revision = revision;
+    const next = new Map(jobs.map((j) => [j.metadata.name, jobRuntime(j)]));
+    const fresh = [...next.keys()].filter((n) => !this.jobs.has(n));
+    for (const name of this.jobs.keys()) if (!next.has(name)) await this.forget(name);
+    for (const j of jobs) {
+      const before = this.jobs.get(j.metadata.name);
+      if (before?.generation === next.get(j.metadata.name)?.generation) continue;
+      for (const w of jobWarnings(j, this.clock.now()))
+        this.emitEvent(j.metadata.name, 'Warning', 'SpecWarning', `${w.field}: ${w.message}`);
+    }
+    this.jobs = next;
+    await this.recover(fresh);
+    for (const job of next.values()) {
+      // A schedule counts from when tend first saw the Job: the next due time runs, history does not.
+      if (job.schedule && this.history.readState(job.name).lastTick === undefined)
+        this.history.writeState(job.name, {
+          ...this.history.readState(job.name),
+          lastTick: this.clock.now(),
+        });
+      if (job.suspend || !job.runOnce) continue;
+      const key =
+        job.runOnce === 'spec' ? `spec:${job.generation}` : revision ? `revision:${revision}` : undefined;
+      if (!key) continue;
+      const state = this.history.readState(job.name);
+      if (state.onceDone.includes(key)) continue;
+      // The key is spent before the process starts: a run cut short by a crash is never repeated.
+      this.history.writeState(job.name, { ...state, onceDone: [...state.onceDone, key] });
+      await this.start(job, 'runOnce', {});
+    }
+    if (this.opts.timers) this.arm();
+  }
+
+  private async forget(name: string): Promise<void> {
+    const runs = this.active.get(name);
+    if (runs) await Promise.all([...runs.values()].map((a) => this.end(a, 'interrupted')));
+    this.history.forget(name);
+  }
+
+  /**
+   * Evaluates every schedule up to `now`: a due time in (lastTick, now] runs once. Due times that
+   * are late by more than a normal tick's lag were missed (tend was down): the newest of them runs
+   * once if it is within startingDeadline, never once per missed tick.
+   */
+  async tick(now = this.clock.now()): Promise<void> {
+    for (const job of this.jobs.values()) {
+      if (!job.schedule) continue;
+      const state = this.history.readState(job.name);
+      if (state.lastTick === undefined || state.lastTick > now) {
+        this.history.writeState(job.name, { ...state, lastTick: now });
+        continue;
+      }
+      const due = dueBetween(job.schedule, job.timeZone, state.lastTick, now);
+      this.history.writeState(job.name, { ...state, lastTick: now });
+      const latest = due[due.length - 1];
+      if (latest === undefined || job.suspend) continue;
+      const late = now - latest;
+      if (late <= ON_TIME_MS && due.length === 1) {
+        await this.start(job, 'schedule', { dueAt: latest });
+        continue;
+      }
+      const deadline = job.startingDeadlineMs;
+      if (deadline === undefined || late <= deadline) await this.start(job, 'missed', { dueAt: latest });
+      else
+        this.emitEvent(
+          job.name,
+          'Warning',
+          'MissedRunSkipped',
+          `${due.length} run(s) missed while tend was down; the newest was due ${Math.round(late / 1000)} s ago, past startingDeadline`,
+        );
+    }
+  }
+
+  private arm(): void {
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    if (this.stopping) return;
+    const now = this.clock.now();
+    let wake = now + MAX_SLEEP_MS;
+    for (const job of this.jobs.values())
+      if (job.schedule && !job.suspend)
+        wake = Math.min(wake, nextDue(job.schedule, job.timeZone, now) ?? wake);
+    this.tickTimer = setTimeout(
+      () => {
+        void this.tick().finally(() => this.arm());
+      },
+      Math.max(0, wake - now),
+    );
+    this.tickTimer.unref();
+  }
+
+  /** Starts a run now (the CLI or the API asked) and returns its record. */
+  async trigger(name: string, trigger: RunTrigger = 'manual'): Promise<RunRecord> {
+    const job = this.jobs.get(name);
+    if (!job) throw new TendError('TEND_ERR_NOT_FOUND', `Job/${name} does not exist`);
+    const started = await this.start(job, trigger, {});
+    if (!started)
+      throw new TendError(
+        'TEND_ERR_JOB_BUSY',
+        `Job/${name} is running and its concurrency is forbid; expected no run in progress`,
+      );
+    return started.record;
+  }
+
+  /** Resolves with the final record of a run (at once if it already ended). */
+  async wait(name: string, id: string): Promise<RunRecord | undefined> {
+    const a = this.active.get(name)?.get(id);
+    if (a) return a.done;
+    return this.history.get(name, id);
+  }
+
+  running(name: string): RunRecord[] {
+    return [...(this.active.get(name)?.values() ?? [])].map((a) => a.record);
+  }
+
+  nextRun(name: string): number | undefined {
+    const job = this.jobs.get(name);
+    if (!job?.schedule || job.suspend) return undefined;
+    return nextDue(job.schedule, job.timeZone, this.clock.now());
+  }
+
+  spec(name: string): JobRuntime | undefined {
+    return this.jobs.get(name);
+  }
+
+  names(): string[] {
+    return [...this.jobs.keys()];
+  }
+
+  private async start(
+    job: JobRuntime,
+    trigger: RunTrigger,
+    extra: { dueAt?: number; attempt?: number; retryOf?: string },
+  ): Promise<Active | undefined> {
+    if (this.stopping) return undefined;
+    const runs = this.active.get(job.name) ?? new Map<string, Active>();
+    this.active.set(job.name, runs);
+    if (runs.size > 0 && job.concurrency === 'forbid') {
+      this.emitEvent(
+        job.name,
+        'Normal',
+        'RunSkipped',
+        `a ${trigger} run was skipped: a run is in progress (concurrency: forbid)`,
+      );
+      return undefined;
+    }
+    if (runs.size > 0 && job.concurrency === 'replace')
+      await Promise.all([...runs.values()].map((a) => this.end(a, 'replaced')));
+
+    const state = this.history.readState(job.name);
+    const seq = state.seq + 1;
+    this.history.writeState(job.name, { ...this.history.readState(job.name), seq });
+    const startedAt = this.clock.now();
+    const id = `${new Date(startedAt)
+      .toISOString()
+      .replace(/[-:.TZ]/g, '')
+      .slice(0, 14)}-${seq}`;
+    const record: RunRecord = {
+      id,
+      job: job.name,
+      trigger,
+      attempt: extra.attempt ?? 1,
+      ...(extra.retryOf ? { retryOf: extra.retryOf } : {}),
+      ...(extra.dueAt !== undefined ? { dueAt: extra.dueAt } : {}),
+      startedAt,
+      outcome: 'running',
+      ...(this.revision ? { revision: this.revision } : {}),
+      generation: job.generation,
+      log: this.history.logPath(job.name, id),
+    };
+    this.history.write(record);
+    let finish: (r: RunRecord) => void = () => {};
+    const active: Active = { record, proc: undefined, done: new Promise((r) => (finish = r)) };
+    runs.set(id, active);
+
+    let proc: RunProcess | { error: string };
+    try {
+      const identity = await resolveIdentity(this.opts.host, job.name, job.process);
+      proc = await startRunProcess(this.opts.host, job, id, identity, {
+        fifo: join(this.opts.runDir, `${job.name}.${id}.fifo`),
+        log: record.log,
+      });
+    } catch (err) {
+      // resolveIdentity speaks of Programs; the run record names the Job.
+      proc = { error: (err as Error).message.split(`Program/${job.name}:`).join(`Job/${job.name}:`) };
+    }
+    if ('error' in proc) {
+      this.settle(
+        job,
+        active,
+        { exitCode: null, signal: null },
+        redact(proc.error, job.process.secretValues),
+      );
+      finish(active.record);
+      return active;
+    }
+    active.proc = proc;
+    active.record = { ...record, pid: proc.pid };
+    this.history.write(active.record);
+    this.emitEvent(job.name, 'Normal', 'RunStarted', `run ${id} started (${trigger}), pid ${proc.pid}`);
+    this.emit('change', job.name);
+    let timer: NodeJS.Timeout | undefined;
+    if (job.timeoutMs !== undefined)
+      timer = setTimeout(() => void this.end(active, 'timedOut'), job.timeoutMs);
+    void proc.exited.then((exit) => {
+      if (timer) clearTimeout(timer);
+      this.settle(job, active, exit);
+      finish(active.record);
+    });
+    return active;
+  }
+
+  /** Ends a run from tend's side; its record says why once the process is gone. */
+  private async end(a: Active, why: 'replaced' | 'timedOut' | 'interrupted'): Promise<void> {
+    a.endedBy ??= why;
+    await a.proc?.stop(true);
+    await a.done;
+  }
+
+  private settle(
+    job: JobRuntime,
+    a: Active,
+    exit: { exitCode: number | null; signal: string | null },
+    error?: string,
+  ): void {
+    const { record, outcome, delay } = finishRecord(job, a.record, exit, {
+      now: this.clock.now(),
+      ...(a.endedBy ? { endedBy: a.endedBy } : {}),
+      ...(error !== undefined ? { error } : {}),
+      mayRetry: !this.stopping,
+    });
+    a.record = record;
+    const ok = outcome === 'succeeded';
+    this.history.write(a.record);
+    this.count(job.name, outcome, a.record.durationMs ?? 0);
+    this.active.get(job.name)?.delete(a.record.id);
+    this.history.prune(job.name, job.keepSucceeded, job.keepFailed);
+    this.emitEvent(
+      job.name,
+      ok ? 'Normal' : 'Warning',
+      ok ? 'RunSucceeded' : 'RunFailed',
+      `run ${a.record.id} ${outcome}: ${a.record.message ?? ''}${delay !== undefined ? `; retrying in ${delay} ms` : ''}`,
+    );
+    this.emit('change', job.name);
+    if (delay !== undefined) {
+      const retryOf = a.record.retryOf ?? a.record.id;
+      const attempt = a.record.attempt + 1;
+      const timer = setTimeout(() => {
+        this.retryTimers.delete(timer);
+        const current = this.jobs.get(job.name);
+        if (current && current.generation === job.generation)
+          void this.start(current, 'retry', { attempt, retryOf });
+      }, delay);
+      this.retryTimers.add(timer);
+    }
+  }
+
+  private count(name: string, outcome: string, durationMs: number): void {
+    const m = this.finished.get(name) ?? { byOutcome: {}, durations: [] };
+    m.byOutcome[outcome] = (m.byOutcome[outcome] ?? 0) + 1;
+    m.durations.push(durationMs / 1000);
+    if (m.durations.length > 500) m.durations.splice(0, m.durations.length - 500);
+    this.finished.set(name, m);
+    this.emit('finished', name, outcome, durationMs / 1000);
+  }
+
+  private emitEvent(job: string, type: JobEvent['type'], reason: string, message: string): void {
+    this.emit('event', { job, type, reason, message } satisfies JobEvent);
+  }
+
+  /** tend is stopping: every run in progress is stopped and recorded as interrupted. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.tickTimer) clearTimeout(this.tickTimer);
+    for (const t of this.retryTimers) clearTimeout(t);
+    this.retryTimers.clear();
+    const all = [...this.active.values()].flatMap((m) => [...m.values()]);
+    await Promise.all(all.map((a) => this.end(a, 'interrupted')));
+  }
+}
