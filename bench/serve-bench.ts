@@ -174,7 +174,9 @@ export async function benchServe(): Promise<void> {
       `serve: file save → served, Site: median ${Math.round(pct(siteTimes, 0.5))} ms, max ${Math.round(Math.max(...siteTimes))} ms (target < 500 ms: ${verdict(pct(siteTimes, 0.5))})`,
     );
     console.log(
-      `serve: Site edits in order (ms): ${siteTimes.map((ms) => Math.round(ms)).join(', ')}; nginx -t over the same config after each: ${nginxTimes.map((ms) => Math.round(ms)).join(', ')} (median ${Math.round(nginxT)} ms); median edit / median nginx -t = ${(pct(siteTimes, 0.5) / nginxT).toFixed(2)} (target <= 3: ${pct(siteTimes, 0.5) <= 3 * nginxT ? 'ok' : 'OVER TARGET'}); load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+      `serve: Site edits in order (ms): ${siteTimes.map((ms) => Math.round(ms)).join(', ')}; nginx -t over the same config after each: ${nginxTimes.map((ms) => Math.round(ms)).join(', ')} (median ${Math.round(nginxT)} ms); median edit / median nginx -t = ${(pct(siteTimes, 0.5) / nginxT).toFixed(2)} (target <= 3: ${pct(siteTimes, 0.5) <= 3 * nginxT ? 'ok' : 'OVER TARGET'}); load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
     );
     console.log(
       `serve: file save → running, Program: median ${Math.round(pct(progTimes, 0.5))} ms, max ${Math.round(Math.max(...progTimes))} ms (target < 500 ms: ${verdict(pct(progTimes, 0.5))})`,

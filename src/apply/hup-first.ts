@@ -15,7 +15,10 @@ import { opNeedsRestart } from './restart-rules.js';
  * The nginx changes may go HUP-first: each touches nginx alone, none needs a restart, the driver can
  * scope a check, and a master is running (a start has no old config to fall back on).
  */
-export async function hupFirstEligible(nginxChanges: readonly Change[], driver: ServiceDriver): Promise<boolean> {
+export async function hupFirstEligible(
+  nginxChanges: readonly Change[],
+  driver: ServiceDriver,
+): Promise<boolean> {
   if (nginxChanges.length === 0 || !driver.validateScoped) return false;
   const alone = nginxChanges.every((c) => c.services.every((s) => s === 'nginx' || s === 'none'));
   if (!alone || nginxChanges.some((c) => c.ops.some(opNeedsRestart))) return false;

@@ -29,14 +29,22 @@ ${WEB_BASE_USAGE}`;
 
 async function measurePool(host: Host, layout: Layout, pool: Pool): Promise<WorkerMeasure | string> {
   try {
-    const status = await readFpmStatus({ socketPath: statusSocketPath(pool, layout) }, pool.spec.health.statusPath, true);
+    const status = await readFpmStatus(
+      { socketPath: statusSocketPath(pool, layout) },
+      pool.spec.health.statusPath,
+      true,
+    );
     return (await measureWorkers(host, status)) ?? 'no worker is running to measure';
   } catch (err) {
     return (err as Error).message;
   }
 }
 
-export async function adviseCommand(args: string[], io: CliIO, host: Host = createRealHost()): Promise<number> {
+export async function adviseCommand(
+  args: string[],
+  io: CliIO,
+  host: Host = createRealHost(),
+): Promise<number> {
   let values;
   let positionals;
   try {

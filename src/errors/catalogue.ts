@@ -43,7 +43,10 @@ export const ERROR_CODES = {
   TEND_ERR_USAGE: { kind: 'config', summary: 'the command line is not valid' },
   TEND_ERR_AUTH: { kind: 'config', summary: 'a token is required' },
   TEND_ERR_NOT_FOUND: { kind: 'config', summary: 'no such resource' },
-  TEND_ERR_JOB_BUSY: { kind: 'transient', summary: 'a Job with concurrency forbid already has a run in progress' },
+  TEND_ERR_JOB_BUSY: {
+    kind: 'transient',
+    summary: 'a Job with concurrency forbid already has a run in progress',
+  },
   TEND_ERR_SUPERVISORD: { kind: 'transient', summary: 'supervisord refused or failed a call' },
   TEND_ERR_INTERNAL: { kind: 'internal', summary: 'a bug in tend' },
   TEND_ERR_USER_SWITCH: { kind: 'config', summary: 'switching to another user needs tend to run as root' },

@@ -4,7 +4,7 @@
 // ticks on real timers, tests call tick() with any moment they like. See docs/decisions/0024-jobs.md.
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { TendError } from '../errors/catalogue.js';
 import type { Host } from '../host/index.js';
 import type { Job } from '../model/index.js';
@@ -67,6 +67,9 @@ export class JobRunner extends EventEmitter {
     super();
     this.history = new JobHistory(opts.stateDir);
     this.clock = opts.clock ?? { now: () => Date.now() };
+    // Only the leaf is private: a recursive mkdir with a mode would also make the shared run dir
+    // 0700, and nginx's workers must traverse it to reach the pool sockets.
+    mkdirSync(dirname(opts.runDir), { recursive: true });
     mkdirSync(opts.runDir, { recursive: true, mode: 0o700 });
   }
 

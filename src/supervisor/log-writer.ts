@@ -1,6 +1,16 @@
 // An instance's log file: whole lines only (a partial line waits for its end), lines longer than
 // maxLineLength split and marked, and size-based rotation (<file>.1 … <file>.<keep>).
-import { closeSync, existsSync, fchmodSync, fstatSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fchmodSync,
+  fstatSync,
+  openSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 
 /** Appended to every piece of a split line except the last, so readers can rejoin it. */
 export const SPLIT_MARK = ' [tend: line continues]';

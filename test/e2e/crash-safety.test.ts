@@ -2,14 +2,16 @@
 // 200-resource apply (creates, updates and deletes in turn), and every fifth kill inside the window
 // between nginx's HUP and the journal's update (decision 0023: TEND_TEST_HUP_WINDOW holds the pass
 // there). After each kill the live nginx config still validates; a rerun converges with no orphan
-// files, no temp leftovers and no duplicate masters. The randomness is seeded (TEND_CRASH_SEED to
-// replay a run) and the seed is printed.
+// files, no temp leftovers and no duplicate masters, and sites live across a kill never fail a
+// request (a checker fetches them through the kill and the rerun). The randomness is seeded
+// (TEND_CRASH_SEED to replay a run) and the seed is printed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { embeddedLayout, type Layout } from '../../src/layout/layout.js';
+import { startChecker } from '../helpers/checker.js';
 import { collect, e2eEnv, ensureBuilt, httpGet, mastersFor, phpPairYaml } from '../helpers/e2e.js';
 
 const KILLS = Number(process.env.TEND_CRASH_KILLS ?? 50);
@@ -122,9 +124,26 @@ test(
       KILLS,
     );
     const phases: Record<string, number> = {};
+    let checked = 0;
+    let active: ReturnType<typeof startChecker> | undefined;
+    t.after(() => active?.stop());
     for (let k = 0; k < KILLS; k++) {
       const kind = (['update', 'delete', 'create'] as const)[k % 3]!;
+      const before = new Set(desired.keys());
       mutate(kind);
+      // Sites live before the kill and still desired after it must keep serving through the kill
+      // and the rerun: a killed apply may leave work undone, never a live site broken.
+      const stable = pick(
+        [...before].filter((i) => desired.has(i)),
+        8,
+      );
+      const checker = startChecker(
+        env.port,
+        stable.map((i) => ({ host: `s${i}.crash.test`, marker: 'crash-app 42' })),
+        100,
+      );
+      active = checker;
+      const checkStart = Date.now();
       const marker = join(env.base, `hup-window-${k}`);
       if (inHupWindow(k)) process.env.TEND_TEST_HUP_WINDOW = marker;
       const child = env.spawnReconcile('--allow-mass-delete');
@@ -160,6 +179,14 @@ test(
       const plan = await env.reconcile('--plan', '--allow-mass-delete');
       assert.equal(plan.code, 0, `${where}: plan after the rerun\n${plan.stdout.slice(-3000)}${plan.stderr}`);
       assert.equal(existsSync(join(layout.stateDir, 'journal.json')), false, `${where}: journal closed`);
+      await checker.stop();
+      checked += checker.requests;
+      const broken = checker.failuresSince(checkStart);
+      assert.deepEqual(
+        broken.map((f) => `${f.host}: ${f.what}`),
+        [],
+        `${where}: live sites failed during the kill and the rerun`,
+      );
 
       const inventory = JSON.parse(readFileSync(join(layout.stateDir, 'inventory.json'), 'utf8')) as {
         resources: Record<string, { files: string[] }>;
@@ -186,10 +213,11 @@ test(
       assert.equal(masters.nginx.length, 1, `${where}: nginx masters ${masters.nginx.join(',')}`);
       assert.equal(masters.php.length, 1, `${where}: php-fpm masters ${masters.php.join(',')}`);
       const [probe] = pick([...desired.keys()], 1);
-      const res = await httpGet(env.port, `s${probe}.crash.test`);
+      const res = await httpGet(env.port, `s${probe}.crash.test`, '/', 15_000);
       assert.equal(`${res.status} ${res.body}`, '200 crash-app 42\n', `${where}: s${probe} serves`);
       assert.equal(res.headers['x-version'], `v${desired.get(probe!)}`, `${where}: s${probe} version`);
     }
+    t.diagnostic(`requests to live sites during kills and reruns: ${checked}, none failed`);
     t.diagnostic(`kills: ${KILLS}; where they landed: ${JSON.stringify(phases)}`);
     // Kills must land both inside and outside an apply, or the delays did not cover it.
     const inside = (phases['journal, none done'] ?? 0) + (phases['journal, some done'] ?? 0);

@@ -9,7 +9,15 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { embeddedLayout, type Layout } from '../../src/layout/layout.js';
-import { collect, e2eEnv, ensureBuilt, httpGet, mastersFor, staticSiteYaml, type E2eEnv } from '../helpers/e2e.js';
+import {
+  collect,
+  e2eEnv,
+  ensureBuilt,
+  httpGet,
+  mastersFor,
+  staticSiteYaml,
+  type E2eEnv,
+} from '../helpers/e2e.js';
 
 const host = (name: string) => `${name}.e2e.test`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,7 +83,10 @@ describe('nginx HUP-first: the master is the whole-config check', { concurrency:
     assert.equal((await httpGet(env.port, host('beta'))).body, 'beta v1\n', 'the previous beta serves');
     assert.deepEqual(mastersFor(env.root).nginx, masterBefore, 'the same master, reloaded');
     const status = await env.status('Site/beta', '--json');
-    const beta = JSON.parse(status.stdout) as { phase: string; lastError?: { code: string; message: string } };
+    const beta = JSON.parse(status.stdout) as {
+      phase: string;
+      lastError?: { code: string; message: string };
+    };
     assert.equal(beta.phase, 'Failed');
     assert.equal(beta.lastError?.code, 'TEND_ERR_VALIDATION_FAILED');
     assert.match(beta.lastError?.message ?? '', /may not have port 9/);

@@ -76,7 +76,12 @@ spec:
     '--json',
   );
   assert.equal(run.code, 0, run.stderr);
-  const advice = JSON.parse(run.stdout) as { maxChildren: number; current: number; basis: string; perWorkerBytes: number };
+  const advice = JSON.parse(run.stdout) as {
+    maxChildren: number;
+    current: number;
+    basis: string;
+    perWorkerBytes: number;
+  };
   t.diagnostic(
     `idle PSS ${(idle / 2 ** 20).toFixed(1)} MiB, truth ${truth}, advice ${advice.maxChildren}: ${advice.basis}`,
   );
@@ -92,8 +97,7 @@ spec:
   // The same figures reach the Pool's status once it is probed.
   await env.api('POST', '/v1/reconcile', { resource: `Pool/${name}` });
   const health = (await env.resource(`Pool/${name}`))?.health as
-    | { advice?: { maxChildren: number; basis: string }; worker?: { perWorkerBytes: number } }
-    | undefined;
+    { advice?: { maxChildren: number; basis: string }; worker?: { perWorkerBytes: number } } | undefined;
   assert.ok(health?.advice && health.worker, JSON.stringify(health));
   assert.ok(Math.abs(health.worker.perWorkerBytes - advice.perWorkerBytes) <= 0.1 * advice.perWorkerBytes);
   assert.match(health.advice.basis, /per worker/);

@@ -48,7 +48,10 @@ test('a pool of 2 workers under 10 slow requests turns Saturated within a probe 
   const before = await status();
   assert.equal(condition(before, 'Saturated')?.status, 'False', JSON.stringify(before?.conditions));
   const fpm = before?.health?.fpm as Record<string, unknown> | undefined;
-  assert.ok(fpm && typeof fpm.acceptedConn === 'number' && typeof fpm.startTime === 'string', JSON.stringify(before?.health));
+  assert.ok(
+    fpm && typeof fpm.acceptedConn === 'number' && typeof fpm.startTime === 'string',
+    JSON.stringify(before?.health),
+  );
 
   // 10 requests of 4 s on 2 workers: the queue lasts ~16 s, far less than the 10 min probe age, and
   // the last request waits ~20 s, well inside nginx's fastcgi_read_timeout.
@@ -68,7 +71,11 @@ test('a pool of 2 workers under 10 slow requests turns Saturated within a probe 
   t.diagnostic(`Saturated seen ${seenAfter} ms after the load started (resync 2 s)`);
   assert.equal(saturated.phase, 'Degraded');
   const message = condition(saturated, 'Saturated')!.message;
-  assert.match(message, /^saturated: \d+ connections? queued, [0-2]\/2 workers active, max children reached \d+/, message);
+  assert.match(
+    message,
+    /^saturated: \d+ connections? queued, [0-2]\/2 workers active, max children reached \d+/,
+    message,
+  );
   assert.match(condition(saturated, 'Healthy')!.message, /saturated: /);
   assert.ok((await events()).some((e) => e.reason === 'SaturationStarted' && e.type === 'Warning'));
 

@@ -121,5 +121,8 @@ test('a full disk under the root is reported as DiskFull with the path, leaves n
   rmSync(again);
   rmSync(join(env.root, 'filler-small'));
   await env.start();
-  await waitFor('Site Ready after the restart', async () => (await env.resource('Site/full'))?.phase === 'Ready');
+  await waitFor(
+    'Site Ready after the restart',
+    async () => (await env.resource('Site/full'))?.phase === 'Ready',
+  );
 });

@@ -44,7 +44,10 @@ test('tend serve: a garbled lock file while the daemon lives keeps a second serv
   await env.daemon.exited;
   await env.start();
   assert.equal((await readLock(host, join(env.root, 'state')))?.pid, env.daemon.proc.pid);
-  await waitFor('the adopted instance Ready', async () => (await env.resource('Program/pweb'))?.phase === 'Ready');
+  await waitFor(
+    'the adopted instance Ready',
+    async () => (await env.resource('Program/pweb'))?.phase === 'Ready',
+  );
   assert.equal(instances().length, 1);
 });
 

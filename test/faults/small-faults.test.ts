@@ -50,7 +50,10 @@ test('a YAML file missing for 150 ms deletes and recreates nothing', async (t) =
   await env.start();
   await waitFor('Program Ready', async () => (await env.resource('Program/pflap'))?.phase === 'Ready');
   await waitFor('Site served', async () => (await httpGet(env.port, 'flap.e2e.test')).body === 'flap\n');
-  const pids = () => processesMentioning(env.programScript).filter((p) => !p.cmd.includes('bin/tend')).map((p) => p.pid);
+  const pids = () =>
+    processesMentioning(env.programScript)
+      .filter((p) => !p.cmd.includes('bin/tend'))
+      .map((p) => p.pid);
   const before = pids();
   assert.equal(before.length, 1);
   const vhost = join(env.root, 'nginx/sites/flap.conf');
@@ -90,6 +93,8 @@ test('a YAML file missing for 150 ms deletes and recreates nothing', async (t) =
 
   // A real deletion still happens, after the grace.
   env.remove('flap.yaml');
-  await waitFor('the Site deleted for real', () => stream.events.some((e) => e.reason === 'Deleted' && e.key === 'Site/flap'));
+  await waitFor('the Site deleted for real', () =>
+    stream.events.some((e) => e.reason === 'Deleted' && e.key === 'Site/flap'),
+  );
   await waitFor('the Program stopped', () => pids().length === 0);
 });

@@ -35,12 +35,18 @@ test('a YAML symlink leading outside the desired state is refused by path; its t
   const validate = await collect(spawn(process.execPath, [BIN, 'validate', '-d', env.ds], { stdio: 'pipe' }));
   const out = validate.stdout + validate.stderr;
   assert.equal(validate.code, 1, out);
-  assert.match(out, /^zz-link\.yaml: expected a file inside the desired-state directory, got a symlink to .*; refused$/m);
+  assert.match(
+    out,
+    /^zz-link\.yaml: expected a file inside the desired-state directory, got a symlink to .*; refused$/m,
+  );
   assert.match(out, /^shadow\.yaml: .*symlink to "\/etc\/shadow"; refused$/m);
   leaks(out, 'tend validate');
 
   await env.start();
-  await waitFor('the in-tree link served', async () => (await httpGet(env.port, 'inside.e2e.test')).body === 'inside\n');
+  await waitFor(
+    'the in-tree link served',
+    async () => (await httpGet(env.port, 'inside.e2e.test')).body === 'inside\n',
+  );
 
   // A link added while serving: watch the live event stream for its refusal.
   const controller = new AbortController();
@@ -49,7 +55,8 @@ test('a YAML symlink leading outside the desired state is refused by path; its t
   let sse = '';
   void (async () => {
     const decoder = new TextDecoder();
-    for await (const chunk of stream.body as unknown as AsyncIterable<Uint8Array>) sse += decoder.decode(chunk);
+    for await (const chunk of stream.body as unknown as AsyncIterable<Uint8Array>)
+      sse += decoder.decode(chunk);
   })().catch(() => undefined);
   await waitFor('the stream to connect', () => sse.includes(': connected'));
   symlinkSync(secretFile, join(env.ds, 'late.yaml'));

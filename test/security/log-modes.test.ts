@@ -31,7 +31,10 @@ test('nginx, php-fpm and Program logs are not world-readable; a 2-character secr
   mkdirSync(plainRoot);
   mkdirSync(phpRoot);
   writeFileSync(join(plainRoot, 'index.html'), 'plain\n');
-  writeFileSync(join(phpRoot, 'index.php'), '<?php usleep(isset($_GET["slow"]) ? 2500000 : 0); echo "php\\n";');
+  writeFileSync(
+    join(phpRoot, 'index.php'),
+    '<?php usleep(isset($_GET["slow"]) ? 2500000 : 0); echo "php\\n";',
+  );
   env.write('plain.yaml', staticSiteYaml('plain', plainRoot));
   env.write(
     'php.yaml',
@@ -60,7 +63,10 @@ spec:
   writeFileSync(join(logDir, 'nginx/plain.access.log'), '', { mode: 0o644 });
 
   await env.start();
-  await waitFor('the static Site', async () => (await httpGet(env.port, 'plain.e2e.test')).body === 'plain\n');
+  await waitFor(
+    'the static Site',
+    async () => (await httpGet(env.port, 'plain.e2e.test')).body === 'plain\n',
+  );
   await waitFor('the PHP Site', async () => (await httpGet(env.port, 'php.e2e.test')).body === 'php\n');
   assert.equal((await httpGet(env.port, 'php.e2e.test', '/?slow=1', 10_000)).body, 'php\n');
   await httpGet(env.port, 'nope.e2e.test');

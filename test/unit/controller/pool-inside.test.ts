@@ -35,10 +35,19 @@ test('the status page parses into figures and, with ?full, workers', () => {
   const s = parseFpmStatus(STATUS);
   assert.equal(s.startTime, new Date(1_796_000_000_000).toISOString());
   assert.deepEqual(
-    [s.acceptedConn, s.activeProcesses, s.idleProcesses, s.totalProcesses, s.maxChildrenReached, s.slowRequests],
+    [
+      s.acceptedConn,
+      s.activeProcesses,
+      s.idleProcesses,
+      s.totalProcesses,
+      s.maxChildrenReached,
+      s.slowRequests,
+    ],
     [40, 2, 0, 2, 3, 5],
   );
-  assert.deepEqual(s.workers, [{ pid: 11, state: 'Running', lastRequestMemory: 0, requestUri: '/sleep.php' }]);
+  assert.deepEqual(s.workers, [
+    { pid: 11, state: 'Running', lastRequestMemory: 0, requestUri: '/sleep.php' },
+  ]);
   assert.throws(() => parseFpmStatus('pong'));
   assert.throws(() => parseFpmStatus('{"hello":1}'), /not a php-fpm status page/);
 });
@@ -49,10 +58,13 @@ test('ss -xl lines give each listening socket its queue', () => {
       'u_str LISTEN 0      4096   /run/a.status.sock 1944652 * 0\n' +
       'u_str ESTAB 0 0 * 1 * 2\n',
   );
-  assert.deepEqual([...q], [
-    ['/run/a.sock', 4],
-    ['/run/a.status.sock', 0],
-  ]);
+  assert.deepEqual(
+    [...q],
+    [
+      ['/run/a.sock', 4],
+      ['/run/a.status.sock', 0],
+    ],
+  );
 });
 
 test('slowlog entries give the script and the top frame', () => {
@@ -90,8 +102,21 @@ test('a worker between requests counts its last request; advice subtracts the re
     currentMaxChildren: 5,
   });
   assert.equal(a.maxChildren, 10);
-  assert.match(a.basis, /1024 MiB host − 100 MiB margin − 24 MiB nginx − 400 MiB other pools' worst case\) \/ 50 MiB/);
-  const none = adviseMaxChildren({ ...a, hostBytes: 10 * mib, marginBytes: 0, nginxBytes: 0, otherPoolsBytes: 0, perWorkerBytes: 50 * mib, workersMeasured: 1, source: 'rss', currentMaxChildren: 5 });
+  assert.match(
+    a.basis,
+    /1024 MiB host − 100 MiB margin − 24 MiB nginx − 400 MiB other pools' worst case\) \/ 50 MiB/,
+  );
+  const none = adviseMaxChildren({
+    ...a,
+    hostBytes: 10 * mib,
+    marginBytes: 0,
+    nginxBytes: 0,
+    otherPoolsBytes: 0,
+    perWorkerBytes: 50 * mib,
+    workersMeasured: 1,
+    source: 'rss',
+    currentMaxChildren: 5,
+  });
   assert.equal(none.maxChildren, 1, 'never advises zero workers');
 });
 
@@ -110,7 +135,12 @@ test('a pool under load is looked at: queued connections, saturated, all workers
 
 test('a status path ending in .php, or equal to the ping, is refused', () => {
   const bad = (health: Record<string, unknown>) =>
-    SCHEMAS.Pool.safeParse({ apiVersion: 'tend/v1', kind: 'Pool', metadata: { name: 'p' }, spec: { php: '8.2', health } });
+    SCHEMAS.Pool.safeParse({
+      apiVersion: 'tend/v1',
+      kind: 'Pool',
+      metadata: { name: 'p' },
+      spec: { php: '8.2', health },
+    });
   assert.equal(bad({ statusPath: '/status.php' }).success, false);
   assert.equal(bad({ statusPath: '/ping' }).success, false);
   assert.equal(bad({ statusPath: '/fpm' }).success, true);
@@ -134,7 +164,10 @@ test('a pool status or ping path that a Site serves is an error naming the Pool 
       ['spec.health.statusPath', 'TEND_ERR_DUPLICATE', 'Site/app'],
     ],
   );
-  assert.match(issues[1]!.message, /health\.statusPath \/status clashes with Site\/app's route \(a redirect from \/status\)/);
+  assert.match(
+    issues[1]!.message,
+    /health\.statusPath \/status clashes with Site\/app's route \(a redirect from \/status\)/,
+  );
 });
 
 test('tend validate reports the clash at the Pool file line', async () => {
@@ -180,5 +213,8 @@ test('tend validate warns when all Pools at their memory_limit exceed the host, 
   writeFileSync(join(dir, 'huge.yaml'), poolYaml('huge', 1000, '4G'));
   const warned = await run();
   assert.equal(warned.code, 0, warned.out);
-  assert.match(warned.out, /warning: the Pools' worst case .* exceeds this host's memory .*Pool\/huge 1000 × 4096 MiB/);
+  assert.match(
+    warned.out,
+    /warning: the Pools' worst case .* exceeds this host's memory .*Pool\/huge 1000 × 4096 MiB/,
+  );
 });

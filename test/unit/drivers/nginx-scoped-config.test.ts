@@ -33,6 +33,9 @@ test('a path outside the include dir or unsafe to write into a config: no scoped
   assert.equal(scopedNginxConfig(main, sites, [`${sites}/cert.pem`]), undefined);
 });
 
-test('a main config without tend\'s include line (not rendered by tend): no scoped check', () => {
-  assert.equal(scopedNginxConfig('http {\n    include /etc/nginx/sites-enabled/*;\n}\n', sites, []), undefined);
+test("a main config without tend's include line (not rendered by tend): no scoped check", () => {
+  assert.equal(
+    scopedNginxConfig('http {\n    include /etc/nginx/sites-enabled/*;\n}\n', sites, []),
+    undefined,
+  );
 });
