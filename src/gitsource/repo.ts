@@ -1,7 +1,7 @@
 // The git source's files under <stateDir>/git: a bare repository fetched from the remote, one
 // immutable directory per checked-out revision, and the `current` link loads read through.
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, readdir, readlink, rename, rm, symlink, utimes } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readlink, rename, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runGit, type GitEnvOptions } from './git-cli.js';
 
@@ -161,6 +161,7 @@ export class GitRepo {
         indexFile: index,
       });
       if (r.exitCode !== 0) throw new Error(`git checkout ${rev} failed: ${r.stderr}`);
+      await checkoutWindowHook();
       await rename(tmp, dir);
     } finally {
       await rm(tmp, { recursive: true, force: true });
@@ -214,4 +215,16 @@ export class GitRepo {
     await this.sweepTemps();
     return removed;
   }
+}
+
+/**
+ * Test hook for the SIGKILL-mid-checkout test (like TEND_TEST_HUP_WINDOW in apply/hup-first.ts):
+ * with TEND_TEST_CHECKOUT_WINDOW set to a path, a written checkout still under its temp name
+ * records tend's pid there and waits to be killed. Unset (always, outside tests) it costs nothing.
+ */
+async function checkoutWindowHook(): Promise<void> {
+  const marker = process.env.TEND_TEST_CHECKOUT_WINDOW;
+  if (!marker) return;
+  await writeFile(marker, `${process.pid}\n`);
+  for (;;) await new Promise((r) => setTimeout(r, 1_000));
 }

@@ -129,19 +129,24 @@ test('tend serve --git: interval, refresh route, held bad commits, faults, SIGKI
 
   let big = '';
   await t.test('a SIGKILL during a checkout, then a restart, converges', async () => {
-    // Thousands of files make the checkout long enough to be caught in the middle.
+    // The daemon is restarted with the checkout hook, so the kill lands inside the checkout for sure
+    // (polling for the temp dir missed a fast checkout on an idle machine).
+    env.daemon.proc.kill('SIGTERM');
+    await env.daemon.exited;
+    const marker = join(env.base, 'checkout-window');
+    process.env.TEND_TEST_CHECKOUT_WINDOW = marker;
+    try {
+      await env.start([...gitFlags, '--git-interval', '2s']);
+    } finally {
+      delete process.env.TEND_TEST_CHECKOUT_WINDOW;
+    }
     const assets: Record<string, string> = { 'deploy/alpha.yaml': alpha('big') };
     for (let i = 0; i < 4000; i++) assets[`assets/a${i}.txt`] = `asset ${i}\n`;
     big = remote.commit(assets, 'big');
-    const caught = await waitFor(
-      'a checkout in progress',
-      () => {
-        const tmp = existsSync(checkouts) && readdirSync(checkouts).some((n) => n.startsWith('.tmp-'));
-        if (tmp) env.daemon.proc.kill('SIGKILL');
-        return tmp;
-      },
-      30_000,
-    ).catch(() => false);
+    const caught = await waitFor('a checkout in progress', () => existsSync(marker), 60_000).catch(
+      () => false,
+    );
+    if (caught) env.daemon.proc.kill('SIGKILL');
     assert.ok(caught, 'the daemon was killed while a checkout was being written');
     await env.daemon.exited;
     assert.ok(

@@ -68,7 +68,7 @@ export class PhpFpmDriver implements ServiceDriver {
     if (await this.tracker.current()) return 'running';
     const pools = await this.pools();
     if (pools.length === 0) return 'no pools';
-    const listens = pools.flatMap((p) => p.listens);
+    const listens = pools.flatMap((p) => [...p.listens, ...p.statusListens]);
     const orphans = await findOrphans(this.ctx.host, {
       title: /^php-fpm: pool /,
       masterTitle: /^php-fpm: master process/,

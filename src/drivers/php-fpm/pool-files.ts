@@ -9,6 +9,8 @@ export interface PoolFileInfo {
   file: string;
   sections: string[];
   listens: ListenTarget[];
+  /** `pm.status_listen`: a dead master's workers hold these too, so a restart must free them. */
+  statusListens: ListenTarget[];
 }
 
 /** php-fpm's `listen`: a path, a port, or address:port (IPv6 in brackets). */
@@ -24,6 +26,7 @@ export function parseListen(value: string): ListenTarget | undefined {
 export function parsePoolFile(file: string, content: string): PoolFileInfo {
   const sections: string[] = [];
   const listens: ListenTarget[] = [];
+  const statusListens: ListenTarget[] = [];
   for (const raw of content.split('\n')) {
     const line = raw.trim();
     const section = /^\[([^\]]+)\]$/.exec(line);
@@ -31,8 +34,11 @@ export function parsePoolFile(file: string, content: string): PoolFileInfo {
     const listen = /^listen\s*=\s*(.+)$/.exec(line);
     const target = listen?.[1] ? parseListen(listen[1]) : undefined;
     if (target) listens.push(target);
+    const status = /^pm\.status_listen\s*=\s*(.+)$/.exec(line);
+    const statusTarget = status?.[1] ? parseListen(status[1]) : undefined;
+    if (statusTarget) statusListens.push(statusTarget);
   }
-  return { file, sections, listens };
+  return { file, sections, listens, statusListens };
 }
 
 /** The files php-fpm's `include = <poolDir>/*.conf` picks up (glob skips dot files). */

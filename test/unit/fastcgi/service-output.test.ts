@@ -107,3 +107,12 @@ test('/proc/net/unix: only listening sockets with a path count', () => {
   ].join('\n');
   assert.deepEqual([...parseProcNetUnix(text)], ['/r/run/php/8.2-app.sock']);
 });
+
+test('pool files: pm.status_listen sockets are listed apart, so a restart frees them from orphans', () => {
+  const info = parsePoolFile(
+    '/p.conf',
+    '[a]\nlisten = /run/a.sock\npm.status_path = /fpm-status\npm.status_listen = /run/a.status.sock\n',
+  );
+  assert.deepEqual(info.listens, [{ socketPath: '/run/a.sock' }]);
+  assert.deepEqual(info.statusListens, [{ socketPath: '/run/a.status.sock' }]);
+});
