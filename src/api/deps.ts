@@ -3,6 +3,7 @@
 import type { Kind, ResourceKey } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
 import type { JobsApi } from './job-routes.js';
+import type { ControlsApi } from './control-routes.js';
 import { PHASES } from '../state/conditions.js';
 import type { TendMetrics } from './metrics.js';
 
@@ -75,6 +76,8 @@ export interface ApiDeps {
   source?: SourceApi;
   /** Job triggers and run records; absent where there is no Jobs runtime. */
   jobs?: JobsApi;
+  /** Operator controls (restart, stop, suspend, pause…); absent where no daemon runs them. */
+  controls?: ControlsApi;
 }
 
 /** What the API may ask of the git source; statuses are plain JSON, credentials already removed. */
