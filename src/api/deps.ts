@@ -4,6 +4,7 @@ import type { Kind, ResourceKey } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
 import type { JobsApi } from './job-routes.js';
 import type { ControlsApi } from './control-routes.js';
+import type { LogsApi } from './log-routes.js';
 import { PHASES } from '../state/conditions.js';
 import type { TendMetrics } from './metrics.js';
 
@@ -78,6 +79,8 @@ export interface ApiDeps {
   jobs?: JobsApi;
   /** Operator controls (restart, stop, suspend, pause…); absent where no daemon runs them. */
   controls?: ControlsApi;
+  /** Resource logs (GET /v1/resources/:kind/:name/logs); absent where no daemon runs. */
+  logs?: LogsApi;
 }
 
 /** What the API may ask of the git source; statuses are plain JSON, credentials already removed. */

@@ -35,6 +35,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'job run <name> [--wait]: start a run of a Job now in the running daemon, print its id',
     load: async () => (await import('./job.js')).jobCommand,
   },
+  logs: {
+    summary: 'logs Kind/<name> [-f] [--instance N] [--since 10m] [--tail 100]: log lines from the running daemon',
+    load: async () => (await import('./logs.js')).logsCommand,
+  },
   restart: {
     summary: 'restart Program/<name> [--instance N]: restart a native Program in the running daemon',
     load: async () => (await import('./control.js')).controlCommand('restart'),

@@ -17,6 +17,7 @@ import type { TendEvent } from '../state/events.js';
 import { computePlan } from './compute-plan.js';
 import { jobsApi } from '../jobs/api.js';
 import { controlsApi } from '../controls/controls-api.js';
+import { logsApi } from '../logs/logs-api.js';
 import type { Controller } from './controller.js';
 import type { ControllerOptions } from './controller.js';
 import { summarizeOutcome } from './outcomes.js';
@@ -69,6 +70,7 @@ export function controllerApiDeps({
   return {
     jobs: jobsApi(controller.jobs.runner),
     controls: controlsApi(controller, opts),
+    logs: logsApi(controller, opts),
     listResources(filter: ResourceFilter): ResourceView[] {
       const all = specs();
       const keys = new Set<ResourceKey>([...store.list().map((s) => s.key), ...all.keys()]);
