@@ -98,8 +98,8 @@ export function registerLogRoutes(app: FastifyInstance, logs: LogsApi): void {
     // Resolve the sources before hijacking, so a bad request still gets a JSON error.
     let stop: (() => void) | undefined;
     const pending: LogLine[] = [];
-    let out: ((l: LogLine) => void) | undefined;
-    stop = logs.follow(key, q, (l) => (out ? out(l) : pending.push(l)));
+    const sink: { out?: (l: LogLine) => void } = {};
+    stop = logs.follow(key, q, (l) => (sink.out ? sink.out(l) : pending.push(l)));
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -121,7 +121,7 @@ export function registerLogRoutes(app: FastifyInstance, logs: LogsApi): void {
       }
       res.write(chunk);
     };
-    out = (l) => write(`event: line\ndata: ${JSON.stringify(l)}\n\n`);
+    const out = (l: LogLine) => write(`event: line\ndata: ${JSON.stringify(l)}\n\n`);
     const keepAlive = setInterval(() => write(': keep-alive\n\n'), KEEP_ALIVE_MS);
     keepAlive.unref();
     function cleanup(): void {
@@ -137,6 +137,7 @@ export function registerLogRoutes(app: FastifyInstance, logs: LogsApi): void {
     res.write('retry: 3000\n: connected\n\n');
     for (const l of lines) out(l);
     for (const l of pending.splice(0)) out(l);
+    sink.out = out;
     return reply;
   });
 }
