@@ -1,6 +1,5 @@
 // `tend validate`: load the desired state and print every error as file:line:col, then a summary.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { detectPhpVersions } from '../drivers/observe.js';
 import { isTendError } from '../errors/catalogue.js';
 import { createRealHost, type Host } from '../host/index.js';
@@ -9,6 +8,7 @@ import { embeddedLayout, type Layout } from '../layout/index.js';
 import { formatLoadError, loadDesiredState } from '../source/index.js';
 import { jobWarnings } from '../jobs/warnings.js';
 import type { CliIO } from './io.js';
+import { parseCommandArgs } from './common-args.js';
 import { hostMemoryBytes } from '../drivers/health/memory.js';
 import type { Pool } from '../model/index.js';
 import { worstCaseWarning } from './memory-warning.js';
@@ -45,19 +45,10 @@ export async function validateCommand(
     help?: boolean;
   };
   try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'desired-state': { type: 'string', short: 'd' },
-        'no-host-checks': { type: 'boolean' },
-        'web-base': { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    // The common options (--root, --profile, --json…) are accepted: validate needs none of them.
+    values = parseCommandArgs(args, { 'no-host-checks': { type: 'boolean' } }, USAGE).values as typeof values;
   } catch (err) {
-    io.stderr(`tend validate: ${(err as Error).message}\n${USAGE}`);
+    io.stderr(`tend validate: ${(err as Error).message}\n`);
     return 1;
   }
   if (values.help) {
