@@ -10,12 +10,12 @@ import { newStatus, setCondition, type ResourceStatus } from '../state/condition
 import { setSaturated } from './saturation-condition.js';
 import type { EventLog } from '../state/events.js';
 import type { StatusStore } from '../state/status-store.js';
-import { mapLimit } from '../drivers/observe.js';
+import { mapLimit } from '../observe/observe.js';
 import type { Host } from '../host/host.js';
-import type { HealthVerdict } from './assess.js';
+import type { HealthVerdict } from '../observe/assess.js';
 import { awaitingServe, isRuntimeKind } from './awaiting-serve.js';
-import { lastVerdict } from './probe-policy.js';
-import { probeRound } from './probe-round.js';
+import { lastVerdict } from '../observe/probe-policy.js';
+import { probeRound } from '../observe/probe-round.js';
 import type { ServiceId } from '../render/types.js';
 
 export interface StatusInput {
