@@ -4,7 +4,7 @@
 // they hold across passes and restarts; status and events say who asked and when.
 import type { ControlAction, ControlRequest, ControlResult, ControlsApi } from '../api/control-routes.js';
 import type { Controller, ControllerOptions } from '../controller/controller.js';
-import { serviceRegistry } from '../controller/converge.js';
+import { serviceRegistry } from '../pipeline/converge.js';
 import { ALL_KEY } from '../controller/outcomes.js';
 import { TendError } from '../errors/catalogue.js';
 import type { Pool, Program, Resource, ResourceKey } from '../model/index.js';
