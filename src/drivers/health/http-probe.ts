@@ -21,7 +21,8 @@ export interface ProbeResult {
 
 export function probeSite(probe: SiteProbe): Promise<ProbeResult> {
   const started = Date.now();
-  const target = `http://${probe.host}${probe.path}`;
+  // The port said too: a Site answering on the wrong port is the first thing to rule out.
+  const target = `http://${probe.host}:${probe.port}${probe.path}`;
   return new Promise((resolve) => {
     let settled = false;
     const done = (result: Omit<ProbeResult, 'durationMs'>) => {
