@@ -9,6 +9,7 @@ import { getCondition, type ResourceStatus } from '../state/conditions.js';
 import { fileStatusSource, type ResourceDetail, type StatusSource } from '../state/status-source.js';
 import type { CliIO, Command } from './io.js';
 import { parseCommandArgs } from './common-args.js';
+import { paintPhases, useColour } from './colour.js';
 
 const USAGE =
   'usage: tend status [Kind/name] [--json] [--watch] [--root DIR] [--profile embedded|system] [--desired-state DIR]\n' +
@@ -240,17 +241,20 @@ async function renderOnce(
       );
       return 1;
     }
-    io.stdout(json ? `${JSON.stringify(detail, null, 2)}\n` : renderStatusDetail(detail, now));
+    io.stdout(json ? `${JSON.stringify(detail, null, 2)}\n` : tint(io, renderStatusDetail(detail, now)));
     return 0;
   }
   const statuses = await source.list();
   if (json) io.stdout(`${JSON.stringify(statuses, null, 2)}\n`);
   else if (statuses.length === 0) io.stdout('No status yet: run tend reconcile\n');
-  else io.stdout(renderStatusTable(statuses, now));
+  else io.stdout(tint(io, renderStatusTable(statuses, now)));
   return 0;
 }
 
 export const statusCommand: Command = (args, io) => runStatus(args, io);
+
+/** Phases in colour on a terminal (not with NO_COLOR, not piped). */
+const tint = (io: CliIO, text: string) => (useColour(io) ? paintPhases(text) : text);
 
 /** A Job's recent runs (status.health.recentRuns) as a table, newest first. */
 function jobRunsSection(runs: unknown, now: number): string[] {

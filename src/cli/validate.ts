@@ -9,6 +9,7 @@ import { formatLoadError, loadDesiredState } from '../source/index.js';
 import { jobWarnings } from '../jobs/warnings.js';
 import type { CliIO } from './io.js';
 import { parseCommandArgs } from './common-args.js';
+import { paint, useColour } from './colour.js';
 import { hostMemoryBytes } from '../drivers/health/memory.js';
 import type { Pool } from '../model/index.js';
 import { worstCaseWarning } from './memory-warning.js';
@@ -78,7 +79,8 @@ export async function validateCommand(
     io.stderr(`tend validate: ${err.code}: ${err.message}\n`);
     return 1;
   }
-  for (const e of result.errors) io.stdout(`${formatLoadError(e)}\n`);
+  const red = (t: string) => (useColour(io) ? paint('red', t) : t);
+  for (const e of result.errors) io.stdout(`${red(formatLoadError(e))}\n`);
   for (const r of result.resources)
     if (r.resource.kind === 'Job')
       for (const w of jobWarnings(r.resource))
@@ -94,14 +96,15 @@ export async function validateCommand(
     if (warning) io.stdout(`${warning}\n`);
   }
   if (result.ok) {
-    io.stdout(`ok: ${valid} in ${plural(result.files.length, 'file')}\n`);
+    const ok = useColour(io) ? paint('green', 'ok') : 'ok';
+    io.stdout(`${ok}: ${valid} in ${plural(result.files.length, 'file')}\n`);
     return 0;
   }
   const unknown = result.unknownFiles.length
     ? `; ${plural(result.unknownFiles.length, 'file')} could not be read as resources`
     : '';
   io.stdout(
-    `${plural(result.errors.length, 'error')} in ${plural(badFiles.size, 'file')}; ${valid}${unknown}\n`,
+    `${red(plural(result.errors.length, 'error'))} in ${plural(badFiles.size, 'file')}; ${valid}${unknown}\n`,
   );
   return 1;
 }
