@@ -8,7 +8,7 @@ import { asTendError, TendError } from '../errors/catalogue.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import type { ResourceKey } from '../model/index.js';
-import type { ServiceContext } from '../drivers/services.js';
+import type { ServiceContext } from '../drivers/index.js';
 import type { EventLog } from '../state/events.js';
 import type { StatusStore } from '../state/status-store.js';
 import { TendMetrics } from '../api/metrics.js';
