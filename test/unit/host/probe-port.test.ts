@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { probeSite } from '../../../src/drivers/health/http-probe.js';
+import { httpProbe } from '../../../src/host/http-probe.js';
 import { freePort } from '../../helpers/ports.js';
 
 test('a Site probe message names the port, for a wrong status and a refused connection', async (t) => {
@@ -16,10 +16,10 @@ test('a Site probe message names the port, for a wrong status and a refused conn
   t.after(() => server.close());
   const port = (server.address() as AddressInfo).port;
   const base = { address: '127.0.0.1', host: 'shop.test', path: '/up', expectStatus: 200, timeoutMs: 5_000 };
-  const bad = await probeSite({ ...base, port });
+  const bad = await httpProbe({ ...base, port });
   assert.equal(bad.ok, false);
   assert.match(bad.message, new RegExp(`^http://shop\\.test:${port}/up: expected status 200, got 502$`));
   const closed = await freePort();
-  const refused = await probeSite({ ...base, port: closed });
+  const refused = await httpProbe({ ...base, port: closed });
   assert.match(refused.message, new RegExp(`http://shop\\.test:${closed}/up: .*ECONNREFUSED`));
 });
