@@ -47,7 +47,10 @@ export async function validateCommand(
   };
   try {
     // The common options (--root, --profile, --json…) are accepted: validate needs none of them.
-    values = parseCommandArgs(args, { 'no-host-checks': { type: 'boolean' } }, USAGE).values as typeof values;
+    const parsed = parseCommandArgs(args, { 'no-host-checks': { type: 'boolean' } }, USAGE);
+    if (parsed.positionals.length > 0)
+      throw new Error(`takes no arguments, got "${parsed.positionals.join(' ')}"\n${USAGE}`);
+    values = parsed.values as typeof values;
   } catch (err) {
     io.stderr(`tend validate: ${(err as Error).message}\n`);
     return 1;
