@@ -23,9 +23,25 @@ if (files.length === 0) {
 // A hung test fails on its own after 10 minutes instead of waiting for CI's limit; the slowest
 // test (crash safety, 50 kills) takes about 4 minutes on a busy 2-core machine.
 const TEST_TIMEOUT_MS = 600_000;
+// After the spec output: the slowest files and a coverage summary per room (scripts/test-summary.mjs).
+// TEND_TEST_COVERAGE=0 leaves coverage out.
+const coverage = process.env.TEND_TEST_COVERAGE === '0' ? [] : ['--experimental-test-coverage'];
+const reporters = [
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=./scripts/test-summary.mjs',
+  '--test-reporter-destination=stdout',
+];
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files],
+  [
+    '--test',
+    '--test-concurrency=2',
+    `--test-timeout=${TEST_TIMEOUT_MS}`,
+    ...coverage,
+    ...reporters,
+    ...files,
+  ],
   {
     stdio: 'inherit',
   },
