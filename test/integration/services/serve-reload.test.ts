@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { isTendError } from '../../../src/errors/catalogue.js';
-import { probeSite } from '../../../src/drivers/health/http-probe.js';
+import { httpProbe } from '../../../src/host/http-probe.js';
 import { fastcgiRequest, pingPool } from '../../../src/drivers/php-fpm/fastcgi.js';
 import { serviceDriverFor, type NginxDriver, type PhpFpmDriver } from '../../../src/drivers/services.js';
 import { PHP, embeddedFixture, httpGet, masters, realHost, writePool, writeVhost } from './harness.js';
@@ -29,7 +29,7 @@ test('embedded nginx + php-fpm: serve, validate, refuse, reload, stop', async (t
     assert.equal(page.status, 200);
     assert.equal(page.body, 'php says POST hello-body');
     assert.equal(page.headers['x-from'], 'php');
-    const probe = await probeSite({
+    const probe = await httpProbe({
       address: '127.0.0.1',
       port: f.port,
       host: 'app.test',
@@ -38,7 +38,7 @@ test('embedded nginx + php-fpm: serve, validate, refuse, reload, stop', async (t
       timeoutMs: 5_000,
     });
     assert.equal(probe.ok, true, probe.message);
-    const unknown = await probeSite({
+    const unknown = await httpProbe({
       ...probe,
       address: '127.0.0.1',
       port: f.port,
