@@ -3,7 +3,7 @@
 // but the process kept 160-170 MB resident, and 290-420 MB after nine edits and a minute idle
 // (docs/decisions/0030-daemon-memory.md). One full collection, a second after such a pass and off
 // its path, returns it. bin/tend enables the `gc` extension for `tend serve` only.
-import { getHeapStatistics } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
 /**
@@ -39,12 +39,23 @@ export function heapTrim(opts: {
   let baseline = getHeapStatistics().total_heap_size;
   let timer: NodeJS.Timeout | undefined;
   const collect = () => {
+    // A pass runs: try again once it is over (passes come back to back after start).
+    if (opts.isBusy()) {
+      timer = setTimeout(collect, DELAY_MS);
+      timer.unref();
+      return;
+    }
     timer = undefined;
-    // A pass started meanwhile: it will call afterPass again when it ends.
-    if (opts.isBusy()) return;
     const mb = (n: number) => Math.round(n / 1e5) / 10;
     const before = process.memoryUsage();
-    gc?.();
+    // A plain full collection frees the garbage but compacts little, so V8 kept ~125 MB of pages for
+    // ~50 MB live; optimizing for size during this one collection makes it compact and give pages back.
+    setFlagsFromString('--optimize-for-size');
+    try {
+      gc?.();
+    } finally {
+      setFlagsFromString('--no-optimize-for-size');
+    }
     const after = process.memoryUsage();
     baseline = getHeapStatistics().total_heap_size;
     opts.log?.({
