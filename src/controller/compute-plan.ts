@@ -13,6 +13,7 @@ import { gitRevision, loadDesiredState, type GitRevision, type LoadResult } from
 import { loadInventory } from '../state/inventory-store.js';
 import { readCreatedAccounts } from '../apply/tenants.js';
 import { sitesUsing } from '../render/pool-tenancy.js';
+import { runtimeFieldsOf } from '../plan/runtime-change.js';
 import { wantedProgramLeases } from '../state/port-allocation.js';
 import { PortLeases } from '../state/port-leases.js';
 import { ControllerSnapshot, type RenderMemoEntry } from './snapshot.js';
@@ -117,7 +118,10 @@ function renderMemo(
   const key = keyOf(resource);
   const hit = cache.get(key);
   if (hit?.stamp === stamp) return hit.rendered;
-  const rendered = renderOne(resource, ctx);
+  const files = renderOne(resource, ctx);
+  // A runtime resource carries its spec fields, so its plan shows a field diff (plan/runtime-change.ts).
+  const runtime = runtimeFieldsOf(resource);
+  const rendered = runtime ? { ...files, runtime } : files;
   cache.set(key, { stamp, rendered });
   return rendered;
 }
@@ -190,8 +194,8 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
 
   const resources = new Map<ResourceKey, Resource>(load.resources.map((r) => [r.key, r.resource]));
   // Ports are allocated before planning (a pure step, each new port proved free by binding), so a
-  // Site proxying to a new `port: auto` Program renders in this very pass. A read-only plan shows
-  // the ports it would lease without recording them.
+  // Site proxying to a new `port: auto` Program renders in this very pass. A read-only plan leases
+  // nothing (a port shown but not recorded could be taken before the apply): such a Site waits.
   const leased = await snapshot
     .portLeases(host, layout.stateDir)
     .ensure(wantedProgramLeases(resources.values()), { persist: opts.readOnly !== true });

@@ -23,6 +23,7 @@ const entrySchema = z.strictObject({
   services: z.array(serviceId),
   appliedAt: z.string(),
   sensitivePrefixes: z.array(z.string()).optional(),
+  runtime: z.record(z.string(), z.string()).optional(),
 });
 
 const inventorySchema = z

@@ -139,8 +139,9 @@ export class PortLeases {
   /**
    * The step before planning: every wanted key holds a lease afterwards (existing ones kept, even
    * while our own instance binds the port), so what is planned is what the supervisor will use.
-   * `persist: false` (a read-only plan) computes the same leases without recording them. Keys the
-   * range has no port left for are returned with their error; the others are still leased.
+   * `persist: false` (a read-only plan) allocates nothing: a port it showed but did not record could
+   * be taken before the apply, so it shows only what is leased. Keys the range has no port left for
+   * are returned with their error; the others are still leased.
    */
   async ensure(
     want: readonly string[],
@@ -148,6 +149,7 @@ export class PortLeases {
   ): Promise<{ ports: Map<string, number[]>; added: string[]; errors: Map<string, TendError> }> {
     return this.locked(async () => {
       await this.load();
+      if (!opts.persist) return { ports: programPortsOf(this.leases), added: [], errors: new Map() };
       const step = await this.allocate(want, {});
       const errors = new Map<string, TendError>();
       for (const key of step.exhausted) errors.set(key, exhaustedError(key, this.range, this.leases.size));
