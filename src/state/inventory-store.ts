@@ -90,7 +90,7 @@ export async function loadInventory(
 /**
  * The last inventory validated or written, with its text (one, so memory stays bounded): a pass
  * loads the inventory several times, and a daemon's passes load what the one before saved. Held by
- * the controller's snapshot (controller/snapshot.ts), never by this module.
+ * the controller's snapshot (pipeline/snapshot.ts), never by this module.
  * Entries are frozen and shared; callers get their own top-level maps to add and remove entries.
  */
 export interface InventoryMemo {

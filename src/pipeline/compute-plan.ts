@@ -1,6 +1,6 @@
 // load → render → inventory → observe → plan: the I/O around the pure planner, shared by
 // `tend reconcile --plan`, apply and the API, so that what is shown is exactly what would be applied.
-import { detectPhpVersions, observe } from '../drivers/observe.js';
+import { detectPhpVersions, observe } from '../observe/observe.js';
 import { isTendError } from '../errors/catalogue.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
@@ -35,7 +35,7 @@ export interface ComputePlanOptions {
   /** A daemon's pass: reuse the last load while the desired-state tree is unchanged (LoadMemo). */
   reuseLoad?: boolean;
   /**
-   * What this pass may reuse from earlier ones (controller/snapshot.ts): the daemon's own; a fresh
+   * What this pass may reuse from earlier ones (pipeline/snapshot.ts): the daemon's own; a fresh
    * one when absent (a CLI process).
    */
   snapshot?: ControllerSnapshot;
