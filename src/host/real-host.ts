@@ -12,6 +12,7 @@ import {
 import { createServer } from 'node:net';
 import { dirname, basename, join, resolve } from 'node:path';
 import { dirSyncGroup } from './dir-sync.js';
+import { readProcStat } from './proc-stat.js';
 import { ContentMemo, stableIdentity } from './file-identity.js';
 import {
   atomicTempName,
@@ -106,19 +107,24 @@ function withPath(err: unknown, path: string): unknown {
 const tempNameFor = (path: string) =>
   join(dirname(path), atomicTempName(basename(path), randomBytes(4).toString('hex')));
 
+async function readFileUtf8(path: string): Promise<string | undefined> {
+  try {
+    return await fsp.readFile(path, 'utf8');
+  } catch (err) {
+    if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+    throw err;
+  }
+}
+
+/** Reading only, with no state of its own: for code that has no Host (a pid's start time). */
+export const realFs: Pick<HostFs, 'readFile'> = { readFile: readFileUtf8 };
+
 /** node's fs for one Host: its own in-flight temp files and its own directory-fsync groups. */
 export function createRealFs(): HostFs {
   const inFlight = new Set<string>();
   const fsyncDir = dirSyncGroup();
   return {
-    async readFile(path) {
-      try {
-        return await fsp.readFile(path, 'utf8');
-      } catch (err) {
-        if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
-        throw err;
-      }
-    },
+    readFile: readFileUtf8,
     async readFiles(paths) {
       // Synchronous reads in batches: ~10x faster than fs/promises for small files (one thread-pool
       // round trip per syscall), with a yield between batches so a daemon stays responsive.
@@ -251,15 +257,7 @@ async function exec(file: string, args: readonly string[], opts: ExecOptions = {
 }
 
 export async function processStartTime(pid: number): Promise<number | undefined> {
-  try {
-    const stat = await fsp.readFile(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and ")"; fields after the last ")" are fixed.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const startTime = Number(rest[19]);
-    return Number.isFinite(startTime) ? startTime : undefined;
-  } catch {
-    return undefined;
-  }
+  return (await readProcStat(realFs, pid))?.startTime;
 }
 
 export function portIsFree(port: number, address = '127.0.0.1'): Promise<boolean> {

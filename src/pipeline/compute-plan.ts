@@ -1,13 +1,13 @@
 // load → render → inventory → observe → plan: the I/O around the pure planner, shared by
 // `tend reconcile --plan`, apply and the API, so that what is shown is exactly what would be applied.
-import { detectPhpVersions, observe } from '../observe/observe.js';
+import { observe } from '../observe/observe.js';
+import { hostRuleContext } from '../observe/rule-context.js';
 import { isTendError } from '../errors/catalogue.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
-import { keyOf, type Resource, type ResourceKey, type RuleContext } from '../model/index.js';
+import { keyOf, type Resource, type ResourceKey } from '../model/index.js';
 import { plan, type Inventory, type Observed, type PendingResource, type Plan } from '../plan/index.js';
 import { loadTemplates } from '../host/templates.js';
-import { readAccounts } from '../host/accounts.js';
 import { instancePorts, renderOne, type RenderContext, type Rendered } from '../render/index.js';
 import { gitRevision, loadDesiredState, type GitRevision, type LoadResult } from '../source/index.js';
 import { loadInventory } from '../state/inventory-store.js';
@@ -147,22 +147,6 @@ function sameInventory(a: Inventory, b: Inventory): boolean {
   const ka = Object.keys(a.resources);
   if (ka.length !== Object.keys(b.resources).length) return false;
   return ka.every((k) => a.resources[k] === b.resources[k]);
-}
-
-/**
- * What validation knows of this host and of tend's own policy. Every loader that decides what may
- * be applied (a pass, a git revision before it goes live) uses this one, so they never disagree.
- */
-export async function hostRuleContext(host: Host, layout: Layout): Promise<RuleContext> {
-  const [installedPhp, accounts] = await Promise.all([detectPhpVersions(host, layout), readAccounts(host)]);
-  return {
-    installedPhp,
-    reservedPorts: new Map([[layout.nginx.listenPort, `nginx (${layout.profile} listen port)`]]),
-    accounts,
-    webBases: layout.webBases,
-    // The system profile's root is "/": there, the state dir is what no Site may serve.
-    protectedPaths: [layout.profile === 'embedded' ? layout.root : layout.stateDir],
-  };
 }
 
 export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPlan> {
