@@ -21,6 +21,16 @@ export const jsonChangeSchema = z.strictObject({
   blocked: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
   services: z.array(z.string()),
   files: z.array(jsonFileSchema),
+  /** A Program's field diff and what happens to its instances; null for other kinds. */
+  runtime: z
+    .strictObject({
+      fields: z.array(
+        z.strictObject({ field: z.string(), before: z.string().nullable(), after: z.string().nullable() }),
+      ),
+      restart: z.string(),
+      summary: z.string(),
+    })
+    .nullable(),
 });
 
 export const planJsonSchema = z.strictObject({
