@@ -111,8 +111,10 @@ export class JobsBridge {
     const outputs: Record<string, string | number> = { ...current.outputs };
     delete outputs.pid;
     delete outputs.nextRun;
+    delete outputs.triggerTokenFile;
     if (view.pid) outputs.pid = view.pid;
     if (view.nextRun) outputs.nextRun = view.nextRun;
+    if (this.runner.spec(name)?.triggerToken) outputs.triggerTokenFile = this.runner.tokens.pathOf(name);
     // A Job's phase is the Job's own (Scheduled, Running, …) once its spec is applied.
     const phase: Phase = applied && next.phase !== 'Deleting' ? view.phase : next.phase;
     return { ...next, phase, health, outputs };

@@ -16,6 +16,7 @@ import { jobRuntime, type JobRuntime } from './job-spec.js';
 import { finishRecord } from './outcome.js';
 import { recoverInterrupted } from './recover.js';
 import { startRunProcess, type RunProcess } from './run-process.js';
+import { TriggerTokens, type TokenOwner } from './trigger-token.js';
 import { jobWarnings } from './warnings.js';
 
 export interface JobClock {
@@ -53,6 +54,8 @@ const MAX_SLEEP_MS = 60_000;
 
 export class JobRunner extends EventEmitter {
   readonly history: JobHistory;
+  /** Per-Job trigger tokens, beside the run dir (see trigger-token.ts). */
+  readonly tokens: TriggerTokens;
   private readonly clock: JobClock;
   private jobs = new Map<string, JobRuntime>();
   private readonly active = new Map<string, Map<string, Active>>();
@@ -71,6 +74,7 @@ export class JobRunner extends EventEmitter {
     // 0700, and nginx's workers must traverse it to reach the pool sockets.
     mkdirSync(dirname(opts.runDir), { recursive: true });
     mkdirSync(opts.runDir, { recursive: true, mode: 0o700 });
+    this.tokens = new TriggerTokens(join(dirname(opts.runDir), 'job-tokens'));
   }
 
   /** Runs a previous tend left "running" become interrupted (see recover.ts). */
@@ -95,6 +99,7 @@ export class JobRunner extends EventEmitter {
         this.emitEvent(j.metadata.name, 'Warning', 'SpecWarning', `${w.field}: ${w.message}`);
     }
     this.jobs = next;
+    await this.syncTokens();
     await this.recover(fresh);
     for (const job of next.values()) {
       // A schedule counts from when tend first saw the Job: the next due time runs, history does not.
@@ -114,6 +119,21 @@ export class JobRunner extends EventEmitter {
       await this.start(job, 'runOnce', {});
     }
     if (this.opts.timers) this.arm();
+  }
+
+  /** Token files for the Jobs that ask for one, owned by the Job's user; a user that cannot be resolved gets none. */
+  private async syncTokens(): Promise<void> {
+    const wanted = new Map<string, TokenOwner>();
+    for (const job of this.jobs.values()) {
+      if (!job.triggerToken) continue;
+      try {
+        const id = await resolveIdentity(this.opts.host, job.name, job.process);
+        wanted.set(job.name, { uid: id.uid, gid: id.gid });
+      } catch (err) {
+        this.emitEvent(job.name, 'Warning', 'TriggerTokenFailed', (err as Error).message);
+      }
+    }
+    this.tokens.sync(wanted);
   }
 
   private async forget(name: string): Promise<void> {
