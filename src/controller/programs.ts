@@ -157,7 +157,7 @@ export class ProgramsBridge {
     // Not handed to the supervisor yet (its converge runs beside the pass): no verdict, so Pending.
     if (!st) return undefined;
     const { phase, message } = phaseOf(st);
-    return { ok: phase === 'Ready', message, details: details(st) };
+    return { ok: phase === 'Ready' || phase === 'Completed', message, details: details(st) };
   }
 
   /** A native Program's whole status from its supervisor, once the supervisor runs it. */
@@ -220,7 +220,7 @@ export function programStatus(current: ResourceStatus, st: ProgramStatus, now: n
     current,
     {
       type: 'Healthy',
-      status: phase === 'Ready' ? 'True' : 'False',
+      status: phase === 'Ready' || phase === 'Completed' ? 'True' : 'False',
       reason: phase === 'Ready' ? 'Running' : phase,
       message,
     },

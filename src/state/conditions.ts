@@ -37,6 +37,8 @@ export const PHASES = [
   'Running',
   'Succeeded',
   'Suspended',
+  // A Program whose instances ran to exit 0 and are not restarted (restart: never | on-failure).
+  'Completed',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -112,6 +114,7 @@ const is = (
  * The phase table, first match wins:
  *   Reconciling=True, reason Deleting → Deleting
  *   Ready=False, reason Expired       → Expired
+ *   Ready=False, reason Completed     → Completed (a Program that ran to exit 0, not restarted)
  *   Ready=True                        → Ready
  *   Stalled=True                      → Failed    (needs a spec change)
  *   Ready=Unknown, reason ServeNotRunning → Unknown (a runtime resource read while tend serve is down)
@@ -126,6 +129,7 @@ export const SERVE_NOT_RUNNING = 'ServeNotRunning';
 export function derivePhase(conditions: readonly Condition[]): Phase {
   if (is(conditions, 'Reconciling', 'True', 'Deleting')) return 'Deleting';
   if (is(conditions, 'Ready', 'False', 'Expired')) return 'Expired';
+  if (is(conditions, 'Ready', 'False', 'Completed')) return 'Completed';
   if (is(conditions, 'Ready', 'True')) return 'Ready';
   if (is(conditions, 'Stalled', 'True')) return 'Failed';
   if (is(conditions, 'Ready', 'Unknown', SERVE_NOT_RUNNING)) return 'Unknown';

@@ -24,10 +24,13 @@ import { runFileOf, statusOf } from './instance-records.js';
 import { childEnv, spawnInstance } from './spawn-child.js';
 import type { ExitRecord, Health, InstanceState, InstanceStatus, SupervisorEvent } from './types.js';
 import { groupKill } from './group.js';
+import { removeCompleted, writeCompleted, type CompletedMarker } from './completed.js';
 
 export interface InstanceContext {
   host: Host;
   runDir: string;
+  /** Where finished instances leave their marker (see completed.ts). */
+  doneDir: string;
   now: () => number;
   emit: (ev: Omit<SupervisorEvent, 'key' | 'at'>) => void;
   /** Called on every change that may alter readiness, so the program and its dependents re-check. */
@@ -89,10 +92,23 @@ export class Instance {
     return statusOf(this, this.proc, this.ctx.now());
   }
 
+  /** Restores an instance that finished on this generation before tend restarted: not started. */
+  restoreCompleted(m: CompletedMarker): void {
+    this.desired = 'stop';
+    this.state = 'exited';
+    this.lastExit = m.exit;
+    this.event(
+      'Normal',
+      'Exited',
+      `instance ${this.index} finished earlier (${describeExit(m.exit.code, m.exit.signal as NodeJS.Signals | null)}); not started again until its spec changes`,
+    );
+  }
+
   /** Spawns now (the caller decided backoff and ordering). */
   async start(): Promise<void> {
     this.desired = 'run';
     if (this.alive) return;
+    await removeCompleted(this.ctx.host, this.ctx.doneDir, this.spec.name, this.index);
     this.clearTimer();
     this.state = 'starting';
     this.ready = false;
@@ -220,6 +236,15 @@ export class Instance {
       this.state = 'exited';
       this.desired = 'stop';
       void this.ctx.host.fs.remove(runFilePath(this.ctx.runDir, this.spec.name, this.index));
+      // Finished for good on this generation: a restarted tend must not run it again.
+      const marker = {
+        version: 1 as const,
+        program: this.spec.name,
+        index: this.index,
+        instanceGeneration: this.spec.instanceGeneration,
+        exit: this.lastExit,
+      };
+      void writeCompleted(this.ctx.host, this.ctx.doneDir, marker).catch(() => undefined);
       return;
     }
     this.scheduleRestart(next, what, uptime);

@@ -147,13 +147,17 @@ spec:
   assert.equal(info.mode & 0o777, 0o400);
   // The temp dir stands in for /run/tend, which every user may traverse.
   for (let dir = dirname(file); dir.startsWith(base); dir = dirname(dir)) chmodSync(dir, 0o711);
-  const asUser = (user: string) => spawnSync('runuser', ['-u', user, '--', 'cat', file], { encoding: 'utf8' });
+  const asUser = (user: string) =>
+    spawnSync('runuser', ['-u', user, '--', 'cat', file], { encoding: 'utf8' });
   const read = asUser('nobody');
   assert.equal(read.status, 0, read.stderr);
   const jobToken = read.stdout.trim();
   assert.ok(jobToken.length >= 32);
   assert.notEqual(asUser('daemon').status, 0, 'another user cannot read it');
-  assert.equal((await call('GET', '/v1/resources/Job/backup')).json().status.outputs.triggerTokenFile, undefined);
+  assert.equal(
+    (await call('GET', '/v1/resources/Job/backup')).json().status.outputs.triggerTokenFile,
+    undefined,
+  );
 
   const own = await call('POST', '/v1/jobs/mailer/runs', { wait: true }, jobToken);
   assert.equal(own.statusCode, 201, own.body);
