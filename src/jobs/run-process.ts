@@ -1,18 +1,23 @@
 // One run's process: spawned through the supervisor's spawnInstance (same identity switch, env
-// rules and own process group as a Program), its output into the run's own log file through a FIFO,
-// and a stop that signals the whole group, then SIGKILLs what is left (grandchildren included).
+// rules and own process group as a Program), born in its own cgroup with its limits, its output into
+// the run's own log file through a FIFO, and a stop that signals the whole group, then SIGKILLs what
+// is left (grandchildren included). When the run ends, whatever is left of its tree is killed too
+// (processes that left the group with setsid()), and an OOM kill is reported.
 import { rmSync } from 'node:fs';
 import type { Host } from '../host/index.js';
 import { escalateStop } from '../supervisor/proc.js';
 import { newProc, type Proc } from '../supervisor/proc.js';
 import type { Identity } from '../supervisor/identity.js';
 import { LogPipe } from '../supervisor/log-pipe.js';
+import { placeTree } from '../supervisor/placement.js';
 import { spawnInstance } from '../supervisor/spawn-child.js';
 import type { JobRuntime } from './job-spec.js';
 
 export interface RunExit {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
+  /** The kernel's OOM killer ended a process of the run (its memory limit was hit). */
+  oomKilled: boolean;
 }
 
 export interface RunProcess {
@@ -35,8 +40,10 @@ export async function startRunProcess(
     maxLineLength: job.process.maxLineLength,
   });
   const spec = { ...job.process, env: { ...job.process.env, TEND_JOB: job.name, TEND_JOB_RUN: runId } };
-  const spawned = await spawnInstance(spec, 0, undefined, identity, pipe);
+  const place = placeTree('jobs', `${process.pid}.${job.name}.${runId}`, job.process.limits);
+  const spawned = await spawnInstance(spec, 0, undefined, identity, pipe, place);
   const cleanup = async () => {
+    await place.cleanup();
     await pipe.close(1000);
     rmSync(paths.fifo, { force: true });
   };
@@ -51,7 +58,8 @@ export async function startRunProcess(
     child.once('exit', (exitCode, signal) => {
       proc.done = true;
       proc.markExited();
-      void cleanup().then(() => resolve({ exitCode, signal }));
+      const oomKilled = place.oomKilled();
+      void cleanup().then(() => resolve({ exitCode, signal, oomKilled }));
     });
   });
   return {

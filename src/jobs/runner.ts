@@ -324,7 +324,7 @@ export class JobRunner extends EventEmitter {
   private settle(
     job: JobRuntime,
     a: Active,
-    exit: { exitCode: number | null; signal: string | null },
+    exit: { exitCode: number | null; signal: string | null; oomKilled?: boolean },
     error?: string,
   ): void {
     const { record, outcome, delay } = finishRecord(job, a.record, exit, {

@@ -20,6 +20,8 @@ export const CONDITION_TYPES = [
   'Healthy',
   'Applied',
   'Saturated',
+  // Programs and Jobs with limits: False names the cgroup controller (or prlimit) the host lacks.
+  'LimitsEnforced',
 ] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 

@@ -1,0 +1,68 @@
+// Where a Program instance or a Job run is born: its own cgroup for the whole process tree (so stop
+// and cleanup find what left the process group with setsid()), the limit groups of its `limits`,
+// and prlimit in front of its argv for openFiles/coreDump. Built on host/cgroup.ts and
+// host/limit-groups.ts; a host without cgroups falls back to the process group alone.
+import { hostCgroups, type Cgroup, type Cgroups } from '../host/cgroup.js';
+import { hostLimits, type LimitGroup, type LimitValues, type ResourceLimits } from '../host/limit-groups.js';
+import type { Placement } from './spawn-child.js';
+
+export interface TreePlacement extends Placement {
+  /** True when the kernel's OOM killer ended a process of this tree (its memory limit was hit). */
+  oomKilled(): boolean;
+  /** SIGKILL to whatever is left of the tree (setsid escapes too), then the groups are removed. */
+  cleanup(): Promise<void>;
+}
+
+export interface PlacementHosts {
+  cgroups?: Cgroups;
+  limits?: ResourceLimits;
+}
+
+/**
+ * Groups `<scope>/<name>` for one process tree. `name` is tend's own (a Job run's
+ * `<tend pid>.<job>.<run>`, so a later tend can reap what a dead one left).
+ */
+export function placeTree(
+  scope: string,
+  name: string,
+  limits: LimitValues | undefined,
+  hosts: PlacementHosts = {},
+): TreePlacement {
+  const cgroups = hosts.cgroups ?? hostCgroups();
+  const limiter = hosts.limits ?? hostLimits();
+  let tree: Cgroup | undefined;
+  let limited: LimitGroup | undefined;
+  try {
+    tree = cgroups.available ? cgroups.create(scope, name) : undefined;
+  } catch {
+    tree = undefined;
+  }
+  // A limit that cannot be set is reported by status (LimitsEnforced=False), not fatal here.
+  try {
+    limited = limiter.create(scope, name, limits);
+  } catch {
+    limited = undefined;
+  }
+  let oom = false;
+  return {
+    inside<T>(fn: () => T): T {
+      return tree ? tree.runInside(fn) : fn();
+    },
+    spawned(pid: number) {
+      limited?.add(pid);
+    },
+    argv: (file, args) => limiter.wrap(limits, file, args),
+    oomKilled() {
+      oom ||= (limited?.oomKills() ?? 0) > 0;
+      return oom;
+    },
+    async cleanup() {
+      this.oomKilled();
+      if (tree) {
+        await tree.kill(5_000);
+        tree.remove();
+      }
+      limited?.remove();
+    },
+  };
+}
