@@ -12,6 +12,7 @@ import type { EventLog } from '../state/events.js';
 import { PortLeases } from '../state/port-leases.js';
 import type { StatusStore } from '../state/status-store.js';
 import { Supervisor, type ProgramStatus, type SupervisorEvent } from '../supervisor/index.js';
+import { limitsCondition } from '../supervisor/limits-status.js';
 import type { HealthVerdict } from './assess.js';
 import type { ComputedPlan } from './compute-plan.js';
 
@@ -246,6 +247,7 @@ export function programStatus(current: ResourceStatus, st: ProgramStatus, now: n
     },
     now,
   );
+  next = limitsCondition(next, st.limits, now);
   const pids = st.instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
   const ports = st.instances.map((i) => i.port).filter((p): p is number => p !== undefined);
   const outputs: Record<string, string | number> = {

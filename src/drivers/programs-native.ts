@@ -43,8 +43,14 @@ export function phaseOf(s: ProgramStatus): { phase: ProgramPhase; message: strin
   // Every instance ran to exit 0 and its policy does not restart it: done, not broken.
   if (finished && exited.every((i) => i.lastExit?.code === 0))
     return { phase: 'Completed', message: `all ${exited.length} instance(s) exited 0` };
+  const oom = exited.some((i) => i.lastExit?.reason === 'OOMKilled')
+    ? '; OOMKilled: the memory limit was hit'
+    : '';
   if (finished)
-    return { phase: 'Degraded', message: `all instances exited (restart policy does not restart them)` };
+    return {
+      phase: 'Degraded',
+      message: `all instances exited (restart policy does not restart them)${oom}`,
+    };
   return { phase: 'Progressing', message: `${ready}/${s.desiredInstances} instance(s) ready` };
 }
 

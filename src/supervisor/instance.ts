@@ -25,6 +25,7 @@ import { childEnv, spawnInstance } from './spawn-child.js';
 import type { ExitRecord, Health, InstanceState, InstanceStatus, SupervisorEvent } from './types.js';
 import { groupKill } from './group.js';
 import { removeCompleted, writeCompleted, type CompletedMarker } from './completed.js';
+import { placeTree, type TreePlacement } from './placement.js';
 
 export interface InstanceContext {
   host: Host;
@@ -53,6 +54,9 @@ export class Instance {
   private timer: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
   private prober: Prober | undefined;
+  /** The cgroups of the current process when the spec sets limits (see placement.ts). */
+  private place: TreePlacement | undefined;
+  private starts = 0;
 
   constructor(
     private readonly ctx: InstanceContext,
@@ -113,7 +117,16 @@ export class Instance {
     this.state = 'starting';
     this.ready = false;
     const startedAt = this.ctx.now();
-    const spawned = await spawnInstance(this.spec, this.index, this.port, this.identity, this.pipe);
+    const place = this.spec.limits
+      ? // A fresh group per start: the last one's cleanup may still be running.
+        placeTree(
+          'programs',
+          `${process.pid}.${this.spec.name}-${this.index}.${++this.starts}`,
+          this.spec.limits,
+        )
+      : undefined;
+    this.place = place;
+    const spawned = await spawnInstance(this.spec, this.index, this.port, this.identity, this.pipe, place);
     if ('error' in spawned) return this.spawnFailed(spawned.error);
     const { child, pid } = spawned;
     const proc = newProc(pid, pid, 0, startedAt, child);
@@ -217,12 +230,15 @@ export class Instance {
     const at = this.ctx.now();
     const uptime = at - proc.startedAt;
     this.lastExit = exitRecord(at, code, signal, unknown);
-    // The leader is the instance: whatever else is left in its group goes with it.
+    if (this.place?.oomKilled()) this.lastExit = { ...this.lastExit, reason: 'OOMKilled' };
+    // The leader is the instance: whatever else is left in its group (or its cgroup) goes with it.
     groupKill(this.ctx.host, proc.pgid, 'SIGKILL');
+    void this.place?.cleanup();
     const wasReady = this.ready;
     this.ready = false;
     proc.markExited();
-    const what = describeExit(code, signal, unknown);
+    const what =
+      describeExit(code, signal, unknown) + (this.lastExit.reason === 'OOMKilled' ? ' (OOMKilled)' : '');
     const bad = unknown !== undefined || signal !== null || code !== 0;
     if (this.desired === 'stop') {
       this.event('Normal', 'Stopped', `instance ${this.index} ${what}`);
@@ -299,6 +315,8 @@ export class Instance {
       graceful,
     );
     if (!exited && !proc.child) this.onExit(proc, null, 'SIGKILL', 'adopted process killed');
+    // What left the process group (setsid) is still in the cgroup: it goes too.
+    await this.place?.cleanup();
     this.state = 'stopped';
     this.adopted = false;
     await this.ctx.host.fs.remove(runFilePath(this.ctx.runDir, this.spec.name, this.index));

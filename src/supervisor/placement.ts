@@ -44,6 +44,7 @@ export function placeTree(
     limited = undefined;
   }
   let oom = false;
+  let cleaned: Promise<void> | undefined;
   return {
     inside<T>(fn: () => T): T {
       return tree ? tree.runInside(fn) : fn();
@@ -56,13 +57,17 @@ export function placeTree(
       oom ||= (limited?.oomKills() ?? 0) > 0;
       return oom;
     },
-    async cleanup() {
+    cleanup() {
       this.oomKilled();
-      if (tree) {
-        await tree.kill(5_000);
-        tree.remove();
-      }
-      limited?.remove();
+      // Once: the exit handler and a stop may both ask.
+      cleaned ??= (async () => {
+        if (tree) {
+          await tree.kill(5_000);
+          tree.remove();
+        }
+        limited?.remove();
+      })();
+      return cleaned;
     },
   };
 }

@@ -300,6 +300,7 @@ export class ProgramRunner {
       instances: [...this.instances.values()].sort((a, b) => a.index - b.index).map((i) => i.status()),
       error: this.error,
       ...(rollout ? { rollout } : {}),
+      ...(this.spec.limits ? { limits: this.spec.limits } : {}),
     };
   }
 }
