@@ -11,7 +11,7 @@ import { setCondition, type Phase, type ResourceStatus } from '../state/conditio
 import type { EventLog } from '../state/events.js';
 import { limitsCondition } from '../supervisor/limits-status.js';
 import type { StatusStore } from '../state/status-store.js';
-import type { ComputedPlan } from './compute-plan.js';
+import type { ComputedPlan } from '../pipeline/compute-plan.js';
 
 export interface JobsOptions {
   host: Host;
