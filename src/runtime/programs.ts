@@ -13,6 +13,7 @@ import { PortLeases } from '../state/port-leases.js';
 import type { StatusStore } from '../state/status-store.js';
 import { Supervisor, type ProgramStatus, type SupervisorEvent } from '../supervisor/index.js';
 import { limitsCondition } from '../supervisor/limits-status.js';
+import { withRevision } from '../supervisor/restart-on.js';
 import type { HealthVerdict } from '../observe/assess.js';
 import type { ComputedPlan } from '../pipeline/compute-plan.js';
 
@@ -72,7 +73,10 @@ export class ProgramsBridge {
     computed: ComputedPlan,
   ): Promise<{ errors: Map<ResourceKey, { code: string; message: string }>; portsChanged: boolean }> {
     const { load, plan } = computed;
-    const programs = load.resources.map((r) => r.resource).filter((r): r is Program => r.kind === 'Program');
+    const programs = withRevision(
+      load.resources.map((r) => r.resource).filter((r): r is Program => r.kind === 'Program'),
+      plan.revision,
+    );
     const desired = new Map(programs.map((p) => [p.metadata.name, p]));
     const held = new Set<string>([...(plan.pruneHeld?.keys ?? []), ...load.invalidKeys, ...load.unknownKeys]);
     const holdAll = plan.pruneHeld !== undefined || !load.ok;
