@@ -11,6 +11,9 @@ import type { Identity } from '../supervisor/identity.js';
 import { LogPipe } from '../supervisor/log-pipe.js';
 import { placeTree } from '../supervisor/placement.js';
 import { spawnInstance } from '../supervisor/spawn-child.js';
+import { join } from 'node:path';
+import { resolveIdentity } from '../supervisor/identity.js';
+import type { RunRecord } from './history.js';
 import type { JobRuntime } from './job-spec.js';
 
 export interface RunExit {
@@ -70,4 +73,23 @@ export async function startRunProcess(
       await escalateStop(host, proc, job.process.stopSignal, job.process.stopTimeoutMs, graceful);
     },
   };
+}
+
+/** Resolves the Job's identity and starts the run's process; a failure is `{ error }` naming the Job. */
+export async function launchRun(
+  host: Host,
+  job: JobRuntime,
+  record: RunRecord,
+  runDir: string,
+): Promise<RunProcess | { error: string }> {
+  try {
+    const identity = await resolveIdentity(host, job.name, job.process);
+    return await startRunProcess(host, job, record.id, identity, {
+      fifo: join(runDir, `${job.name}.${record.id}.fifo`),
+      log: record.log,
+    });
+  } catch (err) {
+    // resolveIdentity speaks of Programs; the run record names the Job.
+    return { error: (err as Error).message.split(`Program/${job.name}:`).join(`Job/${job.name}:`) };
+  }
 }

@@ -5,6 +5,9 @@
 import { chmodSync, chownSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateToken, tokensEqual } from '../api/token.js';
+import type { Host } from '../host/index.js';
+import { resolveIdentity } from '../supervisor/identity.js';
+import type { JobRuntime } from './job-spec.js';
 
 export interface TokenOwner {
   uid: number | undefined;
@@ -69,4 +72,24 @@ function safeReaddir(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** Token files for the Jobs that ask for one, owned by the Job's user; a user that cannot be resolved gets none. */
+export async function syncJobTokens(
+  host: Host,
+  tokens: TriggerTokens,
+  jobs: readonly JobRuntime[],
+  onError: (job: string, message: string) => void,
+): Promise<void> {
+  const wanted = new Map<string, TokenOwner>();
+  for (const job of jobs) {
+    if (!job.triggerToken) continue;
+    try {
+      const id = await resolveIdentity(host, job.name, job.process);
+      wanted.set(job.name, { uid: id.uid, gid: id.gid });
+    } catch (err) {
+      onError(job.name, (err as Error).message);
+    }
+  }
+  tokens.sync(wanted);
 }
