@@ -38,7 +38,7 @@ test(
     assert.equal(st.instances[0]?.lastExit?.reason, 'OOMKilled', JSON.stringify(st.instances[0]));
     assert.equal(st.instances[0]?.lastExit?.signal, 'SIGKILL');
     assert.equal(phaseOf(st).phase, 'Degraded');
-  assert.match(phaseOf(st).message, /OOMKilled/);
+    assert.match(phaseOf(st).message, /OOMKilled/);
     assert.ok(r.events.some((e) => e.reason === 'Exited' && e.message.includes('OOMKilled')));
   },
 );
