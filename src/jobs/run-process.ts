@@ -3,7 +3,7 @@
 // the run's own log file through a FIFO, and a stop that signals the whole group, then SIGKILLs what
 // is left (grandchildren included). When the run ends, whatever is left of its tree is killed too
 // (processes that left the group with setsid()), and an OOM kill is reported.
-import { rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
 import type { Host } from '../host/index.js';
 import { escalateStop } from '../supervisor/proc.js';
 import { newProc, type Proc } from '../supervisor/proc.js';
@@ -14,6 +14,7 @@ import { spawnInstance } from '../supervisor/spawn-child.js';
 import { join } from 'node:path';
 import { resolveIdentity } from '../supervisor/identity.js';
 import type { RunRecord } from './history.js';
+import { nextDue } from './cron.js';
 import type { JobRuntime } from './job-spec.js';
 
 export interface RunExit {
@@ -35,8 +36,15 @@ export async function startRunProcess(
   job: JobRuntime,
   runId: string,
   identity: Identity,
-  paths: { fifo: string; log: string },
+  paths: { fifo: string; log: string; spare?: string },
 ): Promise<RunProcess | { error: string }> {
+  // A spare FIFO made ahead of the due time (see spareFifo) saves a mkfifo process at the start.
+  if (paths.spare)
+    try {
+      renameSync(paths.spare, paths.fifo);
+    } catch {
+      /* none ready: LogPipe.open makes one */
+    }
   const pipe = await LogPipe.open(host, paths.fifo, paths.log, {
     maxBytes: job.process.logMaxBytes,
     keep: job.process.logKeep,
@@ -87,9 +95,31 @@ export async function launchRun(
     return await startRunProcess(host, job, record.id, identity, {
       fifo: join(runDir, `${job.name}.${record.id}.fifo`),
       log: record.log,
+      spare: spareFifo(runDir, job.name),
     });
   } catch (err) {
     // resolveIdentity speaks of Programs; the run record names the Job.
     return { error: (err as Error).message.split(`Program/${job.name}:`).join(`Job/${job.name}:`) };
   }
+}
+
+/** The FIFO the runner prepares for a Job's next scheduled run, before it is due. */
+export const spareFifo = (runDir: string, job: string) => join(runDir, `${job}.spare.fifo`);
+
+/** The runs due by `wake` get their FIFO before it: no mkfifo process between due time and spawn. */
+export function prepareSpares(
+  host: Host,
+  runDir: string,
+  jobs: Iterable<JobRuntime>,
+  now: number,
+  wake: number,
+): void {
+  const soon = [...jobs].filter(
+    (j) => j.schedule && !j.suspend && (nextDue(j.schedule, j.timeZone, now) ?? Infinity) <= wake,
+  );
+  if (soon.length === 0) return;
+  void LogPipe.prepare(
+    host,
+    soon.map((j) => spareFifo(runDir, j.name)),
+  ).catch(() => undefined);
 }

@@ -15,7 +15,7 @@ import type { Active, JobClock, JobEvent, JobRunnerOptions } from './runner-type
 import { jobRuntime, type JobRuntime } from './job-spec.js';
 import { finishRecord } from './outcome.js';
 import { recoverInterrupted } from './recover.js';
-import { launchRun } from './run-process.js';
+import { launchRun, prepareSpares } from './run-process.js';
 import { newRunRecord } from './new-record.js';
 import { syncJobTokens, TriggerTokens } from './trigger-token.js';
 import { jobWarnings } from './warnings.js';
@@ -104,10 +104,15 @@ export class JobRunner extends EventEmitter {
     for (const job of this.jobs.values()) {
       if (!job.schedule) continue;
       const state = this.history.readState(job.name);
-      this.history.writeState(job.name, { ...state, lastTick: now });
       // First sight, or a clock that went back: count from now.
-      if (state.lastTick === undefined || state.lastTick > now) continue;
+      if (state.lastTick === undefined || state.lastTick > now) {
+        this.history.writeState(job.name, { ...state, lastTick: now });
+        continue;
+      }
       const d = scheduleDecision(job, state.lastTick, now);
+      // Nothing came due: the stored lastTick still covers (lastTick, now], so an idle tick writes nothing.
+      if (d.kind === 'none' && !job.suspend) continue;
+      this.history.writeState(job.name, { ...state, lastTick: now });
       if (d.kind === 'run') await this.start(job, d.trigger, { dueAt: d.dueAt });
       else if (d.kind === 'skipMissed')
         this.emitEvent(
@@ -124,6 +129,7 @@ export class JobRunner extends EventEmitter {
     if (this.stopping) return;
     const now = this.clock.now();
     const wake = nextWake(this.jobs.values(), now);
+    prepareSpares(this.opts.host, this.opts.runDir, this.jobs.values(), now, wake);
     this.tickTimer = setTimeout(
       () => {
         void this.tick().finally(() => this.arm());
