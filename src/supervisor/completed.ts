@@ -3,6 +3,7 @@
 // how they exited. A new `tend serve` reads it and does not start them again; only a spec change
 // (another instance generation) does. Without it, every daemon restart reran finished work.
 import type { Host } from '../host/index.js';
+import { describeExit } from './proc.js';
 import type { ExitRecord } from './types.js';
 
 export interface CompletedMarker {
@@ -46,4 +47,27 @@ export async function removeCompleted(
   index: number,
 ): Promise<void> {
   await host.fs.remove(completedPath(dir, program, index));
+}
+
+/** Writes the marker of a slot that finished for good on `spec`; a failed write is not fatal. */
+export async function recordCompleted(
+  host: Host,
+  dir: string,
+  spec: { name: string; instanceGeneration: string },
+  index: number,
+  exit: ExitRecord,
+): Promise<void> {
+  const marker: CompletedMarker = {
+    version: 1,
+    program: spec.name,
+    index,
+    instanceGeneration: spec.instanceGeneration,
+    exit,
+  };
+  await writeCompleted(host, dir, marker).catch(() => undefined);
+}
+
+export function restoredMessage(index: number, m: CompletedMarker): string {
+  const how = describeExit(m.exit.code, m.exit.signal as NodeJS.Signals | null);
+  return `instance ${index} finished earlier (${how}); not started again until its spec changes`;
 }

@@ -26,8 +26,8 @@ import { runFileOf, statusOf } from './instance-records.js';
 import { spawnInstance } from './spawn-child.js';
 import type { ExitRecord, Health, InstanceState, InstanceStatus, SupervisorEvent } from './types.js';
 import { groupKill } from './group.js';
-import { removeCompleted, writeCompleted, type CompletedMarker } from './completed.js';
-import { placeTree, type TreePlacement } from './placement.js';
+import { recordCompleted, removeCompleted, restoredMessage, type CompletedMarker } from './completed.js';
+import { placeInstance, type TreePlacement } from './placement.js';
 
 export interface InstanceContext {
   host: Host;
@@ -103,11 +103,7 @@ export class Instance {
     this.desired = 'stop';
     this.state = 'exited';
     this.lastExit = m.exit;
-    this.event(
-      'Normal',
-      'Exited',
-      `instance ${this.index} finished earlier (${describeExit(m.exit.code, m.exit.signal as NodeJS.Signals | null)}); not started again until its spec changes`,
-    );
+    this.event('Normal', 'Exited', restoredMessage(this.index, m));
   }
 
   /** Spawns now (the caller decided backoff and ordering). */
@@ -119,15 +115,7 @@ export class Instance {
     this.state = 'starting';
     this.ready = false;
     const startedAt = this.ctx.now();
-    const place = this.spec.limits
-      ? // A fresh group per start: the last one's cleanup may still be running.
-        placeTree(
-          'programs',
-          `${process.pid}.${this.spec.name}-${this.index}.${++this.starts}`,
-          this.spec.limits,
-        )
-      : undefined;
-    this.place = place;
+    const place = (this.place = placeInstance(this.spec, this.index, ++this.starts));
     const spawned = await spawnInstance(this.spec, this.index, this.port, this.identity, this.pipe, place);
     if ('error' in spawned) return this.spawnFailed(spawned.error);
     const { child, pid } = spawned;
@@ -242,14 +230,7 @@ export class Instance {
       this.desired = 'stop';
       void this.ctx.host.fs.remove(runFilePath(this.ctx.runDir, this.spec.name, this.index));
       // Finished for good on this generation: a restarted tend must not run it again.
-      const marker = {
-        version: 1 as const,
-        program: this.spec.name,
-        index: this.index,
-        instanceGeneration: this.spec.instanceGeneration,
-        exit: this.lastExit,
-      };
-      void writeCompleted(this.ctx.host, this.ctx.doneDir, marker).catch(() => undefined);
+      void recordCompleted(this.ctx.host, this.ctx.doneDir, this.spec, this.index, this.lastExit);
       return;
     }
     this.scheduleRestart(next, what, uptime);

@@ -71,3 +71,16 @@ export function placeTree(
     },
   };
 }
+
+/**
+ * A Program instance's placement when its spec sets limits (else none: the process group alone).
+ * A fresh group per start (`start`), since the last one's cleanup may still be running.
+ */
+export function placeInstance(
+  spec: { name: string; limits: LimitValues | undefined },
+  index: number,
+  start: number,
+): TreePlacement | undefined {
+  if (!spec.limits) return undefined;
+  return placeTree('programs', `${process.pid}.${spec.name}-${index}.${start}`, spec.limits);
+}
