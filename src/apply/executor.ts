@@ -99,6 +99,7 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
     links: c.owns?.links ?? c.ops.filter((o) => o.op === 'link').map((o) => o.path),
     before: await snapshotOps(deps.host, c.ops),
     sensitivePrefixes: c.owns ? c.owns.sensitivePrefixes : changePrefixes(c),
+    ...(c.owns?.runtime ? { runtime: c.owns.runtime } : {}),
     done: false,
   }));
   await deps.journal.begin(entries);

@@ -26,6 +26,7 @@ import { registerJobMetrics } from '../jobs/metrics.js';
 import { JobsBridge } from '../runtime/jobs.js';
 import { ProgramsBridge } from '../runtime/programs.js';
 import { TerminalsBridge } from '../runtime/terminals.js';
+import { ControllerSnapshot } from '../pipeline/snapshot.js';
 import { watchDesiredState, watchLogging, type DesiredStateWatcher } from './watch.js';
 import { WorkQueue, type Outcome } from './work-queue.js';
 
@@ -75,6 +76,8 @@ export class Controller {
   };
   /** The /metrics registry: passes are observed as they end, gauges read the store at scrape time. */
   readonly metrics: TendMetrics;
+  /** Everything passes reuse (load memo, outcome cache, renders, inventory, leases): this daemon's own. */
+  readonly snapshot = new ControllerSnapshot({ longLived: true });
 
   constructor(private readonly opts: ControllerOptions) {
     this.metrics = opts.metrics ?? new TendMetrics();
@@ -93,6 +96,7 @@ export class Controller {
     this.programs = new ProgramsBridge({
       host: opts.host,
       layout: opts.layout,
+      leases: this.snapshot.portLeases(opts.host, opts.layout.stateDir),
       events: opts.events,
       store: opts.store,
       onFlip: (key) => this.queue.add(key),
@@ -219,6 +223,7 @@ export class Controller {
       ...(allowMassDelete ? { allowMassDelete } : {}),
       ...(serviceContext ? { serviceContext } : {}),
       reuseLoad: true,
+      snapshot: this.snapshot,
       beforeServiceStart: (service) =>
         /^(nginx|php-fpm@)/.test(service) ? this.masters.checkNow(service) : Promise.resolve(),
       ...(this.opts.resolveDesired ? { resolveDesired: this.opts.resolveDesired } : {}),

@@ -4,10 +4,10 @@ import { constants as fsConstants, promises as fsp } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { readProcStat } from './proc-stat.js';
-import { memoizedReadFiles, realFs } from './real-fs.js';
+import { createRealFs, memoizedReadFiles, realFs } from './real-fs.js';
 import type { ExecOptions, ExecResult, Host } from './host.js';
 
-export { realFs };
+export { createRealFs, realFs };
 
 async function exec(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
   // Loaded on first use: execa costs ~150 ms to import, and a plan never runs a command.
@@ -52,7 +52,7 @@ export interface RealHostOptions {
 
 export function createRealHost(opts: RealHostOptions = {}): Host {
   return {
-    fs: opts.longLived ? { ...realFs, readFiles: memoizedReadFiles() } : realFs,
+    fs: opts.longLived ? { ...createRealFs(), readFiles: memoizedReadFiles() } : createRealFs(),
     exec,
     kill(pid, signal) {
       try {
