@@ -23,6 +23,7 @@ import {
 import { loadInventory } from '../state/inventory-store.js';
 import { readCreatedAccounts } from '../apply/tenants.js';
 import { sitesUsing } from '../render/pool-tenancy.js';
+import { probeSecret } from '../state/probe-secret.js';
 
 export interface ComputePlanOptions {
   host: Host;
@@ -159,7 +160,7 @@ function renderMemo(
   if (resource.kind === 'Pool')
     for (const site of sitesUsing(resource, ctx)) refs.push(generations.get(keyOf(site)) ?? '-');
   if (resource.kind === 'Program') refs.push(String(ctx.programPorts?.get(resource.metadata.name) ?? ''));
-  const stamp = [generation, ctx.webUser ?? '', ...refs].join('|');
+  const stamp = [generation, ctx.webUser ?? '', ctx.probeSecret ?? '', ...refs].join('|');
   const cache = renderCache.get(ctx.layout) ?? new Map<ResourceKey, { stamp: string; rendered: Rendered }>();
   renderCache.set(ctx.layout, cache);
   const key = keyOf(resource);
@@ -207,12 +208,14 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
   const resources = new Map<ResourceKey, Resource>(load.resources.map((r) => [r.key, r.resource]));
   // As root, embedded nginx workers run as www-data (see the nginx driver), so sockets must admit it.
   const webUser = host.isRoot() ? 'www-data' : undefined;
+  const secret = await probeSecret(host, layout.stateDir, opts.readOnly !== true);
   const ctx: RenderContext = {
     layout,
     resources,
     programPorts,
     templates: loadTemplates(),
     ...(webUser ? { webUser } : {}),
+    ...(secret ? { probeSecret: secret } : {}),
   };
   const rendered: Rendered[] = [];
   const pending = new Map<ResourceKey, PendingResource>();

@@ -198,7 +198,11 @@ export async function writeStatus(input: StatusInput): Promise<StatusResult> {
         {
           type: 'Healthy',
           status: verdict.ok ? 'True' : 'False',
-          reason: verdict.ok ? 'ProbeSucceeded' : degraded ? 'ServiceDegraded' : 'ProbeFailed',
+          reason: verdict.ok
+            ? 'ProbeSucceeded'
+            : degraded
+              ? 'ServiceDegraded'
+              : (verdict.reason ?? 'ProbeFailed'),
           message: verdict.message,
         },
         now(),
@@ -213,7 +217,7 @@ export async function writeStatus(input: StatusInput): Promise<StatusResult> {
         ? 'NotProbed'
         : verdict.ok
           ? 'Ready'
-          : 'ProbeFailed';
+          : (verdict.reason ?? 'ProbeFailed');
     const readyMessage = !appliedOk
       ? `the new spec was not applied${verdict?.ok ? '; the previous version keeps serving' : ''}: ${st.lastError?.message ?? ''}`
       : (verdict?.message ?? 'no health probe for this kind in a one-shot pass');

@@ -10,6 +10,10 @@ export interface SiteProbe {
   path: string;
   expectStatus: number;
   timeoutMs: number;
+  /** Extra request headers (tend's probe secret, see state/probe-secret.ts). */
+  headers?: Record<string, string>;
+  /** A response header to hand back (the vhost marker). */
+  readHeader?: string;
 }
 
 export interface ProbeResult {
@@ -17,6 +21,8 @@ export interface ProbeResult {
   status?: number;
   message: string;
   durationMs: number;
+  /** The value of `readHeader` in the response ('' when absent). */
+  header?: string;
 }
 
 export function probeSite(probe: SiteProbe): Promise<ProbeResult> {
@@ -36,7 +42,7 @@ export function probeSite(probe: SiteProbe): Promise<ProbeResult> {
       port: probe.port,
       path: probe.path,
       method: 'GET',
-      headers: { Host: probe.host, 'User-Agent': 'tend-health', Connection: 'close' },
+      headers: { ...probe.headers, Host: probe.host, 'User-Agent': 'tend-health', Connection: 'close' },
       agent: false,
     });
     const timer = setTimeout(
@@ -46,14 +52,17 @@ export function probeSite(probe: SiteProbe): Promise<ProbeResult> {
     req.once('error', (err) => done({ ok: false, message: `${target}: ${err.message}` }));
     req.once('response', (res) => {
       const status = res.statusCode ?? 0;
+      const raw = probe.readHeader ? res.headers[probe.readHeader.toLowerCase()] : undefined;
+      const header = probe.readHeader ? (Array.isArray(raw) ? raw.join(',') : (raw ?? '')) : undefined;
       // Drain so the socket closes cleanly; the body is not judged.
       res.resume();
       const ok = status === probe.expectStatus;
       const message = ok
         ? `${target}: ${status}`
         : `${target}: expected status ${probe.expectStatus}, got ${status}`;
-      res.once('end', () => done({ ok, status, message }));
-      res.once('error', () => done({ ok, status, message }));
+      const seen = header === undefined ? {} : { header };
+      res.once('end', () => done({ ok, status, message, ...seen }));
+      res.once('error', () => done({ ok, status, message, ...seen }));
     });
     req.end();
   });
