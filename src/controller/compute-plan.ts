@@ -24,6 +24,7 @@ import { loadInventory } from '../state/inventory-store.js';
 import { readCreatedAccounts } from '../apply/tenants.js';
 import { sitesUsing } from '../render/pool-tenancy.js';
 import { probeSecret } from '../state/probe-secret.js';
+import { liveVhosts } from '../drivers/nginx/live-vhosts.js';
 
 export interface ComputePlanOptions {
   host: Host;
@@ -176,7 +177,11 @@ function renderMemo(
  * be applied (a pass, a git revision before it goes live) uses this one, so they never disagree.
  */
 export async function hostRuleContext(host: Host, layout: Layout): Promise<RuleContext> {
-  const [installedPhp, accounts] = await Promise.all([detectPhpVersions(host, layout), readAccounts(host)]);
+  const [installedPhp, accounts, live] = await Promise.all([
+    detectPhpVersions(host, layout),
+    readAccounts(host),
+    liveVhosts(host, layout),
+  ]);
   return {
     installedPhp,
     reservedPorts: new Map([[layout.nginx.listenPort, `nginx (${layout.profile} listen port)`]]),
@@ -184,6 +189,7 @@ export async function hostRuleContext(host: Host, layout: Layout): Promise<RuleC
     webBases: layout.webBases,
     // The system profile's root is "/": there, the state dir is what no Site may serve.
     protectedPaths: [layout.profile === 'embedded' ? layout.root : layout.stateDir],
+    ...(live ? { liveVhosts: live } : {}),
   };
 }
 

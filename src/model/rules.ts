@@ -8,6 +8,7 @@ import type { Program } from './program.js';
 import { keyOf, type Resource } from './resource.js';
 import type { Site } from './site.js';
 import { DEFAULT_WEB_BASES, tenantPathProblem, tlsPathProblem } from './tenancy.js';
+import { foreignDomainClaims, liveDomainHolders, type LiveVhosts } from './domain-claims.js';
 
 export interface RuleIssue {
   key: ResourceKey;
@@ -29,6 +30,8 @@ export interface RuleContext {
   webBases?: readonly string[];
   /** tend's own root and state dir: no tenant path may overlap them. */
   protectedPaths?: readonly string[];
+  /** The server blocks nginx loads now (`nginx -T`): foreign claims and which Site holds a domain. */
+  liveVhosts?: LiveVhosts;
 }
 
 const ofKind = <T extends Resource>(all: readonly Resource[], kind: T['kind']) =>
@@ -53,13 +56,23 @@ export function uniqueNames(all: readonly Resource[]): RuleIssue[] {
   return issues;
 }
 
-export function uniqueDomains(all: readonly Resource[]): RuleIssue[] {
+export function uniqueDomains(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {
   const owner = new Map<string, ResourceKey>();
   const issues: RuleIssue[] = [];
-  for (const site of ofKind<Site>(all, 'Site')) {
+  const sites = ofKind<Site>(all, 'Site');
+  // The Site that serves a domain now keeps it: the clash is pinned on the edit that caused it.
+  const holders = liveDomainHolders(ctx.liveVhosts);
+  for (const site of sites)
+    for (const d of site.spec.domains.map((x) => x.toLowerCase()))
+      if (holders.get(d) === site.metadata.name) owner.set(d, keyOf(site));
+  for (const site of sites) {
+    const own = new Set<string>();
     site.spec.domains.forEach((domain, i) => {
       const d = domain.toLowerCase();
       const first = owner.get(d);
+      const again = own.has(d);
+      own.add(d);
+      if (first === keyOf(site) && !again) return;
       if (first && first !== keyOf(site))
         issues.push({
           key: keyOf(site),
@@ -283,6 +296,7 @@ export const CROSS_RULES = [
   noPrivilegedIdentities,
   tenantPathsUnderWebBase,
   poolPathsClearOfSiteRoutes,
+  (all: readonly Resource[], ctx: RuleContext): RuleIssue[] => foreignDomainClaims(all, ctx.liveVhosts),
 ] as const;
 
 export function checkCrossRules(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {

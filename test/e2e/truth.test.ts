@@ -1,10 +1,11 @@
 // Status that never lies (issue 14), on real nginx and php-fpm through the CLI: one test per lie of
 // items 1, 2, 3 and 5. Items 4 and 6 live in truth-offline.test.ts and truth-metrics.test.ts.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { freePort, httpGet, staticSiteYaml } from '../helpers/e2e.js';
+import { e2eEnv, freePort, httpGet, staticSiteYaml } from '../helpers/e2e.js';
 import { stockEnv } from './stock-nginx.js';
 
 interface Status {
@@ -55,5 +56,93 @@ test(
       cond(after, 'Healthy')?.message ?? '',
       /answered \(200\) by a server block tend did not render/,
     );
+  },
+);
+
+test(
+  'a foreign vhost holding a domain: the Site is Failed with DomainConflict naming its file and line',
+  { timeout: 300_000 },
+  async (t) => {
+    const env = stockEnv(t, await freePort());
+    // A vhost tend does not manage, as an operator left it on the host, already serves docs.
+    const legacy = join(env.etc, 'sites-enabled/legacy');
+    writeFileSync(
+      legacy,
+      `# the old docs\nserver {\n    listen ${env.port};\n    server_name docs.e2e.test;\n    return 200 "legacy docs\\n";\n}\n`,
+    );
+    // The host's nginx already runs, as Debian started it.
+    const started = spawnSync('/usr/sbin/nginx', ['-c', join(env.etc, 'nginx.conf')]);
+    assert.equal(started.status, 0, started.stderr.toString());
+    assert.equal((await httpGet(env.port, 'docs.e2e.test')).body, 'legacy docs\n');
+    const www = join(env.base, 'www/docs');
+    mkdirSync(www, { recursive: true });
+    writeFileSync(join(www, 'index.html'), 'docs from tend\n');
+    writeFileSync(join(env.ds, 'docs.yaml'), staticSiteYaml('docs', www));
+    const run = await env.tend('reconcile');
+    assert.notEqual(run.code, 0, 'a refused Site is an error');
+    const docs = statusesOf((await env.tend('status', '--json')).stdout).find((s) => s.key === 'Site/docs');
+    assert.equal(docs?.phase, 'Failed', JSON.stringify(docs, null, 2));
+    const ready = cond(docs, 'Ready');
+    assert.equal(ready?.reason, 'DomainConflict');
+    assert.ok(ready?.message.includes(`${legacy}:2`), ready?.message);
+    assert.match(ready?.message ?? '', /docs\.yaml:\d+:\d+: spec\.domains\[0\]/);
+    // tend took nothing over: the foreign vhost still answers, and no tend vhost was written.
+    assert.equal((await httpGet(env.port, 'docs.e2e.test')).body, 'legacy docs\n');
+    assert.match(run.stdout + run.stderr, /TEND_ERR_DOMAIN_CONFLICT|already served on/);
+  },
+);
+
+test(
+  'a domain moved between two tend Sites, in both orders: the Site that serves it keeps it',
+  { timeout: 300_000 },
+  async (t) => {
+    const env = await e2eEnv(t);
+    const roots = Object.fromEntries(
+      ['docs', 'shop'].map((name) => {
+        const dir = join(env.www, name);
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, 'index.html'), `${name}\n`);
+        return [name, dir];
+      }),
+    );
+    const site = (name: string, domains: string[]) =>
+      staticSiteYaml(name, roots[name]!).replace(`[${name}.e2e.test]`, `[${domains.join(', ')}]`);
+    const statuses = async () => statusesOf((await env.status('--json')).stdout);
+    const phases = async () => Object.fromEntries((await statuses()).map((s) => [s.key, s.phase]));
+    env.write('docs.yaml', site('docs', ['docs.e2e.test']));
+    env.write('shop.yaml', site('shop', ['shop.e2e.test', 'www.shop.e2e.test']));
+    assert.equal((await env.reconcile()).code, 0);
+    assert.deepEqual(await phases(), { 'Site/docs': 'Ready', 'Site/shop': 'Ready' });
+
+    // docs (loaded first) reaches for shop's domain: the edit to docs is refused, shop keeps serving.
+    env.write('docs.yaml', site('docs', ['docs.e2e.test', 'www.shop.e2e.test']));
+    await env.reconcile();
+    let all = await statuses();
+    let docs = all.find((s) => s.key === 'Site/docs');
+    assert.equal(all.find((s) => s.key === 'Site/shop')?.phase, 'Ready', JSON.stringify(all, null, 2));
+    assert.equal(docs?.phase, 'Failed');
+    assert.equal(cond(docs, 'Ready')?.reason, 'DomainConflict');
+    assert.match(cond(docs, 'Ready')?.message ?? '', /www\.shop\.e2e\.test is already served by Site\/shop/);
+    assert.equal((await httpGet(env.port, 'www.shop.e2e.test')).body, 'shop\n');
+    assert.equal((await httpGet(env.port, 'docs.e2e.test')).body, 'docs\n', 'docs keeps serving');
+
+    // shop lets go: the held edit to docs goes through, docs now serves the domain.
+    env.write('shop.yaml', site('shop', ['shop.e2e.test']));
+    await env.reconcile();
+    assert.deepEqual(await phases(), { 'Site/docs': 'Ready', 'Site/shop': 'Ready' });
+    assert.equal((await httpGet(env.port, 'www.shop.e2e.test')).body, 'docs\n');
+
+    // The other order: shop (loaded last) takes it back; the error lands on shop, docs keeps it.
+    env.write('shop.yaml', site('shop', ['shop.e2e.test', 'www.shop.e2e.test']));
+    await env.reconcile();
+    all = await statuses();
+    docs = all.find((s) => s.key === 'Site/docs');
+    const shop = all.find((s) => s.key === 'Site/shop');
+    assert.equal(docs?.phase, 'Ready', JSON.stringify(all, null, 2));
+    assert.equal(shop?.phase, 'Failed');
+    assert.equal(cond(shop, 'Ready')?.reason, 'DomainConflict');
+    assert.match(cond(shop, 'Ready')?.message ?? '', /already served by Site\/docs/);
+    assert.equal((await httpGet(env.port, 'www.shop.e2e.test')).body, 'docs\n');
+    assert.equal((await httpGet(env.port, 'shop.e2e.test')).body, 'shop\n', 'shop keeps serving');
   },
 );
