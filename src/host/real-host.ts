@@ -1,5 +1,6 @@
 // The real Host: node's fs with atomic writes, execa for commands (argv only, never a shell),
 // /proc for process identity, and a bind test for ports.
+import { readRange } from './read-range.js';
 import { randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -112,6 +113,7 @@ export const realFs: HostFs = {
       throw err;
     }
   },
+  readRange,
   async readFiles(paths) {
     // Synchronous reads in batches: ~10x faster than fs/promises for small files (one thread-pool
     // round trip per syscall), with a yield between batches so a daemon stays responsive.

@@ -34,7 +34,7 @@ async function withRetries(
   return last;
 }
 
-function probeHostOf(site: Site): string {
+export function probeHostOf(site: Site): string {
   const first = site.spec.domains[0]!.toLowerCase();
   return first.startsWith('*.') ? `probe.${first.slice(2)}` : first;
 }

@@ -2,10 +2,10 @@
 // items 1, 2, 3 and 5. Items 4 and 6 live in truth-offline.test.ts and truth-metrics.test.ts.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { e2eEnv, freePort, httpGet, staticSiteYaml } from '../helpers/e2e.js';
+import { e2eEnv, freePort, httpGet, phpPairYaml, staticSiteYaml } from '../helpers/e2e.js';
 import { stockEnv } from './stock-nginx.js';
 
 interface Status {
@@ -146,3 +146,57 @@ test(
     assert.equal((await httpGet(env.port, 'shop.e2e.test')).body, 'shop\n', 'shop keeps serving');
   },
 );
+
+test('a 404 and a 502, each with the cause nginx logged for the probe', { timeout: 300_000 }, async (t) => {
+  const env = await e2eEnv(t);
+  const root = env.phpRoot('app', 'app');
+  // Each step edits the Site (a header, the health path), so the pass re-applies and re-probes it.
+  const write = (edit: number, health = '/') =>
+    env.write(
+      'app.yaml',
+      phpPairYaml({
+        pool: 'app',
+        site: 'app',
+        domain: 'app.e2e.test',
+        root,
+        maxChildren: 2,
+        // Not nginx's user: what nginx may read, the pool may not.
+        poolSpec: '  user: nobody\n',
+        siteSpec: `  headers: { X-Edit: "${edit}" }\n  health: { path: ${health} }\n`,
+      }),
+    );
+  const site = async () => statusesOf((await env.status('--json')).stdout).find((s) => s.key === 'Site/app');
+  write(1);
+  assert.equal((await env.reconcile()).code, 0);
+  assert.equal((await site())?.phase, 'Ready');
+
+  // 404: probe.php is a link (root's, like its target, so nginx follows it) to a script outside
+  // the pool's open_basedir: php-fpm refuses to run it and nginx logs why.
+  const outside = join(env.base, 'outside');
+  mkdirSync(outside);
+  writeFileSync(join(outside, 'probe.php'), '<?php echo "probe";\n');
+  symlinkSync(join(outside, 'probe.php'), join(root, 'probe.php'));
+  write(2, '/probe.php');
+  await env.reconcile();
+  let healthy = cond(await site(), 'Healthy');
+  assert.equal((await site())?.phase, 'Degraded');
+  assert.match(healthy?.message ?? '', /expected status 200, got 404/);
+  assert.match(
+    healthy?.message ?? '',
+    /nginx logged: FastCGI sent in stderr: .*open_basedir restriction in effect\. File\(\S+\/outside\/probe\.php\)/,
+  );
+
+  // 502: the pool's socket directory cannot be traversed by nginx's workers.
+  const sockets = join(env.root, 'run/php');
+  chmodSync(sockets, 0o700);
+  write(3);
+  await env.reconcile();
+  healthy = cond(await site(), 'Healthy');
+  assert.equal((await site())?.phase, 'Degraded', healthy?.message);
+  assert.match(healthy?.message ?? '', /got 502/);
+  assert.match(
+    healthy?.message ?? '',
+    /nginx logged: connect\(\) to unix:\S+ failed \(13: Permission denied\)/,
+  );
+  chmodSync(sockets, 0o755);
+});
