@@ -13,3 +13,4 @@ export * from './json-schema.js';
 export * from './nginx-directives.js';
 export * from './tenancy.js';
 export * from './domain-claims.js';
+export * from './accounts-exist.js';

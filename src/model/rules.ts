@@ -9,6 +9,7 @@ import { keyOf, type Resource } from './resource.js';
 import type { Site } from './site.js';
 import { DEFAULT_WEB_BASES, tenantPathProblem, tlsPathProblem } from './tenancy.js';
 import { foreignDomainClaims, liveDomainHolders, type LiveVhosts } from './domain-claims.js';
+import { accountsExist } from './accounts-exist.js';
 
 export interface RuleIssue {
   key: ResourceKey;
@@ -297,6 +298,7 @@ export const CROSS_RULES = [
   tenantPathsUnderWebBase,
   poolPathsClearOfSiteRoutes,
   (all: readonly Resource[], ctx: RuleContext): RuleIssue[] => foreignDomainClaims(all, ctx.liveVhosts),
+  (all: readonly Resource[], ctx: RuleContext): RuleIssue[] => accountsExist(all, ctx.accounts),
 ] as const;
 
 export function checkCrossRules(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {

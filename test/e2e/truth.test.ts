@@ -1,11 +1,21 @@
 // Status that never lies (issue 14), on real nginx and php-fpm through the CLI: one test per lie of
 // items 1, 2, 3 and 5. Items 4 and 6 live in truth-offline.test.ts and truth-metrics.test.ts.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { e2eEnv, freePort, httpGet, phpPairYaml, staticSiteYaml } from '../helpers/e2e.js';
+import {
+  BIN,
+  collect,
+  e2eEnv,
+  freePort,
+  httpGet,
+  phpPairYaml,
+  poolYaml,
+  staticSiteYaml,
+  webBaseArgs,
+} from '../helpers/e2e.js';
 import { stockEnv } from './stock-nginx.js';
 
 interface Status {
@@ -199,4 +209,35 @@ test('a 404 and a 502, each with the cause nginx logged for the probe', { timeou
     /nginx logged: connect\(\) to unix:\S+ failed \(13: Permission denied\)/,
   );
   chmodSync(sockets, 0o755);
+});
+
+test('validation refuses a Pool or Program user the host does not have, naming file and line', async (t) => {
+  const env = await e2eEnv(t);
+  env.write(
+    'users.yaml',
+    `${poolYaml('ghostpool', '  user: tend-no-such-user\n')}---
+apiVersion: tend/v1
+kind: Program
+metadata: { name: ghostprog }
+spec:
+  command: [/bin/true]
+  user: tend-no-such-user
+---
+apiVersion: tend/v1
+kind: Pool
+metadata: { name: made }
+spec:
+  php: "8.2"
+  user: { name: tend-no-such-user, create: true }
+`,
+  );
+  const run = await collect(
+    spawn(process.execPath, [BIN, 'validate', '-d', env.ds, ...webBaseArgs(env.base)], { stdio: 'pipe' }),
+  );
+  assert.notEqual(run.code, 0);
+  const out = run.stdout + run.stderr;
+  assert.match(out, /users\.yaml:6:\d+: .*user tend-no-such-user does not exist on this host/);
+  assert.match(out, /users\.yaml:13:\d+: .*user tend-no-such-user does not exist on this host/);
+  // The Pool that asks tend to create its account is not refused for it.
+  assert.doesNotMatch(out, /users\.yaml:2[0-9]:/);
 });
