@@ -3,7 +3,8 @@
 // listen socket (nginx would keep the first and log "conflicting server name … ignored"), and
 // between tend's own Sites the one that already serves a domain keeps it. See decision 0032.
 import type { ResourceKey } from './envelope.js';
-import type { Resource } from './resource.js';
+import { keyOf, type Resource } from './resource.js';
+import type { RuleContext, RuleIssue } from './rules.js';
 import type { Site } from './site.js';
 
 export interface LiveListen {
@@ -81,6 +82,45 @@ export function foreignDomainClaims(
         code: 'TEND_ERR_DOMAIN_CONFLICT',
         message: `domain ${d} is already served on ${socket.address}:${socket.port} by a vhost tend does not manage (${other.file}:${other.line}); nginx would keep that one and ignore this Site's, so tend does not take the domain over: remove it there or here`,
       });
+    });
+  }
+  return issues;
+}
+
+/** Each domain has one Site; on a clash the Site that serves it now keeps it. */
+export function uniqueDomains(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {
+  const owner = new Map<string, ResourceKey>();
+  const issues: RuleIssue[] = [];
+  const sites = all.filter((r): r is Site => r.kind === 'Site');
+  // The Site that serves a domain now keeps it: the clash is pinned on the edit that caused it.
+  const holders = liveDomainHolders(ctx.liveVhosts);
+  for (const site of sites)
+    for (const d of site.spec.domains.map((x) => x.toLowerCase()))
+      if (holders.get(d) === site.metadata.name) owner.set(d, keyOf(site));
+  for (const site of sites) {
+    const own = new Set<string>();
+    site.spec.domains.forEach((domain, i) => {
+      const d = domain.toLowerCase();
+      const first = owner.get(d);
+      const again = own.has(d);
+      own.add(d);
+      if (first === keyOf(site) && !again) return;
+      if (first && first !== keyOf(site))
+        issues.push({
+          key: keyOf(site),
+          path: ['spec', 'domains', i],
+          code: 'TEND_ERR_DUPLICATE',
+          message: `domain ${d} is already served by ${first}`,
+          related: first,
+        });
+      else if (first)
+        issues.push({
+          key: keyOf(site),
+          path: ['spec', 'domains', i],
+          code: 'TEND_ERR_DUPLICATE',
+          message: `domain ${d} is listed twice`,
+        });
+      else owner.set(d, keyOf(site));
     });
   }
   return issues;

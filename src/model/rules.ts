@@ -8,7 +8,7 @@ import type { Program } from './program.js';
 import { keyOf, type Resource } from './resource.js';
 import type { Site } from './site.js';
 import { DEFAULT_WEB_BASES, tenantPathProblem, tlsPathProblem } from './tenancy.js';
-import { foreignDomainClaims, liveDomainHolders, type LiveVhosts } from './domain-claims.js';
+import { foreignDomainClaims, uniqueDomains, type LiveVhosts } from './domain-claims.js';
 import { accountsExist } from './accounts-exist.js';
 
 export interface RuleIssue {
@@ -53,44 +53,6 @@ export function uniqueNames(all: readonly Resource[]): RuleIssue[] {
         related: key,
       });
     else seen.set(key, r);
-  }
-  return issues;
-}
-
-export function uniqueDomains(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {
-  const owner = new Map<string, ResourceKey>();
-  const issues: RuleIssue[] = [];
-  const sites = ofKind<Site>(all, 'Site');
-  // The Site that serves a domain now keeps it: the clash is pinned on the edit that caused it.
-  const holders = liveDomainHolders(ctx.liveVhosts);
-  for (const site of sites)
-    for (const d of site.spec.domains.map((x) => x.toLowerCase()))
-      if (holders.get(d) === site.metadata.name) owner.set(d, keyOf(site));
-  for (const site of sites) {
-    const own = new Set<string>();
-    site.spec.domains.forEach((domain, i) => {
-      const d = domain.toLowerCase();
-      const first = owner.get(d);
-      const again = own.has(d);
-      own.add(d);
-      if (first === keyOf(site) && !again) return;
-      if (first && first !== keyOf(site))
-        issues.push({
-          key: keyOf(site),
-          path: ['spec', 'domains', i],
-          code: 'TEND_ERR_DUPLICATE',
-          message: `domain ${d} is already served by ${first}`,
-          related: first,
-        });
-      else if (first)
-        issues.push({
-          key: keyOf(site),
-          path: ['spec', 'domains', i],
-          code: 'TEND_ERR_DUPLICATE',
-          message: `domain ${d} is listed twice`,
-        });
-      else owner.set(d, keyOf(site));
-    });
   }
   return issues;
 }
@@ -300,6 +262,8 @@ export const CROSS_RULES = [
   (all: readonly Resource[], ctx: RuleContext): RuleIssue[] => foreignDomainClaims(all, ctx.liveVhosts),
   (all: readonly Resource[], ctx: RuleContext): RuleIssue[] => accountsExist(all, ctx.accounts),
 ] as const;
+
+export { uniqueDomains };
 
 export function checkCrossRules(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {
   return CROSS_RULES.flatMap((rule) => rule(all, ctx));
