@@ -3,7 +3,7 @@
 // A Pool that asks tend to create its account (`user: {name, create: true}`) is exempt.
 import type { AccountFacts } from './privilege.js';
 import type { ResourceKey } from './envelope.js';
-import { poolCreatesUser, poolUserName } from './pool.js';
+import { poolUserName } from './pool.js';
 import type { Resource } from './resource.js';
 
 export interface AccountIssue {
@@ -15,7 +15,7 @@ export interface AccountIssue {
 
 function userOf(r: Resource): { name: string; path: (string | number)[] } | undefined {
   if (r.kind === 'Pool')
-    return poolCreatesUser(r.spec.user)
+    return typeof r.spec.user !== 'string' && r.spec.user.create
       ? undefined
       : { name: poolUserName(r.spec.user), path: ['spec', 'user'] };
   if ((r.kind === 'Program' || r.kind === 'Job') && r.spec.user !== undefined)
