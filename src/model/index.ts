@@ -13,3 +13,5 @@ export * from './json-schema.js';
 export * from './nginx-directives.js';
 export * from './tenancy.js';
 export * from './process-fields.js';
+export * from './domain-claims.js';
+export * from './accounts-exist.js';
