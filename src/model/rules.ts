@@ -8,6 +8,7 @@ import type { Program } from './program.js';
 import { keyOf, type Resource } from './resource.js';
 import type { Site } from './site.js';
 import { DEFAULT_WEB_BASES, tenantPathProblem, tlsPathProblem } from './tenancy.js';
+import { acmeIssuersResolve, acmeNamesPublic } from './issuer-rules.js';
 
 export interface RuleIssue {
   key: ResourceKey;
@@ -223,7 +224,8 @@ export function tenantPathsUnderWebBase(all: readonly Resource[], ctx: RuleConte
     if (r.kind === 'Site') check(r, r.spec.root, ['root'], 'document root');
     if (r.kind === 'Site' && r.spec.tls)
       for (const field of ['certificate', 'key'] as const) {
-        const problem = tlsPathProblem(r.spec.tls[field], policy, servedRoots);
+        const file = r.spec.tls[field];
+        const problem = file === undefined ? undefined : tlsPathProblem(file, policy, servedRoots);
         if (problem)
           issues.push({
             key: keyOf(r),
@@ -283,6 +285,8 @@ export const CROSS_RULES = [
   noPrivilegedIdentities,
   tenantPathsUnderWebBase,
   poolPathsClearOfSiteRoutes,
+  acmeIssuersResolve,
+  acmeNamesPublic,
 ] as const;
 
 export function checkCrossRules(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {
