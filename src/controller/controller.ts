@@ -22,6 +22,8 @@ import { ALL_KEY, outcomeFor, type PassReport } from './outcomes.js';
 import { PassFailures, type PassFailureState } from './pass-failures.js';
 import { registerJobMetrics } from '../jobs/metrics.js';
 import { JobsBridge } from './jobs.js';
+import { AcmeManager } from '../acme/manager.js';
+import { registerAcmeMetrics } from '../acme/metrics.js';
 import { ProgramsBridge } from './programs.js';
 import { TerminalsBridge } from './terminals.js';
 import { watchDesiredState, type DesiredStateWatcher } from './watch.js';
@@ -48,6 +50,8 @@ export interface ControllerOptions {
   resolveDesired?: ResolveDesired;
   /** The registry to record into (default: a new one with Node's process metrics). */
   metrics?: TendMetrics;
+  /** How often to poll the ACME server while it validates (default 1 s … 10 s). */
+  acmePollMs?: { min: number; max: number };
 }
 
 export class Controller {
@@ -56,6 +60,7 @@ export class Controller {
   readonly terminals: TerminalsBridge;
   readonly masters: MasterWatch;
   readonly jobs: JobsBridge;
+  readonly acme: AcmeManager;
   private readonly coalescer: PassCoalescer<PassReport>;
   private watcher: DesiredStateWatcher | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -104,6 +109,16 @@ export class Controller {
       store: opts.store,
     });
     registerJobMetrics(this.metrics.registry, this.jobs.runner);
+    this.acme = new AcmeManager({
+      host: opts.host,
+      layout: opts.layout,
+      events: opts.events,
+      store: opts.store,
+      log: opts.log,
+      onChanged: (key) => this.queue.add(key, { immediate: true }),
+      ...(opts.acmePollMs ? { pollMs: opts.acmePollMs } : {}),
+    });
+    registerAcmeMetrics(this.metrics.registry, this.acme);
     this.failures = new PassFailures({
       log: opts.log,
       events: opts.events,
@@ -236,6 +251,7 @@ export class Controller {
         this.programsApplied = await this.programs.apply(computed);
         await this.terminals.apply(computed);
         await this.jobs.apply(computed);
+        await this.acme.apply(computed.load.resources.map((r) => r.resource));
       },
       externalHealth: (r) => this.programs.health(r) ?? this.terminals.health(r),
       runtimeStatus: (r, st) =>
@@ -263,6 +279,7 @@ export class Controller {
       this.programs.refreshAll();
       this.terminals.refreshAll();
       this.jobs.refreshAll();
+      this.acme.publish();
       this.noteSource(result);
       this.scheduleRecheck(result.recheck);
       await store.save();
@@ -365,6 +382,7 @@ export class Controller {
     await this.programs.stop(opts);
     await this.terminals.stop();
     await this.jobs.stop();
+    await this.acme.stop();
     await this.opts.store.save().catch(() => undefined);
     await this.opts.events.flush().catch(() => undefined);
   }
