@@ -6,37 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { connect } from 'node:tls';
 import { freePort, httpGet } from '../helpers/e2e.js';
 import { serveEnv, sleep, waitFor } from './serve-harness.js';
-import { pebbleInstalled, startPebble } from './pebble-harness.js';
+import { httpsGet as httpsGetAs, pebbleInstalled, startPebble } from './pebble-harness.js';
 
 const DOMAIN = 'shop.acme.test';
 
-/** One HTTPS GET on a fresh connection, verified against `ca` for DOMAIN; the leaf's serial and the body. */
-export function httpsGet(
-  port: number,
-  ca: string,
-  path = '/',
-): Promise<{ serial: string; status: number; body: string }> {
-  return new Promise((done, fail) => {
-    const socket = connect(
-      { host: '127.0.0.1', port, servername: DOMAIN, ca, rejectUnauthorized: true },
-      () => {
-        const serial = socket.getPeerCertificate().serialNumber.toLowerCase();
-        socket.write(`GET ${path} HTTP/1.1\r\nHost: ${DOMAIN}\r\nConnection: close\r\n\r\n`);
-        let raw = '';
-        socket.on('data', (d: Buffer) => (raw += d.toString()));
-        socket.on('end', () => {
-          const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1] ?? 0);
-          done({ serial, status, body: raw.slice(raw.indexOf('\r\n\r\n') + 4) });
-        });
-      },
-    );
-    socket.setTimeout(5000, () => socket.destroy(new Error('timed out')));
-    socket.on('error', fail);
-  });
-}
+const httpsGet = (port: number, ca: string, path = '/') => httpsGetAs(port, ca, DOMAIN, path);
 
 interface CertStatus {
   serial?: string;

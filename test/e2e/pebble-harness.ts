@@ -6,6 +6,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:tls';
 import { join } from 'node:path';
 import { freePort } from '../helpers/ports.js';
 
@@ -109,7 +110,8 @@ async function waitUp(what: string, fn: () => Promise<unknown>, log: () => strin
       await fn();
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what} did not come up: ${String(err)}\n${log()}`, { cause: err });
+      if (Date.now() > deadline)
+        throw new Error(`${what} did not come up: ${String(err)}\n${log()}`, { cause: err });
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -206,4 +208,30 @@ export async function startPebble(opts: { httpPort: number; validitySeconds?: nu
       if (!process.env.TEND_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** One HTTPS GET on a fresh connection, verified against `ca` for `domain`; the leaf's serial and the body. */
+export function httpsGet(
+  port: number,
+  ca: string,
+  domain: string,
+  path = '/',
+): Promise<{ serial: string; status: number; body: string }> {
+  return new Promise((done, fail) => {
+    const socket = connect(
+      { host: '127.0.0.1', port, servername: domain, ca, rejectUnauthorized: true },
+      () => {
+        const serial = socket.getPeerCertificate().serialNumber.toLowerCase();
+        socket.write(`GET ${path} HTTP/1.1\r\nHost: ${domain}\r\nConnection: close\r\n\r\n`);
+        let raw = '';
+        socket.on('data', (d: Buffer) => (raw += d.toString()));
+        socket.on('end', () => {
+          const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1] ?? 0);
+          done({ serial, status, body: raw.slice(raw.indexOf('\r\n\r\n') + 4) });
+        });
+      },
+    );
+    socket.setTimeout(5000, () => socket.destroy(new Error('timed out')));
+    socket.on('error', fail);
+  });
 }
