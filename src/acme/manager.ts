@@ -11,7 +11,8 @@ import type { StatusStore } from '../state/status-store.js';
 import { issueCertificate } from './issue.js';
 import { acmePaths, type AcmePaths } from './paths.js';
 import { backoffMs, nextAttempt } from './schedule.js';
-import { EXPIRY_WARNING_MS, withCertificate, type CertificateView } from './status.js';
+import { EXPIRY_WARNING_MS, withCertificate, withFileCertificate, type CertificateView } from './status.js';
+import { fileCertJudgements } from './file-certs.js';
 import { CertificateStore } from './store.js';
 import { failureOf } from './problem.js';
 
@@ -41,6 +42,7 @@ export class AcmeManager {
   private wanted = new Map<string, Wanted>();
   private views = new Map<string, CertificateView>();
   private warned = new Set<string>();
+  private heldNoted = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -65,7 +67,7 @@ export class AcmeManager {
     this.schedule();
   }
 
-  /** Writes CertificateReady and the certificate block into every acme Site's status. */
+  /** Writes CertificateReady and the certificate block into every TLS Site's status. */
   publish(): void {
     const now = this.opts.host.now();
     for (const [name, view] of this.views) {
@@ -73,6 +75,20 @@ export class AcmeManager {
       const st = this.opts.store.get(key);
       if (st) this.opts.store.put(withCertificate(st, view, now));
       this.warnExpiry(name, view, now);
+    }
+    for (const [name, judgement] of fileCertJudgements(this.opts.layout.stateDir)) {
+      const key: ResourceKey = `Site/${name}`;
+      const st = this.opts.store.get(key);
+      if (st) this.opts.store.put(withFileCertificate(st, judgement, now));
+      const held = judgement.heldBack ?? '';
+      if (held !== (this.heldNoted.get(name) ?? '') && held !== '')
+        this.opts.events.record({
+          key,
+          type: 'Warning',
+          reason: 'CertificateHeldBack',
+          message: `${key}: the certificate files are held back: ${held}${judgement.serving ? '; the previous certificate keeps serving' : ''}`,
+        });
+      this.heldNoted.set(name, held);
     }
   }
 

@@ -1,6 +1,7 @@
 // What a Site's status says about its certificate: the CertificateReady condition and the
 // certificate block (issuer, serial, notAfter, domains, last attempt with the ACME error).
 import type { StoredCertificate, AttemptRecord } from './store.js';
+import type { FileCertJudgement } from './file-certs.js';
 import { setCondition, type CertificateStatus, type ResourceStatus } from '../state/conditions.js';
 
 export const EXPIRY_WARNING_MS = 14 * 86_400_000;
@@ -55,4 +56,29 @@ export function withCertificate(st: ResourceStatus, view: CertificateView, now: 
         };
   const next = setCondition(st, { type: 'CertificateReady', ...cond }, now);
   return { ...next, certificate: certificateStatus(view) };
+}
+
+/** File-based TLS: CertificateReady says whether the files on disk are what nginx serves. */
+export function withFileCertificate(st: ResourceStatus, j: FileCertJudgement, now: number): ResourceStatus {
+  const s = j.serving;
+  const cond = j.heldBack
+    ? {
+        status: s ? ('True' as const) : ('False' as const),
+        reason: 'ReplacementHeld',
+        message: `the certificate files are held back: ${j.heldBack}${s ? `; the previous certificate${s.serial ? ` ${s.serial}` : ''} keeps serving` : ''}`,
+      }
+    : {
+        status: 'True' as const,
+        reason: 'Valid',
+        message: `certificate ${s?.serial ?? ''} valid until ${s?.notAfter ?? '?'}`,
+      };
+  const next = setCondition(st, { type: 'CertificateReady', ...cond }, now);
+  return {
+    ...next,
+    certificate: {
+      source: 'files',
+      ...(s?.serial ? { serial: s.serial } : {}),
+      ...(s?.notAfter ? { notAfter: s.notAfter } : {}),
+    },
+  };
 }

@@ -1,6 +1,7 @@
 // load → render → inventory → observe → plan: the I/O around the pure planner, shared by
 // `tend reconcile --plan`, apply and the API, so that what is shown is exactly what would be applied.
 import { acmeRenderInput } from '../acme/render-input.js';
+import { fileCertInput } from '../acme/file-certs.js';
 import { resolve } from 'node:path';
 import { detectPhpVersions, observe } from '../drivers/observe.js';
 import { TendError, isTendError } from '../errors/catalogue.js';
@@ -157,6 +158,7 @@ function renderMemo(
       refs.push(generations.get(`Program/${program}`) ?? '-', String(ctx.programPorts?.get(program) ?? ''));
     // An ACME Site re-renders when its live certificate changes (issued, renewed).
     if (resource.spec.tls?.acme) refs.push(ctx.acmeCertificates?.get(resource.metadata.name)?.certificate ?? '');
+    if (resource.spec.tls?.certificate) refs.push(ctx.tlsFileCopies?.get(resource.metadata.name)?.certificate ?? '');
   }
   // A pool's open_basedir and account home come from the Sites that use it.
   if (resource.kind === 'Pool')
@@ -217,6 +219,7 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
     templates: loadTemplates(),
     ...(webUser ? { webUser } : {}),
     ...(await acmeRenderInput(host, layout, resources.values())),
+    tlsFileCopies: await fileCertInput(host, layout, resources.values(), { readOnly: opts.readOnly === true }),
   };
   const rendered: Rendered[] = [];
   const pending = new Map<ResourceKey, PendingResource>();

@@ -21,6 +21,8 @@ export interface RenderContext {
   acmeCertificates?: ReadonlyMap<string, { certificate: string; key: string }>;
   /** tend's HTTP-01 directory (src/acme/paths.ts), served to every ACME Site. */
   acmeChallengeDir?: string;
+  /** File-based TLS: site name → tend's checked copy of the pair (src/acme/file-certs.ts). */
+  tlsFileCopies?: ReadonlyMap<string, { certificate: string; key: string }>;
 }
 
 export type PoolEndpoint = { type: 'socket'; path: string } | { type: 'tcp'; address: string; port: number };

@@ -166,7 +166,7 @@ function tlsFilesOf(site: Site, ctx: RenderContext): { certificate: string; key:
   if (!tls) return undefined;
   if (tls.acme) return ctx.acmeCertificates?.get(site.metadata.name);
   if (tls.certificate === undefined || tls.key === undefined) return undefined;
-  return { certificate: tls.certificate, key: tls.key };
+  return ctx.tlsFileCopies?.get(site.metadata.name) ?? { certificate: tls.certificate, key: tls.key };
 }
 
 function acmeChallengeDirOf(site: Site, ctx: RenderContext): string {
