@@ -92,10 +92,12 @@ export class AcmeManager {
     }
   }
 
-  /** notAfter (unix seconds) per acme Site with a live certificate, for the expiry gauge. */
+  /** notAfter (unix seconds) per Site with a live certificate (ACME or files), for the expiry gauge. */
   expiries(): Map<string, number> {
     const out = new Map<string, number>();
     for (const [name, v] of this.views) if (v.cert) out.set(name, Date.parse(v.cert.notAfter) / 1000);
+    for (const [name, j] of fileCertJudgements(this.opts.layout.stateDir))
+      if (j.serving?.notAfter) out.set(name, Date.parse(j.serving.notAfter) / 1000);
     return out;
   }
 

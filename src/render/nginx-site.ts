@@ -111,6 +111,8 @@ export function renderSite(site: Site, ctx: RenderContext): Rendered {
     certificate: nginxPath(files.certificate, 'tls.certificate'),
     key: nginxPath(files.key, 'tls.key'),
     hsts: hstsOf(site),
+    // The system profile lives inside the distribution's nginx.conf, whose ssl_* defaults are older.
+    mozillaIntermediate: layout.profile === 'system',
   };
   const acme = spec.tls?.acme !== undefined;
   const view = {

@@ -72,3 +72,23 @@ test('a file-based TLS Site renders exactly as before (no challenge location of 
   assert.doesNotMatch(out, /acme-challenge\/;/);
   assert.ok(out.includes('ssl_certificate /etc/ssl/f.pem;'));
 });
+
+test('system profile: TLS on 443 with Mozilla intermediate ssl_* settings; embedded keeps nginx defaults', async () => {
+  const { systemLayout } = await import('../../../src/layout/index.js');
+  const site = resource('Site', 's', {
+    domains: ['s.example.com'],
+    preset: 'static',
+    root: '/srv/www/s',
+    tls: { acme: {} },
+  }) as Site;
+  const cert = { s: { certificate: '/var/lib/tend/acme/certs/s/a.crt', key: '/var/lib/tend/acme/certs/s/a.key' } };
+  const sys = renderSite(site, { ...ctx([site], cert), layout: systemLayout('/') });
+  const out = sys.files[0]!.content;
+  assert.match(out, /listen 0\.0\.0\.0:443 ssl http2;|listen \[?[0-9a-f:.]*\]?:?443 ssl http2;|listen 443 ssl http2;/);
+  assert.ok(out.includes('ssl_protocols TLSv1.2 TLSv1.3;'));
+  assert.ok(out.includes('ssl_prefer_server_ciphers off;'));
+  assert.ok(out.includes('ssl_session_tickets off;'));
+  assert.equal(sys.outputs.url, 'https://s.example.com/');
+  const emb = renderSite(site, ctx([site], cert)).files[0]!.content;
+  assert.doesNotMatch(emb, /ssl_protocols/);
+});
