@@ -3,6 +3,8 @@
 // the old one and the Site's key is queued, so the next pass renders and validates the vhost that
 // names it and nginx reloads once. A failure only records itself: the old pair keeps serving.
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { registerAcmeMetrics } from './metrics.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import { issuerFor, type Issuer, type Resource, type ResourceKey, type Site } from '../model/index.js';
@@ -22,10 +24,12 @@ export interface AcmeManagerOptions {
   events: EventLog;
   store: StatusStore;
   log: Logger;
-  /** A certificate was installed (or an attempt ended): reconcile this Site. */
-  onChanged: (key: ResourceKey) => void;
-  /** CA poll interval bounds (default 1 s … 10 s). */
+  /** A certificate was installed (or an attempt ended): the Site is reconciled now. */
+  queue: { add(key: ResourceKey, opts: { immediate: boolean }): void };
+  /** CA poll interval bounds (default 250 ms … 5 s). */
   pollMs?: { min: number; max: number };
+  /** Where tend_certificate_expiry_timestamp_seconds is registered (the daemon's /metrics). */
+  registry?: Registry;
 }
 
 interface Wanted {
@@ -50,6 +54,7 @@ export class AcmeManager {
   constructor(private readonly opts: AcmeManagerOptions) {
     this.paths = acmePaths(opts.layout);
     this.certs = new CertificateStore(opts.host, this.paths);
+    if (opts.registry) registerAcmeMetrics(opts.registry, this);
   }
 
   /** Takes this pass's acme Sites (Sites that resolve to no Issuer are invalid and never get here). */
@@ -194,7 +199,7 @@ export class AcmeManager {
     await this.refreshView(name);
     this.publish();
     this.opts.store.saveSoon();
-    this.opts.onChanged(key);
+    this.opts.queue.add(key, { immediate: true });
   }
 
   private warnExpiry(name: string, view: CertificateView, now: number): void {

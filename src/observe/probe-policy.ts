@@ -1,0 +1,62 @@
+// Which Sites and Pools a pass probes. A probe is cheap alone but not by the thousand: a FastCGI ping
+// makes an ondemand pool fork a worker, so probing 1,000 pools every 30 s resync costs a core for
+// seconds. A pass re-probes what it could have changed or what is not healthy, and everything else
+// once its last observation is older than a (per-resource jittered) maximum age.
+// See docs/decisions/0009-probe-policy.md.
+import type { ChangeOutcome } from '../apply/executor.js';
+import type { Resource } from '../model/index.js';
+import type { ServiceId } from '../model/service.js';
+import { getCondition, type ResourceStatus } from '../state/conditions.js';
+import type { HealthVerdict } from './assess.js';
+
+/**
+ * Default maximum age of a healthy observation (spread over ±20 % per resource); `tend serve
+ * --probe-max-age` sets it. Flux re-checks health once per reconcile interval, typically 10 minutes.
+ */
+export const PROBE_MAX_AGE_MS = 10 * 60_000;
+
+export interface ProbeContext {
+  /** Services reloaded, restarted or started by this pass. */
+  touched: ReadonlySet<ServiceId>;
+  now: number;
+  maxAgeMs?: number;
+}
+
+/** A stable fraction in [0, 1) per key, so resources probed together do not all go stale together. */
+function spread(key: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
+  return (h >>> 0) / 2 ** 32;
+}
+
+function servicesOf(resource: Resource): ServiceId[] {
+  if (resource.kind === 'Site') return ['nginx'];
+  if (resource.kind === 'Pool') return [`php-fpm@${resource.spec.php}`];
+  return [];
+}
+
+export function needsProbe(
+  resource: Resource,
+  status: ResourceStatus,
+  outcome: ChangeOutcome | undefined,
+  ctx: ProbeContext,
+): boolean {
+  if (resource.kind !== 'Site' && resource.kind !== 'Pool') return false;
+  if (outcome && outcome.status !== 'unchanged') return true;
+  if (getCondition(status.conditions, 'Healthy')?.status !== 'True') return true;
+  if (servicesOf(resource).some((s) => ctx.touched.has(s))) return true;
+  // A PHP site answers through its pool: a php-fpm reload can change what it serves.
+  if (resource.kind === 'Site' && resource.spec.php && [...ctx.touched].some((s) => s.startsWith('php-fpm@')))
+    return true;
+  const probedAt = Date.parse(String(status.health?.probedAt ?? ''));
+  const maxAge =
+    (ctx.maxAgeMs ?? PROBE_MAX_AGE_MS) * (0.8 + 0.4 * spread(`${resource.kind}/${resource.metadata.name}`));
+  return !Number.isFinite(probedAt) || ctx.now - probedAt >= maxAge;
+}
+
+/** The last observation, as a verdict, for a resource this pass does not probe. */
+export function lastVerdict(status: ResourceStatus): HealthVerdict | undefined {
+  const healthy = getCondition(status.conditions, 'Healthy');
+  if (!healthy || healthy.status === 'Unknown') return undefined;
+  return { ok: healthy.status === 'True', message: healthy.message, details: status.health ?? {} };
+}

@@ -1,0 +1,135 @@
+// The daemon's Jobs: the JobRunner lives in `tend serve`. Each pass hands it the loaded Jobs and the
+// desired state's revision (never dropping a Job while the source is broken); status gets the Job
+// phase, last runs, next run, pid and the tail of the last failed run's log.
+import { dirname, join } from 'node:path';
+import type { Host } from '../host/host.js';
+import { JobRunner, type JobEvent } from '../jobs/runner.js';
+import { jobView } from '../jobs/status.js';
+import type { Layout } from '../layout/layout.js';
+import type { Job, Resource, ResourceKey } from '../model/index.js';
+import { setCondition, type Phase, type ResourceStatus } from '../state/conditions.js';
+import type { EventLog } from '../state/events.js';
+import type { StatusStore } from '../state/status-store.js';
+import type { ComputedPlan } from '../pipeline/compute-plan.js';
+
+export interface JobsOptions {
+  host: Host;
+  layout: Layout;
+  events: EventLog;
+  store: StatusStore;
+}
+
+export class JobsBridge {
+  readonly runner: JobRunner;
+  private known = new Map<string, Job>();
+
+  constructor(private readonly opts: JobsOptions) {
+    this.runner = new JobRunner({
+      host: opts.host,
+      stateDir: opts.layout.stateDir,
+      runDir: join(dirname(opts.layout.programs.runDir), 'jobs'),
+      timers: true,
+    });
+    this.runner.on('event', (ev: JobEvent) =>
+      opts.events.record({
+        key: `Job/${ev.job}` as ResourceKey,
+        type: ev.type,
+        reason: ev.reason,
+        message: `Job/${ev.job} ${ev.message}`,
+      }),
+    );
+    this.runner.on('change', (name: string) => this.refresh(name));
+  }
+
+  async apply(computed: ComputedPlan): Promise<void> {
+    const { load, plan } = computed;
+    const desired = new Map(
+      load.resources
+        .map((r) => r.resource)
+        .filter((r): r is Job => r.kind === 'Job')
+        .map((j) => [j.metadata.name, j]),
+    );
+    const holdAll = plan.pruneHeld !== undefined || !load.ok;
+    for (const [name, j] of this.known) if (!desired.has(name) && holdAll) desired.set(name, j);
+    this.known = desired;
+    await this.runner.apply([...desired.values()], plan.revision);
+  }
+
+  statusFor(resource: Resource, current: ResourceStatus): ResourceStatus | undefined {
+    if (resource.kind !== 'Job' || !this.known.has(resource.metadata.name)) return undefined;
+    return this.statusOf(resource.metadata.name, current);
+  }
+
+  private statusOf(name: string, current: ResourceStatus): ResourceStatus {
+    const view = jobView(this.runner, name);
+    if (!view) return current;
+    const failed = view.phase === 'Failed';
+    const message = view.lastRun
+      ? `last run ${view.lastRun.id} ${view.lastRun.outcome}: ${view.lastRun.message ?? ''}`
+      : 'no run yet';
+    let next = setCondition(
+      current,
+      {
+        type: 'Healthy',
+        status: failed ? 'False' : 'True',
+        reason: failed ? 'RunFailed' : 'RunsOk',
+        message,
+      },
+      Date.now(),
+    );
+    const applied = next.conditions.find((c) => c.type === 'Applied')?.status !== 'False';
+    next = setCondition(
+      next,
+      {
+        type: 'Ready',
+        status: applied && !failed ? 'True' : 'False',
+        reason: failed ? 'RunFailed' : view.phase,
+        message,
+      },
+      Date.now(),
+    );
+    const summary = (r: typeof view.lastRun) =>
+      r && {
+        id: r.id,
+        outcome: r.outcome,
+        startedAt: new Date(r.startedAt).toISOString(),
+        ...(r.endedAt ? { endedAt: new Date(r.endedAt).toISOString() } : {}),
+        ...(r.durationMs !== undefined ? { durationMs: r.durationMs } : {}),
+        exitCode: r.exitCode ?? null,
+        signal: r.signal ?? null,
+      };
+    const health = {
+      phase: view.phase,
+      running: view.running,
+      ...(view.lastRun ? { lastRun: summary(view.lastRun) } : {}),
+      ...(view.lastSuccessfulRun ? { lastSuccessfulRun: summary(view.lastSuccessfulRun) } : {}),
+      ...(view.nextRun ? { nextRun: view.nextRun } : {}),
+      ...(view.pid ? { pid: view.pid } : {}),
+      ...(view.lastFailedLogTail !== undefined ? { lastFailedLogTail: view.lastFailedLogTail } : {}),
+      recentRuns: view.recent.map(summary),
+    };
+    const outputs: Record<string, string | number> = { ...current.outputs };
+    delete outputs.pid;
+    delete outputs.nextRun;
+    if (view.pid) outputs.pid = view.pid;
+    if (view.nextRun) outputs.nextRun = view.nextRun;
+    // A Job's phase is the Job's own (Scheduled, Running, …) once its spec is applied.
+    const phase: Phase = applied && next.phase !== 'Deleting' ? view.phase : next.phase;
+    return { ...next, phase, health, outputs };
+  }
+
+  private refresh(name: string): void {
+    const key: ResourceKey = `Job/${name}`;
+    const current = this.opts.store.get(key);
+    if (current && this.known.has(name)) this.opts.store.put(this.statusOf(name, current));
+  }
+
+  refreshAll(): void {
+    for (const name of this.known.keys()) this.refresh(name);
+  }
+
+  async stop(): Promise<void> {
+    await this.runner.stop();
+    this.runner.removeAllListeners();
+  }
+}

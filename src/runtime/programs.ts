@@ -1,0 +1,259 @@
+// The daemon's native Programs: the Supervisor lives in `tend serve`. Each pass hands it the loaded
+// Programs (never removing one while the source is broken) and does not wait: starts, rollouts and
+// stops run beside the pass (a rollout of instances that ignore SIGTERM can take minutes), one
+// converge at a time, always to the newest set. It leases ports for supervisord Programs with
+// `port: auto`, and folds the supervisor's observation into status and events.
+import type { Host } from '../host/host.js';
+import type { Layout } from '../layout/layout.js';
+import type { Program, Resource, ResourceKey } from '../model/index.js';
+import { phaseOf } from '../drivers/programs-native.js';
+import { setCondition, type ResourceStatus } from '../state/conditions.js';
+import type { EventLog } from '../state/events.js';
+import { PortLeases } from '../state/port-leases.js';
+import type { StatusStore } from '../state/status-store.js';
+import { Supervisor, type ProgramStatus, type SupervisorEvent } from '../supervisor/index.js';
+import type { HealthVerdict } from '../observe/assess.js';
+import type { ComputedPlan } from '../pipeline/compute-plan.js';
+
+/** Events that change what the controller must do (dependents' health, a spec that cannot run). */
+const REQUEUE_ON = new Set(['Ready', 'NotReady', 'Failed', 'CrashLoop']);
+
+export interface ProgramsOptions {
+  host: Host;
+  layout: Layout;
+  events: EventLog;
+  store: StatusStore;
+  /** Called with a Program key when its state flipped; the controller enqueues it. */
+  onFlip: (key: ResourceKey) => void;
+  /**
+   * A converge beside the pass settled: the Programs whose error changed (their outcome must be
+   * folded by a pass) and whether a leased port changed (Sites proxying to it can render).
+   */
+  onSettled?: (settled: { changed: ResourceKey[]; portsChanged: boolean }) => void;
+}
+
+export class ProgramsBridge {
+  readonly supervisor: Supervisor;
+  readonly leases: PortLeases;
+  private readonly unsubscribe: () => void;
+  /** The Programs last handed to the supervisor, to keep them as they are while deletions are held. */
+  private known = new Map<string, Program>();
+  /** The converge running beside the pass, and the newest set waiting for it. */
+  private converging: Promise<void> | undefined;
+  private waiting: Program[] | undefined;
+  private stopped = false;
+
+  constructor(private readonly opts: ProgramsOptions) {
+    this.leases = new PortLeases({ host: opts.host, stateDir: opts.layout.stateDir });
+    this.supervisor = new Supervisor({ host: opts.host, layout: opts.layout, leases: this.leases });
+    const onEvent = (ev: SupervisorEvent) => this.onEvent(ev);
+    this.supervisor.on('event', onEvent);
+    this.unsubscribe = () => this.supervisor.off('event', onEvent);
+  }
+
+  private onEvent(ev: SupervisorEvent): void {
+    this.opts.events.record({
+      key: ev.key,
+      type: ev.type,
+      reason: ev.reason,
+      message: `${ev.key} ${ev.message}`,
+    });
+    this.refreshStatus(ev.key);
+    if (REQUEUE_ON.has(ev.reason)) this.opts.onFlip(ev.key);
+  }
+
+  /**
+   * Converges the supervisor to this pass's Programs. While the pass held its deletions (a broken or
+   * truncated source), programs missing from the load keep running with the spec they had.
+   * Returns the Programs whose spec cannot run, and whether a port was newly leased.
+   */
+  async apply(
+    computed: ComputedPlan,
+  ): Promise<{ errors: Map<ResourceKey, { code: string; message: string }>; portsChanged: boolean }> {
+    const { load, plan } = computed;
+    const programs = load.resources.map((r) => r.resource).filter((r): r is Program => r.kind === 'Program');
+    const desired = new Map(programs.map((p) => [p.metadata.name, p]));
+    const held = new Set<string>([...(plan.pruneHeld?.keys ?? []), ...load.invalidKeys, ...load.unknownKeys]);
+    const holdAll = plan.pruneHeld !== undefined || !load.ok;
+    let unknownRunning = false;
+    for (const running of this.supervisor.status()) {
+      if (desired.has(running.name) || !(holdAll || held.has(running.key))) continue;
+      const resource = this.known.get(running.name);
+      if (resource) desired.set(running.name, resource);
+      else unknownRunning = true;
+    }
+    const before = JSON.stringify(await this.leases.all());
+    for (const p of programs)
+      if (p.spec.backend === 'supervisord' && p.spec.port === 'auto')
+        for (let i = 0; i < p.spec.instances; i++)
+          // An existing lease is kept even while supervisord's process holds the port.
+          await this.leases.acquire(`Program/${p.metadata.name}#${i}`, { heldByUs: () => true });
+    // An adopted program whose spec this daemon never saw cannot be kept by re-applying it: leave
+    // the supervisor as it is until the source loads cleanly.
+    if (!unknownRunning) {
+      this.converge([...desired.values()]);
+      this.known = desired;
+    }
+    const errors = new Map<ResourceKey, { code: string; message: string }>();
+    for (const st of this.supervisor.status()) if (st.error) errors.set(st.key, st.error);
+    const portsChanged = JSON.stringify(await this.leases.all()) !== before;
+    return { errors, portsChanged };
+  }
+
+  /** Starts a supervisor converge beside the pass, or leaves the newest set for the running one. */
+  private converge(programs: Program[]): void {
+    this.waiting = programs;
+    if (this.converging) return;
+    this.converging = (async () => {
+      while (this.waiting && !this.stopped) {
+        const next = this.waiting;
+        this.waiting = undefined;
+        try {
+          await this.convergeOnce(next);
+        } catch (err) {
+          this.opts.events.record({
+            type: 'Warning',
+            reason: 'SupervisorFailed',
+            message: `converging programs failed: ${(err as Error).message}`,
+          });
+        }
+      }
+    })().finally(() => {
+      this.converging = undefined;
+    });
+  }
+
+  private async convergeOnce(programs: Program[]): Promise<void> {
+    const errorsBefore = this.errorsByKey();
+    const leasesBefore = JSON.stringify(await this.leases.all());
+    await this.supervisor.apply(programs);
+    // A stop ran behind this converge: the state dir may be gone, and nobody listens any more.
+    if (this.stopped) return;
+    this.refreshAll();
+    this.opts.store.saveSoon();
+    const errorsAfter = this.errorsByKey();
+    const changed = [...new Set([...errorsBefore.keys(), ...errorsAfter.keys()])].filter(
+      (k) => errorsBefore.get(k) !== errorsAfter.get(k),
+    );
+    const portsChanged = JSON.stringify(await this.leases.all()) !== leasesBefore;
+    if (changed.length > 0 || portsChanged) this.opts.onSettled?.({ changed, portsChanged });
+  }
+
+  private errorsByKey(): Map<ResourceKey, string> {
+    const out = new Map<ResourceKey, string>();
+    for (const st of this.supervisor.status()) if (st.error) out.set(st.key, st.error.message);
+    return out;
+  }
+
+  /** Resolves once no converge runs beside the pass (tests, and a clean stop). */
+  async settled(): Promise<void> {
+    while (this.converging) await this.converging;
+  }
+
+  /** Health verdict for converge's status writer: native Programs are judged by their supervisor. */
+  health(resource: Resource): HealthVerdict | undefined {
+    if (resource.kind !== 'Program' || resource.spec.backend !== 'native') return undefined;
+    const st = this.supervisor.statusOf(resource.metadata.name);
+    // Not handed to the supervisor yet (its converge runs beside the pass): no verdict, so Pending.
+    if (!st) return undefined;
+    const { phase, message } = phaseOf(st);
+    return { ok: phase === 'Ready', message, details: details(st) };
+  }
+
+  /** A native Program's whole status from its supervisor, once the supervisor runs it. */
+  statusFor(resource: Resource, current: ResourceStatus): ResourceStatus | undefined {
+    if (resource.kind !== 'Program' || resource.spec.backend !== 'native') return undefined;
+    const st = this.supervisor.statusOf(resource.metadata.name);
+    return st ? programStatus(current, st, Date.now()) : undefined;
+  }
+
+  /** Status-only refresh of one Program from the supervisor (after an exit, a restart, a probe flip). */
+  refreshStatus(key: ResourceKey): void {
+    const current = this.opts.store.get(key);
+    const st = this.supervisor.statusOf(key.slice('Program/'.length));
+    if (!current || !st) return;
+    this.opts.store.put(programStatus(current, st, Date.now()));
+    this.opts.store.saveSoon();
+  }
+
+  /** Applies the supervisor's view to every native Program's status after a pass. */
+  refreshAll(): void {
+    for (const st of this.supervisor.status()) {
+      const current = this.opts.store.get(st.key);
+      if (current) this.opts.store.put(programStatus(current, st, Date.now()));
+    }
+  }
+
+  async stop(opts: { keepPrograms: boolean }): Promise<void> {
+    this.stopped = true;
+    this.waiting = undefined;
+    this.unsubscribe();
+    // The converge in flight finishes first (as a pass did when it awaited it): stopping before it
+    // entered the supervisor's lock would let it start instances after stopAll, orphaned.
+    await this.settled();
+    if (opts.keepPrograms) await this.supervisor.release();
+    else await this.supervisor.stopAll({ graceful: true });
+  }
+}
+
+function details(st: ProgramStatus): Record<string, unknown> {
+  return {
+    instances: st.instances.map((i) => ({
+      index: i.index,
+      pid: i.pid,
+      state: i.state,
+      ready: i.ready,
+      restarts: i.restarts,
+      port: i.port,
+      ...(i.lastExit ? { lastExit: i.lastExit } : {}),
+      ...(i.crashLoop ? { crashLoop: i.crashLoop } : {}),
+    })),
+    ...(st.rollout ? { rollout: st.rollout } : {}),
+  };
+}
+
+/** Healthy, Ready and Reconciling from the supervisor's observation; pids and ports as outputs. */
+export function programStatus(current: ResourceStatus, st: ProgramStatus, now: number): ResourceStatus {
+  const { phase, message } = phaseOf(st);
+  const applied = current.conditions.find((c) => c.type === 'Applied')?.status !== 'False';
+  let next = setCondition(
+    current,
+    {
+      type: 'Healthy',
+      status: phase === 'Ready' ? 'True' : 'False',
+      reason: phase === 'Ready' ? 'Running' : phase,
+      message,
+    },
+    now,
+  );
+  next = setCondition(
+    next,
+    {
+      type: 'Reconciling',
+      status: phase === 'Progressing' || phase === 'Pending' ? 'True' : 'False',
+      reason: phase,
+      message,
+    },
+    now,
+  );
+  next = setCondition(
+    next,
+    {
+      type: 'Ready',
+      status: applied && phase === 'Ready' ? 'True' : 'False',
+      reason: phase === 'Ready' ? 'Ready' : phase,
+      message,
+    },
+    now,
+  );
+  const pids = st.instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
+  const ports = st.instances.map((i) => i.port).filter((p): p is number => p !== undefined);
+  const outputs: Record<string, string | number> = {
+    ...current.outputs,
+    instances: st.instances.length,
+    pids: pids.join(','),
+  };
+  if (ports.length > 0) outputs.ports = ports.join(',');
+  if (ports[0] !== undefined) outputs.port = ports[0];
+  return { ...next, health: details(st), outputs };
+}

@@ -1,0 +1,151 @@
+// The daemon's Terminals: the built-in terminal servers live in `tend serve`. Each pass converges
+// them to the loaded Terminals (never stopping one while the source is broken), leases `port: auto`
+// ports from the same lease store as Programs, and writes URL and sessions into status.
+import type { Host } from '../host/host.js';
+import type { Layout } from '../layout/layout.js';
+import type { Resource, ResourceKey, Terminal } from '../model/index.js';
+import { setCondition, type ResourceStatus } from '../state/conditions.js';
+import type { EventLog } from '../state/events.js';
+import type { PortLeases } from '../state/port-leases.js';
+import type { StatusStore } from '../state/status-store.js';
+import { TerminalManager, type TerminalApplyResult, type TerminalEvent } from '../terminal/index.js';
+import type { HealthVerdict } from '../observe/assess.js';
+import type { ComputedPlan } from '../pipeline/compute-plan.js';
+
+export interface TerminalsOptions {
+  host: Host;
+  layout: Layout;
+  events: EventLog;
+  store: StatusStore;
+  leases: PortLeases;
+}
+
+export class TerminalsBridge {
+  readonly manager: TerminalManager;
+  /** The Terminals last applied, kept as they are while the source cannot be trusted. */
+  private known = new Map<string, Terminal>();
+  private results = new Map<string, TerminalApplyResult>();
+
+  constructor(private readonly opts: TerminalsOptions) {
+    this.manager = new TerminalManager({ host: opts.host, stateDir: opts.layout.stateDir });
+    this.manager.on('event', (ev: TerminalEvent) =>
+      opts.events.record({
+        key: ev.key as ResourceKey,
+        type: ev.type,
+        reason: ev.reason,
+        message: `${ev.key} ${ev.message}`,
+      }),
+    );
+  }
+
+  async apply(computed: ComputedPlan): Promise<void> {
+    const { load, plan } = computed;
+    const desired = new Map(
+      load.resources
+        .map((r) => r.resource)
+        .filter((r): r is Terminal => r.kind === 'Terminal')
+        .map((t) => [t.metadata.name, t]),
+    );
+    const holdAll = plan.pruneHeld !== undefined || !load.ok;
+    for (const [name, t] of this.known) if (!desired.has(name) && holdAll) desired.set(name, t);
+
+    const { leases } = this.opts;
+    this.results = await this.manager.apply([...desired.values()], (key) =>
+      leases.acquire(key, {
+        heldByUs: (port) => this.manager.status(key.slice('Terminal/'.length))?.port === port,
+      }),
+    );
+    // A Terminal deleted from the desired state loses its token and its lease with it.
+    for (const name of this.known.keys())
+      if (!desired.has(name)) {
+        await this.manager.forget(name);
+        await leases.release(`Terminal/${name}`);
+      }
+    this.known = desired;
+  }
+
+  /** Health for the status writer: a Terminal is Ready once its server listens. */
+  health(resource: Resource): HealthVerdict | undefined {
+    if (resource.kind !== 'Terminal') return undefined;
+    return verdictOf(
+      this.results.get(`Terminal/${resource.metadata.name}`),
+      this.manager,
+      resource.metadata.name,
+    );
+  }
+
+  /** A Terminal's whole status once this daemon has applied it. */
+  statusFor(resource: Resource, current: ResourceStatus): ResourceStatus | undefined {
+    if (resource.kind !== 'Terminal' || !this.known.has(resource.metadata.name)) return undefined;
+    const verdict = verdictOf(
+      this.results.get(`Terminal/${resource.metadata.name}`),
+      this.manager,
+      resource.metadata.name,
+    );
+    return terminalStatus(current, verdict, Date.now());
+  }
+
+  /** After apply: every Terminal's status gets its server's verdict and URL (never its token). */
+  refreshAll(): void {
+    for (const name of this.known.keys()) {
+      const key: ResourceKey = `Terminal/${name}`;
+      const current = this.opts.store.get(key);
+      const verdict = verdictOf(this.results.get(key), this.manager, name);
+      if (current) this.opts.store.put(terminalStatus(current, verdict, Date.now()));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.manager.removeAllListeners('event');
+    await this.manager.stopAll();
+  }
+}
+
+function verdictOf(
+  result: TerminalApplyResult | undefined,
+  manager: TerminalManager,
+  name: string,
+): HealthVerdict {
+  if (!result) return { ok: false, message: 'not started yet', details: {} };
+  if (!result.ok) return { ok: false, message: result.error.message, details: { code: result.error.code } };
+  const st = manager.status(name);
+  const sessions = st?.sessions.length ?? 0;
+  if (st?.expired)
+    return {
+      ok: false,
+      message: `${result.url}: expired (maxDuration reached)`,
+      details: { url: result.url },
+    };
+  return {
+    ok: st?.url !== undefined,
+    message: `listening at ${result.url}, ${sessions} session(s)`,
+    details: { url: result.url, port: result.port, sessions },
+  };
+}
+
+export function terminalStatus(current: ResourceStatus, verdict: HealthVerdict, now: number): ResourceStatus {
+  const applied = current.conditions.find((c) => c.type === 'Applied')?.status !== 'False';
+  let next = setCondition(
+    current,
+    {
+      type: 'Healthy',
+      status: verdict.ok ? 'True' : 'False',
+      reason: verdict.ok ? 'Listening' : 'NotListening',
+      message: verdict.message,
+    },
+    now,
+  );
+  next = setCondition(
+    next,
+    {
+      type: 'Ready',
+      status: applied && verdict.ok ? 'True' : 'False',
+      reason: verdict.ok ? 'Ready' : 'NotListening',
+      message: verdict.message,
+    },
+    now,
+  );
+  const { url, port } = verdict.details as { url?: string; port?: number };
+  const outputs = { ...current.outputs, ...(url ? { url } : {}), ...(port ? { port } : {}) };
+  return { ...next, health: verdict.details, outputs };
+}

@@ -1,0 +1,183 @@
+// Writes status back after a pass: Applied from the executor's outcome, Healthy from observation,
+// Ready from both, plus outputs, generation, revision and events. Secrets never reach here: outcome
+// messages come from validators and the planner, which mask them. The conditions themselves are
+// computed by compute-status.ts (pure); this file gathers its inputs (probes, runners) and stores.
+import type { ApplyResult, ChangeOutcome } from '../apply/executor.js';
+import type { Layout } from '../layout/layout.js';
+import type { Resource, ResourceKey } from '../model/index.js';
+import type { Rendered } from '../render/types.js';
+import type { LoadResult } from '../source/index.js';
+import { newStatus, setCondition, type ResourceStatus } from '../state/conditions.js';
+import { appliedStatus, computeStatus, OUTCOME_REASON, type StatusFacts } from './compute-status.js';
+import type { EventLog } from '../state/events.js';
+import type { StatusStore } from '../state/status-store.js';
+import { mapLimit } from '../observe/observe.js';
+import type { Host } from '../host/host.js';
+import type { HealthVerdict } from '../observe/assess.js';
+import { awaitingServe, isRuntimeKind } from './awaiting-serve.js';
+import { lastVerdict } from '../observe/probe-policy.js';
+import { probeRound } from '../observe/probe-round.js';
+import type { ServiceId } from '../model/service.js';
+
+export interface StatusInput {
+  layout: Layout;
+  /** For pool socket checks and repairs (see probe-round.ts); without it only probes run. */
+  host?: Host;
+  /** The user nginx's workers run as (undefined: tend's own). */
+  webUser?: string;
+  /** Keys to probe afresh whatever the probe policy says ("*": all); an API reconcile asks. */
+  probeNow?: ReadonlySet<string>;
+  load: LoadResult;
+  rendered: readonly Rendered[];
+  apply: ApplyResult;
+  revision?: string;
+  store: StatusStore;
+  events?: EventLog;
+  /** Services this pass started outside the apply (masters found dead): their resources are probed. */
+  started?: readonly ServiceId[];
+  /**
+   * Services that owe a reload (their reload or start failed): the resources they serve are not
+   * Ready, whatever an earlier probe said, until the service runs its configuration again.
+   */
+  degradedServices?: ReadonlyMap<ServiceId, string>;
+  /** Maximum age of a healthy probe result before it is probed again (default PROBE_MAX_AGE_MS). */
+  probeMaxAgeMs?: number;
+  /** The whole status of a resource a runner owns (a running Program or Terminal), if any. */
+  runtimeStatus?: (resource: Resource, current: ResourceStatus) => ResourceStatus | undefined;
+  /** Health of kinds this pass does not probe itself (Programs, Terminals), from their runners. */
+  externalHealth?: (resource: Resource) => HealthVerdict | undefined;
+  now?: () => number;
+}
+
+export interface StatusResult {
+  statuses: ResourceStatus[];
+  /** Keys whose outage this pass repaired, to be probed again shortly. */
+  recheck: ResourceKey[];
+}
+
+/** Per resource: why the service it renders for does not run its configuration, if so. */
+function degradedServiceOf(input: StatusInput): Map<ResourceKey, string> {
+  const byKey = new Map<ResourceKey, string>();
+  if (!input.degradedServices?.size) return byKey;
+  for (const r of input.rendered) {
+    const service = [...r.files, ...r.links]
+      .map((f) => f.service)
+      .find((s) => input.degradedServices!.has(s));
+    if (service)
+      byKey.set(
+        r.key,
+        `${service} is degraded: ${input.degradedServices.get(service)}; what it serves may not be this spec`,
+      );
+  }
+  return byKey;
+}
+
+export async function writeStatus(input: StatusInput): Promise<StatusResult> {
+  const now = input.now ?? Date.now;
+  const { store, events } = input;
+  const outcomes = new Map<ResourceKey, ChangeOutcome>(input.apply.outcomes.map((o) => [o.key, o]));
+  const outputs = new Map(input.rendered.map((r) => [r.key, r.outputs]));
+  const degradedBy = degradedServiceOf(input);
+
+  for (const o of input.apply.outcomes) {
+    if (o.status === 'applied')
+      events?.record({
+        key: o.key,
+        type: 'Normal',
+        reason: o.action === 'create' ? 'Created' : o.action === 'delete' ? 'Deleted' : 'Updated',
+        message: `${o.key} ${o.action === 'create' ? 'created' : o.action === 'delete' ? 'deleted' : 'updated'}`,
+      });
+    else if (o.status !== 'unchanged')
+      events?.record({
+        key: o.key,
+        type: 'Warning',
+        reason: OUTCOME_REASON[o.status],
+        message: o.message ?? o.status,
+      });
+    if (o.action === 'delete' && o.status === 'applied') store.remove(o.key);
+  }
+  for (const r of input.apply.reloads)
+    events?.record({
+      type: 'Normal',
+      reason: 'Reloaded',
+      message: `${r.service} ${r.method === 'started' ? 'started' : 'reloaded'} in ${r.durationMs} ms (${r.method})`,
+    });
+
+  // A verified nginx HUP (new workers, no [emerg]) changes what the changed vhosts serve, and they
+  // are probed as changed resources; re-probing all 1,000 others kept the loop busy for seconds
+  // after every Site save, and the next save waited behind it (0023). A start or restart touches all.
+  const hupOnly = (r: ApplyResult['reloads'][number]) =>
+    r.service === 'nginx' && r.method !== 'started' && r.method !== 'restarted';
+  const probeCtx = {
+    touched: new Set([
+      ...input.apply.reloads.filter((r) => !hupOnly(r)).map((r) => r.service),
+      ...(input.started ?? []),
+    ]),
+    now: now(),
+    ...(input.probeMaxAgeMs !== undefined ? { maxAgeMs: input.probeMaxAgeMs } : {}),
+  };
+  const round = await probeRound({
+    ...(input.host ? { host: input.host } : {}),
+    ...(input.webUser ? { webUser: input.webUser } : {}),
+    ...(input.probeNow ? { probeNow: input.probeNow } : {}),
+    ...(events ? { events } : {}),
+    layout: input.layout,
+    resources: input.load.resources,
+    statusOf: (key) =>
+      store.get(key) ?? newStatus(key.split('/')[0] as Resource['kind'], key.split('/')[1]!, now()),
+    outcomes,
+    ctx: probeCtx,
+    now,
+  });
+  const results = await mapLimit(input.load.resources, 32, async (loaded) => {
+    const { resource, key, generation } = loaded;
+    const prev = store.get(key) ?? newStatus(resource.kind, resource.metadata.name, now());
+    const outcome = outcomes.get(key);
+    const degraded = degradedBy.get(key);
+    const facts: StatusFacts = {
+      kind: resource.kind,
+      generation,
+      outputs: outputs.get(key),
+      ...(input.revision ? { revision: input.revision } : {}),
+      ...(degraded ? { degraded } : {}),
+      now: now(),
+    };
+    // A one-shot pass has no runner: Programs and Terminals wait for tend serve (see awaiting-serve.ts).
+    if (!input.runtimeStatus && isRuntimeKind(resource.kind)) {
+      const st = awaitingServe(appliedStatus(prev, outcome, facts), resource.kind, now());
+      store.put(st);
+      return st;
+    }
+    // Programs and Terminals under a runner: their runner owns health, readiness and outputs.
+    const applied = appliedStatus(prev, outcome, facts);
+    const runtime = input.runtimeStatus?.(resource, applied);
+    if (runtime) {
+      store.put(runtime);
+      return runtime;
+    }
+    const verdict = round.verdicts.get(key) ?? lastVerdict(applied) ?? input.externalHealth?.(resource);
+    const st = computeStatus(prev, outcome, verdict, facts);
+    store.put(st);
+    return st;
+  });
+
+  const errorsByKey = new Map<string, string[]>();
+  for (const e of input.load.errors)
+    if (e.key)
+      errorsByKey.set(e.key, [
+        ...(errorsByKey.get(e.key) ?? []),
+        `${e.file}:${e.line}:${e.col}: ${e.field ? `${e.field}: ` : ''}${e.message}`,
+      ]);
+  for (const key of input.load.invalidKeys) {
+    const [kind, name] = key.split('/') as [Resource['kind'], string];
+    const message = (errorsByKey.get(key) ?? ['the spec is invalid']).join('; ');
+    const st = setCondition(
+      store.get(key) ?? newStatus(kind, name, now()),
+      { type: 'Stalled', status: 'True', reason: 'InvalidSpec', message },
+      now(),
+    );
+    store.put(setCondition(st, { type: 'Ready', status: 'False', reason: 'InvalidSpec', message }, now()));
+  }
+  await store.save();
+  return { statuses: results, recheck: round.recheck };
+}
