@@ -48,6 +48,8 @@ export interface ControllerOptions {
   resolveDesired?: ResolveDesired;
   /** The registry to record into (default: a new one with Node's process metrics). */
   metrics?: TendMetrics;
+  /** Called after every pass, once its report is recorded (the daemon's heap trim listens). */
+  afterPass?: () => void;
 }
 
 export class Controller {
@@ -147,6 +149,11 @@ export class Controller {
 
   get passes(): number {
     return this.coalescer.started;
+  }
+
+  /** A pass is running or waiting to start. */
+  get busy(): boolean {
+    return this.coalescer.busy;
   }
 
   /** Adopts running programs, runs the first pass, then starts the watcher and the resync timer. */
@@ -270,6 +277,7 @@ export class Controller {
     this.metrics.observePass(report.durationMs / 1000, report.result !== undefined);
     this.lastReport = report;
     logPass(this.opts.log, report);
+    this.opts.afterPass?.();
     return report;
   }
 
