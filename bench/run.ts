@@ -2,6 +2,7 @@
 // figures. TEND_BENCH=plan,apply narrows the run to the named benches.
 import { benchApply } from './apply-bench.js';
 import { benchHeal } from './heal-bench.js';
+import { benchJobs } from './jobs-bench.js';
 import { benchPlan } from './plan-bench.js';
 import { benchServe } from './serve-bench.js';
 import { benchServiceFloor } from './services-floor.js';
@@ -16,6 +17,7 @@ const benches: [string, () => Promise<void>][] = [
   ['supervisord', benchSupervisord],
   ['serve', benchServe],
   ['heal', benchHeal],
+  ['jobs', benchJobs],
 ];
 
 const only = process.env.TEND_BENCH?.split(',').map((s) => s.trim());

@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { dirSyncGroup } from './dir-sync.js';
+import { readRange } from './read-range.js';
 import { ContentMemo, stableIdentity } from './file-identity.js';
 import { atomicTempName, type FileStat, type HostFs } from './host.js';
 
@@ -70,11 +71,10 @@ function readSmallFileSync(path: string): string | undefined {
 }
 
 /**
- * Temp files a host is writing right now. A daemon writes run files, events and status while a
+ * Temp files this host is writing right now. A daemon writes run files, events and status while a
  * pass sweeps stale temp files, so the sweep must know which ones are alive. One set per Host (a
  * daemon writes and sweeps through its one Host), never a module's.
  */
-
 async function whileWriting(
   inFlight: Set<string>,
   temp: string,
@@ -99,19 +99,25 @@ function withPath(err: unknown, path: string): unknown {
 const tempNameFor = (path: string) =>
   join(dirname(path), atomicTempName(basename(path), randomBytes(4).toString('hex')));
 
+async function readFileUtf8(path: string): Promise<string | undefined> {
+  try {
+    return await fsp.readFile(path, 'utf8');
+  } catch (err) {
+    if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
+    throw err;
+  }
+}
+
+/** Reading only, with no state of its own: for code that has no Host (a pid's start time). */
+export const realFs: Pick<HostFs, 'readFile'> = { readFile: readFileUtf8 };
+
 /** node's fs for one Host: its own in-flight temp files and its own directory-fsync groups. */
 export function createRealFs(): HostFs {
   const inFlight = new Set<string>();
   const fsyncDir = dirSyncGroup();
   return {
-    async readFile(path) {
-      try {
-        return await fsp.readFile(path, 'utf8');
-      } catch (err) {
-        if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
-        throw err;
-      }
-    },
+    readFile: readFileUtf8,
+    readRange,
     async readFiles(paths) {
       // Synchronous reads in batches: ~10x faster than fs/promises for small files (one thread-pool
       // round trip per syscall), with a yield between batches so a daemon stays responsive.
@@ -217,16 +223,4 @@ export function createRealFs(): HostFs {
       }
     },
   };
-}
-
-/** Reading only, with no state of its own: for code that has no Host (a pid's start time). */
-export const realFs: Pick<HostFs, 'readFile'> = { readFile: (path) => readFileOnly(path) };
-
-async function readFileOnly(path: string): Promise<string | undefined> {
-  try {
-    return await fsp.readFile(path, 'utf8');
-  } catch (err) {
-    if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'EISDIR') return undefined;
-    throw err;
-  }
 }

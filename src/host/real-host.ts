@@ -7,7 +7,7 @@ import { readProcStat } from './proc-stat.js';
 import { createRealFs, memoizedReadFiles, realFs } from './real-fs.js';
 import type { ExecOptions, ExecResult, Host } from './host.js';
 
-export { realFs };
+export { createRealFs, realFs };
 
 async function exec(file: string, args: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
   // Loaded on first use: execa costs ~150 ms to import, and a plan never runs a command.

@@ -19,6 +19,7 @@ import { PortLeases } from '../state/port-leases.js';
 import { ControllerSnapshot, type RenderMemoEntry } from './snapshot.js';
 
 export { LOAD_CACHE_FILE } from './snapshot.js';
+import { probeSecret } from '../state/probe-secret.js';
 
 export interface ComputePlanOptions {
   host: Host;
@@ -114,7 +115,7 @@ function renderMemo(
   if (resource.kind === 'Pool')
     for (const site of sitesUsing(resource, ctx)) refs.push(generations.get(keyOf(site)) ?? '-');
   if (resource.kind === 'Program') refs.push(String(ctx.programPorts?.get(resource.metadata.name) ?? ''));
-  const stamp = [generation, ctx.webUser ?? '', ...refs].join('|');
+  const stamp = [generation, ctx.webUser ?? '', ctx.probeSecret ?? '', ...refs].join('|');
   const key = keyOf(resource);
   const hit = cache.get(key);
   if (hit?.stamp === stamp) return hit.rendered;
@@ -188,12 +189,14 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
   const t1 = performance.now();
   // As root, embedded nginx workers run as www-data (see the nginx driver), so sockets must admit it.
   const webUser = host.isRoot() ? 'www-data' : undefined;
+  const secret = await probeSecret(host, layout.stateDir, opts.readOnly !== true);
   const ctx: RenderContext = {
     layout,
     resources,
     programPorts,
     templates: loadTemplates(),
     ...(webUser ? { webUser } : {}),
+    ...(secret ? { probeSecret: secret } : {}),
   };
   const rendered: Rendered[] = [];
   const pending = new Map<ResourceKey, PendingResource>();
