@@ -147,7 +147,12 @@ export class Controller {
       baseDelayMs: 1_000,
       maxDelayMs: 300_000,
     });
-    this.acme = new AcmeManager({ ...opts, registry: this.metrics.registry, queue: this.queue });
+    this.acme = new AcmeManager({
+      ...opts,
+      registry: this.metrics.registry,
+      queue: this.queue,
+      fileCerts: this.snapshot.fileCerts(opts.layout.stateDir),
+    });
   }
 
   get passes(): number {
