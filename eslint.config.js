@@ -47,6 +47,26 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's browser modules (type-checked by web/tsconfig.json).
+    files: ['web/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'fetch',
+          'EventSource',
+          'MessageEvent',
+          'sessionStorage',
+          'Element',
+          'HTMLElement',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: pureRooms,
     rules: {
       'no-restricted-imports': [

@@ -1,5 +1,6 @@
 // The plan as the API serves it: the Plan shape without file contents, and with every secret value
 // masked in diffs, so that nothing the renderer marked sensitive can leave the host through HTTP.
+import { formatPlanText } from '../plan/format-text.js';
 import type { Change, FileOp, Plan } from '../plan/types.js';
 import { maskValues } from './mask.js';
 
@@ -44,4 +45,15 @@ export function publicPlan(plan: Plan): PublicPlan {
       ops: change.ops.map((op) => publicOp(op, secrets)),
     })),
   };
+}
+
+/**
+ * The served plan as `tend reconcile --plan` prints it, without colour. The text format reads only the
+ * fields a public op keeps (path, target, diff), so the masked plan renders the same lines.
+ */
+export function planText(plan: PublicPlan, desiredLabel?: string): string {
+  return formatPlanText(plan as unknown as Plan, {
+    color: false,
+    ...(desiredLabel !== undefined ? { desiredDir: desiredLabel } : {}),
+  });
 }
