@@ -12,6 +12,7 @@ import type {
   ResourceView,
 } from '../api/deps.js';
 import { maskSecrets } from '../api/mask.js';
+import { statusChangeEvent } from '../api/status-events.js';
 import type { Kind, ResourceKey } from '../model/index.js';
 import type { ServedPlan } from '../api/deps.js';
 import type { TendEvent } from '../state/events.js';
@@ -168,7 +169,15 @@ export function controllerApiDeps({
       };
     },
     subscribe(fn: (event: ApiEvent) => void): () => void {
-      return events.subscribe((e) => fn(toApiEvent(e)));
+      const fromLog = events.subscribe((e) => fn(toApiEvent(e)));
+      const fromStatus = store.watch((key, before, after) => {
+        const change = statusChangeEvent(key, before, after);
+        if (change) fn(change);
+      });
+      return () => {
+        fromLog();
+        fromStatus();
+      };
     },
     metrics: controller.metrics,
     health(): Health {
