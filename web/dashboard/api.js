@@ -57,7 +57,11 @@ export async function postControl(url) {
   if (!bearer) return { ok: false, status: 0, body: { error: { message: 'no token given' } } };
   const res = await fetch(url, {
     method: 'POST',
-    headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json', accept: 'application/json' },
+    headers: {
+      authorization: `Bearer ${bearer}`,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    },
     body: '{}',
     cache: 'no-store',
   });

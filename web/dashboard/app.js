@@ -9,7 +9,17 @@ import { renderCounts, renderRows, select } from './list.js';
 /** @typedef {import('./api.js').ResourceView} ResourceView @typedef {import('./api.js').Plan} Plan */
 
 const KINDS = ['Site', 'Pool', 'Program', 'Job', 'Terminal', 'Certificate'];
-const PHASES = ['Pending', 'Progressing', 'Ready', 'Degraded', 'Failed', 'Suspended', 'Unknown', 'Expired', 'Deleting'];
+const PHASES = [
+  'Pending',
+  'Progressing',
+  'Ready',
+  'Degraded',
+  'Failed',
+  'Suspended',
+  'Unknown',
+  'Expired',
+  'Deleting',
+];
 /** Past this many changed keys in one batch, one list request is cheaper than one per key. */
 const RELOAD_ALL_OVER = 25;
 
@@ -40,7 +50,8 @@ function render() {
     filters.page = 0;
     render();
   });
-  el('page-info').textContent = `${view.total === 0 ? 0 : view.page * 50 + 1}–${Math.min(view.total, (view.page + 1) * 50)} of ${view.total}`;
+  el('page-info').textContent =
+    `${view.total === 0 ? 0 : view.page * 50 + 1}–${Math.min(view.total, (view.page + 1) * 50)} of ${view.total}`;
   /** @type {HTMLButtonElement} */ (el('prev')).disabled = view.page === 0;
   /** @type {HTMLButtonElement} */ (el('next')).disabled = view.page >= view.pages - 1;
 }
@@ -67,6 +78,7 @@ async function loadOne(key) {
     const { events: _events, ...row } = view;
     resources.set(key, row);
     if (!known) resort();
+    else sorted = sorted.map((v) => (v.key === key ? row : v));
   } else if (known) {
     resources.delete(key);
     resort();
@@ -92,7 +104,8 @@ async function loadDaemon() {
   el('d-pass').textContent = d.lastPass
     ? `${d.lastPass.durationMs} ms${d.lastPass.ok ? '' : ' (failed)'} at ${d.lastPass.startedAt}`
     : 'none yet';
-  el('d-queue').textContent = `${d.queue.depth} waiting, ${d.queue.running} running, ${d.queue.backoff} backing off${d.paused ? ' · PAUSED' : ''}`;
+  el('d-queue').textContent =
+    `${d.queue.depth} waiting, ${d.queue.running} running, ${d.queue.backoff} backing off${d.paused ? ' · PAUSED' : ''}`;
 }
 
 /** Runs `fn` at most once per `ms`, the last call winning; errors show in the stream status. */
@@ -180,7 +193,10 @@ async function route() {
 function wire() {
   const kind = /** @type {HTMLSelectElement} */ (el('f-kind'));
   const phase = /** @type {HTMLSelectElement} */ (el('f-phase'));
-  for (const [select, values] of /** @type {const} */ ([[kind, KINDS], [phase, PHASES]])) {
+  for (const [select, values] of /** @type {const} */ ([
+    [kind, KINDS],
+    [phase, PHASES],
+  ])) {
     for (const v of values) {
       const option = document.createElement('option');
       option.value = v;
@@ -207,7 +223,9 @@ function wire() {
     render();
   });
   el('rows').addEventListener('click', (e) => {
-    const tr = /** @type {HTMLElement | null} */ (e.target instanceof Element ? e.target.closest('tr') : null);
+    const tr = /** @type {HTMLElement | null} */ (
+      e.target instanceof Element ? e.target.closest('tr') : null
+    );
     if (tr?.dataset.key) location.hash = `#/r/${tr.dataset.key}`;
   });
   for (const action of ['pause', 'resume']) {

@@ -36,13 +36,20 @@ function healthOf(status) {
 export function planFor(plan, key) {
   if (!plan) return 'loading…';
   const change = plan.changes.find((c) => c.key === key);
-  if (!change || (change.action === 'no-op' && !change.blocked)) return 'in sync: the plan changes nothing here';
+  if (!change || (change.action === 'no-op' && !change.blocked))
+    return 'in sync: the plan changes nothing here';
   if (change.blocked) return `! ${change.key} is blocked: ${change.blocked.message}`;
   const lines = [`${change.action} ${change.key} (${change.reason})`];
   for (const op of change.ops) {
     if (op.op === 'link') lines.push(`  + link ${op.path} -> ${op.target}`);
     else if (op.op === 'unlink') lines.push(`  - link ${op.path}`);
-    else lines.push(...(op.diff ?? '').replace(/\n$/, '').split('\n').map((l) => `  ${l}`));
+    else
+      lines.push(
+        ...(op.diff ?? '')
+          .replace(/\n$/, '')
+          .split('\n')
+          .map((l) => `  ${l}`),
+      );
   }
   return lines.join('\n');
 }
@@ -142,7 +149,9 @@ export class Detail {
     try {
       const r = await postControl(`${resourcePath(view.kind, view.name)}/${action}`);
       const message = r.body?.error?.message ?? r.body?.message ?? '';
-      out.textContent = r.ok ? `${action}: done${message ? ` (${message})` : ''}` : `${action} failed (HTTP ${r.status}): ${message}`;
+      out.textContent = r.ok
+        ? `${action}: done${message ? ` (${message})` : ''}`
+        : `${action} failed (HTTP ${r.status}): ${message}`;
     } catch (err) {
       out.textContent = `${action} failed: ${err instanceof Error ? err.message : String(err)}`;
     }
@@ -185,7 +194,9 @@ export function logLine(data) {
     const f = JSON.parse(data);
     if (f && typeof f === 'object') {
       const text = f.line ?? f.text ?? f.message ?? JSON.stringify(f);
-      const where = [f.instance !== undefined ? `#${f.instance}` : '', f.stream ?? ''].filter(Boolean).join(' ');
+      const where = [f.instance !== undefined ? `#${f.instance}` : '', f.stream ?? '']
+        .filter(Boolean)
+        .join(' ');
       return where ? `[${where}] ${text}` : String(text);
     }
   } catch {

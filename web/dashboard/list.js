@@ -62,7 +62,13 @@ export function select(all, f) {
   }
   const pages = Math.max(1, Math.ceil(matching.length / PAGE_SIZE));
   const page = Math.min(Math.max(0, f.page), pages - 1);
-  return { rows: matching.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE), counts, total: matching.length, pages, page };
+  return {
+    rows: matching.slice(page * PAGE_SIZE, (page + 1) * PAGE_SIZE),
+    counts,
+    total: matching.length,
+    pages,
+    page,
+  };
 }
 
 /**
