@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { LOAD_CACHE_FILE } from '../src/controller/compute-plan.js';
+import { LOAD_CACHE_FILE } from '../src/pipeline/compute-plan.js';
 import { embeddedLayout } from '../src/layout/layout.js';
 import { simulateApply } from './support/sim-apply.js';
 

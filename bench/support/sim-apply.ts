@@ -2,8 +2,8 @@
 // would, minus validation and reloads. The e2e tests and the plan benchmark use it to reach "in sync".
 import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { computePlan } from '../../src/controller/compute-plan.js';
-import { mapLimit } from '../../src/drivers/observe.js';
+import { computePlan } from '../../src/pipeline/compute-plan.js';
+import { mapLimit } from '../../src/observe/observe.js';
 import { createRealHost } from '../../src/host/real-host.js';
 import type { Layout } from '../../src/layout/layout.js';
 import type { FileOp, Inventory, Plan } from '../../src/plan/index.js';

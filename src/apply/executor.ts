@@ -8,7 +8,7 @@ import type { ResourceKey } from '../model/index.js';
 import { sensitivePrefixes } from '../plan/secrets.js';
 import type { Change, ChangeAction, Inventory, Plan } from '../plan/types.js';
 import type { ServiceId } from '../render/types.js';
-import { mapLimit } from '../drivers/observe.js';
+import { mapLimit } from '../observe/observe.js';
 import { orderedOps, performOp } from './file-ops.js';
 import { runGate, type GateMember } from './gate.js';
 import { bisectRefused, hupFirstEligible, hupWindowHook } from './hup-first.js';

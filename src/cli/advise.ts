@@ -11,8 +11,8 @@ import { sizeBytes } from '../model/primitives.js';
 import type { Pool } from '../model/index.js';
 import { statusSocketPath } from '../render/php-pool.js';
 import { loadDesiredState } from '../source/index.js';
-import { adviseMaxChildren, defaultMarginBytes } from '../controller/capacity.js';
-import { measureWorkers, type WorkerMeasure } from '../controller/pool-observe.js';
+import { adviseMaxChildren, defaultMarginBytes } from '../status/capacity.js';
+import { measureWorkers, type WorkerMeasure } from '../observe/pool-observe.js';
 import type { CliIO } from './io.js';
 import { parseWebBases, WEB_BASE_USAGE } from './web-base.js';
 

@@ -16,7 +16,7 @@ export async function runApply(opts: ReconcileOptions, io: CliIO): Promise<numbe
     plans,
     { formatLoadError },
   ] = await Promise.all([
-    import('../controller/converge.js'),
+    import('../pipeline/converge.js'),
     import('../host/real-host.js'),
     import('../layout/layout.js'),
     import('../state/lock.js'),

@@ -110,7 +110,7 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 /** load → observe → plan → print. Exit 0 in sync, 2 changes, 1 error (load errors, refused deletions). */
 export async function runPlan(opts: ReconcileOptions, io: CliIO): Promise<number> {
   const [{ computePlan }, plans, { formatLoadError }, { createRealHost }, { layoutFor }] = await Promise.all([
-    import('../controller/compute-plan.js'),
+    import('../pipeline/compute-plan.js'),
     import('../plan/index.js'),
     import('../source/describe.js'),
     import('../host/real-host.js'),

@@ -1,7 +1,7 @@
 // `tend validate`: load the desired state and print every error as file:line:col, then a summary.
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { detectPhpVersions } from '../drivers/observe.js';
+import { detectPhpVersions } from '../observe/observe.js';
 import { isTendError } from '../errors/catalogue.js';
 import { createRealHost, type Host } from '../host/index.js';
 import { readAccounts } from '../host/accounts.js';

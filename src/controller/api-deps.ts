@@ -16,12 +16,12 @@ import { statusChangeEvent } from '../api/status-events.js';
 import type { Kind, ResourceKey } from '../model/index.js';
 import type { ServedPlan } from '../api/deps.js';
 import type { TendEvent } from '../state/events.js';
-import { computePlan } from './compute-plan.js';
+import { computePlan } from '../pipeline/compute-plan.js';
 import { jobsApi } from '../jobs/api.js';
 import type { Controller } from './controller.js';
 import type { ControllerOptions } from './controller.js';
 import { summarizeOutcome } from './outcomes.js';
-import { readiness } from './readiness.js';
+import { readiness } from '../status/readiness.js';
 
 const DETAIL_EVENTS = 20;
 

@@ -13,17 +13,17 @@ import type { EventLog } from '../state/events.js';
 import type { StatusStore } from '../state/status-store.js';
 import { TendMetrics } from '../api/metrics.js';
 import { PassCoalescer } from './coalesce.js';
-import type { ResolveDesired } from './compute-plan.js';
-import { converge, type ConvergeResult } from './converge.js';
-import { markSourceErrors } from './held-status.js';
-import { affectedBy, MasterWatch } from './masters.js';
+import type { ResolveDesired } from '../pipeline/compute-plan.js';
+import { converge, type ConvergeResult } from '../pipeline/converge.js';
+import { markSourceErrors } from '../status/held-status.js';
+import { affectedBy, MasterWatch } from '../runtime/masters.js';
 import { metricsState } from './metrics-state.js';
 import { ALL_KEY, outcomeFor, type PassReport } from './outcomes.js';
 import { PassFailures, type PassFailureState } from './pass-failures.js';
 import { registerJobMetrics } from '../jobs/metrics.js';
-import { JobsBridge } from './jobs.js';
-import { ProgramsBridge } from './programs.js';
-import { TerminalsBridge } from './terminals.js';
+import { JobsBridge } from '../runtime/jobs.js';
+import { ProgramsBridge } from '../runtime/programs.js';
+import { TerminalsBridge } from '../runtime/terminals.js';
 import { watchDesiredState, type DesiredStateWatcher } from './watch.js';
 import { WorkQueue, type Outcome } from './work-queue.js';
 
@@ -38,7 +38,7 @@ export interface ControllerOptions {
   events: EventLog;
   log: Logger;
   resyncMs?: number;
-  /** See controller/probe-policy.ts (default PROBE_MAX_AGE_MS). */
+  /** See observe/probe-policy.ts (default PROBE_MAX_AGE_MS). */
   probeMaxAgeMs?: number;
   allowMassDelete?: boolean;
   serviceContext?: Partial<ServiceContext>;

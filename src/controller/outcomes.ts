@@ -3,7 +3,7 @@
 // is retried as a whole by the controller (pass-backoff.ts), never per key.
 import { ERROR_CODES, TendError, type ErrorCode } from '../errors/catalogue.js';
 import type { ResourceKey } from '../model/index.js';
-import type { ConvergeResult } from './converge.js';
+import type { ConvergeResult } from '../pipeline/converge.js';
 import { outcomeOf, type Outcome } from './work-queue.js';
 
 /** The queue key that stands for "the desired state as a whole" (new files, deletions, resync). */

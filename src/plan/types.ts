@@ -137,7 +137,7 @@ export interface PendingResource {
   generation?: string;
 }
 
-/** Everything the pure planner needs; gathered by controller/compute-plan.ts. */
+/** Everything the pure planner needs; gathered by pipeline/compute-plan.ts. */
 export interface PlanInput {
   desired: readonly Rendered[];
   generations: ReadonlyMap<ResourceKey, string>;

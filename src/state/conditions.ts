@@ -32,7 +32,7 @@ export const PHASES = [
   'Expired',
   'Deleting',
   'Unknown',
-  // A Job's own phases (see controller/jobs.ts); Failed above serves Jobs too.
+  // A Job's own phases (see runtime/jobs.ts); Failed above serves Jobs too.
   'Scheduled',
   'Running',
   'Succeeded',

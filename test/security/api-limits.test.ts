@@ -13,7 +13,7 @@ import { listen } from '../../src/api/listen.js';
 import { buildServer, type ServerOptions } from '../../src/api/server.js';
 import { isTendError } from '../../src/errors/catalogue.js';
 import { controllerApiDeps } from '../../src/controller/api-deps.js';
-import { computePlan } from '../../src/controller/compute-plan.js';
+import { computePlan } from '../../src/pipeline/compute-plan.js';
 import { Controller } from '../../src/controller/controller.js';
 import { createRealHost } from '../../src/host/real-host.js';
 import { embeddedLayout } from '../../src/layout/layout.js';

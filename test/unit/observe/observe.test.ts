@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectPhpVersions, mapLimit, observe, OBSERVE_PARALLELISM } from '../../../src/drivers/observe.js';
+import { detectPhpVersions, mapLimit, observe, OBSERVE_PARALLELISM } from '../../../src/observe/observe.js';
 import type { Host, HostFs } from '../../../src/host/host.js';
 import { embeddedLayout, systemLayout } from '../../../src/layout/layout.js';
 import { managedHeader } from '../../../src/render/types.js';

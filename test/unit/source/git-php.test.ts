@@ -1,4 +1,4 @@
-// gitRevision against real git in a temp dir (PHP detection lives with observation: drivers/observe.ts).
+// gitRevision against real git in a temp dir (PHP detection lives with observation: observe/observe.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { validateCommand } from '../../../src/cli/validate.js';
 import type { CliIO } from '../../../src/cli/io.js';
-import { detectPhpVersions } from '../../../src/drivers/observe.js';
+import { detectPhpVersions } from '../../../src/observe/observe.js';
 import { createRealHost } from '../../../src/host/index.js';
 import { embeddedLayout } from '../../../src/layout/index.js';
 import { tempDir } from '../../helpers/tmp.js';

@@ -10,7 +10,7 @@ import type { Job, Resource, ResourceKey } from '../model/index.js';
 import { setCondition, type Phase, type ResourceStatus } from '../state/conditions.js';
 import type { EventLog } from '../state/events.js';
 import type { StatusStore } from '../state/status-store.js';
-import type { ComputedPlan } from './compute-plan.js';
+import type { ComputedPlan } from '../pipeline/compute-plan.js';
 
 export interface JobsOptions {
   host: Host;

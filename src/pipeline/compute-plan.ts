@@ -1,7 +1,7 @@
 // load → render → inventory → observe → plan: the I/O around the pure planner, shared by
 // `tend reconcile --plan`, apply and the API, so that what is shown is exactly what would be applied.
 import { resolve } from 'node:path';
-import { detectPhpVersions, observe } from '../drivers/observe.js';
+import { detectPhpVersions, observe } from '../observe/observe.js';
 import { TendError, isTendError } from '../errors/catalogue.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';

@@ -3,7 +3,7 @@
 import type { ResourceKey } from '../model/index.js';
 import { newStatus, setCondition } from '../state/conditions.js';
 import type { StatusStore } from '../state/status-store.js';
-import type { ConvergeResult } from './converge.js';
+import type { ConvergeResult } from '../pipeline/converge.js';
 
 const MAX_LISTED = 5;
 

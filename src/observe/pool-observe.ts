@@ -12,7 +12,7 @@ import type { Pool } from '../model/index.js';
 import { slowlogPathOf, statusSocketPath } from '../render/php-pool.js';
 import type { EventInput } from '../state/events.js';
 import { assessPool, type HealthVerdict } from './assess.js';
-import { adviseMaxChildren, perWorkerBytes, samplesOf, type Advice } from './capacity.js';
+import { adviseMaxChildren, perWorkerBytes, samplesOf, type Advice } from '../status/capacity.js';
 
 /** The figures kept in the Pool's status `health.fpm` (workers' list left out: it only feeds advice). */
 export type FpmFigures = Omit<FpmStatus, 'workers'> & {

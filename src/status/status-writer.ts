@@ -1,21 +1,22 @@
 // Writes status back after a pass: Applied from the executor's outcome, Healthy from observation,
 // Ready from both, plus outputs, generation, revision and events. Secrets never reach here: outcome
-// messages come from validators and the planner, which mask them.
+// messages come from validators and the planner, which mask them. The conditions themselves are
+// computed by compute-status.ts (pure); this file gathers its inputs (probes, runners) and stores.
 import type { ApplyResult, ChangeOutcome } from '../apply/executor.js';
 import type { Layout } from '../layout/layout.js';
 import type { Resource, ResourceKey } from '../model/index.js';
 import type { Rendered } from '../render/types.js';
 import type { LoadResult } from '../source/index.js';
 import { newStatus, setCondition, type ResourceStatus } from '../state/conditions.js';
-import { setSaturated } from './saturation-condition.js';
+import { appliedStatus, computeStatus, OUTCOME_REASON, type StatusFacts } from './compute-status.js';
 import type { EventLog } from '../state/events.js';
 import type { StatusStore } from '../state/status-store.js';
-import { mapLimit } from '../drivers/observe.js';
+import { mapLimit } from '../observe/observe.js';
 import type { Host } from '../host/host.js';
-import type { HealthVerdict } from './assess.js';
+import type { HealthVerdict } from '../observe/assess.js';
 import { awaitingServe, isRuntimeKind } from './awaiting-serve.js';
-import { lastVerdict } from './probe-policy.js';
-import { probeRound } from './probe-round.js';
+import { lastVerdict } from '../observe/probe-policy.js';
+import { probeRound } from '../observe/probe-round.js';
 import type { ServiceId } from '../render/types.js';
 
 export interface StatusInput {
@@ -53,14 +54,6 @@ export interface StatusResult {
   /** Keys whose outage this pass repaired, to be probed again shortly. */
   recheck: ResourceKey[];
 }
-
-const OUTCOME_REASON: Record<ChangeOutcome['status'], string> = {
-  applied: 'Applied',
-  unchanged: 'UpToDate',
-  held: 'ValidationFailed',
-  blocked: 'NotOwned',
-  failed: 'ReloadFailed',
-};
 
 /** Per resource: why the service it renders for does not run its configuration, if so. */
 function degradedServiceOf(input: StatusInput): Map<ResourceKey, string> {
@@ -138,95 +131,32 @@ export async function writeStatus(input: StatusInput): Promise<StatusResult> {
   });
   const results = await mapLimit(input.load.resources, 32, async (loaded) => {
     const { resource, key, generation } = loaded;
-    let st = store.get(key) ?? newStatus(resource.kind, resource.metadata.name, now());
-    st = setCondition(
-      st,
-      { type: 'Stalled', status: 'False', reason: 'SpecValid', message: 'the spec is valid' },
-      now(),
-    );
+    const prev = store.get(key) ?? newStatus(resource.kind, resource.metadata.name, now());
     const outcome = outcomes.get(key);
-    const appliedOk = !outcome || outcome.status === 'applied' || outcome.status === 'unchanged';
-    if (appliedOk) {
-      st = setCondition(
-        st,
-        {
-          type: 'Applied',
-          status: 'True',
-          reason: outcome ? OUTCOME_REASON[outcome.status] : 'UpToDate',
-          message: `generation ${generation} is applied`,
-        },
-        now(),
-      );
-      // Programs and Terminals publish runtime outputs (pids, ports, URL) from their runners, which
-      // refresh them after the pass: keep them, so an unchanged pass leaves the status as it was.
-      const runtime = resource.kind === 'Program' || resource.kind === 'Terminal' ? st.outputs : {};
-      st = { ...st, observedGeneration: generation, outputs: { ...runtime, ...outputs.get(key) } };
-      if (input.revision && (outcome?.status === 'applied' || !st.lastAppliedRevision))
-        st.lastAppliedRevision = input.revision;
-      delete st.lastError;
-    } else {
-      const message = outcome.message ?? outcome.status;
-      st = setCondition(
-        st,
-        { type: 'Applied', status: 'False', reason: OUTCOME_REASON[outcome.status], message },
-        now(),
-      );
-      st = {
-        ...st,
-        lastError: { code: outcome.code ?? 'TEND_ERR_INTERNAL', message, at: new Date(now()).toISOString() },
-      };
-    }
+    const degraded = degradedBy.get(key);
+    const facts: StatusFacts = {
+      kind: resource.kind,
+      generation,
+      outputs: outputs.get(key),
+      ...(input.revision ? { revision: input.revision } : {}),
+      ...(degraded ? { degraded } : {}),
+      now: now(),
+    };
     // A one-shot pass has no runner: Programs and Terminals wait for tend serve (see awaiting-serve.ts).
     if (!input.runtimeStatus && isRuntimeKind(resource.kind)) {
-      st = awaitingServe(st, resource.kind, now());
+      const st = awaitingServe(appliedStatus(prev, outcome, facts), resource.kind, now());
       store.put(st);
       return st;
     }
     // Programs and Terminals under a runner: their runner owns health, readiness and outputs.
-    const runtime = input.runtimeStatus?.(resource, st);
+    const applied = appliedStatus(prev, outcome, facts);
+    const runtime = input.runtimeStatus?.(resource, applied);
     if (runtime) {
       store.put(runtime);
       return runtime;
     }
-    let verdict: HealthVerdict | undefined =
-      round.verdicts.get(key) ?? lastVerdict(st) ?? input.externalHealth?.(resource);
-    const degraded = degradedBy.get(key);
-    if (degraded) verdict = { ok: false, message: degraded, details: verdict?.details ?? st.health ?? {} };
-    if (verdict) {
-      st = setCondition(
-        st,
-        {
-          type: 'Healthy',
-          status: verdict.ok ? 'True' : 'False',
-          reason: verdict.ok ? 'ProbeSucceeded' : degraded ? 'ServiceDegraded' : 'ProbeFailed',
-          message: verdict.message,
-        },
-        now(),
-      );
-      st = { ...st, health: verdict.details };
-      if (resource.kind === 'Pool') st = setSaturated(st, verdict, now());
-    }
-    const ready = appliedOk && verdict?.ok === true;
-    const readyReason = !appliedOk
-      ? 'ApplyFailed'
-      : !verdict
-        ? 'NotProbed'
-        : verdict.ok
-          ? 'Ready'
-          : 'ProbeFailed';
-    const readyMessage = !appliedOk
-      ? `the new spec was not applied${verdict?.ok ? '; the previous version keeps serving' : ''}: ${st.lastError?.message ?? ''}`
-      : (verdict?.message ?? 'no health probe for this kind in a one-shot pass');
-    st = setCondition(
-      st,
-      {
-        type: 'Ready',
-        status: ready ? 'True' : verdict || !appliedOk ? 'False' : 'Unknown',
-        reason: readyReason,
-        message: readyMessage,
-      },
-      now(),
-    );
+    const verdict = round.verdicts.get(key) ?? lastVerdict(applied) ?? input.externalHealth?.(resource);
+    const st = computeStatus(prev, outcome, verdict, facts);
     store.put(st);
     return st;
   });

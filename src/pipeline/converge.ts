@@ -4,7 +4,7 @@ import { applyPlan, type ApplyResult } from '../apply/executor.js';
 import { recoverInterruptedApply, type RecoveryReport } from '../apply/recover.js';
 import { sweepTempFiles, writableDirs } from '../apply/temp-sweep.js';
 import { prepareTenants } from '../apply/tenants.js';
-import { detectPhpVersions } from '../drivers/observe.js';
+import { detectPhpVersions } from '../observe/observe.js';
 import { serviceDriverFor, type ServiceContext } from '../drivers/services.js';
 import type { ServiceDriver } from '../drivers/service.js';
 import type { Host } from '../host/host.js';
@@ -18,11 +18,11 @@ import { fileJournal } from '../state/journal.js';
 import { owedReloads } from '../state/owed-reloads.js';
 import type { StatusStore } from '../state/status-store.js';
 import type { Inventory } from '../plan/types.js';
-import type { HealthVerdict } from './assess.js';
+import type { HealthVerdict } from '../observe/assess.js';
 import { computePlan, type ComputedPlan, type ResolveDesired } from './compute-plan.js';
 import { settleServices } from './service-debt.js';
 import { DELETION_GRACE_MS, vanishedKeys } from './deletion-grace.js';
-import { writeStatus } from './status-writer.js';
+import { writeStatus } from '../status/status-writer.js';
 
 export interface ConvergeOptions {
   host: Host;
@@ -35,7 +35,7 @@ export interface ConvergeOptions {
   serviceContext?: Partial<ServiceContext>;
   externalHealth?: (resource: Resource) => HealthVerdict | undefined;
   runtimeStatus?: (resource: Resource, current: ResourceStatus) => ResourceStatus | undefined;
-  /** See controller/probe-policy.ts. */
+  /** See observe/probe-policy.ts. */
   probeMaxAgeMs?: number;
   /** Keys to probe afresh ("*": all), whatever the probe policy says: an API reconcile asks. */
   probeNow?: ReadonlySet<string>;

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ApplyResult } from '../../../src/apply/executor.js';
-import { writeStatus } from '../../../src/controller/status-writer.js';
+import { writeStatus } from '../../../src/status/status-writer.js';
 import { createRealHost } from '../../../src/host/index.js';
 import { embeddedLayout } from '../../../src/layout/layout.js';
 import { siteResource } from '../../../src/model/site.js';

@@ -1,7 +1,7 @@
 // The probe policy: what a pass probes again, and what keeps its last observation.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { needsProbe, lastVerdict, PROBE_MAX_AGE_MS } from '../../../src/controller/probe-policy.js';
+import { needsProbe, lastVerdict, PROBE_MAX_AGE_MS } from '../../../src/observe/probe-policy.js';
 import { SCHEMAS, type Resource } from '../../../src/model/index.js';
 import { newStatus, setCondition, type ResourceStatus } from '../../../src/state/conditions.js';
 

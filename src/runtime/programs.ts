@@ -12,8 +12,8 @@ import type { EventLog } from '../state/events.js';
 import { PortLeases } from '../state/port-leases.js';
 import type { StatusStore } from '../state/status-store.js';
 import { Supervisor, type ProgramStatus, type SupervisorEvent } from '../supervisor/index.js';
-import type { HealthVerdict } from './assess.js';
-import type { ComputedPlan } from './compute-plan.js';
+import type { HealthVerdict } from '../observe/assess.js';
+import type { ComputedPlan } from '../pipeline/compute-plan.js';
 
 /** Events that change what the controller must do (dependents' health, a spec that cannot run). */
 const REQUEUE_ON = new Set(['Ready', 'NotReady', 'Failed', 'CrashLoop']);

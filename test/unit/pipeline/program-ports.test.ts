@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readProgramPorts } from '../../../src/controller/compute-plan.js';
+import { readProgramPorts } from '../../../src/pipeline/compute-plan.js';
 import { createRealHost } from '../../../src/host/index.js';
 import { tempDir } from '../../helpers/tmp.js';
 

@@ -1,7 +1,7 @@
 // /readyz's verdict: each kind of trouble makes tend unready and is named in the reason.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readiness } from '../../../src/controller/readiness.js';
+import { readiness } from '../../../src/status/readiness.js';
 import { newStatus, setCondition } from '../../../src/state/conditions.js';
 
 const ready = setCondition(

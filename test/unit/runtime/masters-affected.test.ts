@@ -2,7 +2,7 @@
 // and the Sites that use them, and nothing of another version.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { affectedBy } from '../../../src/controller/masters.js';
+import { affectedBy } from '../../../src/runtime/masters.js';
 import type { Resource, ResourceKey } from '../../../src/model/index.js';
 
 const pool = (name: string, php: string) => ({ kind: 'Pool', metadata: { name }, spec: { php } });

@@ -9,8 +9,8 @@ import type { EventLog } from '../state/events.js';
 import type { PortLeases } from '../state/port-leases.js';
 import type { StatusStore } from '../state/status-store.js';
 import { TerminalManager, type TerminalApplyResult, type TerminalEvent } from '../terminal/index.js';
-import type { HealthVerdict } from './assess.js';
-import type { ComputedPlan } from './compute-plan.js';
+import type { HealthVerdict } from '../observe/assess.js';
+import type { ComputedPlan } from '../pipeline/compute-plan.js';
 
 export interface TerminalsOptions {
   host: Host;

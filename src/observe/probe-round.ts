@@ -5,7 +5,7 @@
 // drifted is healed after the probes saw the outage, and its keys are rechecked soon after.
 // See docs/decisions/0009-probe-policy.md and 0021-probe-identity.md.
 import type { ChangeOutcome } from '../apply/executor.js';
-import { mapLimit } from '../drivers/observe.js';
+import { mapLimit } from './observe.js';
 import {
   healSocket,
   idOf,
@@ -27,7 +27,7 @@ import { needsProbe, type ProbeContext } from './probe-policy.js';
 import { unixListenQueues } from '../drivers/php-fpm/listen-queues.js';
 import { hostMemoryBytes, pidFileTreeMemory } from '../drivers/health/memory.js';
 import { slowlogPathOf } from '../render/php-pool.js';
-import { defaultMarginBytes } from './capacity.js';
+import { defaultMarginBytes } from '../status/capacity.js';
 import { observePool, underLoad, worstCaseBytes, type PoolMemoryFacts } from './pool-observe.js';
 
 export interface ProbeRoundInput {

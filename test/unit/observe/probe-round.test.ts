@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
-import { probeRound } from '../../../src/controller/probe-round.js';
+import { probeRound } from '../../../src/observe/probe-round.js';
 import { embeddedLayout } from '../../../src/layout/layout.js';
 import { SCHEMAS, type Resource, type ResourceKey } from '../../../src/model/index.js';
 import type { LoadedResource } from '../../../src/source/index.js';

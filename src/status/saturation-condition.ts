@@ -1,6 +1,6 @@
 // A Pool's Saturated condition, from its probe's details (`health.saturated`, set by pool-observe):
 // True with the figures while visitors wait for a worker; Unknown when no status page was read.
-import type { HealthVerdict } from './assess.js';
+import type { HealthVerdict } from '../observe/assess.js';
 import { setCondition, type ResourceStatus } from '../state/conditions.js';
 
 export function setSaturated(st: ResourceStatus, verdict: HealthVerdict, now: number): ResourceStatus {

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { parseFpmStatus } from '../../../src/drivers/php-fpm/fpm-status.js';
 import { parseSsListen } from '../../../src/drivers/php-fpm/listen-queues.js';
 import { parseSlowlog } from '../../../src/drivers/php-fpm/slowlog.js';
-import { adviseMaxChildren, perWorkerBytes } from '../../../src/controller/capacity.js';
-import { underLoad } from '../../../src/controller/pool-observe.js';
+import { adviseMaxChildren, perWorkerBytes } from '../../../src/status/capacity.js';
+import { underLoad } from '../../../src/observe/pool-observe.js';
 import { SCHEMAS, checkCrossRules, type Pool, type Resource } from '../../../src/model/index.js';
 import { validateCommand } from '../../../src/cli/validate.js';
 
