@@ -3,6 +3,8 @@
 import type { Kind, ResourceKey } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
 import type { JobsApi } from './job-routes.js';
+import type { ControlsApi } from './control-routes.js';
+import type { LogsApi } from './log-routes.js';
 import { PHASES } from '../state/conditions.js';
 import type { TendMetrics } from './metrics.js';
 
@@ -77,6 +79,10 @@ export interface ApiDeps {
   source?: SourceApi;
   /** Job triggers and run records; absent where there is no Jobs runtime. */
   jobs?: JobsApi;
+  /** Operator controls (restart, stop, suspend, pause…); absent where no daemon runs them. */
+  controls?: ControlsApi;
+  /** Resource logs (GET /v1/resources/:kind/:name/logs); absent where no daemon runs. */
+  logs?: LogsApi;
   /** The daemon's own state for GET /v1/daemon (the dashboard's header). */
   daemon?(): DaemonState;
   /** How `tend reconcile --plan` names the desired state in its header line. */

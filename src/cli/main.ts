@@ -35,6 +35,38 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'job run <name> [--wait]: start a run of a Job now in the running daemon, print its id',
     load: async () => (await import('./job.js')).jobCommand,
   },
+  logs: {
+    summary: 'logs Kind/<name> [-f] [--instance N] [--since 10m] [--tail 100]: log lines from the running daemon',
+    load: async () => (await import('./logs.js')).logsCommand,
+  },
+  restart: {
+    summary: 'restart Program/<name> [--instance N]: restart a native Program in the running daemon',
+    load: async () => (await import('./control.js')).controlCommand('restart'),
+  },
+  stop: {
+    summary: 'stop Program/<name> [--instance N]: stop it until `tend start` (survives resyncs and restarts)',
+    load: async () => (await import('./control.js')).controlCommand('stop'),
+  },
+  start: {
+    summary: 'start Program/<name> [--instance N]: start what `tend stop` stopped',
+    load: async () => (await import('./control.js')).controlCommand('start'),
+  },
+  reload: {
+    summary: 'reload Site/<name>|Pool/<name>: reload its nginx or php-fpm master',
+    load: async () => (await import('./control.js')).controlCommand('reload'),
+  },
+  suspend: {
+    summary: 'suspend Kind/<name>: stop reconciling it (drift is only reported)',
+    load: async () => (await import('./control.js')).controlCommand('suspend'),
+  },
+  resume: {
+    summary: 'resume [Kind/<name>]: reconcile a suspended resource again, or the paused daemon',
+    load: async () => (await import('./control.js')).controlCommand('resume'),
+  },
+  pause: {
+    summary: 'pause: the running daemon applies nothing until `tend resume` (plans still preview)',
+    load: async () => (await import('./control.js')).controlCommand('pause'),
+  },
   schema: {
     summary: 'print the JSON Schema of tend/v1 resources',
     load: async () => (await import('./schema.js')).schemaCommand,

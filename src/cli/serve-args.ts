@@ -25,6 +25,7 @@ ${WEB_BASE_USAGE.trimEnd()}
   --probe-max-age DURATION  re-probe a healthy, unchanged Site or Pool at least this often (default 10m)
   --keep-programs           leave native programs running on exit (the next tend adopts them)
   --allow-mass-delete       allow a pass that deletes more than half of the managed resources
+  --paused                  start paused: plan and report, apply nothing until \`tend resume\`
   --log-level LEVEL         trace, debug, info, warn, error (default info)
 
 Git source (the desired state comes from a repository instead of -d; -d then only places the root):
@@ -57,6 +58,8 @@ export interface ServeOptions {
   probeMaxAgeMs: number;
   keepPrograms: boolean;
   allowMassDelete: boolean;
+  /** --paused: apply nothing until `tend resume` (the plan stays previewable). */
+  paused?: boolean;
   logLevel: string;
   webBases: readonly string[];
   /** Set by --git: the desired state comes from this repository (src/gitsource/). */
@@ -86,6 +89,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
         'probe-max-age': { type: 'string' },
         'keep-programs': { type: 'boolean' },
         'allow-mass-delete': { type: 'boolean' },
+        paused: { type: 'boolean' },
         'log-level': { type: 'string' },
         'web-base': { type: 'string', multiple: true },
         ...GIT_FLAGS,
@@ -152,6 +156,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
     probeMaxAgeMs,
     keepPrograms: values['keep-programs'] === true,
     allowMassDelete: values['allow-mass-delete'] === true,
+    ...(values.paused ? { paused: true } : {}),
     logLevel: level,
     webBases: bases.webBases,
     ...parseGitArgs(withServeConfig(values, serveConfigPath(profile, root)), cwd),

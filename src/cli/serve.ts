@@ -100,6 +100,7 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
       resyncMs: opts.resyncMs,
       probeMaxAgeMs: opts.probeMaxAgeMs,
       allowMassDelete: opts.allowMassDelete,
+      ...(opts.paused ? { paused: true } : {}),
     };
     const controller = new ctl.Controller(controllerOpts);
     const deps = {

@@ -39,7 +39,7 @@ export function resolveStateDir(
 }
 
 /** Accepts `Site/shop` and, leniently, `site/shop`. */
-function parseKeyArg(arg: string): ResourceKey {
+export function parseKeyArg(arg: string): ResourceKey {
   const [kind = '', ...rest] = arg.split('/');
   const canonicalKind = KINDS.find((k) => k.toLowerCase() === kind.toLowerCase()) ?? kind;
   const parsed = parseResourceKey([canonicalKind, ...rest].join('/'));

@@ -18,6 +18,8 @@ import type { ServedPlan } from '../api/deps.js';
 import type { TendEvent } from '../state/events.js';
 import { computePlan } from '../pipeline/compute-plan.js';
 import { jobsApi } from '../jobs/api.js';
+import { controlsApi } from '../controls/controls-api.js';
+import { logsApi } from '../logs/logs-api.js';
 import type { Controller } from './controller.js';
 import type { ControllerOptions } from './controller.js';
 import { summarizeOutcome } from './outcomes.js';
@@ -79,6 +81,8 @@ export function controllerApiDeps({
 
   return {
     jobs: jobsApi(controller.jobs.runner),
+    controls: controlsApi(controller, opts),
+    logs: logsApi(controller, opts),
     listResources(filter: ResourceFilter): ResourceView[] {
       const all = specs();
       const labels = labelsOf();

@@ -22,6 +22,8 @@ import { ALL_KEY, outcomeFor, type PassReport } from './outcomes.js';
 import { PassFailures, type PassFailureState } from './pass-failures.js';
 import { registerJobMetrics } from '../jobs/metrics.js';
 import { JobsBridge } from '../runtime/jobs.js';
+import { ControlsBridge } from '../controls/bridge.js';
+import { Holds } from '../controls/holds.js';
 import { ProgramsBridge } from '../runtime/programs.js';
 import { TerminalsBridge } from '../runtime/terminals.js';
 import { watchDesiredState, type DesiredStateWatcher } from './watch.js';
@@ -48,6 +50,8 @@ export interface ControllerOptions {
   resolveDesired?: ResolveDesired;
   /** The registry to record into (default: a new one with Node's process metrics). */
   metrics?: TendMetrics;
+  /** Start paused (`tend serve --paused`): plan, observe and report, apply nothing until resumed. */
+  paused?: boolean;
 }
 
 export class Controller {
@@ -56,6 +60,8 @@ export class Controller {
   readonly terminals: TerminalsBridge;
   readonly masters: MasterWatch;
   readonly jobs: JobsBridge;
+  /** Operator holds: stopped Programs, suspended resources, a paused daemon (src/controls/). */
+  readonly controls: ControlsBridge;
   private readonly coalescer: PassCoalescer<PassReport>;
   private watcher: DesiredStateWatcher | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -79,7 +85,10 @@ export class Controller {
   constructor(private readonly opts: ControllerOptions) {
     this.metrics = opts.metrics ?? new TendMetrics();
     this.metrics.readFrom(() => metricsState(this, opts.store));
+    this.controls = new ControlsBridge(new Holds(opts.host, opts.layout.stateDir));
     this.programs = new ProgramsBridge({
+      isStopped: (name, index) => this.controls.holds.isStopped(`Program/${name}`, index),
+      suspended: () => this.controls.suspendedPrograms(),
       host: opts.host,
       layout: opts.layout,
       events: opts.events,
@@ -138,6 +147,9 @@ export class Controller {
 
   /** Adopts running programs, runs the first pass, then starts the watcher and the resync timer. */
   async start(): Promise<PassReport | undefined> {
+    await this.controls.holds.load();
+    if (this.opts.paused)
+      await this.controls.holds.setPaused({ by: 'tend serve --paused', at: new Date().toISOString() });
     await this.programs.supervisor.adopt();
     const first = this.queue.nextOutcome(ALL_KEY);
     this.queue.add(ALL_KEY, { immediate: true });
@@ -232,7 +244,10 @@ export class Controller {
       beforeServiceStart: (service) =>
         /^(nginx|php-fpm@)/.test(service) ? this.masters.checkNow(service) : Promise.resolve(),
       ...(this.opts.resolveDesired ? { resolveDesired: this.opts.resolveDesired } : {}),
+      holdChanges: (computed) => this.controls.planToApply(computed.plan, computed.load),
       beforeStatus: async (computed) => {
+        // Paused: nothing is started, rolled or stopped either.
+        if (this.controls.paused) return;
         this.programsApplied = await this.programs.apply(computed);
         await this.terminals.apply(computed);
         await this.jobs.apply(computed);
@@ -263,6 +278,7 @@ export class Controller {
       this.programs.refreshAll();
       this.terminals.refreshAll();
       this.jobs.refreshAll();
+      this.controls.markStatus(store);
       this.noteSource(result);
       this.scheduleRecheck(result.recheck);
       await store.save();

@@ -48,6 +48,8 @@ export const programSpec = z
     user: systemUser().optional(),
     group: systemUser().optional(),
     allowRoot: z.boolean().default(false),
+    /** Pause reconciling this resource: not applied, not pruned, drift only reported (decision 0033). */
+    suspend: z.boolean().optional(),
     env: env(),
     instances: z.number().int().min(1).max(100).default(1),
     port: z.union([z.literal('auto'), port()]).optional(),

@@ -20,6 +20,9 @@ export const CONDITION_TYPES = [
   'Healthy',
   'Applied',
   'Saturated',
+  // An operator's holds (see controls/): suspended reconciliation, a Program stopped by hand.
+  'Suspended',
+  'Stopped',
 ] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
@@ -37,6 +40,8 @@ export const PHASES = [
   'Running',
   'Succeeded',
   'Suspended',
+  // A Program an operator stopped (`tend stop`); it stays stopped until `tend start`.
+  'Stopped',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -111,6 +116,8 @@ const is = (
 /**
  * The phase table, first match wins:
  *   Reconciling=True, reason Deleting → Deleting
+ *   Suspended=True                    → Suspended (an operator paused reconciling it)
+ *   Stopped=True, reason StoppedByOperator → Stopped (every instance stopped by hand)
  *   Ready=False, reason Expired       → Expired
  *   Ready=True                        → Ready
  *   Stalled=True                      → Failed    (needs a spec change)
@@ -125,6 +132,8 @@ export const SERVE_NOT_RUNNING = 'ServeNotRunning';
 
 export function derivePhase(conditions: readonly Condition[]): Phase {
   if (is(conditions, 'Reconciling', 'True', 'Deleting')) return 'Deleting';
+  if (is(conditions, 'Suspended', 'True')) return 'Suspended';
+  if (is(conditions, 'Stopped', 'True', 'StoppedByOperator')) return 'Stopped';
   if (is(conditions, 'Ready', 'False', 'Expired')) return 'Expired';
   if (is(conditions, 'Ready', 'True')) return 'Ready';
   if (is(conditions, 'Stalled', 'True')) return 'Failed';
