@@ -123,6 +123,7 @@ export function controllerApiDeps({
               },
             }
           : {}),
+        paused: controller.controls.holds.paused !== undefined,
         queue: {
           depth: controller.queue.depth,
           running: controller.queue.running,
