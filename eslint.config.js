@@ -62,6 +62,7 @@ export default tseslint.config(
           'sessionStorage',
           'Element',
           'HTMLElement',
+          'WebSocket',
         ].map((name) => [name, 'readonly']),
       ),
     },

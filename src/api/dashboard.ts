@@ -1,10 +1,8 @@
 // GET / and its assets: the dashboard's static files (web/dashboard/, plain JS type-checked with
 // // @ts-check) served by @fastify/static under a Content-Security-Policy that allows only them.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { webDir } from '../layout/web-files.js';
 
 export const DASHBOARD_CSP = [
   "default-src 'none'",
@@ -17,17 +15,8 @@ export const DASHBOARD_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/**
- * The package's web/dashboard directory: two levels up from src/api when run from source, three from
- * dist/src/api when built; found by walking up so both layouts (and an installed package) work.
- */
-export function dashboardRoot(from = dirname(fileURLToPath(import.meta.url))): string {
-  for (let dir = from, i = 0; i < 6; i++, dir = dirname(dir)) {
-    const candidate = join(dir, 'web', 'dashboard');
-    if (existsSync(join(candidate, 'index.html'))) return candidate;
-  }
-  throw new Error(`the dashboard's files (web/dashboard/index.html) are missing above ${from}`);
-}
+/** The package's web/dashboard directory. */
+export const dashboardRoot = () => webDir('dashboard', 'index.html');
 
 export function registerDashboard(app: FastifyInstance, root = dashboardRoot()): void {
   void app.register(fastifyStatic, {

@@ -25,7 +25,8 @@ const pretty = (value) => (value === undefined ? '–' : JSON.stringify(value, n
 function healthOf(status) {
   /** @type {Record<string, unknown>} */
   const rest = {};
-  for (const [k, v] of Object.entries(status)) if (!['conditions', 'outputs'].includes(k)) rest[k] = v;
+  for (const [k, v] of Object.entries(status))
+    if (!['conditions', 'outputs', 'key', 'kind', 'name'].includes(k)) rest[k] = v;
   return rest;
 }
 
