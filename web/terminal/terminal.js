@@ -19,6 +19,8 @@ let ws;
 /** The token of this page's last connection, kept in memory only, for the reconnect button. */
 /** @type {string | undefined} */
 let lastToken;
+/** Input and resizes wait until the hello (auth and size) went first on the current socket. */
+let helloSent = false;
 
 /** @param {string} text */
 function setStatus(text) {
@@ -40,7 +42,7 @@ function fit() {
 
 /** @param {object} message */
 function send(message) {
-  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
+  if (ws && helloSent && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
 }
 
 term.onResize(({ cols, rows }) => send({ type: 'resize', cols, rows }));
@@ -59,6 +61,7 @@ window.addEventListener('resize', fit);
 /** @param {string | undefined} token */
 function connect(token) {
   lastToken = token;
+  helloSent = false;
   reconnect.hidden = true;
   const url = new URL('ws', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -72,6 +75,7 @@ function connect(token) {
     // Without a token the login cookie, sent with the upgrade, is what authenticates.
     const size = { cols: term.cols, rows: term.rows };
     socket.send(JSON.stringify(token ? { auth: token, ...size } : size));
+    helloSent = true;
   };
   socket.onmessage = (event) => {
     if (typeof event.data !== 'string') return term.write(new Uint8Array(event.data));
