@@ -63,6 +63,7 @@ export default tseslint.config(
           'Element',
           'HTMLElement',
           'WebSocket',
+          'performance',
         ].map((name) => [name, 'readonly']),
       ),
     },

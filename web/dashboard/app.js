@@ -247,6 +247,7 @@ loadAll()
   .then(() => {
     // Marks the first full render, for the browser tests and the load bench.
     document.body.dataset.loaded = String(resources.size);
+    document.body.dataset.loadedAt = String(Math.round(performance.now()));
     return route();
   })
   .catch((err) => setConn(`load failed: ${err instanceof Error ? err.message : String(err)}`));
