@@ -131,8 +131,10 @@ export async function benchDashboard(): Promise<void> {
 
     // 20 dashboards on the event stream, then a full pass (POST /v1/reconcile) while the API is timed.
     const pages: Page[] = [];
+    // One browser context each: a profile holds at most 6 connections per host, and each dashboard
+    // keeps one open for its event stream, as 20 operators' browsers would.
     for (let i = 0; i < N.dashboards; i++) {
-      const p = await browser.newPage();
+      const p = await (await browser.createBrowserContext()).newPage();
       await p.goto(url, { waitUntil: 'load' });
       await p.waitForSelector(`body[data-loaded="${N.sites}"]`, { timeout: 120_000 });
       pages.push(p);
