@@ -1,5 +1,7 @@
 // Lint rules for tend. The restricted-imports block keeps model/, render/ and plan/ pure:
-// they may not reach the host, the drivers or any module that does I/O.
+// they may not reach the host, the drivers or any module that does I/O. A second block keeps the
+// loop (controller/) off the drivers' internals: it reaches them only through drivers/index.ts.
+// test/unit/lint/rooms.test.ts proves both fire.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -93,6 +95,22 @@ export default tseslint.config(
                 '**/source/**',
               ],
               message: 'model/, render/ and plan/ are pure: they may not import I/O rooms.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/controller/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/drivers/**', '!**/drivers/index.js'],
+              message: 'controller/ is the loop: import drivers only through src/drivers/index.ts.',
             },
           ],
         },

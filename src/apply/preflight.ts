@@ -2,7 +2,7 @@
 // a service refuses is held back alone, like a change its validator rejects, and the rest go live.
 import type { PreflightRefusal, ServiceDriver } from '../drivers/service.js';
 import type { Change } from '../plan/types.js';
-import type { ServiceId } from '../render/types.js';
+import type { ServiceId } from '../model/service.js';
 
 export async function preflightRefusals(
   changes: readonly Change[],

@@ -7,7 +7,7 @@ import type { ServiceDriver } from '../drivers/service.js';
 import { asTendError } from '../errors/catalogue.js';
 import type { Host } from '../host/host.js';
 import type { Inventory } from '../plan/types.js';
-import type { ServiceId } from '../render/types.js';
+import type { ServiceId } from '../model/service.js';
 import { reloadOrStart, serviceOrder } from './executor.js';
 import type { ApplyJournal } from '../state/journal.js';
 import { recordEntries } from './record.js';

@@ -2,35 +2,34 @@
 // requests) only enqueue keys; the work queue dedupes and backs off per key; a coalescer runs one
 // whole pass for every key handed out at once; failed passes back off as a whole.
 // See docs/decisions/0005-controller-loop.md and 0020-self-healing-loop.md.
-import { relative } from 'node:path';
 import type { Logger } from 'pino';
 import { asTendError, TendError } from '../errors/catalogue.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import type { ResourceKey } from '../model/index.js';
-import type { ServiceContext } from '../drivers/services.js';
+import type { ServiceContext } from '../drivers/index.js';
 import type { EventLog } from '../state/events.js';
 import type { StatusStore } from '../state/status-store.js';
 import { TendMetrics } from '../api/metrics.js';
 import { PassCoalescer } from './coalesce.js';
 import type { ResolveDesired } from '../pipeline/compute-plan.js';
 import { converge, type ConvergeResult } from '../pipeline/converge.js';
-import { markSourceErrors } from '../status/held-status.js';
 import { affectedBy, MasterWatch } from '../runtime/masters.js';
 import { metricsState } from './metrics-state.js';
 import { ALL_KEY, outcomeFor, type PassReport } from './outcomes.js';
 import { PassFailures, type PassFailureState } from './pass-failures.js';
+import { logPass } from './pass-log.js';
+import { Rechecks } from './rechecks.js';
+import { Resync } from './resync.js';
+import { SourceIndex } from './source-index.js';
 import { registerJobMetrics } from '../jobs/metrics.js';
 import { JobsBridge } from '../runtime/jobs.js';
 import { ControlsBridge } from '../controls/bridge.js';
 import { Holds } from '../controls/holds.js';
 import { ProgramsBridge } from '../runtime/programs.js';
 import { TerminalsBridge } from '../runtime/terminals.js';
-import { watchDesiredState, type DesiredStateWatcher } from './watch.js';
+import { watchDesiredState, watchLogging, type DesiredStateWatcher } from './watch.js';
 import { WorkQueue, type Outcome } from './work-queue.js';
-
-/** How long after a repair its resources are probed again. */
-const RECHECK_MS = 2_000;
 
 export interface ControllerOptions {
   host: Host;
@@ -64,15 +63,14 @@ export class Controller {
   readonly controls: ControlsBridge;
   private readonly coalescer: PassCoalescer<PassReport>;
   private watcher: DesiredStateWatcher | undefined;
-  private resyncTimer: NodeJS.Timeout | undefined;
+  private readonly resync: Resync;
   private readonly failures: PassFailures;
   private stopping = false;
   /** Which keys each desired-state file declared at the last pass, to map file events to keys. */
-  private fileKeys = new Map<string, ResourceKey[]>();
-  private lastSourceErrors = '';
+  private readonly source: SourceIndex;
   /** Keys an operator asked to reconcile: the next pass probes them afresh ("*": everything). */
   private probeNext = new Set<string>();
-  private recheckTimers = new Set<NodeJS.Timeout>();
+  private readonly rechecks = new Rechecks((key) => this.queue.add(key));
   lastReport: PassReport | undefined;
   /** What the last converge's Programs step reported (it runs inside converge, before status). */
   private programsApplied: Awaited<ReturnType<ProgramsBridge['apply']>> = {
@@ -86,6 +84,17 @@ export class Controller {
     this.metrics = opts.metrics ?? new TendMetrics();
     this.metrics.readFrom(() => metricsState(this, opts.store));
     this.controls = new ControlsBridge(new Holds(opts.host, opts.layout.stateDir));
+    this.resync = new Resync(opts.resyncMs ?? 30_000, () => {
+      // A replacement the parent's watch missed (its parent replaced too) is caught here.
+      void this.watcher?.check();
+      this.queue.add(ALL_KEY);
+    });
+    this.source = new SourceIndex({
+      desiredDir: opts.desiredDir,
+      store: opts.store,
+      events: opts.events,
+      forget: (key) => this.queue.forget(key),
+    });
     this.programs = new ProgramsBridge({
       isStopped: (name, index) => this.controls.holds.isStopped(`Program/${name}`, index),
       suspended: () => this.controls.suspendedPrograms(),
@@ -156,53 +165,27 @@ export class Controller {
     await first;
     if (this.stopping) return this.lastReport;
     if (this.opts.resolveDesired) {
-      this.scheduleResync();
+      this.resync.schedule();
       return this.lastReport;
     }
     this.watcher = watchDesiredState(this.opts.desiredDir, (paths) => this.onFiles(paths), {
       ...(this.opts.settleMs !== undefined ? { settleMs: this.opts.settleMs } : {}),
-      onError: (err) => this.opts.log.warn({ err: asTendError(err).message }, 'watch error'),
-      onRearm: ({ reason, path, present }) => {
-        if (present) this.opts.log.info({ reason, path }, 'desired-state watch re-armed');
-        else
-          this.opts.log.warn(
-            { reason, path },
-            'desired-state directory is gone; watching its parent for it to return',
-          );
-      },
+      ...watchLogging(this.opts.log),
     });
     await this.watcher.ready;
     // Anything saved between the first load and the watcher's scan would be missed: look again.
     this.queue.add(ALL_KEY);
-    this.scheduleResync();
+    this.resync.schedule();
     this.masters.start();
     return this.lastReport;
   }
 
   private onFiles(paths: string[]): void {
-    const keys = new Set<string>([ALL_KEY]);
-    for (const path of paths) {
-      const rel = relative(this.opts.desiredDir, path).split('\\').join('/');
-      for (const [file, declared] of this.fileKeys)
-        if (file === rel || file.startsWith(`${rel}/`)) for (const k of declared) keys.add(k);
-    }
+    const keys = this.source.keysFor(paths);
     this.opts.log.debug({ files: paths.length, keys: keys.size }, 'desired state changed');
     this.releaseBackoff();
     // A changed file un-stalls its resources: their spec may be fixed now.
     for (const key of keys) this.queue.add(key, { specChanged: true });
-  }
-
-  private scheduleResync(): void {
-    if (this.stopping) return;
-    const base = this.opts.resyncMs ?? 30_000;
-    // ±10% jitter, so that several tends on one machine do not probe in step.
-    const delay = Math.round(base * (0.9 + Math.random() * 0.2));
-    this.resyncTimer = setTimeout(() => {
-      // A replacement the parent's watch missed (its parent replaced too) is caught here.
-      void this.watcher?.check();
-      this.queue.add(ALL_KEY);
-      this.scheduleResync();
-    }, delay);
   }
 
   /** A changed spec or an operator's request may fix what failed: try a pass now, not after the wait. */
@@ -279,8 +262,8 @@ export class Controller {
       this.terminals.refreshAll();
       this.jobs.refreshAll();
       this.controls.markStatus(store);
-      this.noteSource(result);
-      this.scheduleRecheck(result.recheck);
+      this.source.note(result);
+      this.rechecks.schedule(result.recheck);
       await store.save();
       report = {
         result,
@@ -297,80 +280,20 @@ export class Controller {
     }
     this.metrics.observePass(report.durationMs / 1000, report.result !== undefined);
     this.lastReport = report;
-    this.logPass(report);
+    logPass(this.opts.log, report);
     return report;
   }
 
-  /**
-   * A pass that repaired an outage (a pool socket's mode) reported it as it saw it; a fresh probe a
-   * moment later proves the repair, instead of leaving the resources unready until the resync.
-   */
-  private scheduleRecheck(keys: readonly ResourceKey[]): void {
-    if (keys.length === 0 || this.stopping) return;
-    const timer = setTimeout(() => {
-      this.recheckTimers.delete(timer);
-      for (const key of keys) this.queue.add(key);
-    }, RECHECK_MS);
-    timer.unref();
-    this.recheckTimers.add(timer);
-  }
-
-  /** Indexes files → keys, forgets keys that left the desired state, and surfaces source errors. */
-  private noteSource(result: ConvergeResult): void {
-    const { load } = result.computed;
-    const before = new Set([...this.fileKeys.values()].flat());
-    this.fileKeys = new Map();
-    for (const r of load.resources) this.fileKeys.set(r.file, [...(this.fileKeys.get(r.file) ?? []), r.key]);
-    for (const e of load.errors)
-      if (e.key) this.fileKeys.set(e.file, [...new Set([...(this.fileKeys.get(e.file) ?? []), e.key])]);
-    const now = new Set([...this.fileKeys.values()].flat());
-    for (const key of before) if (!now.has(key)) this.queue.forget(key);
-    const summary = markSourceErrors(result, this.opts.store);
-    if (summary !== this.lastSourceErrors) {
-      if (summary !== '')
-        this.opts.events.record({ type: 'Warning', reason: 'SourceError', message: summary });
-      else if (this.lastSourceErrors !== '')
-        this.opts.events.record({
-          type: 'Normal',
-          reason: 'SourceLoaded',
-          message: 'the desired state loads cleanly again',
-        });
-      this.lastSourceErrors = summary;
-    }
-  }
-
   get sourceErrors(): string {
-    return this.lastSourceErrors;
-  }
-
-  private logPass(report: PassReport): void {
-    const r = report.result;
-    if (!r) return;
-    const summary = r.computed.plan.summary;
-    const changed = summary.create + summary.update + summary.delete > 0 || r.apply.reloads.length > 0;
-    const fields = {
-      keys: report.keys.size,
-      durationMs: report.durationMs,
-      ...summary,
-      reloads: r.apply.reloads.length,
-      phases: r.phases,
-      ...(r.apply.steps ? { applySteps: r.apply.steps } : {}),
-    };
-    if (changed) this.opts.log.info(fields, 'reconciled');
-    else this.opts.log.debug(fields, 'in sync');
-    for (const reload of r.apply.reloads)
-      this.opts.log.info(
-        { service: reload.service, method: reload.method, durationMs: reload.durationMs },
-        'service reloaded',
-      );
+    return this.source.errors;
   }
 
   /** Stops taking work, lets the running pass finish, then stops (or keeps) the programs. */
   async stop(opts: { keepPrograms: boolean }): Promise<void> {
     this.stopping = true;
-    if (this.resyncTimer) clearTimeout(this.resyncTimer);
+    this.resync.stop();
     this.failures.stop();
-    for (const timer of this.recheckTimers) clearTimeout(timer);
+    this.rechecks.stop();
     await this.masters.stop();
     await this.watcher?.close();
     // A pass waiting out the backoff is not started now: its waiters hear that tend is stopping.

@@ -6,6 +6,8 @@ import { basename, dirname, extname, join, relative, resolve, sep } from 'node:p
 import { watch as watchDir, type FSWatcher as DirWatcher, type Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { watch, type FSWatcher } from 'chokidar';
+import type { Logger } from 'pino';
+import { asTendError } from '../errors/catalogue.js';
 import { realTimers, type Timers } from './timers.js';
 
 /** Quiet time after the last event before a batch is delivered (a checkout writes files µs apart). */
@@ -234,6 +236,18 @@ export function watchDesiredState(
       parent?.close();
       await chain.catch(() => undefined);
       await armed?.watcher.close();
+    },
+  };
+}
+
+/** How `tend serve` reports the watcher's trouble: an error as a warning, a re-arm by whether the directory is back. */
+export function watchLogging(log: Logger): Pick<WatchOptions, 'onError' | 'onRearm'> {
+  return {
+    onError: (err) => log.warn({ err: asTendError(err).message }, 'watch error'),
+    onRearm: ({ reason, path, present }) => {
+      if (present) log.info({ reason, path }, 'desired-state watch re-armed');
+      else
+        log.warn({ reason, path }, 'desired-state directory is gone; watching its parent for it to return');
     },
   };
 }

@@ -2,6 +2,7 @@
 // once, backs off transient failures per key and parks config failures as Stalled until the spec changes.
 // A failure whose retry someone else owns (a failed pass: the pass backoff) is neither parked nor backed off.
 import { asTendError, TendError, type ErrorKind } from '../errors/catalogue.js';
+import { KeyBackoff } from './key-backoff.js';
 import { realTimers, type Clock, type Timers } from './timers.js';
 
 export type { Clock, Timers };
@@ -60,19 +61,13 @@ export class WorkQueue {
   private readonly handler: (key: string) => Promise<Outcome>;
   private readonly concurrency: number;
   private readonly clock: Clock;
-  private readonly timers: Timers;
-  private readonly baseDelayMs: number;
-  private readonly maxDelayMs: number;
-  private readonly jitter: number;
-  private readonly random: () => number;
+  private readonly backoff: KeyBackoff;
 
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
   private readonly inFlight = new Set<string>();
   /** Keys re-added while running; the value says whether the re-add carried a spec change. */
   private readonly dirty = new Map<string, boolean>();
-  private readonly failureCounts = new Map<string, number>();
-  private readonly backoff = new Map<string, unknown>();
   private readonly parked = new Map<string, StalledEntry>();
   private readonly counters: QueueMetrics = { processed: 0, failures: 0, retries: 0 };
   /** Waiters for the next run of a key that has not started yet, and for the run in progress. */
@@ -85,11 +80,13 @@ export class WorkQueue {
     this.handler = opts.handler;
     this.concurrency = Math.max(1, Math.floor(opts.concurrency ?? 2));
     this.clock = opts.clock ?? { now: () => Date.now() };
-    this.timers = opts.timers ?? realTimers;
-    this.baseDelayMs = opts.baseDelayMs ?? 500;
-    this.maxDelayMs = opts.maxDelayMs ?? 300_000;
-    this.jitter = Math.min(1, Math.max(0, opts.jitter ?? 0.1));
-    this.random = opts.random ?? Math.random;
+    this.backoff = new KeyBackoff({
+      timers: opts.timers ?? realTimers,
+      baseDelayMs: opts.baseDelayMs ?? 500,
+      maxDelayMs: opts.maxDelayMs ?? 300_000,
+      jitter: Math.min(1, Math.max(0, opts.jitter ?? 0.1)),
+      random: opts.random ?? Math.random,
+    });
   }
 
   /** Keys waiting for a worker (not counting keys waiting out a backoff). */
@@ -103,7 +100,7 @@ export class WorkQueue {
 
   /** Keys waiting out a backoff before their next attempt. */
   get waiting(): number {
-    return this.backoff.size;
+    return this.backoff.waiting;
   }
 
   get metrics(): QueueMetrics {
@@ -131,7 +128,7 @@ export class WorkQueue {
       return true;
     }
     // A plain re-add (resync, status poke) must not defeat the backoff or un-stall a config error.
-    if (this.parked.has(key) || this.backoff.has(key)) return false;
+    if (this.parked.has(key) || this.backoff.isWaiting(key)) return false;
     this.enqueue(key);
     return true;
   }
@@ -172,8 +169,7 @@ export class WorkQueue {
   /** Stops taking work, cancels pending retries and resolves when in-flight handlers have finished. */
   async stop(): Promise<void> {
     this.stopping = true;
-    for (const handle of this.backoff.values()) this.timers.clearTimeout(handle);
-    this.backoff.clear();
+    this.backoff.cancelAll();
     this.queue.length = 0;
     this.queued.clear();
     this.dirty.clear();
@@ -203,12 +199,7 @@ export class WorkQueue {
 
   private forgetFailures(key: string): void {
     this.parked.delete(key);
-    this.failureCounts.delete(key);
-    const handle = this.backoff.get(key);
-    if (handle !== undefined) {
-      this.timers.clearTimeout(handle);
-      this.backoff.delete(key);
-    }
+    this.backoff.forget(key);
   }
 
   private enqueue(key: string): void {
@@ -245,10 +236,10 @@ export class WorkQueue {
     this.dirty.delete(key);
 
     if (outcome.ok) {
-      this.failureCounts.delete(key);
+      this.backoff.resetCount(key);
     } else {
       this.counters.failures += 1;
-      this.failureCounts.set(key, (this.failureCounts.get(key) ?? 0) + 1);
+      this.backoff.failed(key);
     }
 
     if (this.stopping) {
@@ -257,7 +248,7 @@ export class WorkQueue {
     }
     if (rerun === true) {
       // The spec changed while this attempt ran: its failure says nothing about the new spec.
-      this.failureCounts.delete(key);
+      this.backoff.resetCount(key);
       this.enqueue(key);
     } else if (!outcome.ok && outcome.retriedElsewhere === true) {
       // Nothing to park or back off here, so a later plain add (a resync) is never absorbed.
@@ -272,23 +263,16 @@ export class WorkQueue {
     this.settleIdle();
   }
 
-  /** Exponential backoff: base·2^(n-1), capped, with ±jitter, counted from consecutive failures. */
+  /** The delay before a key's next attempt after `failures` consecutive failures (see key-backoff.ts). */
   delayFor(failures: number): number {
-    const exponential = this.baseDelayMs * 2 ** Math.min(Math.max(0, failures - 1), 52);
-    const capped = Math.min(this.maxDelayMs, exponential);
-    const spread = capped * this.jitter * (2 * this.random() - 1);
-    return Math.max(0, Math.min(this.maxDelayMs, Math.round(capped + spread)));
+    return this.backoff.delayFor(failures);
   }
 
   private scheduleRetry(key: string): void {
-    const delay = this.delayFor(this.failureCounts.get(key) ?? 1);
-    const handle = this.timers.setTimeout(() => {
-      if (this.backoff.get(key) !== handle) return;
-      this.backoff.delete(key);
+    this.backoff.schedule(key, () => {
       this.counters.retries += 1;
       this.enqueue(key);
-    }, delay);
-    this.backoff.set(key, handle);
+    });
   }
 
   private isIdle(): boolean {

@@ -1,6 +1,6 @@
 // A service tend validates and reloads (nginx, one php-fpm per version, supervisord). The executor
 // only speaks this interface, so both profiles and every backend share one apply path.
-import type { ServiceId } from '../render/types.js';
+import type { ServiceId } from '../model/service.js';
 
 export interface ReloadOptions {
   restart?: boolean;

@@ -1,6 +1,6 @@
 // The one place that maps a ServiceId to its driver, so the executor never names a backend.
 import { TendError } from '../errors/catalogue.js';
-import type { ServiceId } from '../render/types.js';
+import type { ServiceId } from '../model/service.js';
 import type { ServiceContext } from './health/manager.js';
 import { NginxDriver } from './nginx/driver.js';
 import { PhpFpmDriver } from './php-fpm/driver.js';

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { SourceApi } from '../api/deps.js';
 import type { GitArgs } from '../cli/serve-git-args.js';
-import { hostRuleContext } from '../pipeline/compute-plan.js';
+import { hostRuleContext } from '../observe/rule-context.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import { loadDesiredState } from '../source/load.js';

@@ -12,6 +12,7 @@ import {
 import { createServer } from 'node:net';
 import { dirname, basename, join, resolve } from 'node:path';
 import { fsyncDir } from './dir-sync.js';
+import { readProcStat } from './proc-stat.js';
 import { ContentMemo, stableIdentity } from './file-identity.js';
 import {
   atomicTempName,
@@ -243,15 +244,7 @@ async function exec(file: string, args: readonly string[], opts: ExecOptions = {
 }
 
 export async function processStartTime(pid: number): Promise<number | undefined> {
-  try {
-    const stat = await fsp.readFile(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and ")"; fields after the last ")" are fixed.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const startTime = Number(rest[19]);
-    return Number.isFinite(startTime) ? startTime : undefined;
-  } catch {
-    return undefined;
-  }
+  return (await readProcStat(realFs, pid))?.startTime;
 }
 
 export function portIsFree(port: number, address = '127.0.0.1'): Promise<boolean> {

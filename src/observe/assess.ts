@@ -1,7 +1,7 @@
 // Health after an apply: a Site is Ready when nginx answers its health path with the expected status
 // for its Host header; a Pool is Ready when its FastCGI ping answers. Status comes from observation,
 // never from memory of what was written.
-import { probeSite } from '../drivers/health/http-probe.js';
+import { httpProbe } from '../host/http-probe.js';
 import { pingPool } from '../drivers/php-fpm/fastcgi.js';
 import type { Layout } from '../layout/layout.js';
 import type { Pool, Resource, Site } from '../model/index.js';
@@ -39,7 +39,7 @@ export async function assessSite(site: Site, layout: Layout, attempts = 5): Prom
   const redirectsToTls = site.spec.tls?.redirect === true;
   const expect = site.spec.health.expectStatus;
   return withRetries(attempts, 200, async () => {
-    const r = await probeSite({
+    const r = await httpProbe({
       address,
       port,
       host: probeHostOf(site),

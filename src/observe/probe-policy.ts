@@ -5,7 +5,7 @@
 // See docs/decisions/0009-probe-policy.md.
 import type { ChangeOutcome } from '../apply/executor.js';
 import type { Resource } from '../model/index.js';
-import type { ServiceId } from '../render/types.js';
+import type { ServiceId } from '../model/service.js';
 import { getCondition, type ResourceStatus } from '../state/conditions.js';
 import type { HealthVerdict } from './assess.js';
 

@@ -1,14 +1,14 @@
 // load → render → inventory → observe → plan: the I/O around the pure planner, shared by
 // `tend reconcile --plan`, apply and the API, so that what is shown is exactly what would be applied.
 import { resolve } from 'node:path';
-import { detectPhpVersions, observe } from '../observe/observe.js';
+import { observe } from '../observe/observe.js';
+import { hostRuleContext } from '../observe/rule-context.js';
 import { TendError, isTendError } from '../errors/catalogue.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
-import { keyOf, type Resource, type ResourceKey, type RuleContext } from '../model/index.js';
+import { keyOf, type Resource, type ResourceKey } from '../model/index.js';
 import { plan, type Inventory, type Observed, type PendingResource, type Plan } from '../plan/index.js';
 import { loadTemplates } from '../host/templates.js';
-import { readAccounts } from '../host/accounts.js';
 import { instancePorts, renderOne, type RenderContext, type Rendered } from '../render/index.js';
 import {
   deferredSaves,
@@ -168,22 +168,6 @@ function renderMemo(
   const rendered = renderOne(resource, ctx);
   cache.set(key, { stamp, rendered });
   return rendered;
-}
-
-/**
- * What validation knows of this host and of tend's own policy. Every loader that decides what may
- * be applied (a pass, a git revision before it goes live) uses this one, so they never disagree.
- */
-export async function hostRuleContext(host: Host, layout: Layout): Promise<RuleContext> {
-  const [installedPhp, accounts] = await Promise.all([detectPhpVersions(host, layout), readAccounts(host)]);
-  return {
-    installedPhp,
-    reservedPorts: new Map([[layout.nginx.listenPort, `nginx (${layout.profile} listen port)`]]),
-    accounts,
-    webBases: layout.webBases,
-    // The system profile's root is "/": there, the state dir is what no Site may serve.
-    protectedPaths: [layout.profile === 'embedded' ? layout.root : layout.stateDir],
-  };
 }
 
 export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPlan> {

@@ -7,7 +7,7 @@ import { reloadOrStart } from '../apply/executor.js';
 import type { RecoveryReport } from '../apply/recover.js';
 import type { ServiceDriver } from '../drivers/service.js';
 import { asTendError } from '../errors/catalogue.js';
-import type { ServiceId } from '../render/types.js';
+import type { ServiceId } from '../model/service.js';
 import type { EventLog } from '../state/events.js';
 import type { OwedReloads } from '../state/owed-reloads.js';
 

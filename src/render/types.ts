@@ -1,9 +1,10 @@
 // What rendering produces: the files a resource needs, which service reads them, and which of their
 // substrings are secrets to mask in every output.
 import type { ResourceKey } from '../model/index.js';
+import type { ServiceId } from '../model/service.js';
 
-/** The service that must validate and reload after a file changes. php-fpm is per version. */
-export type ServiceId = 'nginx' | `php-fpm@${string}` | 'supervisord' | 'none';
+/** Re-exported for render's own consumers; other rooms import it from model/service.ts. */
+export type { ServiceId };
 
 export interface RenderedFile {
   path: string;

@@ -14,7 +14,7 @@ import { TendError } from '../errors/catalogue.js';
 import type { Host } from '../host/index.js';
 import { KINDS, type Kind, type ResourceKey } from '../model/index.js';
 import type { ChangeAction } from '../plan/types.js';
-import type { ServiceId } from '../render/types.js';
+import type { ServiceId } from '../model/service.js';
 import { describeIssues } from './inventory-store.js';
 import { parseStateFile } from './state-fs.js';
 

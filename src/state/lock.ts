@@ -6,6 +6,7 @@ import { realpath } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { TendError } from '../errors/catalogue.js';
 import type { Host } from '../host/index.js';
+import { hasExited, readProcStat } from '../host/proc-stat.js';
 
 export const LOCK_FILE = 'lock';
 
@@ -58,13 +59,6 @@ export async function readLock(host: Host, stateDir: string): Promise<LockInfo |
   return raw === undefined ? undefined : parseLock(raw);
 }
 
-/** The state letter of /proc/<pid>/stat (R, S, Z, …); undefined when there is no such process. */
-async function procState(host: Host, pid: number): Promise<string | undefined> {
-  const text = await host.fs.readFile(`/proc/${pid}/stat`).catch(() => undefined);
-  if (!text) return undefined;
-  return text.slice(text.lastIndexOf(')') + 2).split(' ')[0];
-}
-
 /**
  * Alive means the same process (the pid exists and started at the recorded time) and not a zombie:
  * a SIGKILLed holder that its parent has not reaped yet holds nothing any more.
@@ -73,8 +67,8 @@ export async function isHolderAlive(host: Host, info: LockInfo): Promise<boolean
   if (info.startTime === undefined) {
     if (!host.kill(info.pid, 0)) return false;
   } else if ((await host.processStartTime(info.pid)) !== info.startTime) return false;
-  const state = await procState(host, info.pid);
-  return state !== 'Z' && state !== 'X';
+  const stat = await readProcStat(host.fs, info.pid);
+  return stat === undefined || !hasExited(stat.state);
 }
 
 function lockedError(path: string, holder: LockInfo | undefined): TendError {

@@ -2,7 +2,7 @@
 // files on disk may not be what the service runs. Each pass retries them after its own apply and
 // marks their resources Degraded until one succeeds; nothing here ever stops a pass from planning.
 import type { Host } from '../host/index.js';
-import type { ServiceId } from '../render/types.js';
+import type { ServiceId } from '../model/service.js';
 
 export const OWED_RELOADS_FILE = 'reloads-owed.json';
 

@@ -17,7 +17,7 @@ import type { HealthVerdict } from '../observe/assess.js';
 import { awaitingServe, isRuntimeKind } from './awaiting-serve.js';
 import { lastVerdict } from '../observe/probe-policy.js';
 import { probeRound } from '../observe/probe-round.js';
-import type { ServiceId } from '../render/types.js';
+import type { ServiceId } from '../model/service.js';
 
 export interface StatusInput {
   layout: Layout;

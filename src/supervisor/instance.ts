@@ -18,7 +18,8 @@ import {
   type AfterExit,
   type Proc,
 } from './proc.js';
-import { procStat, runFilePath, writeRunFile, type RunFile } from './run-file.js';
+import { readProcStat } from '../host/proc-stat.js';
+import { runFilePath, writeRunFile, type RunFile } from './run-file.js';
 import { redact, type RuntimeSpec } from './runtime-spec.js';
 import { runFileOf, statusOf } from './instance-records.js';
 import { childEnv, spawnInstance } from './spawn-child.js';
@@ -106,7 +107,7 @@ export class Instance {
     child.once('exit', (code, signal) => this.onExit(proc, code, signal));
     this.message = undefined;
     this.event('Normal', 'Started', `instance ${this.index} started, pid ${pid}`);
-    const st = await procStat(this.ctx.host, pid);
+    const st = await readProcStat(this.ctx.host.fs, pid);
     if (st && !proc.done) proc.startTime = st.startTime;
     if (!proc.done) await this.persist();
     this.armRunning(proc);

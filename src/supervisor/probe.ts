@@ -1,8 +1,8 @@
 // Health probes (tcp, http GET, exec) and the hysteresis around them: Unknown until the first
 // verdict, healthy after successThreshold passes, unhealthy after failureThreshold failures. An exec
 // probe runs exactly as its instance does: same user, groups, directory and environment.
-import { request } from 'node:http';
 import { connect } from 'node:net';
+import { httpProbe } from '../host/http-probe.js';
 import type { Host } from '../host/index.js';
 import { runAs, type SwitchTo } from '../host/run-as.js';
 import type { ProbeRuntime } from './runtime-spec.js';
@@ -30,19 +30,6 @@ function tcpProbe(port: number, timeoutMs: number): Promise<ProbeResult> {
     );
     sock.once('connect', () => done({ ok: true, message: `tcp 127.0.0.1:${port}: connected` }));
     sock.once('error', (err) => done({ ok: false, message: `tcp 127.0.0.1:${port}: ${err.message}` }));
-  });
-}
-
-function httpProbe(port: number, path: string, expect: number, timeoutMs: number): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', timeout: timeoutMs }, (res) => {
-      res.resume();
-      const ok = res.statusCode === expect;
-      resolve({ ok, message: `GET ${path} on :${port}: expected ${expect}, got ${res.statusCode}` });
-    });
-    req.on('timeout', () => req.destroy(new Error(`timed out after ${timeoutMs}ms`)));
-    req.on('error', (err) => resolve({ ok: false, message: `GET ${path} on :${port}: ${err.message}` }));
-    req.end();
   });
 }
 
@@ -87,7 +74,13 @@ export function runProbe(
     });
   return p.kind === 'tcp'
     ? tcpProbe(target, p.timeoutMs)
-    : httpProbe(target, p.path, p.expectStatus, p.timeoutMs);
+    : httpProbe({
+        address: '127.0.0.1',
+        port: target,
+        path: p.path,
+        expectStatus: p.expectStatus,
+        timeoutMs: p.timeoutMs,
+      });
 }
 
 /** Runs one instance's probe on its interval; reports only transitions of the verdict. */

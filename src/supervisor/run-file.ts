@@ -1,6 +1,7 @@
 // Per-instance run files (<runDir>/<program>-<n>.json) that let a new supervisor find and adopt
 // running instances, and the /proc reads that prove a pid is still the same process.
 import type { Host } from '../host/index.js';
+import { hasExited, readProcStat } from '../host/proc-stat.js';
 import type { Program } from '../model/index.js';
 
 export interface RunFile {
@@ -52,31 +53,8 @@ export async function readRunFiles(host: Host, runDir: string): Promise<RunFile[
   return out;
 }
 
-export interface ProcStat {
-  state: string;
-  pgid: number;
-  startTime: number;
-}
-
-/** Parses /proc/<pid>/stat; undefined when the process is gone. */
-export async function procStat(host: Host, pid: number): Promise<ProcStat | undefined> {
-  let text: string | undefined;
-  try {
-    text = await host.fs.readFile(`/proc/${pid}/stat`);
-  } catch {
-    return undefined;
-  }
-  if (!text) return undefined;
-  // The command name (field 2) may hold spaces and ")"; the fields after the last ")" are fixed.
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const startTime = Number(rest[19]);
-  const pgid = Number(rest[2]);
-  if (!Number.isFinite(startTime)) return undefined;
-  return { state: rest[0] ?? '?', pgid, startTime };
-}
-
 /** True while `pid` is the very process recorded (same start time) and not a zombie. */
 export async function isSameLiveProcess(host: Host, pid: number, startTime: number): Promise<boolean> {
-  const st = await procStat(host, pid);
-  return st !== undefined && st.startTime === startTime && st.state !== 'Z' && st.state !== 'X';
+  const st = await readProcStat(host.fs, pid);
+  return st !== undefined && st.startTime === startTime && !hasExited(st.state);
 }

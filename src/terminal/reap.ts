@@ -5,34 +5,20 @@
 // host has cgroups, see host/cgroup.ts) holds them too, and is killed as a whole.
 import type { Cgroup } from '../host/cgroup.js';
 import type { Host } from '../host/index.js';
+import { hasExited, readProcStat, type ProcStat } from '../host/proc-stat.js';
 
 export const KILL_GRACE_MS = 2_000;
 const POLL_MS = 50;
 
-interface ProcEntry {
-  pid: number;
-  ppid: number;
-  pgrp: number;
-  session: number;
-  state: string;
-}
-
-/** Fields of /proc/<pid>/stat after the command name, which may itself hold spaces and ")". */
-export function parseStat(pid: number, text: string): ProcEntry | undefined {
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const [state, ppid, pgrp, session] = [rest[0], Number(rest[1]), Number(rest[2]), Number(rest[3])];
-  if (state === undefined || ![ppid, pgrp, session].every(Number.isInteger)) return undefined;
-  return { pid, ppid, pgrp, session, state };
-}
+type ProcEntry = ProcStat;
 
 async function processTable(host: Host): Promise<ProcEntry[]> {
   const entries: ProcEntry[] = [];
   for (const name of await host.fs.readdir('/proc')) {
     if (!/^\d+$/.test(name)) continue;
-    const text = await host.fs.readFile(`/proc/${name}/stat`).catch(() => undefined);
-    const entry = text === undefined ? undefined : parseStat(Number(name), text);
+    const entry = await readProcStat(host.fs, Number(name));
     // Zombies have already exited; they only wait for their parent to reap them.
-    if (entry && entry.state !== 'Z' && entry.state !== 'X') entries.push(entry);
+    if (entry && !hasExited(entry.state)) entries.push(entry);
   }
   return entries;
 }

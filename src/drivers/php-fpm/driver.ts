@@ -1,7 +1,7 @@
 // The php-fpm ServiceDriver for one PHP version: no master without pools, -t before every USR2
 // (a bad config kills a re-exec'd master), and every start or reload proven by live pool sockets.
 import { TendError } from '../../errors/catalogue.js';
-import type { ServiceId } from '../../render/types.js';
+import type { ServiceId } from '../../model/service.js';
 import type { ReloadOptions, ReloadResult, ServiceDriver, ValidationResult } from '../service.js';
 import { describeTarget, lastLines, logOffset, logSince, notListening } from '../health/observe.js';
 import {

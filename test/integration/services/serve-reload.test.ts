@@ -5,7 +5,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { isTendError } from '../../../src/errors/catalogue.js';
-import { probeSite } from '../../../src/drivers/health/http-probe.js';
+import { httpProbe } from '../../../src/host/http-probe.js';
 import { fastcgiRequest, pingPool } from '../../../src/drivers/php-fpm/fastcgi.js';
 import { serviceDriverFor, type NginxDriver, type PhpFpmDriver } from '../../../src/drivers/services.js';
 import {
@@ -38,7 +38,7 @@ test('embedded nginx + php-fpm: serve, validate, refuse, reload, stop', async (t
     assert.equal(page.status, 200);
     assert.equal(page.body, 'php says POST hello-body');
     assert.equal(page.headers['x-from'], 'php');
-    const probe = await probeSite({
+    const probe = await httpProbe({
       address: '127.0.0.1',
       port: f.port,
       host: 'app.test',
@@ -47,7 +47,7 @@ test('embedded nginx + php-fpm: serve, validate, refuse, reload, stop', async (t
       timeoutMs: 5_000,
     });
     assert.equal(probe.ok, true, probe.message);
-    const unknown = await probeSite({
+    const unknown = await httpProbe({
       ...probe,
       address: '127.0.0.1',
       port: f.port,

@@ -9,7 +9,6 @@ import { resolveManager } from '../../../src/drivers/health/manager.js';
 import { parseProcNetUnix } from '../../../src/drivers/health/observe.js';
 import { nginxFailingFiles, renderNginxMainConfig } from '../../../src/drivers/nginx/main-config.js';
 import { renderPhpFpmMainConfig } from '../../../src/drivers/php-fpm/main-config.js';
-import { parseProcStat } from '../../../src/drivers/health/proc.js';
 import { parseListen, parsePoolFile, phpFpmFailingFiles } from '../../../src/drivers/php-fpm/pool-files.js';
 
 test('nginx: failing files come from fatal lines only', () => {
@@ -46,12 +45,6 @@ test('pool files: sections and listen addresses (unix path, port, address:port, 
   assert.deepEqual(parseListen('10.0.0.1:9000'), { host: '10.0.0.1', port: 9000 });
   assert.deepEqual(parseListen('[::1]:9000'), { host: '::1', port: 9000 });
   assert.equal(parseListen('not a listen'), undefined);
-});
-
-test('/proc/<pid>/stat: a command name with spaces and parentheses does not shift the fields', () => {
-  const fields = ['S', '1', ...Array.from({ length: 17 }, () => '0'), '4242', '0'];
-  const stat = parseProcStat(7, `7 (a) b (c)) ${fields.join(' ')}`);
-  assert.deepEqual(stat, { pid: 7, comm: 'a) b (c)', state: 'S', ppid: 1, startTime: 4242 });
 });
 
 function hostWithPid1(comm: string | undefined): Host {

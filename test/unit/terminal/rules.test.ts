@@ -10,7 +10,6 @@ import { parsePasswd, resolveIdentity, shellArgs, shellEnv } from '../../../src/
 import { contentSecurityPolicy } from '../../../src/terminal/page.js';
 import { parseAuth, parseClientMessage } from '../../../src/terminal/protocol.js';
 import { clampSize } from '../../../src/terminal/pty.js';
-import { parseStat } from '../../../src/terminal/reap.js';
 import { endReason, limitsOf, tickMs } from '../../../src/terminal/limits.js';
 
 test('auth and client messages are parsed strictly', () => {
@@ -52,12 +51,6 @@ test('window sizes from the browser are clamped', () => {
   assert.deepEqual(clampSize(100000, -5), { cols: 1000, rows: 1 });
   assert.deepEqual(clampSize('80', Number.NaN), { cols: 80, rows: 24 });
   assert.deepEqual(clampSize(120.7, 40.2), { cols: 120, rows: 40 });
-});
-
-test('/proc/<pid>/stat is read after the last ")" so odd command names cannot shift fields', () => {
-  const line = '4242 (a) b (c) S 1 4240 4241 34816 4242 4194560 0 0';
-  assert.deepEqual(parseStat(4242, line), { pid: 4242, ppid: 1, pgrp: 4240, session: 4241, state: 'S' });
-  assert.equal(parseStat(1, 'garbage'), undefined);
 });
 
 test('the environment is built from nothing', () => {

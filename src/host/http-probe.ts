@@ -1,12 +1,17 @@
-// The HTTP health probe through nginx: a request to the listen address with the site's Host
-// header, judged by status code, bounded by a timeout.
+// The one HTTP probe client: a GET to an address and port (with a Host header when given: which
+// server block nginx picks), judged by status code. Sites' health checks (observe/assess.ts) and
+// Programs' http probes (supervisor/probe.ts) both use it, with one timeout meaning: timeoutMs is a
+// deadline for the whole exchange, from connect to the end of the body. A server that trickles
+// bytes cannot stretch it (a socket idle timeout would reset on every byte), and a late answer is
+// a failure however much of it arrived. A fresh connection per probe (no keep-alive pool) so a
+// probe sees the listener as it is now.
 import { request } from 'node:http';
 
-export interface SiteProbe {
+export interface HttpProbe {
   address: string;
   port: number;
-  /** The Host header: which server block nginx picks. */
-  host: string;
+  /** The Host header: which server block nginx picks (default: address:port). */
+  host?: string;
   path: string;
   expectStatus: number;
   timeoutMs: number;
@@ -19,9 +24,10 @@ export interface ProbeResult {
   durationMs: number;
 }
 
-export function probeSite(probe: SiteProbe): Promise<ProbeResult> {
+export function httpProbe(probe: HttpProbe): Promise<ProbeResult> {
   const started = Date.now();
-  const target = `http://${probe.host}${probe.path}`;
+  const hostHeader = probe.host ?? `${probe.address}:${probe.port}`;
+  const target = `http://${hostHeader}${probe.path}`;
   return new Promise((resolve) => {
     let settled = false;
     const done = (result: Omit<ProbeResult, 'durationMs'>) => {
@@ -36,7 +42,7 @@ export function probeSite(probe: SiteProbe): Promise<ProbeResult> {
       port: probe.port,
       path: probe.path,
       method: 'GET',
-      headers: { Host: probe.host, 'User-Agent': 'tend-health', Connection: 'close' },
+      headers: { Host: hostHeader, 'User-Agent': 'tend-health', Connection: 'close' },
       agent: false,
     });
     const timer = setTimeout(

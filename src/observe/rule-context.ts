@@ -1,0 +1,24 @@
+// The rule context of a load: what validation knows of this host (installed PHP versions, accounts,
+// nginx's port) and of tend's own policy (web bases, protected paths). A pass (pipeline/) and a git
+// revision checked before it goes live (gitsource/) both build it here, so they never disagree.
+import { readAccounts } from '../host/accounts.js';
+import type { Host } from '../host/host.js';
+import type { Layout } from '../layout/layout.js';
+import type { RuleContext } from '../model/index.js';
+import { detectPhpVersions } from './observe.js';
+
+/**
+ * What validation knows of this host and of tend's own policy. Every loader that decides what may
+ * be applied (a pass, a git revision before it goes live) uses this one, so they never disagree.
+ */
+export async function hostRuleContext(host: Host, layout: Layout): Promise<RuleContext> {
+  const [installedPhp, accounts] = await Promise.all([detectPhpVersions(host, layout), readAccounts(host)]);
+  return {
+    installedPhp,
+    reservedPorts: new Map([[layout.nginx.listenPort, `nginx (${layout.profile} listen port)`]]),
+    accounts,
+    webBases: layout.webBases,
+    // The system profile's root is "/": there, the state dir is what no Site may serve.
+    protectedPaths: [layout.profile === 'embedded' ? layout.root : layout.stateDir],
+  };
+}
