@@ -86,8 +86,8 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
       },
     },
     async (request, reply) => {
-      const plan = publicPlan(await deps.currentPlan());
-      if ((request.query as { format?: string }).format !== 'text') return plan;
+      const plan = await deps.currentPlan();
+      if ((request.query as { format?: string }).format !== 'text') return publicPlan(plan);
       return reply.type('text/plain; charset=utf-8').send(planText(plan, deps.desiredLabel));
     },
   );

@@ -1,6 +1,31 @@
 // tend's command-line entry: dispatch to one file per command. The only place that exits.
+import { readFileSync } from 'node:fs';
 import { asTendError } from '../errors/catalogue.js';
 import type { CliIO, Command } from './io.js';
+import { didYouMean } from './suggest.js';
+
+/** package.json's version: dist/src/cli/main.js sits three levels below it. */
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * A reader that goes away (`tend status --watch | head`) is not an error: stop quietly, with the
+ * exit status a shell expects from a broken pipe, instead of an unhandled 'error' stack trace.
+ */
+function quietOnBrokenPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   validate: {
@@ -36,7 +61,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./job.js')).jobCommand,
   },
   logs: {
-    summary: 'logs Kind/<name> [-f] [--instance N] [--since 10m] [--tail 100]: log lines from the running daemon',
+    summary:
+      'logs Kind/<name> [-f] [--instance N] [--since 10m] [--tail 100]: log lines from the running daemon',
     load: async () => (await import('./logs.js')).logsCommand,
   },
   restart: {
@@ -87,13 +113,17 @@ async function main(argv: string[]): Promise<number> {
     isTTY: Boolean(process.stdout.isTTY),
   };
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout(`tend ${version()}\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(usage());
     return name ? 0 : 1;
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.stderr(`tend: unknown command "${name}"\n${usage()}`);
+    io.stderr(`tend: unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}\n${usage()}`);
     return 1;
   }
   try {
@@ -107,6 +137,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+quietOnBrokenPipe(process.stdout);
+quietOnBrokenPipe(process.stderr);
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

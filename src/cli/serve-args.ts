@@ -25,6 +25,8 @@ ${WEB_BASE_USAGE.trimEnd()}
   --probe-max-age DURATION  re-probe a healthy, unchanged Site or Pool at least this often (default 10m)
   --keep-programs           leave native programs running on exit (the next tend adopts them)
   --allow-mass-delete       allow a pass that deletes more than half of the managed resources
+  --notify-webhook URL      POST a JSON batch per pass on phase changes, crash loops, held changes and
+                            source failures (repeatable; retried with backoff; never delays a pass)
   --paused                  start paused: plan and report, apply nothing until \`tend resume\`
   --log-level LEVEL         trace, debug, info, warn, error (default info)
 
@@ -60,10 +62,28 @@ export interface ServeOptions {
   allowMassDelete: boolean;
   /** --paused: apply nothing until `tend resume` (the plan stays previewable). */
   paused?: boolean;
+  /** --notify-webhook, repeatable (http or https URLs). */
+  notifyWebhooks: string[];
   logLevel: string;
   webBases: readonly string[];
   /** Set by --git: the desired state comes from this repository (src/gitsource/). */
   git?: GitArgs;
+}
+
+/** An http(s) URL with a host; anything else is refused with what was given. */
+function webhookUrl(text: string): string {
+  let u: URL | undefined;
+  try {
+    u = new URL(text);
+  } catch {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname === '')
+    throw new TendError(
+      'TEND_ERR_USAGE',
+      `expected --notify-webhook as an http:// or https:// URL, got "${text.slice(0, 200)}"`,
+    );
+  return u.toString();
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -90,6 +110,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
         'keep-programs': { type: 'boolean' },
         'allow-mass-delete': { type: 'boolean' },
         paused: { type: 'boolean' },
+        'notify-webhook': { type: 'string', multiple: true },
         'log-level': { type: 'string' },
         'web-base': { type: 'string', multiple: true },
         ...GIT_FLAGS,
@@ -157,6 +178,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
     keepPrograms: values['keep-programs'] === true,
     allowMassDelete: values['allow-mass-delete'] === true,
     ...(values.paused ? { paused: true } : {}),
+    notifyWebhooks: (values['notify-webhook'] ?? []).map(webhookUrl),
     logLevel: level,
     webBases: bases.webBases,
     ...parseGitArgs(withServeConfig(values, serveConfigPath(profile, root)), cwd),

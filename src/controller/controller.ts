@@ -51,6 +51,8 @@ export interface ControllerOptions {
   metrics?: TendMetrics;
   /** Start paused (`tend serve --paused`): plan, observe and report, apply nothing until resumed. */
   paused?: boolean;
+  /** Told about every finished pass (webhook notifications); must not block. */
+  onPass?: (report: PassReport) => void;
 }
 
 export class Controller {
@@ -281,6 +283,11 @@ export class Controller {
     this.metrics.observePass(report.durationMs / 1000, report.result !== undefined);
     this.lastReport = report;
     logPass(this.opts.log, report);
+    try {
+      this.opts.onPass?.(report);
+    } catch (err) {
+      this.opts.log.warn({ err: asTendError(err).message }, 'pass listener failed');
+    }
     return report;
   }
 

@@ -8,9 +8,9 @@
  * @typedef {{ reason: string, type?: string, key?: string, message?: string, time?: string, [field: string]: unknown }} TendEvent
  * @typedef {{ key: string, kind: string, name: string, spec?: unknown, status?: Status, events?: TendEvent[], labels?: Record<string, string> }} ResourceView
  * @typedef {{ revision?: string, lastPass?: { startedAt: string, durationMs: number, ok: boolean }, queue: { depth: number, running: number, backoff: number }, paused?: boolean }} DaemonState
- * @typedef {{ op: string, path: string, target?: string, diff?: string }} PlanOp
- * @typedef {{ key: string, action: string, reason: string, blocked?: { message: string }, ops: PlanOp[] }} PlanChange
- * @typedef {{ changes: PlanChange[], computedAt?: string, revision?: string }} Plan
+ * @typedef {{ op: string, path: string, target: string | null, diff: string }} PlanFile
+ * @typedef {{ key: string, actions: string[], reason: string, blocked: { message: string } | null, files: PlanFile[] }} PlanChange
+ * @typedef {{ changes: PlanChange[], computedAt?: string, revision: string | null }} Plan the `--json` plan (docs/plan-json.md)
  */
 
 const TOKEN_KEY = 'tend-token';

@@ -37,16 +37,16 @@ function healthOf(status) {
 export function planFor(plan, key) {
   if (!plan) return 'loading…';
   const change = plan.changes.find((c) => c.key === key);
-  if (!change || (change.action === 'no-op' && !change.blocked))
-    return 'in sync: the plan changes nothing here';
+  const action = change?.actions[0] ?? 'no-op';
+  if (!change || (action === 'no-op' && !change.blocked)) return 'in sync: the plan changes nothing here';
   if (change.blocked) return `! ${change.key} is blocked: ${change.blocked.message}`;
-  const lines = [`${change.action} ${change.key} (${change.reason})`];
-  for (const op of change.ops) {
-    if (op.op === 'link') lines.push(`  + link ${op.path} -> ${op.target}`);
-    else if (op.op === 'unlink') lines.push(`  - link ${op.path}`);
+  const lines = [`${action} ${change.key} (${change.reason})`];
+  for (const file of change.files) {
+    if (file.op === 'link') lines.push(`  + link ${file.path} -> ${file.target}`);
+    else if (file.op === 'unlink') lines.push(`  - link ${file.path}`);
     else
       lines.push(
-        ...(op.diff ?? '')
+        ...file.diff
           .replace(/\n$/, '')
           .split('\n')
           .map((l) => `  ${l}`),
