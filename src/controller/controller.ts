@@ -28,6 +28,7 @@ import { ControlsBridge } from '../controls/bridge.js';
 import { Holds } from '../controls/holds.js';
 import { ProgramsBridge } from '../runtime/programs.js';
 import { TerminalsBridge } from '../runtime/terminals.js';
+import { ControllerSnapshot } from '../pipeline/snapshot.js';
 import { watchDesiredState, watchLogging, type DesiredStateWatcher } from './watch.js';
 import { WorkQueue, type Outcome } from './work-queue.js';
 
@@ -53,6 +54,8 @@ export interface ControllerOptions {
   paused?: boolean;
   /** Told about every finished pass (webhook notifications); must not block. */
   onPass?: (report: PassReport) => void;
+  /** Called after every pass, once its report is recorded (the daemon's heap trim listens). */
+  afterPass?: () => void;
 }
 
 export class Controller {
@@ -81,6 +84,8 @@ export class Controller {
   };
   /** The /metrics registry: passes are observed as they end, gauges read the store at scrape time. */
   readonly metrics: TendMetrics;
+  /** Everything passes reuse (load memo, outcome cache, renders, inventory, leases): this daemon's own. */
+  readonly snapshot = new ControllerSnapshot({ longLived: true });
 
   constructor(private readonly opts: ControllerOptions) {
     this.metrics = opts.metrics ?? new TendMetrics();
@@ -102,6 +107,7 @@ export class Controller {
       suspended: () => this.controls.suspendedPrograms(),
       host: opts.host,
       layout: opts.layout,
+      leases: this.snapshot.portLeases(opts.host, opts.layout.stateDir),
       events: opts.events,
       store: opts.store,
       onFlip: (key) => this.queue.add(key),
@@ -154,6 +160,11 @@ export class Controller {
 
   get passes(): number {
     return this.coalescer.started;
+  }
+
+  /** A pass is running or waiting to start. */
+  get busy(): boolean {
+    return this.coalescer.busy;
   }
 
   /** Adopts running programs, runs the first pass, then starts the watcher and the resync timer. */
@@ -226,6 +237,7 @@ export class Controller {
       ...(allowMassDelete ? { allowMassDelete } : {}),
       ...(serviceContext ? { serviceContext } : {}),
       reuseLoad: true,
+      snapshot: this.snapshot,
       beforeServiceStart: (service) =>
         /^(nginx|php-fpm@)/.test(service) ? this.masters.checkNow(service) : Promise.resolve(),
       ...(this.opts.resolveDesired ? { resolveDesired: this.opts.resolveDesired } : {}),
@@ -288,6 +300,7 @@ export class Controller {
     } catch (err) {
       this.opts.log.warn({ err: asTendError(err).message }, 'pass listener failed');
     }
+    this.opts.afterPass?.();
     return report;
   }
 

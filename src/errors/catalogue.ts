@@ -80,13 +80,6 @@ export const ERROR_CODES = {
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 
-/** Where in the desired state an error points: `file:line:col`, and the resource and field. */
-export interface SourceLocation {
-  file: string;
-  line: number;
-  col: number;
-}
-
 export class TendError extends Error {
   readonly code: ErrorCode;
   readonly kind: ErrorKind;

@@ -1,5 +1,8 @@
-// The Host: every side effect tend has goes through this interface, so unit tests can record every
-// action with a fake and integration tests use the real one (host/real-host.ts).
+// The Host: what a reconcile pass does to the host it manages (managed files, validators and
+// reloads, signals to the masters, the clock, port checks) goes through this interface, so unit tests
+// can record those actions with a fake and integration tests use the real one (host/real-host.ts).
+// Long-lived children, network clients and servers, and tend's own files are not behind it; they are
+// tested with the real parts (docs/decisions/0029-what-the-host-covers.md).
 export interface ExecResult {
   exitCode: number;
   stdout: string;

@@ -3,10 +3,11 @@
 // restart policy, backoff, crash-loop detection, stop escalation and probes.
 import type { Host } from '../host/index.js';
 import type { Program } from '../model/index.js';
-import { switchOf, type Identity } from './identity.js';
+import type { Identity } from './identity.js';
 import type { LogPipe } from './log-pipe.js';
 import { tailLines } from './log-writer.js';
-import { Prober, probeAllowsReady } from './probe.js';
+import { probeAllowsReady, type Prober } from './probe.js';
+import { restartsOn, startProber } from './instance-probe.js';
 import {
   afterExit,
   crashLoopMessage,
@@ -22,7 +23,7 @@ import { readProcStat } from '../host/proc-stat.js';
 import { runFilePath, writeRunFile, type RunFile } from './run-file.js';
 import { redact, type RuntimeSpec } from './runtime-spec.js';
 import { runFileOf, statusOf } from './instance-records.js';
-import { childEnv, spawnInstance } from './spawn-child.js';
+import { spawnInstance } from './spawn-child.js';
 import type { ExitRecord, Health, InstanceState, InstanceStatus, SupervisorEvent } from './types.js';
 import { groupKill } from './group.js';
 
@@ -139,16 +140,9 @@ export class Instance {
       this.crashLoop = undefined;
       this.updateReady();
     }, remaining);
-    const p = this.spec.probe;
-    if (p) {
-      const where = {
-        cwd: this.spec.directory,
-        env: childEnv(this.spec, this.index, this.port, this.identity),
-        who: switchOf(this.identity),
-      };
-      this.prober = new Prober(this.ctx.host, p, this.port, where, (h, msg) => this.onHealth(proc, h, msg));
-      this.prober.start();
-    }
+    this.prober = startProber(this.ctx.host, this.spec, this.index, this.port, this.identity, (h, msg) =>
+      this.onHealth(proc, h, msg),
+    );
   }
 
   private updateReady(): void {
@@ -161,15 +155,9 @@ export class Instance {
 
   private onHealth(proc: Proc, h: Health, msg: string): void {
     if (proc !== this.proc || proc.done) return;
-    const mode = this.spec.probe?.mode ?? 'both';
-    if (h === 'unhealthy') {
-      this.event('Warning', 'ProbeFailed', `instance ${this.index}: ${msg}`);
-      if (mode !== 'readiness') {
-        // Liveness: restart this instance only; the restart is not a failed start.
-        void this.restart(`liveness probe failed: ${msg}`);
-        return;
-      }
-    }
+    if (h === 'unhealthy') this.event('Warning', 'ProbeFailed', `instance ${this.index}: ${msg}`);
+    // Liveness: restart this instance only; the restart is not a failed start.
+    if (restartsOn(this.spec, h)) return void this.restart(`liveness probe failed: ${msg}`);
     this.updateReady();
   }
 
