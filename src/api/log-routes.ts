@@ -1,7 +1,9 @@
 // GET /v1/resources/:kind/:name/logs?tail=100&since=10m&instance=N&slow=1&follow=1: a resource's
 // log lines, each marked with its instance and stream. With follow, server-sent events: the tail
 // first, then every appended line ("event: line"), until the client goes away.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { bearerToken } from './auth.js';
+import { tokensEqual } from './token.js';
 import type { ServerResponse } from 'node:http';
 import { TendError } from '../errors/catalogue.js';
 import { KINDS, NAME_PATTERN, type Kind, type ResourceKey } from '../model/index.js';
@@ -62,7 +64,24 @@ function parseQuery(q: Record<string, string | undefined>, now: number): LogQuer
   };
 }
 
-export function registerLogRoutes(app: FastifyInstance, logs: LogsApi): void {
+/**
+ * Logs carry what apps print and who visited them: unlike status, they need the token even on a
+ * loopback API, where every local user (every tenant) can connect.
+ */
+function requireToken(request: FastifyRequest, reply: FastifyReply, token: string | undefined): boolean {
+  const given = bearerToken(request);
+  if (token !== undefined && given !== undefined && tokensEqual(given, token)) return true;
+  reply.header('WWW-Authenticate', 'Bearer realm="tend"');
+  sendError(
+    reply,
+    401,
+    'TEND_ERR_AUTH',
+    'logs need the API token (Authorization: Bearer <token>), even on loopback',
+  );
+  return false;
+}
+
+export function registerLogRoutes(app: FastifyInstance, logs: LogsApi, opts: { token?: string } = {}): void {
   const streams = new Set<ServerResponse>();
   app.addHook('preClose', async () => {
     for (const raw of streams) raw.end();
@@ -70,6 +89,7 @@ export function registerLogRoutes(app: FastifyInstance, logs: LogsApi): void {
   });
 
   app.get('/v1/resources/:kind/:name/logs', { schema: { querystring: querySchema } }, (request, reply) => {
+    if (!requireToken(request, reply, opts.token)) return reply;
     const { kind, name } = request.params as { kind: string; name: string };
     if (!KINDS.includes(kind as Kind))
       throw new TendError(

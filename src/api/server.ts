@@ -94,7 +94,7 @@ export function buildServer(deps: ApiDeps, opts: ServerOptions = {}): FastifyIns
   registerSourceRoutes(app, deps);
   if (deps.jobs) registerJobRoutes(app, deps.jobs);
   if (deps.controls) registerControlRoutes(app, deps.controls);
-  if (deps.logs) registerLogRoutes(app, deps.logs);
+  if (deps.logs) registerLogRoutes(app, deps.logs, token !== undefined ? { token } : {});
   registerEvents(app, deps, {
     keepAliveMs: opts.sseKeepAliveMs ?? 15_000,
     ...(opts.maxEventStreams !== undefined ? { maxStreams: opts.maxEventStreams } : {}),

@@ -8,6 +8,7 @@ import { durationMs } from '../model/primitives.js';
 import { parseWebBases, WEB_BASE_USAGE } from './web-base.js';
 import { GIT_FLAGS, parseGitArgs, type GitArgs } from './serve-git-args.js';
 import { serveConfigPath, withServeConfig } from './serve-config.js';
+import { optionHint } from './suggest.js';
 
 export const SERVE_USAGE = `usage: tend serve [options]
 
@@ -118,7 +119,8 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
       },
     }));
   } catch (err) {
-    throw new TendError('TEND_ERR_USAGE', `${(err as Error).message}\n${SERVE_USAGE}`);
+    const message = (err as Error).message;
+    throw new TendError('TEND_ERR_USAGE', `${message}${optionHint(message, SERVE_USAGE)}\n${SERVE_USAGE}`);
   }
   if (values.help) return 'help';
   const profile = values.profile ?? 'embedded';

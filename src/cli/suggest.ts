@@ -31,3 +31,14 @@ export function didYouMean(word: string, known: readonly string[]): string {
   const near = closest(word, known);
   return near ? ` (did you mean "${near}"?)` : '';
 }
+
+/**
+ * For a parseArgs "Unknown option '--x'" message: the nearest option the usage text names, as
+ * " (did you mean "--y"?)", or "". Lets commands with their own parser hint without restructuring.
+ */
+export function optionHint(message: string, usage: string): string {
+  const unknown = /Unknown option '(-{1,2}[^']+)'/.exec(message)?.[1];
+  if (!unknown) return '';
+  const names = [...new Set(usage.match(/--[a-z][a-z0-9-]*/g) ?? [])];
+  return didYouMean(unknown, names);
+}

@@ -39,6 +39,9 @@ test('tend --version, did-you-mean, schema --help and the common options everywh
   assert.match(opt.stderr, /Unknown option '--rot' \(did you mean "--root"\?\)/);
   const logsOpt = await tend(['logs', 'Site/x', '--tial', '5']);
   assert.match(logsOpt.stderr, /did you mean "--tail"/);
+  // Commands with their own parser hint too.
+  assert.match((await tend(['reconcile', '--plna'])).stderr, /did you mean "--plan"/);
+  assert.match((await tend(['serve', '--resyn', '3s'])).stderr, /did you mean "--resync"/);
 
   const help = await tend(['schema', '--help']);
   assert.equal(help.code, 0);

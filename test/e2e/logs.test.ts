@@ -114,4 +114,8 @@ spec:
   assert.equal(api.status, 200);
   const missing = await env.api('GET', '/v1/resources/Site/nope/logs');
   assert.equal(missing.status, 404);
+  // Logs need the token even on loopback: any local user (a tenant) can reach a loopback API.
+  const anon = await env.api('GET', '/v1/resources/Program/app/logs', undefined, false);
+  assert.equal(anon.status, 401);
+  assert.doesNotMatch(JSON.stringify(anon.body), /tick/);
 });
