@@ -66,6 +66,8 @@ export default tseslint.config(
           'HTMLElement',
           'WebSocket',
           'performance',
+          'AbortController',
+          'TextDecoderStream',
         ].map((name) => [name, 'readonly']),
       ),
     },

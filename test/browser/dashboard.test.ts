@@ -87,7 +87,10 @@ test('the dashboard: one Site found, live events and logs, a restart, a suspensi
     assert.equal(await text(page, 'detail-phase'), 'Ready');
     assert.match(await text(page, 'detail-spec'), /shop\.e2e\.test/);
     // A live log line: a request nginx writes to this Site's access log.
+    // The log stream needs the token: the first use asks for it, once for this browser session.
+    await page.click('#logs-follow');
     await page.waitForFunction(`document.getElementById('logs-state').textContent === '(live)'`);
+    assert.equal(prompts, 1);
     const marker = `/live-${Date.now()}`;
     await httpGet(env.port, 'shop.e2e.test', marker);
     await waitFor('the access-log line on the page', async () =>

@@ -38,7 +38,7 @@ export async function getText(url) {
 }
 
 /** The session's token, asking for it the first time (and again after the API refused it). */
-function token() {
+export function token() {
   const kept = sessionStorage.getItem(TOKEN_KEY);
   if (kept) return kept;
   const typed = window.prompt('tend API token (kept for this browser session only)');
@@ -73,4 +73,20 @@ export async function postControl(url) {
     body = undefined;
   }
   return { ok: res.ok, status: res.status, body };
+}
+
+/** Whether this browser session already holds a token (no prompt needed). */
+export const hasToken = () => Boolean(sessionStorage.getItem(TOKEN_KEY));
+
+/**
+ * A GET that needs the token (the log stream): undefined when none was given; a 401 forgets it.
+ * @param {string} url @param {AbortSignal} signal
+ * @returns {Promise<Response | undefined>}
+ */
+export async function authedGet(url, signal) {
+  const bearer = token();
+  if (!bearer) return undefined;
+  const res = await fetch(url, { headers: { authorization: `Bearer ${bearer}` }, cache: 'no-store', signal });
+  if (res.status === 401) sessionStorage.removeItem(TOKEN_KEY);
+  return res;
 }

@@ -1,7 +1,7 @@
 // @ts-check
 // One resource in detail: controls, conditions, health, outputs, its part of the current plan,
 // events, a live log tail (Programs, Jobs, Sites) and the spec as the API serves it (secrets masked).
-import { postControl, resourcePath } from './api.js';
+import { authedGet, hasToken, postControl, resourcePath } from './api.js';
 
 /** @typedef {import('./api.js').ResourceView} ResourceView @typedef {import('./api.js').Plan} Plan */
 
@@ -59,7 +59,7 @@ export class Detail {
   constructor() {
     /** @type {string | undefined} */
     this.key = undefined;
-    /** @type {EventSource | undefined} */
+    /** @type {AbortController | undefined} the running log tail */
     this.logs = undefined;
     /** @type {(() => void) | undefined} called after a control, so the page refreshes at once */
     this.onControl = undefined;
@@ -95,7 +95,7 @@ export class Detail {
 
   close() {
     this.key = undefined;
-    this.logs?.close();
+    this.logs?.abort();
     this.logs = undefined;
     el('detail').hidden = true;
   }
@@ -159,30 +159,81 @@ export class Detail {
     this.onControl?.();
   }
 
-  /** A live tail over SSE; the browser's EventSource reconnects on its own after a drop. */
-  /** @param {ResourceView} view */
+  /**
+   * A live tail of the log stream (server-sent events read through fetch, because the logs need the
+   * token and EventSource cannot send one); after a drop it reconnects and shows the tail afresh.
+   * @param {ResourceView} view
+   */
   followLogs(view) {
-    this.logs?.close();
+    this.logs?.abort();
     this.logs = undefined;
     const section = el('detail-logs-section');
     const out = el('detail-logs');
+    const state = el('logs-state');
+    const button = el('logs-follow');
     out.textContent = '';
     section.hidden = !LOGGED.has(view.kind);
     if (section.hidden) return;
-    const state = el('logs-state');
-    const source = new EventSource(`${resourcePath(view.kind, view.name)}/logs?follow=true&tail=100`);
-    this.logs = source;
-    state.textContent = '(connecting)';
-    source.onopen = () => (state.textContent = '(live)');
-    source.onerror = () => (state.textContent = '(reconnecting…)');
-    const append = (/** @type {MessageEvent} */ msg) => {
-      const line = logLine(String(msg.data));
-      const lines = `${out.textContent}${line}\n`.split('\n');
+    const start = () => {
+      button.hidden = true;
+      void this.tail(view, out, state, button);
+    };
+    button.onclick = start;
+    if (hasToken()) start();
+    else {
+      state.textContent = '(the log needs the API token)';
+      button.hidden = false;
+    }
+  }
+
+  /**
+   * @param {ResourceView} view @param {HTMLElement} out @param {HTMLElement} state
+   * @param {HTMLElement} button shown again when the token is missing or refused
+   */
+  async tail(view, out, state, button) {
+    const ctrl = new AbortController();
+    this.logs = ctrl;
+    const url = `${resourcePath(view.kind, view.name)}/logs?follow=true&tail=100`;
+    const append = (/** @type {string} */ data) => {
+      const lines = `${out.textContent}${logLine(data)}\n`.split('\n');
       out.textContent = lines.slice(Math.max(0, lines.length - LOG_LINES - 1)).join('\n');
       out.scrollTop = out.scrollHeight;
     };
-    source.onmessage = append;
-    source.addEventListener('line', append);
+    while (!ctrl.signal.aborted) {
+      state.textContent = '(connecting)';
+      try {
+        const res = await authedGet(url, ctrl.signal);
+        if (!res || res.status === 401) {
+          state.textContent = res ? '(the token was refused)' : '(no token given)';
+          button.hidden = false;
+          return;
+        }
+        if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
+        out.textContent = '';
+        state.textContent = '(live)';
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+            const frame = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            const data = frame
+              .split('\n')
+              .filter((l) => l.startsWith('data:'))
+              .map((l) => l.slice(5).replace(/^ /, ''))
+              .join('\n');
+            if (data) append(data);
+          }
+        }
+      } catch {
+        if (ctrl.signal.aborted) return;
+      }
+      state.textContent = '(reconnecting…)';
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
   }
 }
 
