@@ -21,6 +21,14 @@ export const jsonChangeSchema = z.strictObject({
   blocked: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
   services: z.array(z.string()),
   files: z.array(jsonFileSchema),
+  /** A Program's runtime part (docs/plan-json.md), null for other kinds and for blocked changes. */
+  runtime: z
+    .strictObject({
+      fields: z.array(z.strictObject({ field: z.string(), before: z.unknown(), after: z.unknown() })),
+      restart: z.enum(['start', 'stop', 'rolling', 'restart', 'scale', 'none', 'unknown']),
+      summary: z.string(),
+    })
+    .nullable(),
 });
 
 export const planJsonSchema = z.strictObject({
