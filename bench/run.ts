@@ -3,6 +3,7 @@
 import { benchApply } from './apply-bench.js';
 import { benchDashboard } from './dashboard-bench.js';
 import { benchHeal } from './heal-bench.js';
+import { benchJobs } from './jobs-bench.js';
 import { benchPlan } from './plan-bench.js';
 import { benchServe } from './serve-bench.js';
 import { benchServiceFloor } from './services-floor.js';
@@ -18,6 +19,7 @@ const benches: [string, () => Promise<void>][] = [
   ['serve', benchServe],
   ['heal', benchHeal],
   ['dashboard', benchDashboard],
+  ['jobs', benchJobs],
 ];
 
 const only = process.env.TEND_BENCH?.split(',').map((s) => s.trim());

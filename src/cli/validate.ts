@@ -7,6 +7,7 @@ import { readAccounts } from '../host/accounts.js';
 import { embeddedLayout, type Layout } from '../layout/index.js';
 import { formatLoadError, loadDesiredState } from '../source/index.js';
 import { jobWarnings } from '../jobs/warnings.js';
+import { processHostIssues } from './validate-process.js';
 import type { CliIO } from './io.js';
 import { parseCommandArgs } from './common-args.js';
 import { paint, useColour } from './colour.js';
@@ -82,6 +83,9 @@ export async function validateCommand(
     io.stderr(`tend validate: ${err.code}: ${err.message}\n`);
     return 1;
   }
+  // Users, groups and commands of Programs and Jobs, as this host resolves them.
+  const hostIssues = values['no-host-checks'] ? [] : await processHostIssues(env.host, result.resources);
+  if (hostIssues.length > 0) result = { ...result, ok: false, errors: [...result.errors, ...hostIssues] };
   const red = (t: string) => (useColour(io) ? paint('red', t) : t);
   for (const e of result.errors) io.stdout(`${red(formatLoadError(e))}\n`);
   for (const r of result.resources)

@@ -295,12 +295,12 @@ export class Controller {
     this.metrics.observePass(report.durationMs / 1000, report.result !== undefined);
     this.lastReport = report;
     logPass(this.opts.log, report);
+    this.opts.afterPass?.();
     try {
       this.opts.onPass?.(report);
     } catch (err) {
       this.opts.log.warn({ err: asTendError(err).message }, 'pass listener failed');
     }
-    this.opts.afterPass?.();
     return report;
   }
 

@@ -34,6 +34,10 @@ export const ERROR_CODES = {
   },
   TEND_ERR_SPAWN: { kind: 'transient', summary: 'a process could not be started' },
   TEND_ERR_USER_UNKNOWN: { kind: 'config', summary: 'a user or group does not exist on this host' },
+  TEND_ERR_COMMAND_NOT_FOUND: {
+    kind: 'config',
+    summary: "a Program's or Job's command is not an executable on its user's PATH",
+  },
   TEND_ERR_ROOT_REFUSED: { kind: 'config', summary: 'running as root needs an explicit allowRoot' },
   TEND_ERR_OUTSIDE_WEB_BASE: {
     kind: 'config',

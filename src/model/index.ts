@@ -12,3 +12,4 @@ export * from './privilege.js';
 export * from './json-schema.js';
 export * from './nginx-directives.js';
 export * from './tenancy.js';
+export * from './process-fields.js';

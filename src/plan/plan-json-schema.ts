@@ -21,11 +21,13 @@ export const jsonChangeSchema = z.strictObject({
   blocked: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
   services: z.array(z.string()),
   files: z.array(jsonFileSchema),
-  /** A Program's runtime part (docs/plan-json.md), null for other kinds and for blocked changes. */
+  /** A Program's field diff and what happens to its instances; null for other kinds. */
   runtime: z
     .strictObject({
-      fields: z.array(z.strictObject({ field: z.string(), before: z.unknown(), after: z.unknown() })),
-      restart: z.enum(['start', 'stop', 'rolling', 'restart', 'scale', 'none', 'unknown']),
+      fields: z.array(
+        z.strictObject({ field: z.string(), before: z.string().nullable(), after: z.string().nullable() }),
+      ),
+      restart: z.string(),
       summary: z.string(),
     })
     .nullable(),

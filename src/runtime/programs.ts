@@ -12,6 +12,8 @@ import type { EventLog } from '../state/events.js';
 import type { PortLeases } from '../state/port-leases.js';
 import type { StatusStore } from '../state/status-store.js';
 import { Supervisor, type ProgramStatus, type SupervisorEvent } from '../supervisor/index.js';
+import { limitsCondition } from '../supervisor/limits-status.js';
+import { withRevision } from '../supervisor/restart-on.js';
 import type { HealthVerdict } from '../observe/assess.js';
 import type { ComputedPlan } from '../pipeline/compute-plan.js';
 
@@ -83,9 +85,12 @@ export class ProgramsBridge {
   ): Promise<{ errors: Map<ResourceKey, { code: string; message: string }>; portsChanged: boolean }> {
     const { load, plan } = computed;
     const suspended = this.opts.suspended?.() ?? new Set<string>();
-    const programs = load.resources
-      .map((r) => r.resource)
-      .filter((r): r is Program => r.kind === 'Program' && !suspended.has(`Program/${r.metadata.name}`));
+    const programs = withRevision(
+      load.resources
+        .map((r) => r.resource)
+        .filter((r): r is Program => r.kind === 'Program' && !suspended.has(`Program/${r.metadata.name}`)),
+      plan.revision,
+    );
     const desired = new Map(programs.map((p) => [p.metadata.name, p]));
     const held = new Set<string>([
       ...(plan.pruneHeld?.keys ?? []),
@@ -176,7 +181,7 @@ export class ProgramsBridge {
     // Not handed to the supervisor yet (its converge runs beside the pass): no verdict, so Pending.
     if (!st) return undefined;
     const { phase, message } = phaseOf(st);
-    return { ok: phase === 'Ready', message, details: details(st) };
+    return { ok: phase === 'Ready' || phase === 'Completed', message, details: details(st) };
   }
 
   /** A native Program's whole status from its supervisor, once the supervisor runs it. */
@@ -239,7 +244,7 @@ export function programStatus(current: ResourceStatus, st: ProgramStatus, now: n
     current,
     {
       type: 'Healthy',
-      status: phase === 'Ready' ? 'True' : 'False',
+      status: phase === 'Ready' || phase === 'Completed' ? 'True' : 'False',
       reason: phase === 'Ready' ? 'Running' : phase,
       message,
     },
@@ -265,6 +270,7 @@ export function programStatus(current: ResourceStatus, st: ProgramStatus, now: n
     },
     now,
   );
+  next = limitsCondition(next, st.limits, now);
   const pids = st.instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
   const ports = st.instances.map((i) => i.port).filter((p): p is number => p !== undefined);
   const outputs: Record<string, string | number> = {

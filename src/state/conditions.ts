@@ -20,6 +20,8 @@ export const CONDITION_TYPES = [
   'Healthy',
   'Applied',
   'Saturated',
+  // Programs and Jobs with limits: False names the cgroup controller (or prlimit) the host lacks.
+  'LimitsEnforced',
   // An operator's holds (see controls/): suspended reconciliation, a Program stopped by hand.
   'Suspended',
   'Stopped',
@@ -40,6 +42,8 @@ export const PHASES = [
   'Running',
   'Succeeded',
   'Suspended',
+  // A Program whose instances ran to exit 0 and are not restarted (restart: never | on-failure).
+  'Completed',
   // A Program an operator stopped (`tend stop`); it stays stopped until `tend start`.
   'Stopped',
 ] as const;
@@ -119,6 +123,7 @@ const is = (
  *   Suspended=True                    → Suspended (an operator paused reconciling it)
  *   Stopped=True, reason StoppedByOperator → Stopped (every instance stopped by hand)
  *   Ready=False, reason Expired       → Expired
+ *   Ready=False, reason Completed     → Completed (a Program that ran to exit 0, not restarted)
  *   Ready=True                        → Ready
  *   Stalled=True                      → Failed    (needs a spec change)
  *   Ready=Unknown, reason ServeNotRunning → Unknown (a runtime resource read while tend serve is down)
@@ -135,6 +140,7 @@ export function derivePhase(conditions: readonly Condition[]): Phase {
   if (is(conditions, 'Suspended', 'True')) return 'Suspended';
   if (is(conditions, 'Stopped', 'True', 'StoppedByOperator')) return 'Stopped';
   if (is(conditions, 'Ready', 'False', 'Expired')) return 'Expired';
+  if (is(conditions, 'Ready', 'False', 'Completed')) return 'Completed';
   if (is(conditions, 'Ready', 'True')) return 'Ready';
   if (is(conditions, 'Stalled', 'True')) return 'Failed';
   if (is(conditions, 'Ready', 'Unknown', SERVE_NOT_RUNNING)) return 'Unknown';
