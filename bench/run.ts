@@ -1,5 +1,6 @@
 // `npm run bench`: runs every benchmark module in turn, in one run. Each module prints its own
 // figures. TEND_BENCH=plan,apply narrows the run to the named benches.
+import { benchAcme } from './acme-bench.js';
 import { benchApply } from './apply-bench.js';
 import { benchDashboard } from './dashboard-bench.js';
 import { benchHeal } from './heal-bench.js';
@@ -20,6 +21,7 @@ const benches: [string, () => Promise<void>][] = [
   ['heal', benchHeal],
   ['dashboard', benchDashboard],
   ['jobs', benchJobs],
+  ['acme', benchAcme],
 ];
 
 const only = process.env.TEND_BENCH?.split(',').map((s) => s.trim());

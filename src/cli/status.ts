@@ -10,6 +10,7 @@ import { fileStatusSource, type ResourceDetail, type StatusSource } from '../sta
 import type { CliIO, Command } from './io.js';
 import { parseCommandArgs } from './common-args.js';
 import { paintPhases, useColour } from './colour.js';
+import { certificateNote, certificateSection } from './status-certificate.js';
 
 const USAGE =
   'usage: tend status [Kind/name] [--json] [--watch] [--root DIR] [--profile embedded|system] [--desired-state DIR]\n' +
@@ -100,7 +101,7 @@ export function renderStatusTable(statuses: readonly ResourceStatus[], now: numb
       s.phase,
       getCondition(s.conditions, 'Ready')?.status ?? '-',
       formatAge(s.updatedAt, now),
-      headline(s),
+      [certificateNote(s, now), headline(s)].filter((x) => x).join(' · '),
     ]),
   );
 }
@@ -138,6 +139,7 @@ export function renderStatusDetail(d: ResourceDetail, now: number): string {
     out.push('\nOutputs:\n');
     for (const [k, v] of outputs.sort(([a], [b]) => (a < b ? -1 : 1))) out.push(`  ${k}: ${v}\n`);
   }
+  out.push(...certificateSection(d, now));
   if (d.health && Object.keys(d.health).length > 0) {
     out.push('\nHealth:\n');
     for (const [k, v] of Object.entries(d.health))

@@ -26,6 +26,7 @@ import { registerJobMetrics } from '../jobs/metrics.js';
 import { JobsBridge } from '../runtime/jobs.js';
 import { ControlsBridge } from '../controls/bridge.js';
 import { Holds } from '../controls/holds.js';
+import { AcmeManager } from '../acme/manager.js';
 import { ProgramsBridge } from '../runtime/programs.js';
 import { TerminalsBridge } from '../runtime/terminals.js';
 import { ControllerSnapshot } from '../pipeline/snapshot.js';
@@ -66,6 +67,7 @@ export class Controller {
   readonly jobs: JobsBridge;
   /** Operator holds: stopped Programs, suspended resources, a paused daemon (src/controls/). */
   readonly controls: ControlsBridge;
+  readonly acme: AcmeManager;
   private readonly coalescer: PassCoalescer<PassReport>;
   private watcher: DesiredStateWatcher | undefined;
   private readonly resync: Resync;
@@ -156,6 +158,7 @@ export class Controller {
       baseDelayMs: 1_000,
       maxDelayMs: 300_000,
     });
+    this.acme = new AcmeManager({ ...opts, registry: this.metrics.registry, queue: this.queue });
   }
 
   get passes(): number {
@@ -248,6 +251,7 @@ export class Controller {
         this.programsApplied = await this.programs.apply(computed);
         await this.terminals.apply(computed);
         await this.jobs.apply(computed);
+        await this.acme.apply(computed.load.resources.map((r) => r.resource));
       },
       externalHealth: (r) => this.programs.health(r) ?? this.terminals.health(r),
       runtimeStatus: (r, st) =>
@@ -276,6 +280,7 @@ export class Controller {
       this.terminals.refreshAll();
       this.jobs.refreshAll();
       this.controls.markStatus(store);
+      this.acme.publish();
       this.source.note(result);
       this.rechecks.schedule(result.recheck);
       await store.save();
@@ -324,6 +329,7 @@ export class Controller {
     await this.programs.stop(opts);
     await this.terminals.stop();
     await this.jobs.stop();
+    await this.acme.stop();
     await this.opts.store.save().catch(() => undefined);
     await this.opts.events.flush().catch(() => undefined);
   }

@@ -9,6 +9,10 @@ export const ERROR_CODES = {
   TEND_ERR_SCHEMA: { kind: 'config', summary: 'a resource does not match its schema' },
   TEND_ERR_ENVELOPE: { kind: 'config', summary: 'a document is not a tend resource' },
   TEND_ERR_DUPLICATE: { kind: 'config', summary: 'two resources claim the same name, domain or port' },
+  TEND_ERR_DOMAIN_CONFLICT: {
+    kind: 'config',
+    summary: 'a vhost tend does not manage already serves the domain on the same listen socket',
+  },
   TEND_ERR_REFERENCE: { kind: 'config', summary: 'a reference names a resource that does not exist' },
   TEND_ERR_CYCLE: { kind: 'config', summary: 'references form a cycle' },
   TEND_ERR_PHP_MISSING: { kind: 'config', summary: 'the PHP version is not installed on this host' },

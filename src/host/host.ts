@@ -38,6 +38,8 @@ export const ATOMIC_TEMP_PATTERN = /^\..+\.tend-[0-9a-f]{8}\.tmp$/;
 
 export interface HostFs {
   readFile(path: string): Promise<string | undefined>;
+  /** Up to maxBytes from offset ('' when missing): bounded log tails. Optional; callers fall back. */
+  readRange?(path: string, offset: number, maxBytes: number): Promise<string>;
   /**
    * Many small files at once (observation reads every managed file each pass): undefined where a
    * path is missing or not a regular file. Optional; callers fall back to readFile.

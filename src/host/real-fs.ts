@@ -11,6 +11,7 @@ import {
 } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { dirSyncGroup } from './dir-sync.js';
+import { readRange } from './read-range.js';
 import { ContentMemo, stableIdentity } from './file-identity.js';
 import { atomicTempName, type FileStat, type HostFs } from './host.js';
 
@@ -116,6 +117,7 @@ export function createRealFs(): HostFs {
   const fsyncDir = dirSyncGroup();
   return {
     readFile: readFileUtf8,
+    readRange,
     async readFiles(paths) {
       // Synchronous reads in batches: ~10x faster than fs/promises for small files (one thread-pool
       // round trip per syscall), with a yield between batches so a daemon stays responsive.

@@ -1,5 +1,7 @@
 // load → render → inventory → observe → plan: the I/O around the pure planner, shared by
 // `tend reconcile --plan`, apply and the API, so that what is shown is exactly what would be applied.
+import { acmeRenderInput } from '../acme/render-input.js';
+import { fileCertInput } from '../acme/file-certs.js';
 import { observe } from '../observe/observe.js';
 import { hostRuleContext } from '../observe/rule-context.js';
 import { isTendError } from '../errors/catalogue.js';
@@ -19,6 +21,7 @@ import { PortLeases } from '../state/port-leases.js';
 import { ControllerSnapshot, type RenderMemoEntry } from './snapshot.js';
 
 export { LOAD_CACHE_FILE } from './snapshot.js';
+import { probeSecret } from '../state/probe-secret.js';
 
 export interface ComputePlanOptions {
   host: Host;
@@ -109,12 +112,17 @@ function renderMemo(
     if (pool) refs.push(generations.get(`Pool/${pool}`) ?? '-');
     if (program)
       refs.push(generations.get(`Program/${program}`) ?? '-', String(ctx.programPorts?.get(program) ?? ''));
+    // An ACME Site re-renders when its live certificate changes (issued, renewed).
+    if (resource.spec.tls?.acme)
+      refs.push(ctx.acmeCertificates?.get(resource.metadata.name)?.certificate ?? '');
+    if (resource.spec.tls?.certificate)
+      refs.push(ctx.tlsFileCopies?.get(resource.metadata.name)?.certificate ?? '');
   }
   // A pool's open_basedir and account home come from the Sites that use it.
   if (resource.kind === 'Pool')
     for (const site of sitesUsing(resource, ctx)) refs.push(generations.get(keyOf(site)) ?? '-');
   if (resource.kind === 'Program') refs.push(String(ctx.programPorts?.get(resource.metadata.name) ?? ''));
-  const stamp = [generation, ctx.webUser ?? '', ...refs].join('|');
+  const stamp = [generation, ctx.webUser ?? '', ctx.probeSecret ?? '', ...refs].join('|');
   const key = keyOf(resource);
   const hit = cache.get(key);
   if (hit?.stamp === stamp) return hit.rendered;
@@ -188,12 +196,18 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
   const t1 = performance.now();
   // As root, embedded nginx workers run as www-data (see the nginx driver), so sockets must admit it.
   const webUser = host.isRoot() ? 'www-data' : undefined;
+  const secret = await probeSecret(host, layout.stateDir, opts.readOnly !== true);
   const ctx: RenderContext = {
     layout,
     resources,
     programPorts,
     templates: loadTemplates(),
     ...(webUser ? { webUser } : {}),
+    ...(secret ? { probeSecret: secret } : {}),
+    ...(await acmeRenderInput(host, layout, resources.values())),
+    tlsFileCopies: await fileCertInput(host, layout, resources.values(), {
+      readOnly: opts.readOnly === true,
+    }),
   };
   const rendered: Rendered[] = [];
   const pending = new Map<ResourceKey, PendingResource>();
