@@ -21,6 +21,8 @@ export interface ResourceView {
   status?: object;
   /** Recent events about this resource, newest last. */
   events?: object[];
+  /** metadata.labels, for the dashboard's label filter. */
+  labels?: Record<string, string>;
 }
 
 export interface ResourceFilter {
@@ -81,6 +83,20 @@ export interface ApiDeps {
   controls?: ControlsApi;
   /** Resource logs (GET /v1/resources/:kind/:name/logs); absent where no daemon runs. */
   logs?: LogsApi;
+  /** The daemon's own state for GET /v1/daemon (the dashboard's header). */
+  daemon?(): DaemonState;
+  /** How `tend reconcile --plan` names the desired state in its header line. */
+  desiredLabel?: string;
+}
+
+/** The daemon as the dashboard shows it: what it runs, how its last pass went, what waits. */
+export interface DaemonState {
+  revision?: string;
+  lastPass?: { startedAt: string; durationMs: number; ok: boolean };
+  /** Keys waiting for a worker, keys being reconciled, keys waiting out a backoff. */
+  queue: { depth: number; running: number; backoff: number };
+  /** Reconciliation is paused for the whole daemon (`tend pause`), when the daemon can say. */
+  paused?: boolean;
 }
 
 /** What the API may ask of the git source; statuses are plain JSON, credentials already removed. */

@@ -2,6 +2,7 @@
 // the same planToJson as the CLI), with every secret value masked again in diffs and reasons, so that
 // nothing the renderer marked sensitive can leave the host through HTTP; plus when it was computed.
 import { planToJson, type JsonPlan } from '../plan/format-json.js';
+import { formatPlanText } from '../plan/format-text.js';
 import type { FileOp, Plan } from '../plan/types.js';
 import { maskValues } from './mask.js';
 
@@ -13,10 +14,11 @@ function maskOp(op: FileOp, secrets: readonly string[]): FileOp {
   return op;
 }
 
-export function publicPlan(plan: Plan & { computedAt?: string }): PublicPlan {
+/** The plan with file contents dropped and every secret masked in diffs and reasons. */
+function maskedPlan(plan: Plan): Plan {
   // A secret of one change may show up in another's diff (a shared file), so mask them all everywhere.
   const secrets = plan.changes.flatMap((c) => c.ops.flatMap((op) => (op.op === 'write' ? op.secrets : [])));
-  const masked: Plan = {
+  return {
     ...plan,
     changes: plan.changes.map((change) => ({
       ...change,
@@ -24,5 +26,16 @@ export function publicPlan(plan: Plan & { computedAt?: string }): PublicPlan {
       ops: change.ops.map((op) => maskOp(op, secrets)),
     })),
   };
-  return { ...planToJson(masked), ...(plan.computedAt ? { computedAt: plan.computedAt } : {}) };
+}
+
+export function publicPlan(plan: Plan & { computedAt?: string }): PublicPlan {
+  return { ...planToJson(maskedPlan(plan)), ...(plan.computedAt ? { computedAt: plan.computedAt } : {}) };
+}
+
+/** The served plan as `tend reconcile --plan` prints it (no colour), secrets masked as in publicPlan. */
+export function planText(plan: Plan, desiredLabel?: string): string {
+  return formatPlanText(maskedPlan(plan), {
+    color: false,
+    ...(desiredLabel !== undefined ? { desiredDir: desiredLabel } : {}),
+  });
 }

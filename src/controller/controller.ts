@@ -158,7 +158,12 @@ export class Controller {
       baseDelayMs: 1_000,
       maxDelayMs: 300_000,
     });
-    this.acme = new AcmeManager({ ...opts, registry: this.metrics.registry, queue: this.queue });
+    this.acme = new AcmeManager({
+      ...opts,
+      registry: this.metrics.registry,
+      queue: this.queue,
+      fileCerts: this.snapshot.fileCerts(opts.layout.stateDir),
+    });
   }
 
   get passes(): number {
@@ -279,8 +284,8 @@ export class Controller {
       this.programs.refreshAll();
       this.terminals.refreshAll();
       this.jobs.refreshAll();
-      this.acme.publish();
       this.controls.markStatus(store);
+      this.acme.publish();
       this.source.note(result);
       this.rechecks.schedule(result.recheck);
       await store.save();
