@@ -141,7 +141,12 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
   let httpsPort: number | undefined;
   if (values['https-port'] !== undefined) {
     httpsPort = Number(values['https-port']);
-    if (!/^\d{1,5}$/.test(values['https-port']) || httpsPort < 1 || httpsPort > 65535 || httpsPort === httpPort)
+    if (
+      !/^\d{1,5}$/.test(values['https-port']) ||
+      httpsPort < 1 ||
+      httpsPort > 65535 ||
+      httpsPort === httpPort
+    )
       throw new TendError(
         'TEND_ERR_USAGE',
         `expected --https-port between 1 and 65535, other than --http-port, got "${values['https-port']}"`,
