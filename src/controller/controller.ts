@@ -23,6 +23,7 @@ import { Rechecks } from './rechecks.js';
 import { Resync } from './resync.js';
 import { SourceIndex } from './source-index.js';
 import { registerJobMetrics } from '../jobs/metrics.js';
+import { fpmFiguresOf, registerFpmMetrics } from '../status/fpm-metrics.js';
 import { JobsBridge } from '../runtime/jobs.js';
 import { ProgramsBridge } from '../runtime/programs.js';
 import { TerminalsBridge } from '../runtime/terminals.js';
@@ -113,6 +114,7 @@ export class Controller {
       store: opts.store,
     });
     registerJobMetrics(this.metrics.registry, this.jobs.runner);
+    registerFpmMetrics(this.metrics.registry, () => fpmFiguresOf(opts.store.list()));
     this.failures = new PassFailures({
       log: opts.log,
       events: opts.events,
