@@ -1,6 +1,7 @@
 // `npm run bench`: runs every benchmark module in turn, in one run. Each module prints its own
 // figures. TEND_BENCH=plan,apply narrows the run to the named benches.
 import { benchApply } from './apply-bench.js';
+import { benchFpmStatus } from './fpm-status-bench.js';
 import { benchHeal } from './heal-bench.js';
 import { benchPlan } from './plan-bench.js';
 import { benchServe } from './serve-bench.js';
@@ -16,6 +17,7 @@ const benches: [string, () => Promise<void>][] = [
   ['supervisord', benchSupervisord],
   ['serve', benchServe],
   ['heal', benchHeal],
+  ['fpm-status', benchFpmStatus],
 ];
 
 const only = process.env.TEND_BENCH?.split(',').map((s) => s.trim());
