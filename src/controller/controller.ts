@@ -24,6 +24,7 @@ import { Resync } from './resync.js';
 import { SourceIndex } from './source-index.js';
 import { registerJobMetrics } from '../jobs/metrics.js';
 import { fpmFiguresOf, registerFpmMetrics } from '../status/fpm-metrics.js';
+import { registerLogDiskMetrics } from '../observe/log-disk.js';
 import { JobsBridge } from '../runtime/jobs.js';
 import { ProgramsBridge } from '../runtime/programs.js';
 import { TerminalsBridge } from '../runtime/terminals.js';
@@ -115,6 +116,7 @@ export class Controller {
     });
     registerJobMetrics(this.metrics.registry, this.jobs.runner);
     registerFpmMetrics(this.metrics.registry, () => fpmFiguresOf(opts.store.list()));
+    registerLogDiskMetrics(this.metrics.registry, opts.host, opts.layout);
     this.failures = new PassFailures({
       log: opts.log,
       events: opts.events,
