@@ -193,6 +193,9 @@ export const realFs: HostFs = {
     });
     await fsyncDir(dirname(path));
   },
+  async rename(from, to) {
+    await fsp.rename(from, to);
+  },
   async chown(path, uid, gid) {
     await fsp.chown(path, uid, gid);
   },
