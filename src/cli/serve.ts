@@ -165,6 +165,16 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
     process.on('SIGINT', onSignal);
 
     const first = await controller.start();
+    // Embedded: tend rotates the logs its nginx and php-fpm write (system: logrotate's job).
+    const stopRotation =
+      layout.profile === 'embedded'
+        ? (await import('../runtime/log-rotate.js')).startLogRotation({
+            host,
+            layout,
+            limits: opts.logRotation,
+            warn: (message) => log.warn(message),
+          })
+        : () => undefined;
     git?.attach(() => controller.reconcile());
     ready = true;
     const summary = first?.result?.computed.plan.summary;
@@ -173,6 +183,7 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
       .notifySystemd(host, 'ready', `serving ${first?.result?.computed.load.resources.length ?? 0} resources`)
       .catch(() => undefined);
     await stopped;
+    stopRotation();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     // Offline `tend status` reads Programs and Terminals as Unknown, "last seen" this moment.
