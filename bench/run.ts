@@ -3,6 +3,7 @@
 import { benchApply } from './apply-bench.js';
 import { benchFpmStatus } from './fpm-status-bench.js';
 import { benchHeal } from './heal-bench.js';
+import { benchJobs } from './jobs-bench.js';
 import { benchPlan } from './plan-bench.js';
 import { benchServe } from './serve-bench.js';
 import { benchServiceFloor } from './services-floor.js';
@@ -17,6 +18,7 @@ const benches: [string, () => Promise<void>][] = [
   ['supervisord', benchSupervisord],
   ['serve', benchServe],
   ['heal', benchHeal],
+  ['jobs', benchJobs],
   ['fpm-status', benchFpmStatus],
 ];
 

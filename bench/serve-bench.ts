@@ -69,8 +69,10 @@ const cpuTicks = (pid: number) => {
     .split(' ');
   return Number(f[11]) + Number(f[12]);
 };
-const rssMb = (pid: number) =>
-  Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+// VmRSS is resident now; VmHWM is the peak resident size since the process started.
+const statusMb = (pid: number, field: 'VmRSS' | 'VmHWM') =>
+  Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+const rssMb = (pid: number) => statusMb(pid, 'VmRSS');
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
@@ -127,8 +129,15 @@ export async function benchServe(): Promise<void> {
     `127.0.0.1:${apiPort}`,
     '--web-base',
     base,
+    // TEND_BENCH_LOG=debug shows the daemon's debug lines too (pass steps, heap trims).
+    ...(process.env.TEND_BENCH_LOG === 'debug' ? ['--log-level', 'debug'] : []),
   ];
-  const daemon = spawn(process.execPath, args, {
+  // TEND_BENCH_NODE_FLAGS tries V8 flags without editing bin/tend; TEND_BENCH_HEAPSNAP=dir writes a
+  // heap snapshot there after the first pass (what the daemon retains).
+  const nodeFlags = (process.env.TEND_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const snapDir = process.env.TEND_BENCH_HEAPSNAP;
+  if (snapDir) nodeFlags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`);
+  const daemon = spawn(process.execPath, [...nodeFlags, ...args], {
     stdio: ['ignore', process.env.TEND_BENCH_LOG ? 'inherit' : 'ignore', 'inherit'],
   });
   try {
@@ -142,7 +151,26 @@ export async function benchServe(): Promise<void> {
     console.log(
       `serve: first pass over ${N.sites * 2 + N.programs} resources took ${Math.round(performance.now() - t0)} ms`,
     );
+    const peakFirst = statusMb(daemon.pid!, 'VmHWM');
     await sleep(5_000);
+    const rssFirst = rssMb(daemon.pid!);
+    console.log(
+      `serve: RSS 5 s after the first pass ${rssFirst.toFixed(0)} MB (target < 150 MB: ${rssFirst < 150 ? 'ok' : 'OVER TARGET'}); peak during it ${peakFirst.toFixed(0)} MB (target < 250 MB: ${peakFirst < 250 ? 'ok' : 'OVER TARGET'}); load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
+    if (snapDir) {
+      process.kill(daemon.pid!, 'SIGUSR2');
+      await until(
+        'the heap snapshot',
+        () => readdirSync(snapDir).some((f) => f.endsWith('.heapsnapshot')),
+        300_000,
+        1_000,
+      );
+      await sleep(20_000);
+    }
+    // TEND_BENCH_FIRST_PASS_ONLY=1 stops here: the memory figures without the edit and idle runs.
+    if (process.env.TEND_BENCH_FIRST_PASS_ONLY) return;
 
     const siteTimes: number[] = [];
     // The yardstick: a full `nginx -t` over the same config, once after each edit (the machine's
@@ -202,6 +230,16 @@ export async function benchServe(): Promise<void> {
     console.log(
       `serve: idle over ${N.idleMs / 1000} s (resync every 30 s): ${cpu.toFixed(2)}% of a core (target < 2%: ${cpu < 2 ? 'ok' : 'OVER TARGET'}); RSS ${rss.toFixed(0)} MB (target < 150 MB: ${rss < 150 ? 'ok' : 'OVER TARGET'})`,
     );
+    if (snapDir) {
+      process.kill(pid, 'SIGUSR2');
+      await until(
+        'the second heap snapshot',
+        () => readdirSync(snapDir).filter((f) => f.endsWith('.heapsnapshot')).length > 1,
+        300_000,
+        1_000,
+      );
+      await sleep(20_000);
+    }
   } finally {
     // A daemon that already died (killed from outside) will not emit 'exit' again.
     if (daemon.exitCode === null && daemon.signalCode === null) {

@@ -1,6 +1,7 @@
 // Runs the compiled test suite with node's test runner. Node 20 does not expand globs in
 // `--test`, so the files are listed here. An optional tier name (unit, integration, e2e) narrows the run.
-import { readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
@@ -23,11 +24,27 @@ if (files.length === 0) {
 // A hung test fails on its own after 10 minutes instead of waiting for CI's limit; the slowest
 // test (crash safety, 50 kills) takes about 4 minutes on a busy 2-core machine.
 const TEST_TIMEOUT_MS = 600_000;
+// After the spec output: the slowest files (scripts/test-summary.mjs), then line coverage per room
+// from V8's raw coverage of every process (scripts/coverage-summary.mjs; node 20's own
+// --experimental-test-coverage cannot read tsc's source maps). TEND_TEST_COVERAGE=0 leaves it out.
+const coverageDir =
+  process.env.TEND_TEST_COVERAGE === '0' ? undefined : mkdtempSync(join(tmpdir(), 'tend-cov-'));
+const reporters = [
+  '--test-reporter=spec',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=./scripts/test-summary.mjs',
+  '--test-reporter-destination=stdout',
+];
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...files],
+  ['--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...reporters, ...files],
   {
     stdio: 'inherit',
+    env: coverageDir ? { ...process.env, NODE_V8_COVERAGE: coverageDir } : process.env,
   },
 );
+if (coverageDir) {
+  spawnSync(process.execPath, ['scripts/coverage-summary.mjs', coverageDir], { stdio: 'inherit' });
+  rmSync(coverageDir, { recursive: true, force: true });
+}
 process.exit(result.status ?? 1);

@@ -53,6 +53,8 @@ export async function simulateApply(desiredDir: string, layout: Layout): Promise
       links: r.links.map((l) => l.path),
       services: [...new Set([...r.files, ...r.links].map((x) => x.service))],
       appliedAt: new Date().toISOString(),
+      // As the executor records it, so a later plan can show a Program's field diff.
+      ...(r.runtime ? { runtime: r.runtime } : {}),
     };
   }
   await saveInventory(host, layout.stateDir, next);

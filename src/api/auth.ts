@@ -10,6 +10,11 @@ export interface AuthOptions {
   requireTokenForReads: boolean;
   /** Refuse Host headers that are not loopback names; defaults to !requireTokenForReads. */
   loopbackHostOnly?: boolean;
+  /**
+   * A narrower token that is good for this one request only (a Job's own trigger token for its own
+   * runs); checked before the API token, and never widens anything else.
+   */
+  scopedToken?: (method: string, path: string, given: string) => boolean;
 }
 
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -61,6 +66,8 @@ export function installAuth(app: FastifyInstance, opts: AuthOptions): void {
     if (path === '/healthz') return;
     const mutating = !READ_METHODS.has(request.method);
     if (!mutating && !opts.requireTokenForReads) return;
+    const scoped = bearerToken(request);
+    if (scoped !== undefined && opts.scopedToken?.(request.method, path ?? '', scoped)) return;
     if (opts.token === undefined) return sendError(reply, 403, 'TEND_ERR_AUTH', NO_TOKEN_HELP);
     const given = bearerToken(request);
     if (given === undefined) {

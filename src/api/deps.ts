@@ -6,7 +6,7 @@ import type { JobsApi } from './job-routes.js';
 import { PHASES } from '../state/conditions.js';
 import type { TendMetrics } from './metrics.js';
 
-/** The phases of docs/DESIGN.md §7, in the order people read them; the API validates ?phase= against it. */
+/** The phases of state/conditions.ts, in the order people read them; the API validates ?phase= against it. */
 export const API_PHASES = PHASES;
 
 export interface ResourceView {
@@ -15,7 +15,7 @@ export interface ResourceView {
   name: string;
   /** The desired spec, secrets already masked by the deps (the API masks `{ value, secret: true }` again). */
   spec?: unknown;
-  /** The status object of DESIGN §7: phase, conditions, observedGeneration, outputs… */
+  /** The status object (state/conditions.ts): phase, conditions, observedGeneration, outputs… */
   status?: object;
   /** Recent events about this resource, newest last. */
   events?: object[];

@@ -15,6 +15,23 @@ export interface JobsApi {
   run(name: string, id: string): RunRecord | undefined;
   /** The run's log, or undefined when there is none. */
   log(name: string, id: string): string | undefined;
+  /** True when `token` is this Job's own trigger token (`trigger: { token: true }`). */
+  tokenMatches(name: string, token: string): boolean;
+}
+
+const JOB_RUNS_PATH = /^\/v1\/jobs\/([^/]+)\/runs(?:\/[^/]+(?:\/log)?)?$/;
+
+/**
+ * A Job's trigger token is good for that Job's runs only: starting one (POST .../runs) and reading
+ * its run records and logs. Any other path, or another Job's, needs the API token.
+ */
+export function jobTokenAllows(jobs: JobsApi, method: string, path: string, token: string): boolean {
+  const m = JOB_RUNS_PATH.exec(path);
+  const name = m?.[1];
+  if (!name || !NAME_PATTERN.test(name)) return false;
+  const isStart = method === 'POST' && path === `/v1/jobs/${name}/runs`;
+  if (!isStart && method !== 'GET') return false;
+  return jobs.tokenMatches(name, token);
 }
 
 const RUN_ID = /^[0-9A-Za-z-]{1,64}$/;

@@ -3,7 +3,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { TendError } from '../errors/catalogue.js';
 import { installAuth } from './auth.js';
-import { registerJobRoutes } from './job-routes.js';
+import { jobTokenAllows, registerJobRoutes, type JobsApi } from './job-routes.js';
 import { registerDashboard } from './dashboard.js';
 import type { ApiDeps } from './deps.js';
 import { installErrorHandlers } from './errors.js';
@@ -80,6 +80,7 @@ export function buildServer(deps: ApiDeps, opts: ServerOptions = {}): FastifyIns
     token,
     requireTokenForReads,
     loopbackHostOnly: opts.loopbackHostOnly ?? !requireTokenForReads,
+    ...(deps.jobs ? { scopedToken: scopedJobToken(deps.jobs) } : {}),
   });
   app.addHook('onSend', async (_request, reply, payload) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) {
@@ -97,4 +98,8 @@ export function buildServer(deps: ApiDeps, opts: ServerOptions = {}): FastifyIns
   });
   registerDashboard(app);
   return app;
+}
+
+function scopedJobToken(jobs: JobsApi) {
+  return (method: string, path: string, given: string) => jobTokenAllows(jobs, method, path, given);
 }

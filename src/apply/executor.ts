@@ -1,8 +1,8 @@
 // The executor: runs a Plan on the host. Write every change, gate each service with its validator
 // (bisecting to hold back only the resources that break it), record what tend owns, then reload
 // each touched service exactly once. The journal makes every step restartable.
-import { TendError, asTendError } from '../errors/catalogue.js';
-import type { ReloadResult, ServiceDriver } from '../drivers/service.js';
+import { asTendError } from '../errors/catalogue.js';
+import type { ServiceDriver } from '../drivers/service.js';
 import type { Host } from '../host/host.js';
 import type { ResourceKey } from '../model/index.js';
 import { sensitivePrefixes } from '../plan/secrets.js';
@@ -15,8 +15,12 @@ import { bisectRefused, hupFirstEligible, hupWindowHook } from './hup-first.js';
 import { preflightRefusals } from './preflight.js';
 import type { ApplyJournal, JournalEntry } from '../state/journal.js';
 import { recordEntries } from './record.js';
+import { reloadInOrder, reloadOrStart, serviceOrder, type ReloadRecord } from './reload.js';
 import { opNeedsRestart } from './restart-rules.js';
 import { restoreSnapshot, snapshotOps } from './snapshot.js';
+
+// Kept importable from here: recovery and the service-debt retry reload through the same path.
+export { reloadOrStart, serviceOrder, type ReloadRecord } from './reload.js';
 
 export interface ExecutorDeps {
   host: Host;
@@ -34,9 +38,6 @@ export interface ChangeOutcome {
   code?: string;
   message?: string;
 }
-export interface ReloadRecord extends ReloadResult {
-  service: ServiceId;
-}
 export interface ApplyResult {
   outcomes: ChangeOutcome[];
   reloads: ReloadRecord[];
@@ -46,13 +47,6 @@ export interface ApplyResult {
   durationMs: number;
   /** Wall-clock milliseconds per step, for the pass log (absent when nothing was applied). */
   steps?: { journalMs: number; writeMs: number; validateMs: number; reloadMs: number };
-}
-
-/** php-fpm first (sockets must exist), supervisord next, nginx last (it routes to both). */
-export function serviceOrder(a: ServiceId, b: ServiceId): number {
-  const rank = (s: ServiceId) =>
-    s.startsWith('php-fpm@') ? 0 : s === 'supervisord' ? 1 : s === 'nginx' ? 2 : 3;
-  return rank(a) - rank(b) || a.localeCompare(b);
 }
 
 /** The secret-line prefixes of every file the change writes (deduplicated; undefined when none). */
@@ -105,6 +99,7 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
     links: c.owns?.links ?? c.ops.filter((o) => o.op === 'link').map((o) => o.path),
     before: await snapshotOps(deps.host, c.ops),
     sensitivePrefixes: c.owns ? c.owns.sensitivePrefixes : changePrefixes(c),
+    ...(c.owns?.runtime ? { runtime: c.owns.runtime } : {}),
     done: false,
   }));
   await deps.journal.begin(entries);
@@ -272,46 +267,4 @@ export async function applyPlan(plan: Plan, deps: ExecutorDeps): Promise<ApplyRe
     durationMs: Date.now() - started,
     steps,
   };
-}
-
-/**
- * Each touched service reloaded once, in serviceOrder: a running nginx reloads only after the pools
- * it routes to are up. Stopped services start side by side first: nothing is served through them
- * yet, so a cold converge need not wait for php-fpm's 1,000 sockets before starting nginx.
- */
-async function reloadInOrder(
-  touched: { service: ServiceId; driver: ServiceDriver; restart: boolean; validated: boolean }[],
-): Promise<{ reloads: ReloadRecord[]; failures: Map<ServiceId, TendError> }> {
-  const results = new Map<ServiceId, ReloadRecord>();
-  const failures = new Map<ServiceId, TendError>();
-  const running = await Promise.all(touched.map((t) => t.driver.isRunning()));
-  const attempt = async (t: (typeof touched)[number], i: number) => {
-    try {
-      results.set(t.service, {
-        service: t.service,
-        ...(await reloadOrStart(t.driver, t.restart, t.validated, running[i])),
-      });
-    } catch (err) {
-      failures.set(t.service, asTendError(err));
-    }
-  };
-  await Promise.all(touched.map((t, i) => (running[i] ? undefined : attempt(t, i))));
-  for (const [i, t] of touched.entries()) if (running[i]) await attempt(t, i);
-  const reloads = touched.flatMap((t) => results.get(t.service) ?? []);
-  return { reloads, failures };
-}
-
-/** A stopped service starts with the new config; a running one reloads (verified by the driver). */
-export async function reloadOrStart(
-  driver: ServiceDriver,
-  restart: boolean,
-  validated = false,
-  running?: boolean,
-): Promise<ReloadResult> {
-  const t0 = Date.now();
-  if (!(running ?? (await driver.isRunning()))) {
-    await driver.ensureRunning();
-    return { method: 'started', durationMs: Date.now() - t0 };
-  }
-  return driver.reload({ restart, validated });
 }

@@ -22,6 +22,7 @@ export function recordEntries(
       appliedAt,
       // Prefixes only, never values: a later plan masks these lines on the "-" side of a diff.
       ...(e.sensitivePrefixes?.length ? { sensitivePrefixes: e.sensitivePrefixes } : {}),
+      ...(e.runtime ? { runtime: e.runtime } : {}),
     };
   }
 }

@@ -8,7 +8,7 @@ import { asTendError } from '../errors/catalogue.js';
 import type { Host } from '../host/host.js';
 import type { Inventory } from '../plan/types.js';
 import type { ServiceId } from '../model/service.js';
-import { reloadOrStart, serviceOrder } from './executor.js';
+import { reloadOrStart, serviceOrder } from './reload.js';
 import type { ApplyJournal } from '../state/journal.js';
 import { recordEntries } from './record.js';
 import { restoreSnapshot } from './snapshot.js';

@@ -8,6 +8,7 @@ import { readAccounts } from '../host/accounts.js';
 import { embeddedLayout, type Layout } from '../layout/index.js';
 import { formatLoadError, loadDesiredState } from '../source/index.js';
 import { jobWarnings } from '../jobs/warnings.js';
+import { processHostIssues } from './validate-process.js';
 import type { CliIO } from './io.js';
 import { hostMemoryBytes } from '../drivers/health/memory.js';
 import type { Pool } from '../model/index.js';
@@ -87,6 +88,9 @@ export async function validateCommand(
     io.stderr(`tend validate: ${err.code}: ${err.message}\n`);
     return 1;
   }
+  // Users, groups and commands of Programs and Jobs, as this host resolves them.
+  const hostIssues = values['no-host-checks'] ? [] : await processHostIssues(env.host, result.resources);
+  if (hostIssues.length > 0) result = { ...result, ok: false, errors: [...result.errors, ...hostIssues] };
   for (const e of result.errors) io.stdout(`${formatLoadError(e)}\n`);
   for (const r of result.resources)
     if (r.resource.kind === 'Job')

@@ -91,10 +91,13 @@ export function controllerApiDeps({
       if (served && served.after === after) return served.plan;
       const { host, layout, desiredDir, allowMassDelete, resolveDesired } = opts;
       const computedAt = new Date().toISOString();
+      // The controller's own cache, read-only: a GET never leases a port or writes a record.
       const next = plan({
         host,
         layout,
         desiredDir,
+        snapshot: controller.snapshot,
+        readOnly: true,
         ...(allowMassDelete ? { allowMassDelete } : {}),
         ...(resolveDesired ? { resolveDesired } : {}),
       }).then((c): ServedPlan => ({ ...c.plan, computedAt }));

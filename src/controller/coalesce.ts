@@ -3,11 +3,6 @@
 // After a failed pass, `holdMs` (the pass backoff) may keep the next one waiting; `poke` ends the wait.
 import { realTimers, type Timers } from './timers.js';
 
-export interface Batch<R> {
-  keys: ReadonlySet<string>;
-  result: Promise<R>;
-}
-
 /**
  * request(key) resolves with the report of the first pass that starts after the call. A pass starts
  * on the next turn of the event loop (the queue hands every queued key out synchronously first), or

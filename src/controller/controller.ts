@@ -28,6 +28,7 @@ import { registerLogDiskMetrics } from '../observe/log-disk.js';
 import { JobsBridge } from '../runtime/jobs.js';
 import { ProgramsBridge } from '../runtime/programs.js';
 import { TerminalsBridge } from '../runtime/terminals.js';
+import { ControllerSnapshot } from '../pipeline/snapshot.js';
 import { watchDesiredState, watchLogging, type DesiredStateWatcher } from './watch.js';
 import { WorkQueue, type Outcome } from './work-queue.js';
 
@@ -49,6 +50,8 @@ export interface ControllerOptions {
   resolveDesired?: ResolveDesired;
   /** The registry to record into (default: a new one with Node's process metrics). */
   metrics?: TendMetrics;
+  /** Called after every pass, once its report is recorded (the daemon's heap trim listens). */
+  afterPass?: () => void;
 }
 
 export class Controller {
@@ -75,6 +78,8 @@ export class Controller {
   };
   /** The /metrics registry: passes are observed as they end, gauges read the store at scrape time. */
   readonly metrics: TendMetrics;
+  /** Everything passes reuse (load memo, outcome cache, renders, inventory, leases): this daemon's own. */
+  readonly snapshot = new ControllerSnapshot({ longLived: true });
 
   constructor(private readonly opts: ControllerOptions) {
     this.metrics = opts.metrics ?? new TendMetrics();
@@ -93,6 +98,7 @@ export class Controller {
     this.programs = new ProgramsBridge({
       host: opts.host,
       layout: opts.layout,
+      leases: this.snapshot.portLeases(opts.host, opts.layout.stateDir),
       events: opts.events,
       store: opts.store,
       onFlip: (key) => this.queue.add(key),
@@ -147,6 +153,11 @@ export class Controller {
 
   get passes(): number {
     return this.coalescer.started;
+  }
+
+  /** A pass is running or waiting to start. */
+  get busy(): boolean {
+    return this.coalescer.busy;
   }
 
   /** Adopts running programs, runs the first pass, then starts the watcher and the resync timer. */
@@ -216,6 +227,7 @@ export class Controller {
       ...(allowMassDelete ? { allowMassDelete } : {}),
       ...(serviceContext ? { serviceContext } : {}),
       reuseLoad: true,
+      snapshot: this.snapshot,
       beforeServiceStart: (service) =>
         /^(nginx|php-fpm@)/.test(service) ? this.masters.checkNow(service) : Promise.resolve(),
       ...(this.opts.resolveDesired ? { resolveDesired: this.opts.resolveDesired } : {}),
@@ -269,6 +281,7 @@ export class Controller {
     this.metrics.observePass(report.durationMs / 1000, report.result !== undefined);
     this.lastReport = report;
     logPass(this.opts.log, report);
+    this.opts.afterPass?.();
     return report;
   }
 

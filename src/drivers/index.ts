@@ -3,9 +3,4 @@
 // to that), so a backend's internals can change without the loop noticing. Rooms that bridge to
 // one backend (pipeline/, runtime/, observe/) may still import that backend's modules.
 export type { ReloadOptions, ReloadResult, ServiceDriver, ValidationResult } from './service.js';
-export {
-  registerServiceDriver,
-  serviceDriverFor,
-  type ServiceContext,
-  type ServiceManager,
-} from './services.js';
+export { serviceDriverFor, type ServiceContext, type ServiceManager } from './services.js';

@@ -4,7 +4,7 @@ import type { Program } from '../model/index.js';
 import { generationOf } from '../model/index.js';
 import type { ProgramStatus, Supervisor, SupervisorEvent } from '../supervisor/index.js';
 
-export type ProgramPhase = 'Pending' | 'Progressing' | 'Ready' | 'Degraded' | 'Failed';
+export type ProgramPhase = 'Pending' | 'Progressing' | 'Ready' | 'Degraded' | 'Failed' | 'Completed';
 
 export interface ObservedProgram {
   key: `Program/${string}`;
@@ -39,8 +39,18 @@ export function phaseOf(s: ProgramStatus): { phase: ProgramPhase; message: strin
     return { phase: 'Ready', message: `${s.desiredInstances}/${s.desiredInstances} instance(s) ready` };
   const ready = s.instances.filter((i) => i.ready).length;
   const exited = s.instances.filter((i) => i.state === 'exited');
-  if (exited.length > 0 && exited.length === s.instances.length)
-    return { phase: 'Degraded', message: `all instances exited (restart policy does not restart them)` };
+  const finished = exited.length > 0 && exited.length === s.instances.length;
+  // Every instance ran to exit 0 and its policy does not restart it: done, not broken.
+  if (finished && exited.every((i) => i.lastExit?.code === 0))
+    return { phase: 'Completed', message: `all ${exited.length} instance(s) exited 0` };
+  const oom = exited.some((i) => i.lastExit?.reason === 'OOMKilled')
+    ? '; OOMKilled: the memory limit was hit'
+    : '';
+  if (finished)
+    return {
+      phase: 'Degraded',
+      message: `all instances exited (restart policy does not restart them)${oom}`,
+    };
   return { phase: 'Progressing', message: `${ready}/${s.desiredInstances} instance(s) ready` };
 }
 

@@ -11,20 +11,11 @@ export type { ServiceContext, ServiceManager } from './health/manager.js';
 export { NginxDriver } from './nginx/driver.js';
 export { PhpFpmDriver } from './php-fpm/driver.js';
 
-/** Extra backends (supervisord) register here, so this file does not import them. */
-const extra = new Map<string, (ctx: ServiceContext) => ServiceDriver>();
-
-export function registerServiceDriver(id: ServiceId, make: (ctx: ServiceContext) => ServiceDriver): void {
-  extra.set(id, make);
-}
-
 export function serviceDriverFor(id: ServiceId, ctx: ServiceContext): ServiceDriver {
   if (id === 'nginx') return new NginxDriver(ctx);
   if (id === 'supervisord') return new SupervisordDriver({ host: ctx.host, layout: ctx.layout });
   const php = /^php-fpm@(\d+\.\d+)$/.exec(id);
   if (php?.[1]) return new PhpFpmDriver(ctx, php[1]);
-  const make = extra.get(id);
-  if (make) return make(ctx);
   throw new TendError(
     'TEND_ERR_INTERNAL',
     `expected a service id nginx or php-fpm@<major.minor>, got ${id}`,

@@ -9,6 +9,10 @@ export const ERROR_CODES = {
   TEND_ERR_SCHEMA: { kind: 'config', summary: 'a resource does not match its schema' },
   TEND_ERR_ENVELOPE: { kind: 'config', summary: 'a document is not a tend resource' },
   TEND_ERR_DUPLICATE: { kind: 'config', summary: 'two resources claim the same name, domain or port' },
+  TEND_ERR_DOMAIN_CONFLICT: {
+    kind: 'config',
+    summary: 'a vhost tend does not manage already serves the domain on the same listen socket',
+  },
   TEND_ERR_REFERENCE: { kind: 'config', summary: 'a reference names a resource that does not exist' },
   TEND_ERR_CYCLE: { kind: 'config', summary: 'references form a cycle' },
   TEND_ERR_PHP_MISSING: { kind: 'config', summary: 'the PHP version is not installed on this host' },
@@ -34,6 +38,10 @@ export const ERROR_CODES = {
   },
   TEND_ERR_SPAWN: { kind: 'transient', summary: 'a process could not be started' },
   TEND_ERR_USER_UNKNOWN: { kind: 'config', summary: 'a user or group does not exist on this host' },
+  TEND_ERR_COMMAND_NOT_FOUND: {
+    kind: 'config',
+    summary: "a Program's or Job's command is not an executable on its user's PATH",
+  },
   TEND_ERR_ROOT_REFUSED: { kind: 'config', summary: 'running as root needs an explicit allowRoot' },
   TEND_ERR_OUTSIDE_WEB_BASE: {
     kind: 'config',
@@ -79,13 +87,6 @@ export const ERROR_CODES = {
 } as const satisfies Record<string, { kind: ErrorKind; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
-
-/** Where in the desired state an error points: `file:line:col`, and the resource and field. */
-export interface SourceLocation {
-  file: string;
-  line: number;
-  col: number;
-}
 
 export class TendError extends Error {
   readonly code: ErrorCode;

@@ -2,60 +2,14 @@
 // checks each new revision out, validates it, and only then switches the `current` link that the
 // controller loads from. A failed fetch or an invalid revision changes nothing that serves.
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
 import { TendError } from '../errors/catalogue.js';
 import type { LoadResult } from '../source/types.js';
 import { formatLoadError } from '../source/describe.js';
 import { GitRepo, gitPaths, type GitPaths } from './repo.js';
+import { readPin, removePin, writePin } from './pin-file.js';
+import type { GitSourceOptions, SourceCondition, SourceStatus } from './source-types.js';
 import { displayUrl } from './url.js';
-
-export interface GitSourceOptions {
-  stateDir: string;
-  url: string;
-  branch: string;
-  /** Sub-directory of the repository holding the desired state ("" for its root). */
-  path: string;
-  intervalMs: number;
-  sshKey?: string;
-  maxBytes: number;
-  /** Apply the valid resources of a revision that does not fully validate (--partial-apply). */
-  partialApply: boolean;
-  /** Loads a checked-out desired-state dir the way a pass would (same rule context). */
-  validate: (dir: string) => Promise<LoadResult>;
-  /** Called after `current` moved; resolves when the pass that applies it finished. */
-  onSwitch: (revision: string) => Promise<void>;
-  /** Events for status: force-pushes, held revisions, recoveries. */
-  record?: (type: 'Normal' | 'Warning', reason: string, message: string) => void;
-  log: Logger;
-}
-
-export interface SourceCondition {
-  type: 'SourceReady';
-  status: 'True' | 'False' | 'Unknown';
-  reason: string;
-  message: string;
-  lastTransitionTime: string;
-}
-
-export interface SourceStatus {
-  url: string;
-  branch: string;
-  path: string;
-  /** The revision `current` points at: what the controller loads. */
-  revision?: string;
-  /** The revision last fetched from the branch. */
-  lastFetchedRevision?: string;
-  /** The revision last checked out and validated for applying (held when it did not validate). */
-  lastAttemptedRevision?: string;
-  /** Set while `tend source pin` holds a revision. */
-  pinnedRevision?: string;
-  lastFetchTime?: string;
-  conditions: SourceCondition[];
-}
-
-const PIN_FILE = 'pin';
 
 export class GitSource {
   readonly repo: GitRepo;
@@ -133,7 +87,7 @@ export class GitSource {
   /** Prepares the repository, reads the pin and the current link, then fetches once. */
   async start(): Promise<void> {
     await this.repo.prepare();
-    const pin = (await readFile(join(this.paths.base, PIN_FILE), 'utf8').catch(() => '')).trim();
+    const pin = await readPin(this.paths.base);
     if (pin) this.st.pinnedRevision = pin;
     const current = await this.repo.currentRevision();
     if (current) this.st.revision = current;
@@ -295,7 +249,7 @@ export class GitSource {
       const outcome = await this.tryApply(full);
       if (!outcome.ok) throw new TendError('TEND_ERR_SOURCE_REVISION', `pin refused: ${outcome.message}`);
     }
-    await this.writePin(full);
+    await writePin(this.paths.base, full);
     this.st.pinnedRevision = full;
     this.setReady('True', 'Pinned', `serving ${full.slice(0, 12)}, pinned until \`tend source unpin\``);
     if (switching) await this.opts.onSwitch(full);
@@ -305,16 +259,10 @@ export class GitSource {
   /** `tend source unpin`: forgets the pin and follows the branch again. */
   async unpin(): Promise<SourceStatus> {
     await this.exclusive(async () => {
-      await rm(join(this.paths.base, PIN_FILE), { force: true });
+      await removePin(this.paths.base);
       delete this.st.pinnedRevision;
     });
     return this.refresh();
-  }
-
-  private async writePin(rev: string): Promise<void> {
-    const file = join(this.paths.base, PIN_FILE);
-    await writeFile(`${file}.tmp`, `${rev}\n`, { mode: 0o600 });
-    await rename(`${file}.tmp`, file);
   }
 
   /** True once a revision has been switched to (the controller has something to load). */

@@ -56,7 +56,7 @@ interface Mount {
   options: string;
 }
 
-function parseMountinfo(text: string): Mount[] {
+export function parseMountinfo(text: string): Mount[] {
   return text
     .split('\n')
     .map((line) => {
@@ -69,7 +69,7 @@ function parseMountinfo(text: string): Mount[] {
 }
 
 /** The path of this process's group in hierarchy `id` (0 for v2, or a v1 controller name). */
-function ownPath(selfCgroup: string, controller: string | undefined): string | undefined {
+export function ownPath(selfCgroup: string, controller: string | undefined): string | undefined {
   for (const line of selfCgroup.split('\n')) {
     const [id, controllers, ...path] = line.split(':');
     const hit = controller === undefined ? id === '0' : (controllers ?? '').split(',').includes(controller);

@@ -17,10 +17,19 @@ async function fsyncDirNow(dir: string): Promise<void> {
   }
 }
 
-/** Per directory: the fsync running now, and the one queued behind it for later callers. */
-const syncs = new Map<string, { running?: Promise<void>; next?: Promise<void> }>();
+/**
+ * A group-commit fsyncDir with its own bookkeeping (per directory: the fsync running now, and the
+ * one queued behind it for later callers). Each Host owns one; no module state.
+ */
+export function dirSyncGroup(): (dir: string) => Promise<void> {
+  const syncs = new Map<string, { running?: Promise<void>; next?: Promise<void> }>();
+  return (dir) => fsyncDirGrouped(syncs, dir);
+}
 
-export function fsyncDir(dir: string): Promise<void> {
+function fsyncDirGrouped(
+  syncs: Map<string, { running?: Promise<void>; next?: Promise<void> }>,
+  dir: string,
+): Promise<void> {
   const state = syncs.get(dir) ?? {};
   syncs.set(dir, state);
   if (state.next) return state.next;

@@ -1,5 +1,8 @@
-// The Host: every side effect tend has goes through this interface, so unit tests can record every
-// action with a fake and integration tests use the real one (host/real-host.ts).
+// The Host: what a reconcile pass does to the host it manages (managed files, validators and
+// reloads, signals to the masters, the clock, port checks) goes through this interface, so unit tests
+// can record those actions with a fake and integration tests use the real one (host/real-host.ts).
+// Long-lived children, network clients and servers, and tend's own files are not behind it; they are
+// tested with the real parts (docs/decisions/0029-what-the-host-covers.md).
 export interface ExecResult {
   exitCode: number;
   stdout: string;
@@ -35,6 +38,8 @@ export const ATOMIC_TEMP_PATTERN = /^\..+\.tend-[0-9a-f]{8}\.tmp$/;
 
 export interface HostFs {
   readFile(path: string): Promise<string | undefined>;
+  /** Up to maxBytes from offset ('' when missing): bounded log tails. Optional; callers fall back. */
+  readRange?(path: string, offset: number, maxBytes: number): Promise<string>;
   /**
    * Many small files at once (observation reads every managed file each pass): undefined where a
    * path is missing or not a regular file. Optional; callers fall back to readFile.

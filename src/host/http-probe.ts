@@ -15,6 +15,10 @@ export interface HttpProbe {
   path: string;
   expectStatus: number;
   timeoutMs: number;
+  /** Extra request headers (tend's probe secret, see state/probe-secret.ts). */
+  headers?: Record<string, string>;
+  /** A response header to hand back (the vhost marker). */
+  readHeader?: string;
 }
 
 export interface ProbeResult {
@@ -22,6 +26,8 @@ export interface ProbeResult {
   status?: number;
   message: string;
   durationMs: number;
+  /** The value of `readHeader` in the response ('' when absent). */
+  header?: string;
 }
 
 export function httpProbe(probe: HttpProbe): Promise<ProbeResult> {
@@ -42,7 +48,7 @@ export function httpProbe(probe: HttpProbe): Promise<ProbeResult> {
       port: probe.port,
       path: probe.path,
       method: 'GET',
-      headers: { Host: hostHeader, 'User-Agent': 'tend-health', Connection: 'close' },
+      headers: { ...probe.headers, Host: hostHeader, 'User-Agent': 'tend-health', Connection: 'close' },
       agent: false,
     });
     const timer = setTimeout(
@@ -52,14 +58,17 @@ export function httpProbe(probe: HttpProbe): Promise<ProbeResult> {
     req.once('error', (err) => done({ ok: false, message: `${target}: ${err.message}` }));
     req.once('response', (res) => {
       const status = res.statusCode ?? 0;
+      const raw = probe.readHeader ? res.headers[probe.readHeader.toLowerCase()] : undefined;
+      const header = probe.readHeader ? (Array.isArray(raw) ? raw.join(',') : (raw ?? '')) : undefined;
       // Drain so the socket closes cleanly; the body is not judged.
       res.resume();
       const ok = status === probe.expectStatus;
       const message = ok
         ? `${target}: ${status}`
         : `${target}: expected status ${probe.expectStatus}, got ${status}`;
-      res.once('end', () => done({ ok, status, message }));
-      res.once('error', () => done({ ok, status, message }));
+      const seen = header === undefined ? {} : { header };
+      res.once('end', () => done({ ok, status, message, ...seen }));
+      res.once('error', () => done({ ok, status, message, ...seen }));
     });
     req.end();
   });

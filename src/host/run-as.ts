@@ -70,7 +70,12 @@ export function runAs(
 export async function membershipGids(host: Host, user: string, primaryGid: number): Promise<number[]> {
   const r = await host.exec('getent', ['initgroups', user], { timeoutMs: 5000 });
   if (r.exitCode !== 0) throw new Error(`getent initgroups ${user}: exit ${r.exitCode} ${r.stderr}`);
-  const gids = r.stdout
+  return membershipFrom(r.stdout, primaryGid);
+}
+
+/** The gids of a `getent initgroups` line ("name gid gid …"), with the primary group first. */
+export function membershipFrom(initgroupsLine: string, primaryGid: number): number[] {
+  const gids = initgroupsLine
     .trim()
     .split(/\s+/)
     .slice(1)

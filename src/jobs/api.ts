@@ -7,6 +7,7 @@ import type { JobRunner } from './runner.js';
 export function jobsApi(runner: JobRunner): JobsApi {
   return {
     exists: (name) => runner.spec(name) !== undefined,
+    tokenMatches: (name, token) => runner.tokens.matches(name, token),
     trigger: (name) => runner.trigger(name, 'api'),
     wait: (name, id) => runner.wait(name, id),
     runs: (name) => runner.history.list(name),

@@ -24,6 +24,8 @@ export interface RunRecord {
   signal?: string | null;
   outcome: RunOutcome;
   message?: string;
+  /** Why the run failed, when the kernel says more than the exit: its memory limit was hit. */
+  reason?: 'OOMKilled';
   revision?: string;
   generation: string;
   pid?: number;

@@ -1,7 +1,7 @@
 // Turns a validated Job into the numbers its runs use, and into the supervisor's RuntimeSpec so that
 // a run is spawned by the very function Programs use (identity, env, process group). Pure.
-import { durationMs, envIsSecret, envPlain, generationOf, sizeBytes, type Job } from '../model/index.js';
-import type { RuntimeSpec } from '../supervisor/runtime-spec.js';
+import { durationMs, generationOf, sizeBytes, type Job } from '../model/index.js';
+import { processRuntime, type RuntimeSpec } from '../supervisor/runtime-spec.js';
 
 export interface JobRuntime {
   name: string;
@@ -18,18 +18,14 @@ export interface JobRuntime {
   startingDeadlineMs: number | undefined;
   keepSucceeded: number;
   keepFailed: number;
+  /** trigger: { token: true }: a per-Job token file starts this Job through the API. */
+  triggerToken: boolean;
   /** What spawnInstance takes; the fields a run does not use keep a Program's defaults. */
   process: RuntimeSpec;
 }
 
 export function jobRuntime(job: Job): JobRuntime {
   const s = job.spec;
-  const env: Record<string, string> = {};
-  const secretValues: string[] = [];
-  for (const [k, v] of Object.entries(s.env)) {
-    env[k] = envPlain(v);
-    if (envIsSecret(v) && envPlain(v).length > 0) secretValues.push(envPlain(v));
-  }
   const generation = generationOf(job);
   return {
     name: job.metadata.name,
@@ -46,17 +42,12 @@ export function jobRuntime(job: Job): JobRuntime {
     startingDeadlineMs: s.startingDeadline === undefined ? undefined : durationMs(s.startingDeadline),
     keepSucceeded: s.history.succeeded,
     keepFailed: s.history.failed,
+    triggerToken: s.trigger?.token === true,
     process: {
       name: job.metadata.name,
       generation,
       instanceGeneration: generation,
-      argv: s.shell ? ['/bin/sh', '-c', s.command[0] ?? ''] : [...s.command],
-      directory: s.directory,
-      user: s.user,
-      group: s.group,
-      allowRoot: s.allowRoot,
-      env,
-      secretValues,
+      ...processRuntime(s),
       instances: 1,
       port: undefined,
       restart: 'never',
@@ -71,6 +62,7 @@ export function jobRuntime(job: Job): JobRuntime {
       logKeep: 0,
       maxLineLength: s.logs.maxLineLength,
       dependsOn: [],
+      restartOn: undefined,
     },
   };
 }

@@ -6,53 +6,26 @@ import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TendError } from '../errors/catalogue.js';
-import type { Host } from '../host/index.js';
 import type { Job } from '../model/index.js';
-import { resolveIdentity } from '../supervisor/identity.js';
 import { redact } from '../supervisor/runtime-spec.js';
-import { dueBetween, nextDue } from './cron.js';
+import { nextDue } from './cron.js';
+import { nextWake, runOnceKey, scheduleDecision } from './due.js';
 import { JobHistory, type RunRecord, type RunTrigger } from './history.js';
+import type { Active, JobClock, JobEvent, JobRunnerOptions } from './runner-types.js';
 import { jobRuntime, type JobRuntime } from './job-spec.js';
 import { finishRecord } from './outcome.js';
 import { recoverInterrupted } from './recover.js';
-import { startRunProcess, type RunProcess } from './run-process.js';
+import { launchRun, prepareSpares } from './run-process.js';
+import { newRunRecord } from './new-record.js';
+import { syncJobTokens, TriggerTokens } from './trigger-token.js';
 import { jobWarnings } from './warnings.js';
 
-export interface JobClock {
-  now(): number;
-}
-
-export interface JobEvent {
-  job: string;
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-}
-
-export interface JobRunnerOptions {
-  host: Host;
-  stateDir: string;
-  runDir: string;
-  clock?: JobClock;
-  /** Arm real timers for schedules and retries (the daemon); tests drive tick() themselves. */
-  timers?: boolean;
-}
-
-interface Active {
-  record: RunRecord;
-  proc: RunProcess | undefined;
-  /** Set when tend (not the process) ended the run: replaced, timed out, interrupted. */
-  endedBy?: 'replaced' | 'timedOut' | 'interrupted';
-  done: Promise<RunRecord>;
-}
-
-/** How long a tick may lag its due time and still count as on time (event-loop stalls, a busy box). */
-const ON_TIME_MS = 60_000;
-/** The daemon re-evaluates at least this often, so a changed clock or zone is noticed. */
-const MAX_SLEEP_MS = 60_000;
+export type { JobClock, JobEvent, JobRunnerOptions } from './runner-types.js';
 
 export class JobRunner extends EventEmitter {
   readonly history: JobHistory;
+  /** Per-Job trigger tokens, beside the run dir (see trigger-token.ts). */
+  readonly tokens: TriggerTokens;
   private readonly clock: JobClock;
   private jobs = new Map<string, JobRuntime>();
   private readonly active = new Map<string, Map<string, Active>>();
@@ -60,8 +33,6 @@ export class JobRunner extends EventEmitter {
   private tickTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private revision: string | undefined;
-  /** Finished runs since this tend started, per Job: outcome counts and durations (seconds). */
-  readonly finished = new Map<string, { byOutcome: Record<string, number>; durations: number[] }>();
 
   constructor(private readonly opts: JobRunnerOptions) {
     super();
@@ -71,6 +42,7 @@ export class JobRunner extends EventEmitter {
     // 0700, and nginx's workers must traverse it to reach the pool sockets.
     mkdirSync(dirname(opts.runDir), { recursive: true });
     mkdirSync(opts.runDir, { recursive: true, mode: 0o700 });
+    this.tokens = new TriggerTokens(join(dirname(opts.runDir), 'job-tokens'));
   }
 
   /** Runs a previous tend left "running" become interrupted (see recover.ts). */
@@ -95,6 +67,9 @@ export class JobRunner extends EventEmitter {
         this.emitEvent(j.metadata.name, 'Warning', 'SpecWarning', `${w.field}: ${w.message}`);
     }
     this.jobs = next;
+    await syncJobTokens(this.opts.host, this.tokens, [...next.values()], (name, message) =>
+      this.emitEvent(name, 'Warning', 'TriggerTokenFailed', message),
+    );
     await this.recover(fresh);
     for (const job of next.values()) {
       // A schedule counts from when tend first saw the Job: the next due time runs, history does not.
@@ -103,9 +78,7 @@ export class JobRunner extends EventEmitter {
           ...this.history.readState(job.name),
           lastTick: this.clock.now(),
         });
-      if (job.suspend || !job.runOnce) continue;
-      const key =
-        job.runOnce === 'spec' ? `spec:${job.generation}` : revision ? `revision:${revision}` : undefined;
+      const key = runOnceKey(job, revision);
       if (!key) continue;
       const state = this.history.readState(job.name);
       if (state.onceDone.includes(key)) continue;
@@ -131,27 +104,22 @@ export class JobRunner extends EventEmitter {
     for (const job of this.jobs.values()) {
       if (!job.schedule) continue;
       const state = this.history.readState(job.name);
+      // First sight, or a clock that went back: count from now.
       if (state.lastTick === undefined || state.lastTick > now) {
         this.history.writeState(job.name, { ...state, lastTick: now });
         continue;
       }
-      const due = dueBetween(job.schedule, job.timeZone, state.lastTick, now);
+      const d = scheduleDecision(job, state.lastTick, now);
+      // Nothing came due: the stored lastTick still covers (lastTick, now], so an idle tick writes nothing.
+      if (d.kind === 'none' && !job.suspend) continue;
       this.history.writeState(job.name, { ...state, lastTick: now });
-      const latest = due[due.length - 1];
-      if (latest === undefined || job.suspend) continue;
-      const late = now - latest;
-      if (late <= ON_TIME_MS && due.length === 1) {
-        await this.start(job, 'schedule', { dueAt: latest });
-        continue;
-      }
-      const deadline = job.startingDeadlineMs;
-      if (deadline === undefined || late <= deadline) await this.start(job, 'missed', { dueAt: latest });
-      else
+      if (d.kind === 'run') await this.start(job, d.trigger, { dueAt: d.dueAt });
+      else if (d.kind === 'skipMissed')
         this.emitEvent(
           job.name,
           'Warning',
           'MissedRunSkipped',
-          `${due.length} run(s) missed while tend was down; the newest was due ${Math.round(late / 1000)} s ago, past startingDeadline`,
+          `${d.count} run(s) missed while tend was down; the newest was due ${Math.round(d.lateMs / 1000)} s ago, past startingDeadline`,
         );
     }
   }
@@ -160,10 +128,8 @@ export class JobRunner extends EventEmitter {
     if (this.tickTimer) clearTimeout(this.tickTimer);
     if (this.stopping) return;
     const now = this.clock.now();
-    let wake = now + MAX_SLEEP_MS;
-    for (const job of this.jobs.values())
-      if (job.schedule && !job.suspend)
-        wake = Math.min(wake, nextDue(job.schedule, job.timeZone, now) ?? wake);
+    const wake = nextWake(this.jobs.values(), now);
+    prepareSpares(this.opts.host, this.opts.runDir, this.jobs.values(), now, wake);
     this.tickTimer = setTimeout(
       () => {
         void this.tick().finally(() => this.arm());
@@ -231,43 +197,17 @@ export class JobRunner extends EventEmitter {
     if (runs.size > 0 && job.concurrency === 'replace')
       await Promise.all([...runs.values()].map((a) => this.end(a, 'replaced')));
 
-    const state = this.history.readState(job.name);
-    const seq = state.seq + 1;
-    this.history.writeState(job.name, { ...this.history.readState(job.name), seq });
-    const startedAt = this.clock.now();
-    const id = `${new Date(startedAt)
-      .toISOString()
-      .replace(/[-:.TZ]/g, '')
-      .slice(0, 14)}-${seq}`;
-    const record: RunRecord = {
-      id,
-      job: job.name,
-      trigger,
-      attempt: extra.attempt ?? 1,
-      ...(extra.retryOf ? { retryOf: extra.retryOf } : {}),
-      ...(extra.dueAt !== undefined ? { dueAt: extra.dueAt } : {}),
-      startedAt,
-      outcome: 'running',
-      ...(this.revision ? { revision: this.revision } : {}),
-      generation: job.generation,
-      log: this.history.logPath(job.name, id),
-    };
-    this.history.write(record);
+    const record = newRunRecord(this.history, job, trigger, {
+      ...extra,
+      startedAt: this.clock.now(),
+      revision: this.revision,
+    });
+    const id = record.id;
     let finish: (r: RunRecord) => void = () => {};
     const active: Active = { record, proc: undefined, done: new Promise((r) => (finish = r)) };
     runs.set(id, active);
 
-    let proc: RunProcess | { error: string };
-    try {
-      const identity = await resolveIdentity(this.opts.host, job.name, job.process);
-      proc = await startRunProcess(this.opts.host, job, id, identity, {
-        fifo: join(this.opts.runDir, `${job.name}.${id}.fifo`),
-        log: record.log,
-      });
-    } catch (err) {
-      // resolveIdentity speaks of Programs; the run record names the Job.
-      proc = { error: (err as Error).message.split(`Program/${job.name}:`).join(`Job/${job.name}:`) };
-    }
+    const proc = await launchRun(this.opts.host, job, record, this.opts.runDir);
     if ('error' in proc) {
       this.settle(
         job,
@@ -304,7 +244,7 @@ export class JobRunner extends EventEmitter {
   private settle(
     job: JobRuntime,
     a: Active,
-    exit: { exitCode: number | null; signal: string | null },
+    exit: { exitCode: number | null; signal: string | null; oomKilled?: boolean },
     error?: string,
   ): void {
     const { record, outcome, delay } = finishRecord(job, a.record, exit, {
@@ -316,7 +256,7 @@ export class JobRunner extends EventEmitter {
     a.record = record;
     const ok = outcome === 'succeeded';
     this.history.write(a.record);
-    this.count(job.name, outcome, a.record.durationMs ?? 0);
+    this.emit('finished', job.name, outcome, (a.record.durationMs ?? 0) / 1000);
     this.active.get(job.name)?.delete(a.record.id);
     this.history.prune(job.name, job.keepSucceeded, job.keepFailed);
     this.emitEvent(
@@ -337,15 +277,6 @@ export class JobRunner extends EventEmitter {
       }, delay);
       this.retryTimers.add(timer);
     }
-  }
-
-  private count(name: string, outcome: string, durationMs: number): void {
-    const m = this.finished.get(name) ?? { byOutcome: {}, durations: [] };
-    m.byOutcome[outcome] = (m.byOutcome[outcome] ?? 0) + 1;
-    m.durations.push(durationMs / 1000);
-    if (m.durations.length > 500) m.durations.splice(0, m.durations.length - 500);
-    this.finished.set(name, m);
-    this.emit('finished', name, outcome, durationMs / 1000);
   }
 
   private emitEvent(job: string, type: JobEvent['type'], reason: string, message: string): void {

@@ -1,11 +1,11 @@
-// A Job's status from its runner and records: the Job phases (Scheduled, Running, Succeeded, Failed,
-// Suspended), last runs, next run, the current pid and the tail of the last failed run's log. Only
+// A Job's status from its runner and records: the Job phases (Pending, Scheduled, Running, Succeeded,
+// Failed, Suspended), last runs, next run, the current pid and the tail of the last failed run's log. Only
 // reads; the bridge writes it into the status store.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { RunRecord } from './history.js';
 import type { JobRunner } from './runner.js';
 
-export type JobPhase = 'Scheduled' | 'Running' | 'Succeeded' | 'Failed' | 'Suspended';
+export type JobPhase = 'Pending' | 'Scheduled' | 'Running' | 'Succeeded' | 'Failed' | 'Suspended';
 
 export interface JobView {
   phase: JobPhase;
@@ -57,7 +57,8 @@ export function jobView(runner: JobRunner, name: string): JobView | undefined {
             ? 'Scheduled'
             : lastRun
               ? 'Succeeded'
-              : 'Scheduled';
+              : // Nothing will run it by itself: it waits for a trigger, it is not scheduled.
+                'Pending';
   return {
     phase,
     running: running.length,

@@ -83,9 +83,6 @@ export interface LayoutOptions {
 
 const join = (...parts: string[]) => parts.join('/').replace(/\/{2,}/g, '/');
 
-/** Unix socket paths are limited to 107 bytes; a longer root is refused up front. */
-export const MAX_SOCKET_PATH = 107;
-
 export function embeddedLayout(root: string, opts: LayoutOptions = {}): Layout {
   const sbin = opts.sbin ?? '/usr/sbin';
   return {

@@ -12,3 +12,6 @@ export * from './privilege.js';
 export * from './json-schema.js';
 export * from './nginx-directives.js';
 export * from './tenancy.js';
+export * from './process-fields.js';
+export * from './domain-claims.js';
+export * from './accounts-exist.js';

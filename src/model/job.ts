@@ -3,20 +3,12 @@
 import { z } from 'zod';
 import { cronProblem, timeZoneProblem } from '../jobs/cron.js';
 import { envelope } from './envelope.js';
-import { absolutePath, argvElement, duration, env, signal, size, systemUser } from './primitives.js';
+import { duration, signal, size } from './primitives.js';
+import { checkProcessFields, limits, processFields } from './process-fields.js';
 
 export const jobSpec = z
   .strictObject({
-    command: z
-      .array(argvElement())
-      .min(1, { message: 'expected a command as an argv list, e.g. [php, artisan, schedule:run]' })
-      .max(256),
-    shell: z.boolean().default(false),
-    directory: absolutePath().optional(),
-    user: systemUser().optional(),
-    group: systemUser().optional(),
-    allowRoot: z.boolean().default(false),
-    env: env(),
+    ...processFields('php, artisan, schedule:run'),
     /** Triggers: at most one of schedule and runOnce; neither means "only when asked". */
     schedule: z.string().max(200).optional(),
     timeZone: z.string().max(64).optional(),
@@ -47,16 +39,12 @@ export const jobSpec = z
         maxLineLength: z.number().int().min(80).max(1_048_576).default(16_384),
       })
       .default({ maxSize: '10m', maxLineLength: 16_384 }),
+    limits: limits.optional(),
+    /** token: a per-Job token file the Job's user can read, which starts this Job and no other. */
+    trigger: z.strictObject({ token: z.boolean().default(false) }).optional(),
   })
   .superRefine((s, ctx) => {
-    if (s.shell && s.command.length !== 1)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['command'],
-        message: 'with shell: true, command must be a single string for sh -c',
-      });
-    if (s.user === 'root' && !s.allowRoot)
-      ctx.addIssue({ code: 'custom', path: ['user'], message: 'running as root needs allowRoot: true' });
+    checkProcessFields(s, ctx);
     if (s.schedule !== undefined && s.runOnce !== undefined)
       ctx.addIssue({
         code: 'custom',

@@ -98,7 +98,6 @@ const poolUser = z.union([
 ]);
 export type PoolUser = z.infer<typeof poolUser>;
 export const poolUserName = (user: PoolUser): string => (typeof user === 'string' ? user : user.name);
-export const poolCreatesUser = (user: PoolUser): boolean => typeof user !== 'string' && user.create;
 
 /** File names tend places in its own log dir, prefixed with the pool (php-fpm's root master writes them). */
 const logFileName = z.string().regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}$/, {

@@ -43,18 +43,6 @@ export const urlPath = () =>
     })
     .refine((p) => !p.split('/').includes('..'), { message: 'expected a URL path without ".." segments' });
 
-/** Free text that is never allowed to carry control characters or config punctuation. */
-export const safeText = (max = 256) =>
-  z
-    .string()
-    .max(max, { message: `expected at most ${max} characters` })
-    .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), {
-      message: 'control characters (newline, NUL, tab, …) are not allowed',
-    })
-    .refine((s) => !/[;{}"'`\\$#]/.test(s), {
-      message: 'the characters ; { } " \' ` \\ $ # are not allowed here',
-    });
-
 /** An argv element: goes straight to execve, never through a shell unless asked, so only NUL and newlines are refused. */
 export const argvElement = () =>
   z

@@ -1,19 +1,8 @@
 // Program: a supervised long-running process (queue worker, scheduler, Node app, dev server).
 import { z } from 'zod';
 import { envelope } from './envelope.js';
-import {
-  absolutePath,
-  argvElement,
-  duration,
-  env,
-  name,
-  port,
-  signal,
-  size,
-  systemUser,
-  urlPath,
-} from './primitives.js';
-import { privilegedGroup } from './privilege.js';
+import { argvElement, duration, name, port, signal, size, urlPath } from './primitives.js';
+import { checkProcessFields, limits, processFields } from './process-fields.js';
 
 export const probe = z
   .discriminatedUnion('type', [
@@ -39,16 +28,7 @@ export const probe = z
 
 export const programSpec = z
   .strictObject({
-    command: z
-      .array(argvElement())
-      .min(1, { message: 'expected a command as an argv list, e.g. [php, artisan, queue:work]' })
-      .max(256),
-    shell: z.boolean().default(false),
-    directory: absolutePath().optional(),
-    user: systemUser().optional(),
-    group: systemUser().optional(),
-    allowRoot: z.boolean().default(false),
-    env: env(),
+    ...processFields('php, artisan, queue:work'),
     instances: z.number().int().min(1).max(100).default(1),
     port: z.union([z.literal('auto'), port()]).optional(),
     restart: z.enum(['always', 'on-failure', 'never']).default('always'),
@@ -72,29 +52,24 @@ export const programSpec = z
       .default({ maxSize: '10m', keep: 5, maxLineLength: 16_384 }),
     dependsOn: z.array(name()).max(50).default([]),
     backend: z.enum(['native', 'supervisord']).default('native'),
+    limits: limits.optional(),
+    /** revision: instances are rolled (one at a time) when a new desired-state revision is applied. */
+    restartOn: z.enum(['revision']).optional(),
   })
   .superRefine((s, ctx) => {
-    if (s.shell && s.command.length !== 1)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['command'],
-        message: 'with shell: true, command must be a single string for sh -c',
-      });
-    if (s.user === 'root' && !s.allowRoot)
-      ctx.addIssue({ code: 'custom', path: ['user'], message: 'running as root needs allowRoot: true' });
-    const groupWhy = privilegedGroup(s.group, undefined);
-    if (groupWhy && !s.allowRoot)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['group'],
-        message: `group ${s.group} is privileged (${groupWhy}); it needs allowRoot: true`,
-      });
+    checkProcessFields(s, ctx);
     // supervisord runs a program without user= as itself, i.e. root: the user is always explicit.
     if (s.backend === 'supervisord' && s.user === undefined && !s.allowRoot)
       ctx.addIssue({
         code: 'custom',
         path: ['user'],
         message: 'backend supervisord needs a user (it would run the program as root), or allowRoot: true',
+      });
+    if (s.backend === 'supervisord' && s.limits !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['limits'],
+        message: 'limits are enforced by the native supervisor only; expected backend: native',
       });
     if (typeof s.port === 'number' && s.port + s.instances - 1 > 65535)
       ctx.addIssue({

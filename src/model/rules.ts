@@ -8,6 +8,8 @@ import type { Program } from './program.js';
 import { keyOf, type Resource } from './resource.js';
 import type { Site } from './site.js';
 import { DEFAULT_WEB_BASES, tenantPathProblem, tlsPathProblem } from './tenancy.js';
+import { foreignDomainClaims, uniqueDomains, type LiveVhosts } from './domain-claims.js';
+import { accountsExist } from './accounts-exist.js';
 
 export interface RuleIssue {
   key: ResourceKey;
@@ -29,6 +31,8 @@ export interface RuleContext {
   webBases?: readonly string[];
   /** tend's own root and state dir: no tenant path may overlap them. */
   protectedPaths?: readonly string[];
+  /** The server blocks nginx loads now (`nginx -T`): foreign claims and which Site holds a domain. */
+  liveVhosts?: LiveVhosts;
 }
 
 const ofKind = <T extends Resource>(all: readonly Resource[], kind: T['kind']) =>
@@ -49,34 +53,6 @@ export function uniqueNames(all: readonly Resource[]): RuleIssue[] {
         related: key,
       });
     else seen.set(key, r);
-  }
-  return issues;
-}
-
-export function uniqueDomains(all: readonly Resource[]): RuleIssue[] {
-  const owner = new Map<string, ResourceKey>();
-  const issues: RuleIssue[] = [];
-  for (const site of ofKind<Site>(all, 'Site')) {
-    site.spec.domains.forEach((domain, i) => {
-      const d = domain.toLowerCase();
-      const first = owner.get(d);
-      if (first && first !== keyOf(site))
-        issues.push({
-          key: keyOf(site),
-          path: ['spec', 'domains', i],
-          code: 'TEND_ERR_DUPLICATE',
-          message: `domain ${d} is already served by ${first}`,
-          related: first,
-        });
-      else if (first)
-        issues.push({
-          key: keyOf(site),
-          path: ['spec', 'domains', i],
-          code: 'TEND_ERR_DUPLICATE',
-          message: `domain ${d} is listed twice`,
-        });
-      else owner.set(d, keyOf(site));
-    });
   }
   return issues;
 }
@@ -283,7 +259,11 @@ export const CROSS_RULES = [
   noPrivilegedIdentities,
   tenantPathsUnderWebBase,
   poolPathsClearOfSiteRoutes,
+  (all: readonly Resource[], ctx: RuleContext): RuleIssue[] => foreignDomainClaims(all, ctx.liveVhosts),
+  (all: readonly Resource[], ctx: RuleContext): RuleIssue[] => accountsExist(all, ctx.accounts),
 ] as const;
+
+export { uniqueDomains };
 
 export function checkCrossRules(all: readonly Resource[], ctx: RuleContext = {}): RuleIssue[] {
   return CROSS_RULES.flatMap((rule) => rule(all, ctx));

@@ -5,12 +5,18 @@ import { httpProbe } from '../host/http-probe.js';
 import { pingPool } from '../drivers/php-fpm/fastcgi.js';
 import type { Layout } from '../layout/layout.js';
 import type { Pool, Resource, Site } from '../model/index.js';
+import { PROBE_MARKER_HEADER, PROBE_REQUEST_HEADER } from '../state/probe-secret.js';
 
 export interface HealthVerdict {
   ok: boolean;
   message: string;
   details: Record<string, unknown>;
+  /** Why a failed verdict failed, when more precise than ProbeFailed (e.g. WrongVhost). */
+  reason?: string;
 }
+
+/** The reason of a Site answered by a server block that is not its own (a default or another vhost). */
+export const WRONG_VHOST = 'WrongVhost';
 
 const PROBE_TIMEOUT_MS = 2_000;
 
@@ -28,12 +34,21 @@ async function withRetries(
   return last;
 }
 
-function probeHostOf(site: Site): string {
+export function probeHostOf(site: Site): string {
   const first = site.spec.domains[0]!.toLowerCase();
   return first.startsWith('*.') ? `probe.${first.slice(2)}` : first;
 }
 
-export async function assessSite(site: Site, layout: Layout, attempts = 5): Promise<HealthVerdict> {
+/**
+ * `secret`: the host's probe secret (state/probe-secret.ts). With it, an answer is Site's own only
+ * when its server block named the Site in X-Tend-Site; anything else answered for it.
+ */
+export async function assessSite(
+  site: Site,
+  layout: Layout,
+  attempts = 5,
+  secret?: string,
+): Promise<HealthVerdict> {
   const address = layout.nginx.listenAddress === '0.0.0.0' ? '127.0.0.1' : layout.nginx.listenAddress;
   const port = site.spec.listenPort ?? layout.nginx.listenPort;
   const redirectsToTls = site.spec.tls?.redirect === true;
@@ -46,12 +61,20 @@ export async function assessSite(site: Site, layout: Layout, attempts = 5): Prom
       path: site.spec.health.path,
       expectStatus: expect,
       timeoutMs: PROBE_TIMEOUT_MS,
+      ...(secret ? { headers: { [PROBE_REQUEST_HEADER]: secret }, readHeader: PROBE_MARKER_HEADER } : {}),
     });
-    const details = {
-      url: `http://${probeHostOf(site)}:${port}${site.spec.health.path}`,
-      status: r.status,
-      durationMs: r.durationMs,
-    };
+    const url = `http://${probeHostOf(site)}:${port}${site.spec.health.path}`;
+    const details = { url, status: r.status, durationMs: r.durationMs };
+    const name = site.metadata.name;
+    if (secret && r.status !== undefined && r.header !== name) {
+      const by = r.header ? `Site/${r.header}'s server block` : 'a server block tend did not render';
+      return {
+        ok: false,
+        reason: WRONG_VHOST,
+        message: `${url}: answered (${r.status}) by ${by}, not by Site/${name}'s: another vhost or a default server holds ${probeHostOf(site)}`,
+        details: { ...details, answeredBy: r.header || 'unknown' },
+      };
+    }
     // A TLS site redirects plain HTTP; the redirect itself proves nginx serves this server block.
     if (redirectsToTls && (r.status === 301 || r.status === 308))
       return { ok: true, message: `redirects to https (${r.status})`, details };

@@ -7,7 +7,7 @@ import type { ChangeOutcome } from '../apply/executor.js';
 import type { Resource } from '../model/index.js';
 import type { ServiceId } from '../model/service.js';
 import { getCondition, type ResourceStatus } from '../state/conditions.js';
-import type { HealthVerdict } from './assess.js';
+import { WRONG_VHOST, type HealthVerdict } from './assess.js';
 
 /**
  * Default maximum age of a healthy observation (spread over ±20 % per resource); `tend serve
@@ -55,8 +55,14 @@ export function needsProbe(
 }
 
 /** The last observation, as a verdict, for a resource this pass does not probe. */
+/** Probe reasons more precise than ProbeFailed; every other reason is re-derived by its writer. */
+const KEPT_REASONS = new Set([WRONG_VHOST]);
+
 export function lastVerdict(status: ResourceStatus): HealthVerdict | undefined {
   const healthy = getCondition(status.conditions, 'Healthy');
   if (!healthy || healthy.status === 'Unknown') return undefined;
-  return { ok: healthy.status === 'True', message: healthy.message, details: status.health ?? {} };
+  const verdict = { ok: healthy.status === 'True', message: healthy.message, details: status.health ?? {} };
+  // A precise reason (WrongVhost) outlives the pass that found it; the generic ones are re-derived.
+  const kept = healthy.status === 'False' && KEPT_REASONS.has(healthy.reason);
+  return kept ? { ...verdict, reason: healthy.reason } : verdict;
 }

@@ -22,7 +22,9 @@ import { socketOwnership } from '../render/php-pool.js';
 import type { LoadedResource } from '../source/index.js';
 import type { ResourceStatus } from '../state/conditions.js';
 import type { EventLog } from '../state/events.js';
-import { assessSite, type HealthVerdict } from './assess.js';
+import { assessSite, probeHostOf, type HealthVerdict } from './assess.js';
+import { withLoggedCause } from './probe-cause.js';
+import { probeSecret } from '../state/probe-secret.js';
 import { needsProbe, type ProbeContext } from './probe-policy.js';
 import { unixListenQueues } from '../drivers/php-fpm/listen-queues.js';
 import { hostMemoryBytes, pidFileTreeMemory } from '../drivers/health/memory.js';
@@ -125,11 +127,16 @@ export async function probeRound(input: ProbeRoundInput): Promise<ProbeRound> {
     needsProbe(r.resource, input.statusOf(r.key), input.outcomes.get(r.key), input.ctx);
 
   const failedBehind = new Set<string>();
+  // Read, never created here: only an apply renders the marker it proves (compute-plan.ts).
+  const secret =
+    input.host && sites.length > 0 ? await probeSecret(input.host, input.layout.stateDir, false) : undefined;
   await mapLimit(sites, CONCURRENCY, async (loaded) => {
     const site = loaded.resource as Site;
     const pool = site.spec.php?.pool;
     if (!wanted(loaded) && !(pool !== undefined && suspect.has(pool))) return;
-    const v = await assessSite(site, input.layout);
+    const v = await withLoggedCause(input.host, input.layout, site, probeHostOf(site), () =>
+      assessSite(site, input.layout, 5, secret),
+    );
     verdicts.set(loaded.key, stamp(v, input.now()));
     if (!v.ok && pool !== undefined) failedBehind.add(pool);
   });

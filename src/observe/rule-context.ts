@@ -6,13 +6,18 @@ import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import type { RuleContext } from '../model/index.js';
 import { detectPhpVersions } from './observe.js';
+import { liveVhosts } from '../drivers/nginx/live-vhosts.js';
 
 /**
  * What validation knows of this host and of tend's own policy. Every loader that decides what may
  * be applied (a pass, a git revision before it goes live) uses this one, so they never disagree.
  */
 export async function hostRuleContext(host: Host, layout: Layout): Promise<RuleContext> {
-  const [installedPhp, accounts] = await Promise.all([detectPhpVersions(host, layout), readAccounts(host)]);
+  const [installedPhp, accounts, live] = await Promise.all([
+    detectPhpVersions(host, layout),
+    readAccounts(host),
+    liveVhosts(host, layout),
+  ]);
   return {
     installedPhp,
     reservedPorts: new Map([[layout.nginx.listenPort, `nginx (${layout.profile} listen port)`]]),
@@ -20,5 +25,7 @@ export async function hostRuleContext(host: Host, layout: Layout): Promise<RuleC
     webBases: layout.webBases,
     // The system profile's root is "/": there, the state dir is what no Site may serve.
     protectedPaths: [layout.profile === 'embedded' ? layout.root : layout.stateDir],
+    // What nginx really loads: foreign vhosts' domains and which Site serves a domain now (0032).
+    ...(live ? { liveVhosts: live } : {}),
   };
 }

@@ -1,28 +1,25 @@
 // load → render → inventory → observe → plan: the I/O around the pure planner, shared by
 // `tend reconcile --plan`, apply and the API, so that what is shown is exactly what would be applied.
-import { resolve } from 'node:path';
 import { observe } from '../observe/observe.js';
 import { hostRuleContext } from '../observe/rule-context.js';
-import { TendError, isTendError } from '../errors/catalogue.js';
+import { isTendError } from '../errors/catalogue.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import { keyOf, type Resource, type ResourceKey } from '../model/index.js';
 import { plan, type Inventory, type Observed, type PendingResource, type Plan } from '../plan/index.js';
 import { loadTemplates } from '../host/templates.js';
 import { instancePorts, renderOne, type RenderContext, type Rendered } from '../render/index.js';
-import {
-  deferredSaves,
-  fileOutcomeCache,
-  gitRevision,
-  loadDesiredState,
-  type GitRevision,
-  type LoadMemo,
-  type LoadResult,
-  type OutcomeCache,
-} from '../source/index.js';
+import { gitRevision, loadDesiredState, type GitRevision, type LoadResult } from '../source/index.js';
 import { loadInventory } from '../state/inventory-store.js';
 import { readCreatedAccounts } from '../apply/tenants.js';
 import { sitesUsing } from '../render/pool-tenancy.js';
+import { runtimeFieldsOf } from '../plan/runtime-change.js';
+import { wantedProgramLeases } from '../state/port-allocation.js';
+import { PortLeases } from '../state/port-leases.js';
+import { ControllerSnapshot, type RenderMemoEntry } from './snapshot.js';
+
+export { LOAD_CACHE_FILE } from './snapshot.js';
+import { probeSecret } from '../state/probe-secret.js';
 
 export interface ComputePlanOptions {
   host: Host;
@@ -39,6 +36,16 @@ export interface ComputePlanOptions {
   /** A daemon's pass: reuse the last load while the desired-state tree is unchanged (LoadMemo). */
   reuseLoad?: boolean;
   /**
+   * What this pass may reuse from earlier ones (pipeline/snapshot.ts): the daemon's own; a fresh
+   * one when absent (a CLI process).
+   */
+  snapshot?: ControllerSnapshot;
+  /**
+   * The plan of a moment ago (converge's deletion grace): when the desired state loaded the same,
+   * its load, render and observation are reused instead of computed again.
+   */
+  previous?: ComputedPlan;
+  /**
    * A git source (src/gitsource/): the checkout to load and its revision, read once per pass so a
    * pass never mixes two revisions. Undefined from it: load desiredDir (which then fails to read).
    */
@@ -54,48 +61,18 @@ export interface ComputedPlan {
   observed: Observed;
   inventory: Inventory;
   git?: GitRevision;
+  /** Lease keys this plan allocated a port to (already recorded unless the plan is read-only). */
+  leased: string[];
   /** Wall-clock milliseconds per phase, for the pass log. */
   phases: { loadMs: number; renderMs: number; observeMs: number; planMs: number };
 }
 
-export const PORTS_FILE = 'ports.json';
-export const LOAD_CACHE_FILE = 'load-cache.json';
-
 /**
- * Program name → the port leased to each instance (`Program/x#i` is instance i), as the supervisor
- * leases them one by one; a list stops at the first instance without a lease. Read-only: the lease
- * store allocates; a plan only shows what is already leased. Accepts `{version, leases}` or a flat map.
+ * Program name → the port leased to each instance (`Program/x#i` is instance i); a list stops at the
+ * first instance without a lease. Read through the lease store, ports.json's one reader.
  */
 export async function readProgramPorts(host: Host, stateDir: string): Promise<Map<string, number[]>> {
-  const path = `${stateDir}/${PORTS_FILE}`;
-  const text = await host.fs.readFile(path);
-  const ports = new Map<string, number[]>();
-  if (text === undefined) return ports;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (err) {
-    throw new TendError('TEND_ERR_STATE_CORRUPT', `expected JSON in ${path}, got: ${(err as Error).message}`);
-  }
-  const obj = (parsed ?? {}) as Record<string, unknown>;
-  const leases = (typeof obj.leases === 'object' && obj.leases !== null ? obj.leases : obj) as Record<
-    string,
-    unknown
-  >;
-  const byInstance = new Map<string, Map<number, number>>();
-  for (const [key, port] of Object.entries(leases)) {
-    const m = /^Program\/([a-z0-9-]+)#(0|[1-9][0-9]*)$/.exec(key);
-    if (!m || typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) continue;
-    const slots = byInstance.get(m[1]!) ?? new Map<number, number>();
-    slots.set(Number(m[2]), port);
-    byInstance.set(m[1]!, slots);
-  }
-  for (const [name, slots] of byInstance) {
-    const list: number[] = [];
-    for (let i = 0; slots.has(i); i++) list.push(slots.get(i)!);
-    if (list.length > 0) ports.set(name, list);
-  }
-  return ports;
+  return new PortLeases({ host, stateDir }).programPorts();
 }
 
 /** A Site proxying to a `port: auto` Program without a lease cannot be rendered yet: say what it waits for. */
@@ -103,45 +80,24 @@ function waitingForPort(
   r: Resource,
   all: ReadonlyMap<ResourceKey, Resource>,
   ports: ReadonlyMap<string, readonly number[]>,
+  leaseErrors: ReadonlyMap<string, Error>,
 ) {
   if (r.kind !== 'Site' || !r.spec.proxy?.program) return undefined;
   const name = r.spec.proxy.program;
   const program = all.get(`Program/${name}`);
   if (program?.kind !== 'Program' || program.spec.port !== 'auto') return undefined;
   if (instancePorts(program, { programPorts: ports }) !== undefined) return undefined;
+  const error = [...leaseErrors].find(([key]) => key.startsWith(`Program/${name}#`))?.[1];
+  if (error) return `waiting for Program/${name}'s ports: ${error.message}`;
   return `waiting for Program/${name}'s ports: one is leased to each instance when Program/${name} is applied`;
-}
-
-const caches = new Map<string, OutcomeCache>();
-const loadMemos = new Map<string, LoadMemo>();
-
-/** One load memo per desired-state dir: a daemon's resync skips an unchanged tree entirely. */
-function loadMemoFor(desiredDir: string): LoadMemo {
-  let memo = loadMemos.get(desiredDir);
-  if (!memo) loadMemos.set(desiredDir, (memo = {}));
-  return memo;
-}
-
-/**
- * One outcome cache per state dir for the process's lifetime, so a daemon reads the file once; a
- * daemon (which reuses loads) saves it in the background rather than inside its passes.
- */
-function outcomeCacheFor(stateDir: string, daemon: boolean): OutcomeCache {
-  let cache = caches.get(stateDir);
-  if (!cache) {
-    const file = fileOutcomeCache(`${stateDir}/${LOAD_CACHE_FILE}`);
-    caches.set(stateDir, (cache = daemon ? deferredSaves(file) : file));
-  }
-  return cache;
 }
 
 /**
  * Rendering is pure, so a daemon need not redo it for what did not change: a resource renders the
  * same while its own generation, the generations of what it references and its program ports do.
  */
-const renderCache = new WeakMap<Layout, Map<ResourceKey, { stamp: string; rendered: Rendered }>>();
-
 function renderMemo(
+  cache: Map<ResourceKey, RenderMemoEntry>,
   resource: Resource,
   generation: string,
   ctx: RenderContext,
@@ -159,44 +115,88 @@ function renderMemo(
   if (resource.kind === 'Pool')
     for (const site of sitesUsing(resource, ctx)) refs.push(generations.get(keyOf(site)) ?? '-');
   if (resource.kind === 'Program') refs.push(String(ctx.programPorts?.get(resource.metadata.name) ?? ''));
-  const stamp = [generation, ctx.webUser ?? '', ...refs].join('|');
-  const cache = renderCache.get(ctx.layout) ?? new Map<ResourceKey, { stamp: string; rendered: Rendered }>();
-  renderCache.set(ctx.layout, cache);
+  const stamp = [generation, ctx.webUser ?? '', ctx.probeSecret ?? '', ...refs].join('|');
   const key = keyOf(resource);
   const hit = cache.get(key);
   if (hit?.stamp === stamp) return hit.rendered;
-  const rendered = renderOne(resource, ctx);
+  const files = renderOne(resource, ctx);
+  // A runtime resource carries its spec fields, so its plan shows a field diff (plan/runtime-change.ts).
+  const runtime = runtimeFieldsOf(resource);
+  const rendered = runtime ? { ...files, runtime } : files;
   cache.set(key, { stamp, rendered });
   return rendered;
 }
 
+/** The same desired state: every key at the same generation, and the same errors and held keys. */
+function sameLoad(a: LoadResult, b: LoadResult): boolean {
+  if (a === b) return true;
+  const digest = (l: LoadResult) =>
+    JSON.stringify([
+      l.ok,
+      l.resources.map((r) => [r.key, r.generation]),
+      l.errors,
+      l.unknownFiles,
+      l.unknownKeys,
+      l.invalidKeys,
+      l.files,
+    ]);
+  return digest(a) === digest(b);
+}
+
+/** Same entries (entries are frozen and shared between loads of the same bytes). */
+function sameInventory(a: Inventory, b: Inventory): boolean {
+  const ka = Object.keys(a.resources);
+  if (ka.length !== Object.keys(b.resources).length) return false;
+  return ka.every((k) => a.resources[k] === b.resources[k]);
+}
+
 export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPlan> {
   const { host, layout, desiredDir } = opts;
+  const snapshot = opts.snapshot ?? new ControllerSnapshot();
   const t0 = performance.now();
   const ruleContext = await hostRuleContext(host, layout);
   const source = await opts.resolveDesired?.();
-  const [load, git, inventory, programPorts, createdAccounts] = await Promise.all([
+  const [load, git, inventory, createdAccounts] = await Promise.all([
     loadDesiredState(source?.dir ?? desiredDir, {
       ruleContext,
-      cache: outcomeCacheFor(layout.stateDir, opts.reuseLoad === true),
-      ...(opts.reuseLoad ? { memo: loadMemoFor(resolve(desiredDir)) } : {}),
+      cache: snapshot.outcomeCache(layout.stateDir),
+      ...(opts.reuseLoad ? { memo: snapshot.loadMemo(desiredDir) } : {}),
     }),
     source ? { commit: source.revision, dirty: false } : gitRevision(desiredDir),
-    loadInventory(host, layout.stateDir, { readOnly: opts.readOnly === true }),
-    readProgramPorts(host, layout.stateDir),
+    loadInventory(host, layout.stateDir, { readOnly: opts.readOnly === true, memo: snapshot.inventory }),
     readCreatedAccounts(host, layout.stateDir),
   ]);
+  // The deletion grace's second look: the same load (the memo answers with the same object when no
+  // file changed) and the same inventory plan the same, so the plan of a moment ago stands.
+  const prev = opts.previous;
+  if (
+    prev &&
+    sameLoad(prev.load, load) &&
+    prev.git?.commit === git?.commit &&
+    sameInventory(prev.inventory, inventory)
+  )
+    return prev;
+
+  const resources = new Map<ResourceKey, Resource>(load.resources.map((r) => [r.key, r.resource]));
+  // Ports are allocated before planning (a pure step, each new port proved free by binding), so a
+  // Site proxying to a new `port: auto` Program renders in this very pass. A read-only plan leases
+  // nothing (a port shown but not recorded could be taken before the apply): such a Site waits.
+  const leased = await snapshot
+    .portLeases(host, layout.stateDir)
+    .ensure(wantedProgramLeases(resources.values()), { persist: opts.readOnly !== true });
+  const programPorts = leased.ports;
 
   const t1 = performance.now();
-  const resources = new Map<ResourceKey, Resource>(load.resources.map((r) => [r.key, r.resource]));
   // As root, embedded nginx workers run as www-data (see the nginx driver), so sockets must admit it.
   const webUser = host.isRoot() ? 'www-data' : undefined;
+  const secret = await probeSecret(host, layout.stateDir, opts.readOnly !== true);
   const ctx: RenderContext = {
     layout,
     resources,
     programPorts,
     templates: loadTemplates(),
     ...(webUser ? { webUser } : {}),
+    ...(secret ? { probeSecret: secret } : {}),
   };
   const rendered: Rendered[] = [];
   const pending = new Map<ResourceKey, PendingResource>();
@@ -205,13 +205,13 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
   for (const { key, generation } of load.resources) generations.set(key, generation);
   for (const { key, resource, generation } of load.resources) {
     if ('adopt' in resource.spec && resource.spec.adopt === true) adopt.add(key);
-    const waiting = waitingForPort(resource, resources, programPorts);
+    const waiting = waitingForPort(resource, resources, programPorts, leased.errors);
     if (waiting) {
       pending.set(key, { code: 'TEND_ERR_DEPENDENCY_PENDING', message: waiting, generation });
       continue;
     }
     try {
-      rendered.push(renderMemo(resource, generation, ctx, generations));
+      rendered.push(renderMemo(snapshot.renderMemo(layout), resource, generation, ctx, generations));
     } catch (err) {
       // One resource that cannot be rendered is blocked alone; it is desired, so never deleted.
       if (!isTendError(err)) throw err;
@@ -255,5 +255,14 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
     observeMs: ms(t2, t3),
     planMs: ms(t3, performance.now()),
   };
-  return { plan: result, load, rendered, observed, inventory, phases, ...(git ? { git } : {}) };
+  return {
+    plan: result,
+    load,
+    rendered,
+    observed,
+    inventory,
+    leased: leased.added,
+    phases,
+    ...(git ? { git } : {}),
+  };
 }

@@ -21,6 +21,7 @@ import type { Inventory } from '../plan/types.js';
 import type { HealthVerdict } from '../observe/assess.js';
 import { computePlan, type ComputedPlan, type ResolveDesired } from './compute-plan.js';
 import { settleServices } from './service-debt.js';
+import { ControllerSnapshot } from './snapshot.js';
 import { DELETION_GRACE_MS, vanishedKeys } from './deletion-grace.js';
 import { writeStatus } from '../status/status-writer.js';
 
@@ -48,6 +49,8 @@ export interface ConvergeOptions {
   beforeServiceStart?: (service: ServiceId) => Promise<void>;
   /** A daemon: see ComputePlanOptions.reuseLoad. */
   reuseLoad?: boolean;
+  /** The controller's cache (pipeline/snapshot.ts); a fresh one per converge when absent. */
+  snapshot?: ControllerSnapshot;
   /** How long resources that left the desired state must stay gone before they are pruned. */
   deletionGraceMs?: number;
   /** A git source: see ComputePlanOptions.resolveDesired. */
@@ -80,9 +83,6 @@ export function serviceRegistry(ctx: ServiceContext): (id: ServiceId) => Service
   };
 }
 
-/** State dirs whose temp files this process has swept (see converge). */
-const swept = new Set<string>();
-
 /**
  * A Site or Pool removed from the desired state before it ever went live (held back, blocked) has
  * no delete to clear its status: drop it once the source loads cleanly and the inventory lacks it.
@@ -106,23 +106,25 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
   // A recursive mkdir gives every new directory the mode: the root must stay traversable for nginx's workers.
   await host.fs.mkdirp(layout.root, 0o755);
   await host.fs.mkdirp(stateDir, 0o700);
+  const snapshot = opts.snapshot ?? new ControllerSnapshot();
   const services = serviceRegistry({ host, layout, ...opts.serviceContext });
   const journal = fileJournal(host, stateDir);
   const inventoryIo = {
-    loadInventory: () => loadInventory(host, stateDir),
-    saveInventory: (inv: Parameters<typeof saveInventory>[2]) => saveInventory(host, stateDir, inv),
+    loadInventory: () => loadInventory(host, stateDir, { memo: snapshot.inventory }),
+    saveInventory: (inv: Parameters<typeof saveInventory>[2]) =>
+      saveInventory(host, stateDir, inv, snapshot.inventory),
   };
   const t0 = performance.now();
   // Temp files are litter from a killed process: the first pass of each process sweeps them (a
   // failed write in this one removes its own), so a daemon does not list its directories every pass.
-  if (!swept.has(stateDir)) {
+  if (!snapshot.swept.has(stateDir)) {
     const inventoried = Object.values((await inventoryIo.loadInventory()).resources);
     const owned = inventoried.flatMap((e) => [...e.files, ...e.links]);
     // Installed versions, not only inventoried ones: a kill during the first pass may precede the inventory.
     const phpVersions = await detectPhpVersions(host, layout);
     const journaled = ((await journal.read()) ?? []).flatMap((e) => e.before.map((b) => b.path));
     await sweepTempFiles(host, writableDirs(layout, [...owned, ...journaled], phpVersions), stateDir);
-    swept.add(stateDir);
+    snapshot.swept.add(stateDir);
   }
   const recovery = await recoverInterruptedApply({ host, journal, services, ...inventoryIo });
   if (recovery)
@@ -145,12 +147,14 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     ...(opts.only ? { only: opts.only } : {}),
     ...(opts.reuseLoad ? { reuseLoad: true } : {}),
     ...(opts.resolveDesired ? { resolveDesired: opts.resolveDesired } : {}),
+    snapshot,
   };
   let computed = await computePlan(planOpts);
-  // Resources gone from the desired state are confirmed gone after a grace (see deletion-grace.ts).
+  // Resources gone from the desired state are confirmed gone after a grace (see deletion-grace.ts):
+  // a second look loads again, and reuses this plan when nothing changed meanwhile.
   if (!opts.only && vanishedKeys(computed, opts.store).length > 0) {
     await host.sleep(opts.deletionGraceMs ?? DELETION_GRACE_MS);
-    computed = await computePlan(planOpts);
+    computed = await computePlan({ ...planOpts, previous: computed });
   }
   // nginx -t opens every log file a vhost names, so their directories must exist first.
   await host.fs.mkdirp(layout.nginx.siteLog('x', 'access').replace(/\/[^/]+$/, ''));

@@ -22,6 +22,15 @@ export interface JsonChange {
   blocked: { code: string; message: string } | null;
   services: string[];
   files: JsonFile[];
+  /**
+   * A runtime resource (a Program): the spec fields that change (secrets as "(secret)") and what
+   * happens to its instances; null for other kinds and for blocked changes.
+   */
+  runtime: {
+    fields: { field: string; before: string | null; after: string | null }[];
+    restart: string;
+    summary: string;
+  } | null;
 }
 
 export interface JsonPruneHeld {
@@ -57,6 +66,13 @@ function toJsonChange(c: Change): JsonChange {
       diff: op.op === 'write' || op.op === 'remove' ? op.diff : '',
       target: op.op === 'link' ? op.target : null,
     })),
+    runtime: c.runtime
+      ? {
+          fields: c.runtime.fields.map((f) => ({ field: f.field, before: f.before, after: f.after })),
+          restart: c.runtime.restart,
+          summary: c.runtime.summary,
+        }
+      : null,
   };
 }
 

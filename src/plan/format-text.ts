@@ -25,6 +25,23 @@ function headline(c: Change, paint: Paint): string {
   return `  ${paint(STYLE[c.action], SYMBOL[c.action])} ${paint('bold', c.key)} will be ${VERB[c.action]}${reason}`;
 }
 
+/** A Program's field diff, then what happens to its instances. */
+function runtimeLines(c: Change, paint: Paint): string[] {
+  if (!c.runtime) return [];
+  const lines: string[] = [];
+  if (c.action === 'update')
+    for (const f of c.runtime.fields)
+      lines.push(
+        f.before === null
+          ? `      ${paint('green', '+')} ${f.field}: ${f.after}`
+          : f.after === null
+            ? `      ${paint('red', '-')} ${f.field}: ${f.before}`
+            : `      ${paint('yellow', '~')} ${f.field}: ${f.before} -> ${f.after}`,
+      );
+  lines.push(`      ${paint('cyan', 'instances:')} ${c.runtime.summary}`);
+  return lines;
+}
+
 function opLines(op: FileOp, paint: Paint): string[] {
   if (op.op === 'link') return [`      ${paint('green', '+')} link ${op.path} -> ${op.target}`];
   if (op.op === 'unlink') return [`      ${paint('red', '-')} link ${op.path}`];
@@ -65,7 +82,10 @@ export function formatPlanText(plan: Plan, opts: TextOptions = {}): string {
   const shown = plan.changes.filter((c) => c.action !== 'no-op' || c.blocked);
   for (const c of shown) {
     out.push(headline(c, paint));
-    if (opts.diffs !== false && !c.blocked) for (const op of c.ops) out.push(...opLines(op, paint));
+    if (opts.diffs !== false && !c.blocked) {
+      out.push(...runtimeLines(c, paint));
+      for (const op of c.ops) out.push(...opLines(op, paint));
+    }
   }
   if (shown.length) out.push('');
 

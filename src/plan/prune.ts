@@ -1,5 +1,6 @@
 // Deletions and the guards around them: only what the inventory lists, never while the source is
 // broken, never an invalid resource, and never "everything" (or more than a share) unless allowed.
+import { runtimeChange } from './runtime-change.js';
 import type { ResourceKey } from '../model/index.js';
 import { removeDiff } from './file-diff.js';
 import { deleteOrder } from './order.js';
@@ -34,6 +35,7 @@ function deleteChange(key: ResourceKey, entry: InventoryEntry, observed: Observe
     reason,
     ops,
     services: servicesOf(ops, entry.services),
+    ...(entry.kind === 'Program' ? { runtime: runtimeChange('delete', undefined, entry.runtime)! } : {}),
   };
 }
 

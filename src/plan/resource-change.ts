@@ -4,6 +4,7 @@ import { KINDS, type Kind, type ResourceKey } from '../model/index.js';
 import type { Rendered, RenderedFile, ServiceId } from '../render/types.js';
 import { removeDiff, writeDiff } from './file-diff.js';
 import { sensitivePrefixes } from './secrets.js';
+import { runtimeChange } from './runtime-change.js';
 import type { Change, FileOp, InventoryEntry, Observed, Owned, PendingResource } from './types.js';
 
 export interface ResourceContext {
@@ -35,6 +36,7 @@ export function ownedBy(r: Rendered): Owned {
     links: r.links.map((l) => l.path),
     services: [...services],
     ...(prefixes.size > 0 ? { sensitivePrefixes: [...prefixes] } : {}),
+    ...(r.runtime ? { runtime: r.runtime } : {}),
   };
 }
 
@@ -94,7 +96,18 @@ function base(key: ResourceKey, generation?: string) {
   return { key, kind, name: key.slice(slash + 1), ...(generation ? { generation } : {}) };
 }
 
+/** A Program's field diff and restart verdict beside its file ops (none for other kinds). */
 export function planResource(r: Rendered, ctx: ResourceContext): Change {
+  const change = planFiles(r, ctx);
+  if (!r.runtime || change.blocked) return change;
+  // An entry from before fields were recorded, at the same generation: the spec did not change.
+  const entry = ctx.entry;
+  const before = entry?.runtime ?? (entry && entry.generation === ctx.generation ? r.runtime : undefined);
+  const runtime = runtimeChange(change.action, r.runtime, before, change.ops.length > 0);
+  return runtime ? { ...change, runtime } : change;
+}
+
+function planFiles(r: Rendered, ctx: ResourceContext): Change {
   const { observed, entry, adopt } = ctx;
   const ops: FileOp[] = [];
   const drift: string[] = [];

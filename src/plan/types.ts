@@ -3,6 +3,7 @@
 import type { ErrorCode } from '../errors/catalogue.js';
 import type { Kind, ResourceKey } from '../model/index.js';
 import type { Rendered, ServiceId } from '../render/types.js';
+import type { RuntimeChange } from './runtime-change.js';
 
 export type ChangeAction = 'create' | 'update' | 'delete' | 'no-op';
 
@@ -40,6 +41,8 @@ export interface Change {
    * records this, not the ops, so a change that writes nothing still lists every file it owns.
    */
   owns?: Owned;
+  /** A runtime resource (a Program): the spec fields that change and what happens to its instances. */
+  runtime?: RuntimeChange;
 }
 
 /** The files, links and services one resource renders: what its inventory entry must list. */
@@ -49,6 +52,8 @@ export interface Owned {
   services: ServiceId[];
   /** Line prefixes of the secrets in those files (see InventoryEntry.sensitivePrefixes). */
   sensitivePrefixes?: string[];
+  /** A runtime resource's spec fields (see InventoryEntry.runtime). */
+  runtime?: Record<string, string>;
 }
 
 export interface PlanSummary {
@@ -122,6 +127,11 @@ export interface InventoryEntry {
    * lets a later plan mask a secret that has since been removed from the spec. See plan/secrets.ts.
    */
   sensitivePrefixes?: string[];
+  /**
+   * A runtime resource's spec fields as applied (plan/runtime-change.ts): secret values only as a
+   * digest. Lets a later plan show a Program's field diff.
+   */
+  runtime?: Record<string, string>;
 }
 
 /** What tend has created on this host. Only what is listed here may ever be deleted. */

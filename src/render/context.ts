@@ -17,6 +17,8 @@ export interface RenderContext {
   templates: TemplateSet;
   /** The user nginx workers run as, when tend runs as root: pool sockets default to it. */
   webUser?: string;
+  /** The host's probe secret (state/probe-secret.ts): Sites render the vhost marker with it. */
+  probeSecret?: string;
 }
 
 export type PoolEndpoint = { type: 'socket'; path: string } | { type: 'tcp'; address: string; port: number };

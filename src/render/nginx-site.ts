@@ -93,6 +93,20 @@ function hstsOf(site: Site): string | undefined {
   return nginxQuoted(`max-age=${hsts.maxAge}${hsts.includeSubdomains ? '; includeSubDomains' : ''}`);
 }
 
+/**
+ * The vhost marker (docs/decisions/0032): the server block names its Site in X-Tend-Site only for
+ * a request carrying the host's probe secret, so the probe knows which server block answered.
+ * Variable names take no '-': a Site name's '-' becomes '_', which a name itself cannot hold.
+ */
+function probeMarkerOf(site: Site, ctx: RenderContext) {
+  if (ctx.probeSecret === undefined || !/^[0-9a-f]{32}$/.test(ctx.probeSecret)) return undefined;
+  return {
+    variable: `$tend_probe_${site.metadata.name.replaceAll('-', '_')}`,
+    secret: ctx.probeSecret,
+    name: site.metadata.name,
+  };
+}
+
 export function renderSite(site: Site, ctx: RenderContext): Rendered {
   const { layout } = ctx;
   const name = site.metadata.name;
@@ -137,6 +151,7 @@ export function renderSite(site: Site, ctx: RenderContext): Rendered {
     fastcgi: PHP_PRESETS.includes(spec.preset) ? fastcgiOf(site, ctx) : undefined,
     proxy,
     denyXmlrpc: !redirects.some((r) => r.from === PRESET_EXACT.wordpress),
+    probeMarker: probeMarkerOf(site, ctx),
   };
   const path = layout.nginx.siteFile(name);
   // One body serves both the HTTP and the HTTPS server: rendered once, embedded twice.

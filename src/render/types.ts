@@ -37,6 +37,11 @@ export interface Rendered {
   account?: { name: string; home: string };
   /** Opt-ins that weaken isolation (e.g. listen.unsafe): every plan prints them. */
   warnings?: string[];
+  /**
+   * A runtime resource's spec fields (plan/runtime-change.ts), recorded when applied so a later plan
+   * shows a field diff and whether its instances restart.
+   */
+  runtime?: Record<string, string>;
 }
 
 export interface TenantDir {

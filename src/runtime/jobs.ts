@@ -9,6 +9,7 @@ import type { Layout } from '../layout/layout.js';
 import type { Job, Resource, ResourceKey } from '../model/index.js';
 import { setCondition, type Phase, type ResourceStatus } from '../state/conditions.js';
 import type { EventLog } from '../state/events.js';
+import { limitsCondition } from '../supervisor/limits-status.js';
 import type { StatusStore } from '../state/status-store.js';
 import type { ComputedPlan } from '../pipeline/compute-plan.js';
 
@@ -72,7 +73,7 @@ export class JobsBridge {
       {
         type: 'Healthy',
         status: failed ? 'False' : 'True',
-        reason: failed ? 'RunFailed' : 'RunsOk',
+        reason: failed ? (view.lastRun?.reason ?? 'RunFailed') : 'RunsOk',
         message,
       },
       Date.now(),
@@ -83,11 +84,12 @@ export class JobsBridge {
       {
         type: 'Ready',
         status: applied && !failed ? 'True' : 'False',
-        reason: failed ? 'RunFailed' : view.phase,
+        reason: failed ? (view.lastRun?.reason ?? 'RunFailed') : view.phase,
         message,
       },
       Date.now(),
     );
+    next = limitsCondition(next, this.runner.spec(name)?.process.limits, Date.now());
     const summary = (r: typeof view.lastRun) =>
       r && {
         id: r.id,
@@ -97,6 +99,7 @@ export class JobsBridge {
         ...(r.durationMs !== undefined ? { durationMs: r.durationMs } : {}),
         exitCode: r.exitCode ?? null,
         signal: r.signal ?? null,
+        ...(r.reason ? { reason: r.reason } : {}),
       };
     const health = {
       phase: view.phase,
@@ -111,8 +114,10 @@ export class JobsBridge {
     const outputs: Record<string, string | number> = { ...current.outputs };
     delete outputs.pid;
     delete outputs.nextRun;
+    delete outputs.triggerTokenFile;
     if (view.pid) outputs.pid = view.pid;
     if (view.nextRun) outputs.nextRun = view.nextRun;
+    if (this.runner.spec(name)?.triggerToken) outputs.triggerTokenFile = this.runner.tokens.pathOf(name);
     // A Job's phase is the Job's own (Scheduled, Running, …) once its spec is applied.
     const phase: Phase = applied && next.phase !== 'Deleting' ? view.phase : next.phase;
     return { ...next, phase, health, outputs };

@@ -1,17 +1,19 @@
 // The daemon's native Programs: the Supervisor lives in `tend serve`. Each pass hands it the loaded
 // Programs (never removing one while the source is broken) and does not wait: starts, rollouts and
 // stops run beside the pass (a rollout of instances that ignore SIGTERM can take minutes), one
-// converge at a time, always to the newest set. It leases ports for supervisord Programs with
-// `port: auto`, and folds the supervisor's observation into status and events.
+// converge at a time, always to the newest set. Ports are leased before planning (compute-plan.ts)
+// from the controller's one lease store; this folds the supervisor's observation into status and events.
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import type { Program, Resource, ResourceKey } from '../model/index.js';
 import { phaseOf } from '../drivers/programs-native.js';
 import { setCondition, type ResourceStatus } from '../state/conditions.js';
 import type { EventLog } from '../state/events.js';
-import { PortLeases } from '../state/port-leases.js';
+import type { PortLeases } from '../state/port-leases.js';
 import type { StatusStore } from '../state/status-store.js';
 import { Supervisor, type ProgramStatus, type SupervisorEvent } from '../supervisor/index.js';
+import { limitsCondition } from '../supervisor/limits-status.js';
+import { withRevision } from '../supervisor/restart-on.js';
 import type { HealthVerdict } from '../observe/assess.js';
 import type { ComputedPlan } from '../pipeline/compute-plan.js';
 
@@ -23,6 +25,8 @@ export interface ProgramsOptions {
   layout: Layout;
   events: EventLog;
   store: StatusStore;
+  /** The controller's one lease store (see pipeline/snapshot.ts). */
+  leases: PortLeases;
   /** Called with a Program key when its state flipped; the controller enqueues it. */
   onFlip: (key: ResourceKey) => void;
   /**
@@ -44,7 +48,7 @@ export class ProgramsBridge {
   private stopped = false;
 
   constructor(private readonly opts: ProgramsOptions) {
-    this.leases = new PortLeases({ host: opts.host, stateDir: opts.layout.stateDir });
+    this.leases = opts.leases;
     this.supervisor = new Supervisor({ host: opts.host, layout: opts.layout, leases: this.leases });
     const onEvent = (ev: SupervisorEvent) => this.onEvent(ev);
     this.supervisor.on('event', onEvent);
@@ -71,7 +75,10 @@ export class ProgramsBridge {
     computed: ComputedPlan,
   ): Promise<{ errors: Map<ResourceKey, { code: string; message: string }>; portsChanged: boolean }> {
     const { load, plan } = computed;
-    const programs = load.resources.map((r) => r.resource).filter((r): r is Program => r.kind === 'Program');
+    const programs = withRevision(
+      load.resources.map((r) => r.resource).filter((r): r is Program => r.kind === 'Program'),
+      plan.revision,
+    );
     const desired = new Map(programs.map((p) => [p.metadata.name, p]));
     const held = new Set<string>([...(plan.pruneHeld?.keys ?? []), ...load.invalidKeys, ...load.unknownKeys]);
     const holdAll = plan.pruneHeld !== undefined || !load.ok;
@@ -82,12 +89,9 @@ export class ProgramsBridge {
       if (resource) desired.set(running.name, resource);
       else unknownRunning = true;
     }
+    // Every `port: auto` instance was leased before planning (compute-plan.ts); a port changes here
+    // only when an instance found its lease taken by a stranger and moved.
     const before = JSON.stringify(await this.leases.all());
-    for (const p of programs)
-      if (p.spec.backend === 'supervisord' && p.spec.port === 'auto')
-        for (let i = 0; i < p.spec.instances; i++)
-          // An existing lease is kept even while supervisord's process holds the port.
-          await this.leases.acquire(`Program/${p.metadata.name}#${i}`, { heldByUs: () => true });
     // An adopted program whose spec this daemon never saw cannot be kept by re-applying it: leave
     // the supervisor as it is until the source loads cleanly.
     if (!unknownRunning) {
@@ -157,7 +161,7 @@ export class ProgramsBridge {
     // Not handed to the supervisor yet (its converge runs beside the pass): no verdict, so Pending.
     if (!st) return undefined;
     const { phase, message } = phaseOf(st);
-    return { ok: phase === 'Ready', message, details: details(st) };
+    return { ok: phase === 'Ready' || phase === 'Completed', message, details: details(st) };
   }
 
   /** A native Program's whole status from its supervisor, once the supervisor runs it. */
@@ -220,7 +224,7 @@ export function programStatus(current: ResourceStatus, st: ProgramStatus, now: n
     current,
     {
       type: 'Healthy',
-      status: phase === 'Ready' ? 'True' : 'False',
+      status: phase === 'Ready' || phase === 'Completed' ? 'True' : 'False',
       reason: phase === 'Ready' ? 'Running' : phase,
       message,
     },
@@ -246,6 +250,7 @@ export function programStatus(current: ResourceStatus, st: ProgramStatus, now: n
     },
     now,
   );
+  next = limitsCondition(next, st.limits, now);
   const pids = st.instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
   const ports = st.instances.map((i) => i.port).filter((p): p is number => p !== undefined);
   const outputs: Record<string, string | number> = {

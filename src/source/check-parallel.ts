@@ -45,21 +45,6 @@ function wanted(fileCount: number, mode: Parallel): boolean {
   return fileCount >= PARALLEL_MIN_FILES && availableParallelism() >= 2;
 }
 
-/**
- * The worker runs this module. Workers do not inherit tsx's hooks, so when running from source
- * (tests) the entry registers them before importing the TypeScript module.
- */
-function workerEntry(): { entry: string | URL; evaluate: boolean } {
-  const own = import.meta.url;
-  if (!own.endsWith('.ts')) return { entry: new URL(own), evaluate: false };
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const url = JSON.stringify(own);
-  return {
-    entry: `import(${tsx}).then((api) => { api.register(); return import(${url}); })`,
-    evaluate: true,
-  };
-}
-
 /** Starts the worker early (before the files are read) so that its imports overlap the reading. */
 export function startChecker(fileCount: number, mode: Parallel = 'auto'): Checker {
   const counter = new SharedArrayBuffer(4);
@@ -68,9 +53,8 @@ export function startChecker(fileCount: number, mode: Parallel = 'auto'): Checke
   let ready = Promise.resolve(false);
   if (wanted(fileCount, mode)) {
     try {
-      const { entry, evaluate } = workerEntry();
-      const w = new Worker(entry, {
-        eval: evaluate,
+      // The worker runs this very module (compiled; tend never runs from its .ts sources).
+      const w = new Worker(new URL(import.meta.url), {
         workerData: { tendCheck: true, counter } satisfies CheckWorkerData,
       });
       let readyNow: (ok: boolean) => void = () => {};

@@ -4,4 +4,10 @@ export { loadDesiredState, type LoadMemo, type LoadOptions } from './load.js';
 export { formatLoadError, formatPath, quote, escapeText } from './describe.js';
 export { gitRevision, type GitRevision } from './git.js';
 export { referencesOf } from './cross.js';
-export { deferredSaves, fileOutcomeCache, memoryOutcomeCache, type OutcomeCache } from './outcome-cache.js';
+export {
+  codeFingerprint,
+  deferredSaves,
+  fileOutcomeCache,
+  memoryOutcomeCache,
+  type OutcomeCache,
+} from './outcome-cache.js';

@@ -54,6 +54,7 @@ function treeFingerprint(
     ctx?.webBases ?? [],
     ctx?.protectedPaths ?? [],
     ctx?.accounts?.stamp ?? '',
+    ctx?.liveVhosts?.stamp ?? '',
   ];
   return JSON.stringify([context, absFiles, identities]);
 }

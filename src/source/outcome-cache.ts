@@ -17,8 +17,6 @@ export interface OutcomeCache {
 
 const FORMAT = 1;
 
-let fingerprintMemo: string | undefined;
-
 /** The nearest directory above `from` that holds tend's package.json (the install's root). */
 function packageRoot(from: string): string | undefined {
   for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
@@ -62,7 +60,8 @@ export function fingerprintOf(inputs: readonly string[]): string {
  * without anyone remembering to bump a version.
  */
 export function codeFingerprint(): string {
-  return (fingerprintMemo ??= fingerprintOf(fingerprintInputs()));
+  // Not memoised here: the controller's snapshot computes it once per process (no module cache).
+  return fingerprintOf(fingerprintInputs());
 }
 
 const keyOf = (file: string, text: string) =>
@@ -88,8 +87,7 @@ export function memoryOutcomeCache(): OutcomeCache {
  * foreign-version file is an empty cache, and the file is written only when the directory already
  * exists (a plan against an empty root creates nothing) and only when something changed.
  */
-export function fileOutcomeCache(path: string): OutcomeCache {
-  const fingerprint = codeFingerprint();
+export function fileOutcomeCache(path: string, fingerprint = codeFingerprint()): OutcomeCache {
   let stored: Record<string, FileOutcome> = {};
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as Partial<CacheFile>;

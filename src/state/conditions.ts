@@ -20,6 +20,8 @@ export const CONDITION_TYPES = [
   'Healthy',
   'Applied',
   'Saturated',
+  // Programs and Jobs with limits: False names the cgroup controller (or prlimit) the host lacks.
+  'LimitsEnforced',
 ] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
@@ -37,6 +39,8 @@ export const PHASES = [
   'Running',
   'Succeeded',
   'Suspended',
+  // A Program whose instances ran to exit 0 and are not restarted (restart: never | on-failure).
+  'Completed',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -112,6 +116,7 @@ const is = (
  * The phase table, first match wins:
  *   Reconciling=True, reason Deleting → Deleting
  *   Ready=False, reason Expired       → Expired
+ *   Ready=False, reason Completed     → Completed (a Program that ran to exit 0, not restarted)
  *   Ready=True                        → Ready
  *   Stalled=True                      → Failed    (needs a spec change)
  *   Ready=Unknown, reason ServeNotRunning → Unknown (a runtime resource read while tend serve is down)
@@ -126,6 +131,7 @@ export const SERVE_NOT_RUNNING = 'ServeNotRunning';
 export function derivePhase(conditions: readonly Condition[]): Phase {
   if (is(conditions, 'Reconciling', 'True', 'Deleting')) return 'Deleting';
   if (is(conditions, 'Ready', 'False', 'Expired')) return 'Expired';
+  if (is(conditions, 'Ready', 'False', 'Completed')) return 'Completed';
   if (is(conditions, 'Ready', 'True')) return 'Ready';
   if (is(conditions, 'Stalled', 'True')) return 'Failed';
   if (is(conditions, 'Ready', 'Unknown', SERVE_NOT_RUNNING)) return 'Unknown';

@@ -23,6 +23,7 @@ const entrySchema = z.strictObject({
   services: z.array(serviceId),
   appliedAt: z.string(),
   sensitivePrefixes: z.array(z.string()).optional(),
+  runtime: z.record(z.string(), z.string()).optional(),
 });
 
 const inventorySchema = z
@@ -62,14 +63,15 @@ export const inventoryPath = (stateDir: string) => `${stateDir}/${INVENTORY_FILE
 export async function loadInventory(
   host: Host,
   stateDir: string,
-  opts: { readOnly?: boolean } = {},
+  opts: { readOnly?: boolean; memo?: InventoryMemo } = {},
 ): Promise<Inventory> {
+  const memo = opts.memo;
   const path = inventoryPath(stateDir);
   // Through readFiles: a daemon's host skips the ~600 KB read while the file's identity holds.
   const content = host.fs.readFiles ? (await host.fs.readFiles([path]))[0] : await host.fs.readFile(path);
   if (content === undefined) return emptyInventory();
   // Validating 2,000 entries costs more than a pass's planning; the same bytes validate the same way.
-  if (content === last?.text) return copyOf(last.inventory);
+  if (memo?.last && content === memo.last.text) return copyOf(memo.last.inventory);
   const inv = await parseStateFile(
     host,
     path,
@@ -82,31 +84,39 @@ export async function loadInventory(
       'start over (files tend created then count as foreign and are never deleted).',
     opts,
   );
-  remember(content, inv as Inventory);
-  return copyOf(last!.inventory);
+  return remember(memo, content, inv as Inventory);
 }
 
 /**
  * The last inventory validated or written, with its text (one, so memory stays bounded): a pass
- * loads the inventory several times, and a daemon's passes load what the one before saved.
+ * loads the inventory several times, and a daemon's passes load what the one before saved. Held by
+ * the controller's snapshot (pipeline/snapshot.ts), never by this module.
  * Entries are frozen and shared; callers get their own top-level maps to add and remove entries.
  */
-let last: { text: string; inventory: Inventory } | undefined;
+export interface InventoryMemo {
+  last?: { text: string; inventory: Inventory };
+}
 
-function remember(text: string, inventory: Inventory): void {
+function remember(memo: InventoryMemo | undefined, text: string, inventory: Inventory): Inventory {
   for (const entry of Object.values(inventory.resources)) Object.freeze(entry);
-  last = { text, inventory };
+  if (memo) memo.last = { text, inventory };
+  return copyOf(inventory);
 }
 
 const copyOf = (inv: Inventory): Inventory => ({ version: 1, resources: { ...inv.resources } });
 
-export async function saveInventory(host: Host, stateDir: string, inv: Inventory): Promise<void> {
+export async function saveInventory(
+  host: Host,
+  stateDir: string,
+  inv: Inventory,
+  memo?: InventoryMemo,
+): Promise<void> {
   const sorted: Inventory = { version: 1, resources: {} };
   for (const key of Object.keys(inv.resources).sort()) sorted.resources[key] = inv.resources[key]!;
   const text = `${JSON.stringify(sorted, null, 2)}\n`;
   await host.fs.writeFileAtomic(inventoryPath(stateDir), text, 0o600);
   // What tend writes is valid by construction (every entry came from a validated load or a journal).
-  remember(text, sorted);
+  remember(memo, text, sorted);
 }
 
 /** Returns a new inventory with the entry recorded under its key (replacing an older one). */

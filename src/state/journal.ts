@@ -38,6 +38,8 @@ export interface JournalEntry {
   before: PathSnapshot[];
   /** Line prefixes of the secrets in the written files, for the inventory (see plan/secrets.ts). */
   sensitivePrefixes?: string[];
+  /** A runtime resource's spec fields, for the inventory (see InventoryEntry.runtime). */
+  runtime?: Record<string, string>;
   /** Validated and accepted: its files stay; the inventory record or the reload may be missing. */
   done: boolean;
 }
@@ -72,6 +74,7 @@ const journalSchema = z.strictObject({
       links: z.array(z.string()),
       before: z.array(snapshotSchema),
       sensitivePrefixes: z.array(z.string()).optional(),
+      runtime: z.record(z.string(), z.string()).optional(),
       done: z.boolean(),
     }),
   ),

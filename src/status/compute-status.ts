@@ -100,7 +100,11 @@ export function computeStatus(
       {
         type: 'Healthy',
         status: verdict.ok ? 'True' : 'False',
-        reason: verdict.ok ? 'ProbeSucceeded' : degraded ? 'ServiceDegraded' : 'ProbeFailed',
+        reason: verdict.ok
+          ? 'ProbeSucceeded'
+          : degraded
+            ? 'ServiceDegraded'
+            : (verdict.reason ?? 'ProbeFailed'),
         message: verdict.message,
       },
       now,
@@ -115,7 +119,7 @@ export function computeStatus(
       ? 'NotProbed'
       : verdict.ok
         ? 'Ready'
-        : 'ProbeFailed';
+        : (verdict.reason ?? 'ProbeFailed');
   const readyMessage = !applied
     ? `the new spec was not applied${verdict?.ok ? '; the previous version keeps serving' : ''}: ${st.lastError?.message ?? ''}`
     : (verdict?.message ?? 'no health probe for this kind in a one-shot pass');

@@ -55,6 +55,19 @@ export interface StatusResult {
   recheck: ResourceKey[];
 }
 
+/** Sites refused because another vhost (tend's or not) serves one of their domains. */
+function domainConflictKeys(errors: StatusInput['load']['errors']): Set<string> {
+  const out = new Set<string>();
+  for (const e of errors)
+    if (
+      e.key &&
+      (e.code === 'TEND_ERR_DOMAIN_CONFLICT' ||
+        (e.code === 'TEND_ERR_DUPLICATE' && e.field?.startsWith('spec.domains') === true))
+    )
+      out.add(e.key);
+  return out;
+}
+
 /** Per resource: why the service it renders for does not run its configuration, if so. */
 function degradedServiceOf(input: StatusInput): Map<ResourceKey, string> {
   const byKey = new Map<ResourceKey, string>();
@@ -168,15 +181,17 @@ export async function writeStatus(input: StatusInput): Promise<StatusResult> {
         ...(errorsByKey.get(e.key) ?? []),
         `${e.file}:${e.line}:${e.col}: ${e.field ? `${e.field}: ` : ''}${e.message}`,
       ]);
+  const conflicts = domainConflictKeys(input.load.errors);
   for (const key of input.load.invalidKeys) {
     const [kind, name] = key.split('/') as [Resource['kind'], string];
     const message = (errorsByKey.get(key) ?? ['the spec is invalid']).join('; ');
+    const reason = conflicts.has(key) ? 'DomainConflict' : 'InvalidSpec';
     const st = setCondition(
       store.get(key) ?? newStatus(kind, name, now()),
-      { type: 'Stalled', status: 'True', reason: 'InvalidSpec', message },
+      { type: 'Stalled', status: 'True', reason, message },
       now(),
     );
-    store.put(setCondition(st, { type: 'Ready', status: 'False', reason: 'InvalidSpec', message }, now()));
+    store.put(setCondition(st, { type: 'Ready', status: 'False', reason, message }, now()));
   }
   await store.save();
   return { statuses: results, recheck: round.recheck };

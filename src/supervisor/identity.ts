@@ -1,7 +1,7 @@
 // Who an instance runs as: resolves user/group names with getent (so NSS users work too), and
 // refuses root unless the spec says allowRoot.
 import type { Host } from '../host/index.js';
-import type { SwitchTo } from '../host/run-as.js';
+import { membershipFrom, type SwitchTo } from '../host/run-as.js';
 import { TendError } from '../errors/catalogue.js';
 import { PRIVILEGED_GROUPS, privilegedGroup } from '../model/privilege.js';
 
@@ -139,14 +139,7 @@ export async function resolveIdentity(
 
 /** The user's groups as initgroups(3) sets them, plus its primary group (getent, cached). */
 async function membership(host: Host, user: string, primaryGid: number): Promise<number[]> {
-  const line = (await getent(host, 'initgroups', user))?.join(':') ?? '';
-  const gids = line
-    .trim()
-    .split(/\s+/)
-    .slice(1)
-    .map(Number)
-    .filter((g) => Number.isInteger(g) && g >= 0);
-  return [...new Set([primaryGid, ...gids])];
+  return membershipFrom((await getent(host, 'initgroups', user))?.join(':') ?? '', primaryGid);
 }
 
 const privilegedCache = new WeakMap<Host, { at: number; stamp: string; byGid: Map<number, string> }>();

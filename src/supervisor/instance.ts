@@ -3,10 +3,11 @@
 // restart policy, backoff, crash-loop detection, stop escalation and probes.
 import type { Host } from '../host/index.js';
 import type { Program } from '../model/index.js';
-import { switchOf, type Identity } from './identity.js';
+import type { Identity } from './identity.js';
 import type { LogPipe } from './log-pipe.js';
 import { tailLines } from './log-writer.js';
-import { Prober, probeAllowsReady } from './probe.js';
+import { probeAllowsReady, type Prober } from './probe.js';
+import { restartsOn, startProber } from './instance-probe.js';
 import {
   afterExit,
   crashLoopMessage,
@@ -22,13 +23,17 @@ import { readProcStat } from '../host/proc-stat.js';
 import { runFilePath, writeRunFile, type RunFile } from './run-file.js';
 import { redact, type RuntimeSpec } from './runtime-spec.js';
 import { runFileOf, statusOf } from './instance-records.js';
-import { childEnv, spawnInstance } from './spawn-child.js';
+import { spawnInstance } from './spawn-child.js';
 import type { ExitRecord, Health, InstanceState, InstanceStatus, SupervisorEvent } from './types.js';
 import { groupKill } from './group.js';
+import { recordCompleted, removeCompleted, restoredMessage, type CompletedMarker } from './completed.js';
+import { placeInstance, type TreePlacement } from './placement.js';
 
 export interface InstanceContext {
   host: Host;
   runDir: string;
+  /** Where finished instances leave their marker (see completed.ts). */
+  doneDir: string;
   now: () => number;
   emit: (ev: Omit<SupervisorEvent, 'key' | 'at'>) => void;
   /** Called on every change that may alter readiness, so the program and its dependents re-check. */
@@ -51,6 +56,9 @@ export class Instance {
   private timer: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
   private prober: Prober | undefined;
+  /** The cgroups of the current process when the spec sets limits (see placement.ts). */
+  private place: TreePlacement | undefined;
+  private starts = 0;
 
   constructor(
     private readonly ctx: InstanceContext,
@@ -90,15 +98,25 @@ export class Instance {
     return statusOf(this, this.proc, this.ctx.now());
   }
 
+  /** Restores an instance that finished on this generation before tend restarted: not started. */
+  restoreCompleted(m: CompletedMarker): void {
+    this.desired = 'stop';
+    this.state = 'exited';
+    this.lastExit = m.exit;
+    this.event('Normal', 'Exited', restoredMessage(this.index, m));
+  }
+
   /** Spawns now (the caller decided backoff and ordering). */
   async start(): Promise<void> {
     this.desired = 'run';
     if (this.alive) return;
+    await removeCompleted(this.ctx.host, this.ctx.doneDir, this.spec.name, this.index);
     this.clearTimer();
     this.state = 'starting';
     this.ready = false;
     const startedAt = this.ctx.now();
-    const spawned = await spawnInstance(this.spec, this.index, this.port, this.identity, this.pipe);
+    const place = (this.place = placeInstance(this.spec, this.index, ++this.starts));
+    const spawned = await spawnInstance(this.spec, this.index, this.port, this.identity, this.pipe, place);
     if ('error' in spawned) return this.spawnFailed(spawned.error);
     const { child, pid } = spawned;
     const proc = newProc(pid, pid, 0, startedAt, child);
@@ -139,16 +157,9 @@ export class Instance {
       this.crashLoop = undefined;
       this.updateReady();
     }, remaining);
-    const p = this.spec.probe;
-    if (p) {
-      const where = {
-        cwd: this.spec.directory,
-        env: childEnv(this.spec, this.index, this.port, this.identity),
-        who: switchOf(this.identity),
-      };
-      this.prober = new Prober(this.ctx.host, p, this.port, where, (h, msg) => this.onHealth(proc, h, msg));
-      this.prober.start();
-    }
+    this.prober = startProber(this.ctx.host, this.spec, this.index, this.port, this.identity, (h, msg) =>
+      this.onHealth(proc, h, msg),
+    );
   }
 
   private updateReady(): void {
@@ -161,15 +172,9 @@ export class Instance {
 
   private onHealth(proc: Proc, h: Health, msg: string): void {
     if (proc !== this.proc || proc.done) return;
-    const mode = this.spec.probe?.mode ?? 'both';
-    if (h === 'unhealthy') {
-      this.event('Warning', 'ProbeFailed', `instance ${this.index}: ${msg}`);
-      if (mode !== 'readiness') {
-        // Liveness: restart this instance only; the restart is not a failed start.
-        void this.restart(`liveness probe failed: ${msg}`);
-        return;
-      }
-    }
+    if (h === 'unhealthy') this.event('Warning', 'ProbeFailed', `instance ${this.index}: ${msg}`);
+    // Liveness: restart this instance only; the restart is not a failed start.
+    if (restartsOn(this.spec, h)) return void this.restart(`liveness probe failed: ${msg}`);
     this.updateReady();
   }
 
@@ -202,12 +207,15 @@ export class Instance {
     const at = this.ctx.now();
     const uptime = at - proc.startedAt;
     this.lastExit = exitRecord(at, code, signal, unknown);
-    // The leader is the instance: whatever else is left in its group goes with it.
+    if (this.place?.oomKilled()) this.lastExit = { ...this.lastExit, reason: 'OOMKilled' };
+    // The leader is the instance: whatever else is left in its group (or its cgroup) goes with it.
     groupKill(this.ctx.host, proc.pgid, 'SIGKILL');
+    void this.place?.cleanup();
     const wasReady = this.ready;
     this.ready = false;
     proc.markExited();
-    const what = describeExit(code, signal, unknown);
+    const what =
+      describeExit(code, signal, unknown) + (this.lastExit.reason === 'OOMKilled' ? ' (OOMKilled)' : '');
     const bad = unknown !== undefined || signal !== null || code !== 0;
     if (this.desired === 'stop') {
       this.event('Normal', 'Stopped', `instance ${this.index} ${what}`);
@@ -221,6 +229,8 @@ export class Instance {
       this.state = 'exited';
       this.desired = 'stop';
       void this.ctx.host.fs.remove(runFilePath(this.ctx.runDir, this.spec.name, this.index));
+      // Finished for good on this generation: a restarted tend must not run it again.
+      void recordCompleted(this.ctx.host, this.ctx.doneDir, this.spec, this.index, this.lastExit);
       return;
     }
     this.scheduleRestart(next, what, uptime);
@@ -275,6 +285,8 @@ export class Instance {
       graceful,
     );
     if (!exited && !proc.child) this.onExit(proc, null, 'SIGKILL', 'adopted process killed');
+    // What left the process group (setsid) is still in the cgroup: it goes too.
+    await this.place?.cleanup();
     this.state = 'stopped';
     this.adopted = false;
     await this.ctx.host.fs.remove(runFilePath(this.ctx.runDir, this.spec.name, this.index));

@@ -11,6 +11,7 @@ import { LogPipe } from './log-pipe.js';
 import { fifoPath, logPath, runFilePath, type RunFile } from './run-file.js';
 import { runtimeSpec, type RuntimeSpec } from './runtime-spec.js';
 import { Rollout } from './rollout.js';
+import { readCompleted, removeCompleted } from './completed.js';
 import type { ProgramStatus, SupervisorEvent } from './types.js';
 
 export interface RunnerDeps {
@@ -48,6 +49,10 @@ export class ProgramRunner {
 
   get name(): string {
     return this.resource.metadata.name;
+  }
+
+  private get doneDir(): string {
+    return `${this.deps.layout.stateDir}/programs/completed`;
   }
 
   private emit(ev: Omit<SupervisorEvent, 'key' | 'at'>): void {
@@ -104,6 +109,7 @@ export class ProgramRunner {
     const ctx = {
       host: this.deps.host,
       runDir,
+      doneDir: this.doneDir,
       now: this.deps.now,
       emit: (e: Omit<SupervisorEvent, 'key' | 'at'>) => this.emit(e),
       changed: this.onInstanceChange,
@@ -138,6 +144,14 @@ export class ProgramRunner {
           message: `instance ${rf.index} exited while tend was down; restarting`,
         });
         await inst.start();
+      } else {
+        inst.state = 'exited';
+        inst.lastExit = {
+          code: null,
+          signal: null,
+          at: new Date(this.deps.now()).toISOString(),
+          unknown: 'exited while tend was down; exit code unknown',
+        };
       }
     }
   }
@@ -189,7 +203,13 @@ export class ProgramRunner {
           missing.slice(at, at + START_PARALLELISM).map(async (i) => {
             const fresh = await this.newInstance(i, identity);
             this.instances.set(i, fresh);
-            await fresh.start();
+            // Finished on this very spec before tend restarted: it stays finished.
+            const done =
+              next.restart === 'always'
+                ? undefined
+                : await readCompleted(this.deps.host, this.doneDir, this.name, i, next.instanceGeneration);
+            if (done) fresh.restoreCompleted(done);
+            else await fresh.start();
           }),
         );
       await this.rollout.run(this.spec, this.instances.values(), () => this.roll(identity));
@@ -234,7 +254,8 @@ export class ProgramRunner {
     }
   }
 
-  private async removeInstance(index: number, graceful = true): Promise<void> {
+  /** `forget`: the slot is gone for good (not a daemon stop), so its completed marker goes too. */
+  private async removeInstance(index: number, graceful = true, forget = true): Promise<void> {
     const inst = this.instances.get(index);
     if (!inst) return;
     await inst.stop({ graceful });
@@ -244,12 +265,17 @@ export class ProgramRunner {
     await this.deps.host.fs.remove(runFilePath(runDir, this.name, index));
     await this.deps.host.fs.remove(fifoPath(runDir, this.name, index));
     if (this.spec.port === 'auto') await this.deps.leases.release(leaseKey(this.name, index));
+    // Removed (deleted or scaled down): added again later, it starts afresh.
+    if (forget) await removeCompleted(this.deps.host, this.doneDir, this.name, index);
   }
 
-  /** Deletes the program: every instance stopped (highest index first), leases released. */
+  /**
+   * Deletes the program: every instance stopped (highest index first), leases released. keepLeases:
+   * the daemon is stopping, so leases and completed markers stay for the next one.
+   */
   async remove(opts: { graceful?: boolean; keepLeases?: boolean } = {}): Promise<void> {
     for (const i of [...this.instances.keys()].sort((a, b) => b - a))
-      await this.removeInstance(i, opts.graceful ?? true);
+      await this.removeInstance(i, opts.graceful ?? true, !opts.keepLeases);
     if (!opts.keepLeases) await this.deps.leases.release(`Program/${this.name}#`);
     this.onInstanceChange();
   }
@@ -274,6 +300,7 @@ export class ProgramRunner {
       instances: [...this.instances.values()].sort((a, b) => a.index - b.index).map((i) => i.status()),
       error: this.error,
       ...(rollout ? { rollout } : {}),
+      ...(this.spec.limits ? { limits: this.spec.limits } : {}),
     };
   }
 }

@@ -6,8 +6,10 @@ import {
   envPlain,
   generationOf,
   sizeBytes,
+  type LimitsSpec,
   type Program,
   type ProbeSpec,
+  type ProcessSpecFields,
 } from '../model/index.js';
 
 /** Consecutive failed starts after which an instance is reported as a crash loop. */
@@ -54,6 +56,55 @@ export interface RuntimeSpec {
   logKeep: number;
   maxLineLength: number;
   dependsOn: string[];
+  /** Resource limits in bytes and cores; undefined when the spec sets none. */
+  limits: LimitsRuntime | undefined;
+  /** revision: roll the instances when a new desired-state revision is applied. */
+  restartOn: 'revision' | undefined;
+}
+
+export interface LimitsRuntime {
+  memoryBytes?: number;
+  cpuCores?: number;
+  processes?: number;
+  openFiles?: number;
+  coreDumpBytes?: number;
+}
+
+export function limitsRuntime(l: LimitsSpec | undefined): LimitsRuntime | undefined {
+  if (!l) return undefined;
+  return {
+    ...(l.memory !== undefined ? { memoryBytes: sizeBytes(l.memory) } : {}),
+    ...(l.cpu !== undefined ? { cpuCores: l.cpu } : {}),
+    ...(l.processes !== undefined ? { processes: l.processes } : {}),
+    ...(l.openFiles !== undefined ? { openFiles: l.openFiles } : {}),
+    ...(l.coreDump !== undefined ? { coreDumpBytes: sizeBytes(String(l.coreDump)) } : {}),
+  };
+}
+
+/** The part of a RuntimeSpec a Program and a Job share: who runs what, where, with which env. */
+export type ProcessRuntime = Pick<
+  RuntimeSpec,
+  'argv' | 'directory' | 'user' | 'group' | 'allowRoot' | 'env' | 'secretValues' | 'limits'
+>;
+
+export function processRuntime(s: ProcessSpecFields & { limits?: LimitsSpec | undefined }): ProcessRuntime {
+  const env: Record<string, string> = {};
+  const secretValues: string[] = [];
+  for (const [k, v] of Object.entries(s.env)) {
+    env[k] = envPlain(v);
+    if (envIsSecret(v) && envPlain(v).length > 0) secretValues.push(envPlain(v));
+  }
+  return {
+    // shell: true is the one path through /bin/sh, and the schema allows it only with one string.
+    argv: s.shell ? ['/bin/sh', '-c', s.command[0] ?? ''] : [...s.command],
+    directory: s.directory,
+    user: s.user,
+    group: s.group,
+    allowRoot: s.allowRoot,
+    env,
+    secretValues,
+    limits: limitsRuntime(s.limits),
+  };
 }
 
 function probeRuntime(p: ProbeSpec): ProbeRuntime {
@@ -74,24 +125,11 @@ function probeRuntime(p: ProbeSpec): ProbeRuntime {
 
 export function runtimeSpec(program: Program): RuntimeSpec {
   const s = program.spec;
-  const env: Record<string, string> = {};
-  const secretValues: string[] = [];
-  for (const [k, v] of Object.entries(s.env)) {
-    env[k] = envPlain(v);
-    if (envIsSecret(v) && envPlain(v).length > 0) secretValues.push(envPlain(v));
-  }
   return {
     name: program.metadata.name,
     generation: generationOf(program),
     instanceGeneration: generationOf({ ...program, spec: { ...s, instances: 1 } }),
-    // shell: true is the one path through /bin/sh, and the schema allows it only with one string.
-    argv: s.shell ? ['/bin/sh', '-c', s.command[0] ?? ''] : [...s.command],
-    directory: s.directory,
-    user: s.user,
-    group: s.group,
-    allowRoot: s.allowRoot,
-    env,
-    secretValues,
+    ...processRuntime(s),
     instances: s.instances,
     port: s.port,
     restart: s.restart,
@@ -105,6 +143,7 @@ export function runtimeSpec(program: Program): RuntimeSpec {
     logKeep: s.logs.keep,
     maxLineLength: s.logs.maxLineLength,
     dependsOn: [...s.dependsOn],
+    restartOn: s.restartOn,
   };
 }
 

@@ -40,6 +40,16 @@ export function childEnv(
 
 export type Spawned = { child: ChildProcess; pid: number } | { error: string };
 
+/** Where the child is born and what wraps its argv: cgroups (limits, the whole tree) and prlimit. */
+export interface Placement {
+  /** Runs the synchronous spawn with tend inside the child's cgroups. */
+  inside<T>(fn: () => T): T;
+  /** Called at once with the new child's pid (limit groups take it before it execs its command). */
+  spawned?(pid: number): void;
+  /** The argv with rlimit setting in front (runs as root, before the user switch). */
+  argv(file: string, args: string[]): { file: string; args: string[] };
+}
+
 /** Spawns one instance; a spawn that fails (ENOENT, EACCES, bad cwd) comes back as `{ error }`. */
 export async function spawnInstance(
   spec: RuntimeSpec,
@@ -47,6 +57,7 @@ export async function spawnInstance(
   port: number | undefined,
   id: Identity,
   pipe: LogPipe,
+  place?: Placement,
 ): Promise<Spawned> {
   const [file, ...args] = spec.argv;
   const out = pipe.openChildWriter();
@@ -54,18 +65,22 @@ export async function spawnInstance(
   try {
     const who = switchOf(id);
     const cmd = runAs(who, spec.directory, file ?? '/bin/false', args);
-    child = spawn(cmd.file, cmd.args, {
-      cwd: cmd.cwd,
-      env: childEnv(spec, index, port, id),
-      // Only a group without a user is left to node (allowRoot): it runs as root with that gid.
-      ...(who ? {} : { uid: id.uid, gid: id.gid }),
-      detached: true,
-      shell: false,
-      // fd 3 is the FIFO's read end: the child keeps a reader alive so a dead supervisor never
-      // turns its next write into SIGPIPE.
-      stdio: ['ignore', out, out, pipe.readFd],
-      windowsHide: true,
-    });
+    const run = place ? place.argv(cmd.file, cmd.args) : cmd;
+    const doSpawn = () =>
+      spawn(run.file, run.args, {
+        cwd: cmd.cwd,
+        env: childEnv(spec, index, port, id),
+        // Only a group without a user is left to node (allowRoot): it runs as root with that gid.
+        ...(who ? {} : { uid: id.uid, gid: id.gid }),
+        detached: true,
+        shell: false,
+        // fd 3 is the FIFO's read end: the child keeps a reader alive so a dead supervisor never
+        // turns its next write into SIGPIPE.
+        stdio: ['ignore', out, out, pipe.readFd],
+        windowsHide: true,
+      });
+    child = place ? place.inside(doSpawn) : doSpawn();
+    if (child.pid !== undefined) place?.spawned?.(child.pid);
   } catch (err) {
     return { error: (err as Error).message };
   } finally {

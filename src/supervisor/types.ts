@@ -1,4 +1,6 @@
 // The supervisor's public shapes: per-instance and per-program status, and the events it emits.
+import type { LimitsRuntime } from './runtime-spec.js';
+
 export type InstanceState =
   'starting' | 'running' | 'backoff' | 'stopping' | 'stopped' | 'exited' | 'crash-loop';
 
@@ -12,6 +14,8 @@ export interface ExitRecord {
   at: string;
   /** Set for adopted processes: tend was not their parent, so the code cannot be read. */
   unknown?: string;
+  /** The kernel's OOM killer ended it: its memory limit was hit. */
+  reason?: 'OOMKilled';
 }
 
 export interface InstanceStatus {
@@ -47,6 +51,8 @@ export interface ProgramStatus {
   error: { code: string; message: string } | undefined;
   /** Set while instances still run an older spec and are being rolled (one at a time). */
   rollout?: RolloutStatus;
+  /** The spec's limits, for the LimitsEnforced condition. */
+  limits?: LimitsRuntime;
 }
 
 export interface RolloutStatus {

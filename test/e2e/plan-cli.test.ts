@@ -261,6 +261,77 @@ describe('tend reconcile --plan', () => {
     assert.match(leased.stdout, /127\.0\.0\.1:23456/);
   });
 
+  test("a Program's plan shows its field diff and whether its instances restart, in text and JSON", (t) => {
+    const env = setup(t);
+    for (const f of ['shop.yaml', 'docs.yaml', 'blog.yaml']) env.remove(f);
+    const program = (command: string, instances: number, token: string) =>
+      `apiVersion: tend/v1\nkind: Program\nmetadata: { name: api }\nspec:\n  command: [sleep, "${command}"]\n` +
+      `  instances: ${instances}\n  env:\n    MODE: a\n    TOKEN: { value: ${token}, secret: true }\n`;
+    env.write('api.yaml', program('1000', 2, SECRET));
+    const created = env.tend();
+    assert.equal(created.code, 2, created.stderr);
+    assert.match(
+      created.stdout,
+      /^ {2}\+ Program\/api will be created\n {6}instances: starts 2 instance\(s\)$/m,
+    );
+    noSecrets(created, SECRET);
+    // The real apply records the applied spec's fields (a one-shot reconcile runs no Program).
+    const applied = spawnSync(process.execPath, [BIN, 'reconcile'], {
+      cwd: env.base,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(applied.status, 0, `${applied.stdout}${applied.stderr}`);
+    noSecrets({ code: applied.status, stdout: applied.stdout, stderr: applied.stderr }, SECRET);
+    assert.ok(
+      !readFileSync(join(env.layout.stateDir, 'inventory.json'), 'utf8').includes(SECRET),
+      'the inventory keeps a digest of a secret, never its value',
+    );
+    assert.match(env.tend().stdout, /^No changes\. The host matches the desired state\.$/m);
+
+    env.write('api.yaml', program('2000', 2, ROTATED));
+    const rolled = env.tend();
+    assert.equal(rolled.code, 2, rolled.stderr);
+    assert.match(rolled.stdout, /^ {2}~ Program\/api will be updated \(spec changed\)$/m);
+    assert.match(rolled.stdout, /^ {6}~ spec\.command: \["sleep","1000"\] -> \["sleep","2000"\]$/m);
+    assert.match(rolled.stdout, /^ {6}~ spec\.env\.TOKEN: \(secret\) -> \(secret, changed\)$/m);
+    assert.match(rolled.stdout, /^ {6}instances: instances restart one at a time \(rolling\)/m);
+    assert.doesNotMatch(rolled.stdout, /spec\.env\.MODE|spec\.instances/, 'unchanged fields are not listed');
+    noSecrets(rolled, SECRET, ROTATED);
+    const json = env.tend('--json');
+    noSecrets(json, SECRET, ROTATED);
+    const change = JSON.parse(json.stdout).changes.find((c: { key: string }) => c.key === 'Program/api');
+    assert.equal(change.runtime.restart, 'rolling');
+    assert.deepEqual(
+      change.runtime.fields.map((f: { field: string }) => f.field),
+      ['spec.command', 'spec.env.TOKEN'],
+    );
+    assert.deepEqual(change.runtime.fields[0], {
+      field: 'spec.command',
+      before: '["sleep","1000"]',
+      after: '["sleep","2000"]',
+    });
+
+    // Only the instance count: the running instances stay, one more starts.
+    env.write('api.yaml', program('1000', 3, SECRET));
+    const scaled = env.tend();
+    assert.match(scaled.stdout, /^ {6}~ spec\.instances: 2 -> 3$/m);
+    assert.match(
+      scaled.stdout,
+      /^ {6}instances: no running instance restarts: instances 2 → 3 \(started\)$/m,
+    );
+    assert.equal(
+      JSON.parse(env.tend('--json').stdout).changes.find((c: { key: string }) => c.key === 'Program/api')
+        .runtime.restart,
+      'scale',
+    );
+
+    // Every change carries the runtime key; other kinds have null.
+    env.write('docs.yaml', SITE('docs'));
+    const both = JSON.parse(env.tend('--json').stdout).changes as { key: string; runtime: unknown }[];
+    assert.equal(both.find((c) => c.key === 'Site/docs')?.runtime, null);
+  });
+
   test('the git commit of the desired state heads the plan', async (t) => {
     const env = setup(t);
     const git = (...args: string[]) =>

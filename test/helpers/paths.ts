@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repo root, found from this file whether it runs from test/ (tsx) or dist/test/ (compiled). */
+/** The repo root, found from this file whether it runs from test/ or dist/test/ (compiled). */
 export function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'src'))) {
@@ -22,8 +22,9 @@ export function besideSource(callerUrl: string, rel: string): string {
   return join(root, callerDir, rel);
 }
 
-/** argv that runs a TypeScript fixture: its compiled .js under dist/ when built, else .ts under tsx. */
+/** argv that runs a TypeScript fixture: its compiled .js beside the compiled caller under dist/. */
 export function nodeArgsFor(callerUrl: string, tsRel: string): string[] {
   const js = fileURLToPath(new URL(tsRel.replace(/\.ts$/, '.js'), callerUrl));
-  return existsSync(js) ? [js] : ['--import', 'tsx', fileURLToPath(new URL(tsRel, callerUrl))];
+  if (!existsSync(js)) throw new Error(`${js} is missing: tests run compiled (npm run build first)`);
+  return [js];
 }

@@ -11,7 +11,7 @@ import type {
   ValidationResult,
 } from '../service.js';
 import { refuseBusyListens } from './listen-preflight.js';
-import { scopedNginxConfig } from './scoped-config.js';
+import { dumpLiveConfig, nginxBaseArgs, validateLive, validateScopedFiles } from './config-check.js';
 import { lastLines, linesWith, logOffset, logSince } from '../health/observe.js';
 import {
   resolveManager,
@@ -28,7 +28,6 @@ import {
   nginxAccessLog,
   nginxDirectories,
   nginxFailingFiles,
-  nginxValidationMessage,
   renderNginxMainConfig,
 } from './main-config.js';
 
@@ -90,7 +89,9 @@ export class NginxDriver implements ServiceDriver {
     const result =
       (await this.managerOf()) === 'systemd'
         ? await this.ctx.host.exec('systemctl', ['start', 'nginx'], { timeoutMs: this.timeouts.startMs })
-        : await this.ctx.host.exec(this.binary, this.baseArgs(), { timeoutMs: this.timeouts.startMs });
+        : await this.ctx.host.exec(this.binary, nginxBaseArgs(this.ctx), {
+            timeoutMs: this.timeouts.startMs,
+          });
     const failure = async (why: string) =>
       new TendError('TEND_ERR_SERVICE_START', `nginx did not start: ${why}`, {
         service: this.id,
@@ -108,43 +109,20 @@ export class NginxDriver implements ServiceDriver {
 
   async validate(): Promise<ValidationResult> {
     await this.prepare();
-    const args = ['-t', ...this.baseArgs((await this.managerOf()) === 'systemd')];
-    const result = await this.ctx.host.exec(this.binary, args, { timeoutMs: 60_000 });
-    const output = `${result.stderr}\n${result.stdout}`.trim();
-    return {
-      ok: result.exitCode === 0,
-      message: nginxValidationMessage(output) || 'nginx: configuration test is successful',
-      failingFiles: result.exitCode === 0 ? [] : nginxFailingFiles(output),
-    };
+    return validateLive(this.ctx);
   }
 
-  /**
-   * `nginx -t` over the live main config holding only `files` of the vhosts (embedded profile, with
-   * a running master: the HUP that follows is the whole-config check). Files that are gone (deleted
-   * vhosts) have nothing to check.
-   */
+  /** `nginx -t` over only `files` of the vhosts (embedded): see config-check.ts. */
   async validateScoped(files: readonly string[]): Promise<ValidationResult | undefined> {
-    const { host, layout } = this.ctx;
-    if (layout.profile !== 'embedded') return undefined;
+    if (this.ctx.layout.profile !== 'embedded') return undefined;
     await this.prepare();
-    const main = await host.fs.readFile(layout.nginx.mainConfig);
-    const present: string[] = [];
-    for (const f of files) if ((await host.fs.stat(f)) !== undefined) present.push(f);
-    const scoped = main === undefined ? undefined : scopedNginxConfig(main, layout.nginx.includeDir, present);
-    if (scoped === undefined) return undefined;
-    // Outside the include dir (its *.conf glob would pull it into the live config).
-    const path = `${layout.nginx.prefix}/tend-scoped-check.conf`;
-    // Edits of one Site in a row check the same set: no write (and no fsync) when it is unchanged.
-    if ((await host.fs.readFile(path)) !== scoped) await host.fs.writeFileAtomic(path, scoped, 0o644);
-    const result = await host.exec(this.binary, ['-t', '-p', layout.nginx.prefix, '-c', path], {
-      timeoutMs: 60_000,
-    });
-    const output = `${result.stderr}\n${result.stdout}`.trim();
-    return {
-      ok: result.exitCode === 0,
-      message: nginxValidationMessage(output) || 'nginx: configuration test is successful',
-      failingFiles: result.exitCode === 0 ? [] : nginxFailingFiles(output),
-    };
+    return validateScopedFiles(this.ctx, files);
+  }
+
+  /** What nginx would load (`nginx -T`), to judge tend's vhosts against files tend does not own. */
+  async dumpConfig(): Promise<string | undefined> {
+    await this.prepare();
+    return dumpLiveConfig(this.ctx);
   }
 
   /** A vhost whose listen port another process holds would fail the whole reload: held alone. */
@@ -268,12 +246,6 @@ export class NginxDriver implements ServiceDriver {
       if (host.now() >= deadline || !(await this.tracker.isAlive(master))) return false;
       await host.sleep(25);
     }
-  }
-
-  /** -p/-c as the live master uses them; Debian's systemd unit passes neither -p nor a custom -c. */
-  private baseArgs(systemd = false): string[] {
-    const n = this.ctx.layout.nginx;
-    return systemd ? ['-c', n.mainConfig] : ['-p', n.prefix, '-c', n.mainConfig];
   }
 
   /**

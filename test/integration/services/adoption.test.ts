@@ -12,7 +12,7 @@ import { PHP, embeddedFixture, httpGet, masters, realHost, writePool, writeVhost
 
 const run = promisify(execFile);
 
-/** Runs the fixture in a fresh Node process: .ts under tsx, or the compiled .js under dist/. */
+/** Runs the compiled fixture in a fresh Node process. */
 async function startInChild(root: string, port: number): Promise<Record<string, number>> {
   const args = nodeArgsFor(import.meta.url, './fixtures/start-masters.ts');
   const { stdout } = await run(process.execPath, [...args, root, String(port)], { timeout: 60_000 });

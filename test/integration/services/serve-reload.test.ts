@@ -2,22 +2,13 @@
 // pool over FastCGI, refuse bad configs (old masters keep serving), verified reloads, stop.
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { isTendError } from '../../../src/errors/catalogue.js';
 import { httpProbe } from '../../../src/host/http-probe.js';
 import { fastcgiRequest, pingPool } from '../../../src/drivers/php-fpm/fastcgi.js';
 import { serviceDriverFor, type NginxDriver, type PhpFpmDriver } from '../../../src/drivers/services.js';
-import {
-  PHP,
-  embeddedFixture,
-  freePort,
-  httpGet,
-  masters,
-  realHost,
-  writePool,
-  writeVhost,
-} from './harness.js';
+import { PHP, embeddedFixture, httpGet, masters, realHost, writePool, writeVhost } from './harness.js';
+import { holdPort } from '../../helpers/ports.js';
 
 test('embedded nginx + php-fpm: serve, validate, refuse, reload, stop', async (t) => {
   const f = await embeddedFixture(t);
@@ -105,10 +96,9 @@ test('embedded nginx + php-fpm: serve, validate, refuse, reload, stop', async (t
   });
 
   await t.test('a config nginx -t accepts but the master cannot apply is reported', async () => {
-    const busyPort = await freePort();
-    const blocker = createServer().listen(busyPort, '127.0.0.1');
-    t.after(() => blocker.close());
-    await new Promise((resolve) => blocker.once('listening', resolve));
+    // The holding socket is the blocker: no window between finding the port and taking it.
+    const { port: busyPort, handOver } = await holdPort();
+    t.after(() => handOver());
     const extra = writeVhost({ ...f, port: busyPort }, 'busy', 'busy');
     assert.equal((await nginx.validate()).ok, true, 'nginx -t ignores EADDRINUSE');
     await assert.rejects(nginx.reload(), (err) => {

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nodeArgsFor } from '../../helpers/paths.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { alive, fixture, repoRoot, sleep, until } from './helpers.js';
 import type { ProgramStatus } from '../../../src/supervisor/index.js';
@@ -73,13 +74,7 @@ test('a SIGKILLed supervisor is replaced: instances adopted, no duplicates, rest
   const start = () => {
     const h = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        join(repoRoot(), 'test/fixtures/programs/supervisor-harness.ts'),
-        root,
-        programsFile,
-      ],
+      [...nodeArgsFor(import.meta.url, '../../fixtures/programs/supervisor-harness.ts'), root, programsFile],
       {
         cwd: repoRoot(),
         stdio: ['ignore', 'ignore', 'inherit'],

@@ -72,7 +72,9 @@ test('JSON: stable shape, actions arrays, diffs but never contents', () => {
     'blocked',
     'services',
     'files',
+    'runtime',
   ]);
+  assert.equal(c.runtime, null, 'a Site has no runtime part');
   assert.deepEqual(c.actions, ['create']);
   assert.equal(c.blocked, null);
   assert.deepEqual(Object.keys(c.files[0]), ['path', 'op', 'diff', 'target']);

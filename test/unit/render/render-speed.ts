@@ -1,5 +1,5 @@
 // Not a test (no timing assertions on busy machines): prints how long rendering 1,000 Sites and
-// 1,000 Pools takes. Run: node --import tsx test/unit/render/render-speed.ts
+// 1,000 Pools takes. Run: node dist/test/unit/render/render-speed.js
 import { loadTemplates } from '../../../src/host/templates.js';
 import { embeddedLayout } from '../../../src/layout/index.js';
 import { keyOf, type Resource } from '../../../src/model/index.js';

@@ -1,0 +1,82 @@
+// Gives a long-lived daemon's garbage back after a pass that made a lot of it. V8 sizes its old
+// generation for throughput: after the first pass over 1,000 Sites + Pools the heap held ~60 MB live
+// but the process kept 160-170 MB resident, and 290-420 MB after nine edits and a minute idle
+// (docs/decisions/0030-daemon-memory.md). One full collection, a second after such a pass and off
+// its path, returns it. bin/tend enables the `gc` extension for `tend serve` only.
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+/**
+ * Collect when the heap V8 holds (committed, not only live) has grown this much since the last
+ * collection: after a big pass most of it is free space V8 keeps, and a full collection gives the
+ * emptied pages back (bytes).
+ */
+const GROWTH = 24 * 1024 * 1024;
+const DELAY_MS = 1_000;
+
+export interface HeapTrim {
+  /** Call after every pass: a collection follows, once, when the heap has grown enough. */
+  afterPass(): void;
+  stop(): void;
+}
+
+/** undefined when the process was not started with the gc extension (bin/tend serve enables it). */
+function gcFunction(): (() => void) | undefined {
+  try {
+    const gc = runInNewContext('typeof gc === "function" ? gc : undefined') as unknown;
+    return typeof gc === 'function' ? (gc as () => void) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function heapTrim(opts: {
+  isBusy: () => boolean;
+  /** Told what one collection gave back (MB before and after). */
+  log?: (fields: Record<string, number>) => void;
+}): HeapTrim {
+  const gc = gcFunction();
+  let baseline = getHeapStatistics().total_heap_size;
+  let timer: NodeJS.Timeout | undefined;
+  const collect = () => {
+    // A pass runs: try again once it is over (passes come back to back after start).
+    if (opts.isBusy()) {
+      timer = setTimeout(collect, DELAY_MS);
+      timer.unref();
+      return;
+    }
+    timer = undefined;
+    const mb = (n: number) => Math.round(n / 1e5) / 10;
+    const before = process.memoryUsage();
+    // A plain full collection frees the garbage but compacts little, so V8 kept ~125 MB of pages for
+    // ~50 MB live; optimizing for size during this one collection makes it compact and give pages back.
+    setFlagsFromString('--optimize-for-size');
+    try {
+      gc?.();
+    } finally {
+      setFlagsFromString('--no-optimize-for-size');
+    }
+    const after = process.memoryUsage();
+    baseline = getHeapStatistics().total_heap_size;
+    opts.log?.({
+      heapUsedMb: mb(before.heapUsed),
+      heapUsedAfterMb: mb(after.heapUsed),
+      heapTotalMb: mb(before.heapTotal),
+      heapTotalAfterMb: mb(after.heapTotal),
+      rssMb: mb(before.rss),
+      rssAfterMb: mb(after.rss),
+    });
+  };
+  return {
+    afterPass() {
+      if (!gc || timer) return;
+      if (getHeapStatistics().total_heap_size - baseline < GROWTH) return;
+      timer = setTimeout(collect, DELAY_MS);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
