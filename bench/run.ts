@@ -1,5 +1,6 @@
 // `npm run bench`: runs every benchmark module in turn, in one run. Each module prints its own
 // figures. TEND_BENCH=plan,apply narrows the run to the named benches.
+import { benchAcme } from './acme-bench.js';
 import { benchApply } from './apply-bench.js';
 import { benchFpmStatus } from './fpm-status-bench.js';
 import { benchHeal } from './heal-bench.js';
@@ -19,6 +20,7 @@ const benches: [string, () => Promise<void>][] = [
   ['serve', benchServe],
   ['heal', benchHeal],
   ['jobs', benchJobs],
+  ['acme', benchAcme],
   ['fpm-status', benchFpmStatus],
 ];
 

@@ -15,6 +15,7 @@ export const SERVE_USAGE = `usage: tend serve [options]
   --profile embedded|system where managed files live (default: embedded)
   --root DIR                root of the layout (embedded: <desired-state>/../.tend; system: /)
   --http-port N             embedded nginx listen port (default 8080)
+  --https-port N            embedded nginx TLS port (default 8443)
 ${WEB_BASE_USAGE.trimEnd()}
   --listen HOST:PORT|unix:PATH  where the API listens (default 127.0.0.1:7080)
   --token-file PATH         bearer token for the API (mode 0600); default: generated in the state dir
@@ -51,6 +52,7 @@ export interface ServeOptions {
   profile: Profile;
   root: string;
   httpPort?: number;
+  httpsPort?: number;
   listen: string;
   tokenFile?: string;
   allowRemoteApi: boolean;
@@ -82,6 +84,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
         profile: { type: 'string' },
         root: { type: 'string' },
         'http-port': { type: 'string' },
+        'https-port': { type: 'string' },
         listen: { type: 'string' },
         'token-file': { type: 'string' },
         'allow-remote-api': { type: 'boolean' },
@@ -114,6 +117,15 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
       throw new TendError(
         'TEND_ERR_USAGE',
         `expected --http-port between 1 and 65535, got "${values['http-port']}"`,
+      );
+  }
+  let httpsPort: number | undefined;
+  if (values['https-port'] !== undefined) {
+    httpsPort = Number(values['https-port']);
+    if (!/^\d{1,5}$/.test(values['https-port']) || httpsPort < 1 || httpsPort > 65535 || httpsPort === httpPort)
+      throw new TendError(
+        'TEND_ERR_USAGE',
+        `expected --https-port between 1 and 65535, other than --http-port, got "${values['https-port']}"`,
       );
   }
   const resyncMs = durationMs(values.resync ?? '30s');
@@ -152,6 +164,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
     profile,
     root,
     ...(httpPort !== undefined ? { httpPort } : {}),
+    ...(httpsPort !== undefined ? { httpsPort } : {}),
     listen: values.listen ?? '127.0.0.1:7080',
     ...(values['token-file'] ? { tokenFile: resolve(cwd, values['token-file']) } : {}),
     allowRemoteApi: values['allow-remote-api'] === true,

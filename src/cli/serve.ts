@@ -64,6 +64,7 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
   const host = createRealHost({ longLived: true });
   const layout = layoutFor(opts.profile, opts.root, {
     ...(opts.httpPort ? { httpPort: opts.httpPort } : {}),
+    ...(opts.httpsPort ? { httpsPort: opts.httpsPort } : {}),
     webBases: opts.webBases,
   });
   // A recursive mkdir gives every new directory the mode: the root must stay traversable for nginx's workers.

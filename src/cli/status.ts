@@ -9,6 +9,7 @@ import { KINDS, parseResourceKey, type ResourceKey } from '../model/index.js';
 import { getCondition, type ResourceStatus } from '../state/conditions.js';
 import { fileStatusSource, type ResourceDetail, type StatusSource } from '../state/status-source.js';
 import type { CliIO, Command } from './io.js';
+import { certificateNote, certificateSection } from './status-certificate.js';
 
 const USAGE =
   'usage: tend status [Kind/name] [--json] [--watch] [--root DIR] [--profile embedded|system] [--desired-state DIR]\n' +
@@ -99,7 +100,7 @@ export function renderStatusTable(statuses: readonly ResourceStatus[], now: numb
       s.phase,
       getCondition(s.conditions, 'Ready')?.status ?? '-',
       formatAge(s.updatedAt, now),
-      headline(s),
+      [certificateNote(s, now), headline(s)].filter((x) => x).join(' · '),
     ]),
   );
 }
@@ -137,6 +138,7 @@ export function renderStatusDetail(d: ResourceDetail, now: number): string {
     out.push('\nOutputs:\n');
     for (const [k, v] of outputs.sort(([a], [b]) => (a < b ? -1 : 1))) out.push(`  ${k}: ${v}\n`);
   }
+  out.push(...certificateSection(d, now));
   if (d.health && Object.keys(d.health).length > 0) {
     out.push('\nHealth:\n');
     for (const [k, v] of Object.entries(d.health))

@@ -26,6 +26,7 @@ import { registerJobMetrics } from '../jobs/metrics.js';
 import { fpmFiguresOf, registerFpmMetrics } from '../status/fpm-metrics.js';
 import { registerLogDiskMetrics } from '../observe/log-disk.js';
 import { JobsBridge } from '../runtime/jobs.js';
+import { AcmeManager } from '../acme/manager.js';
 import { ProgramsBridge } from '../runtime/programs.js';
 import { TerminalsBridge } from '../runtime/terminals.js';
 import { ControllerSnapshot } from '../pipeline/snapshot.js';
@@ -60,6 +61,7 @@ export class Controller {
   readonly terminals: TerminalsBridge;
   readonly masters: MasterWatch;
   readonly jobs: JobsBridge;
+  readonly acme: AcmeManager;
   private readonly coalescer: PassCoalescer<PassReport>;
   private watcher: DesiredStateWatcher | undefined;
   private readonly resync: Resync;
@@ -149,6 +151,7 @@ export class Controller {
       baseDelayMs: 1_000,
       maxDelayMs: 300_000,
     });
+    this.acme = new AcmeManager({ ...opts, registry: this.metrics.registry, queue: this.queue });
   }
 
   get passes(): number {
@@ -235,6 +238,7 @@ export class Controller {
         this.programsApplied = await this.programs.apply(computed);
         await this.terminals.apply(computed);
         await this.jobs.apply(computed);
+        await this.acme.apply(computed.load.resources.map((r) => r.resource));
       },
       externalHealth: (r) => this.programs.health(r) ?? this.terminals.health(r),
       runtimeStatus: (r, st) =>
@@ -262,6 +266,7 @@ export class Controller {
       this.programs.refreshAll();
       this.terminals.refreshAll();
       this.jobs.refreshAll();
+      this.acme.publish();
       this.source.note(result);
       this.rechecks.schedule(result.recheck);
       await store.save();
@@ -305,6 +310,7 @@ export class Controller {
     await this.programs.stop(opts);
     await this.terminals.stop();
     await this.jobs.stop();
+    await this.acme.stop();
     await this.opts.store.save().catch(() => undefined);
     await this.opts.events.flush().catch(() => undefined);
   }

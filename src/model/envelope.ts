@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { name } from './primitives.js';
 
 export const API_VERSION = 'tend/v1';
-export const KINDS = ['Site', 'Pool', 'Program', 'Terminal', 'Job'] as const;
+export const KINDS = ['Site', 'Pool', 'Program', 'Terminal', 'Job', 'Issuer'] as const;
 export type Kind = (typeof KINDS)[number];
 
 const labelKey = z.string().regex(/^[a-z0-9]([a-z0-9._/-]{0,61}[a-z0-9])?$/, {

@@ -6,6 +6,8 @@ export * from './pool.js';
 export * from './program.js';
 export * from './terminal.js';
 export * from './job.js';
+export * from './issuer.js';
+export * from './issuer-rules.js';
 export * from './resource.js';
 export * from './rules.js';
 export * from './privilege.js';

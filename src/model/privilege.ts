@@ -104,7 +104,7 @@ export function noPrivilegedIdentities(
   if (!facts) return [];
   const issues: RuleIssue[] = [];
   for (const r of all) {
-    if (r.kind === 'Site') continue;
+    if (r.kind === 'Site' || r.kind === 'Issuer') continue;
     if ('allowRoot' in r.spec && r.spec.allowRoot) continue;
     const key: ResourceKey = `${r.kind}/${r.metadata.name}`;
     const allow = r.kind === 'Pool' ? '(php-fpm pools never run as root)' : ALLOW;

@@ -7,8 +7,9 @@ import { programResource, type Program } from './program.js';
 import { siteResource, type Site } from './site.js';
 import { terminalResource, type Terminal } from './terminal.js';
 import { jobResource, type Job } from './job.js';
+import { issuerResource, type Issuer } from './issuer.js';
 
-export type Resource = Site | Pool | Program | Terminal | Job;
+export type Resource = Site | Pool | Program | Terminal | Job | Issuer;
 export type ResourceOf<K extends Kind> = Extract<Resource, { kind: K }>;
 
 export const SCHEMAS: Record<Kind, z.ZodType<Resource>> = {
@@ -17,6 +18,7 @@ export const SCHEMAS: Record<Kind, z.ZodType<Resource>> = {
   Program: programResource as z.ZodType<Resource>,
   Terminal: terminalResource as z.ZodType<Resource>,
   Job: jobResource as z.ZodType<Resource>,
+  Issuer: issuerResource as z.ZodType<Resource>,
 };
 
 export function keyOf(resource: Resource): ResourceKey {

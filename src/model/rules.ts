@@ -10,6 +10,7 @@ import type { Site } from './site.js';
 import { DEFAULT_WEB_BASES, tenantPathProblem, tlsPathProblem } from './tenancy.js';
 import { foreignDomainClaims, uniqueDomains, type LiveVhosts } from './domain-claims.js';
 import { accountsExist } from './accounts-exist.js';
+import { acmeIssuersResolve, acmeNamesPublic } from './issuer-rules.js';
 
 export interface RuleIssue {
   key: ResourceKey;
@@ -199,7 +200,8 @@ export function tenantPathsUnderWebBase(all: readonly Resource[], ctx: RuleConte
     if (r.kind === 'Site') check(r, r.spec.root, ['root'], 'document root');
     if (r.kind === 'Site' && r.spec.tls)
       for (const field of ['certificate', 'key'] as const) {
-        const problem = tlsPathProblem(r.spec.tls[field], policy, servedRoots);
+        const file = r.spec.tls[field];
+        const problem = file === undefined ? undefined : tlsPathProblem(file, policy, servedRoots);
         if (problem)
           issues.push({
             key: keyOf(r),
@@ -261,6 +263,8 @@ export const CROSS_RULES = [
   poolPathsClearOfSiteRoutes,
   (all: readonly Resource[], ctx: RuleContext): RuleIssue[] => foreignDomainClaims(all, ctx.liveVhosts),
   (all: readonly Resource[], ctx: RuleContext): RuleIssue[] => accountsExist(all, ctx.accounts),
+  acmeIssuersResolve,
+  acmeNamesPublic,
 ] as const;
 
 export { uniqueDomains };

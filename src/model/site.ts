@@ -48,8 +48,10 @@ export const siteSpec = z
     proxy: proxy.optional(),
     tls: z
       .strictObject({
-        certificate: absolutePath(),
-        key: absolutePath(),
+        certificate: absolutePath().optional(),
+        key: absolutePath().optional(),
+        /** tend issues and renews the certificate from an Issuer (the default one when unnamed). */
+        acme: z.strictObject({ issuer: name().optional() }).optional(),
         redirect: z.boolean().default(true),
         hsts: z
           .union([
@@ -135,6 +137,7 @@ export const siteSpec = z
         path: ['proxy'],
         message: `preset ${s.preset} does not proxy; remove proxy`,
       });
+    if (s.tls) tlsSourceIssues(s.tls, s.domains, ctx);
     if (s.preset !== 'proxy' && !s.root)
       ctx.addIssue({ code: 'custom', path: ['root'], message: `preset ${s.preset} needs a document root` });
     // nginx refuses two `location = /x` blocks with the same path.
@@ -150,6 +153,37 @@ export const siteSpec = z
         });
     });
   });
+
+/** tls names its certificate one way: files on disk, or acme; HTTP-01 cannot prove a wildcard. */
+function tlsSourceIssues(
+  tls: { certificate?: string | undefined; key?: string | undefined; acme?: object | undefined },
+  domains: readonly string[],
+  ctx: z.RefinementCtx,
+) {
+  const files = tls.certificate !== undefined || tls.key !== undefined;
+  if (tls.acme && files)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tls', 'acme'],
+      message:
+        'tls.acme and tls.certificate/tls.key are exclusive: let tend issue the certificate, or name the files',
+    });
+  else if (!tls.acme && (tls.certificate === undefined || tls.key === undefined))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['tls', tls.certificate === undefined ? 'certificate' : 'key'],
+      message: 'tls needs both certificate and key, or acme: {} to let tend issue them',
+    });
+  if (tls.acme)
+    domains.forEach((d, i) => {
+      if (d.startsWith('*.'))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['domains', i],
+          message: `${d} is a wildcard: tls.acme proves domains over HTTP-01, which cannot issue wildcards; list the names or use certificate files`,
+        });
+    });
+}
 
 export const siteResource = envelope('Site', siteSpec);
 export type SiteSpec = z.infer<typeof siteSpec>;

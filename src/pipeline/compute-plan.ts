@@ -1,5 +1,7 @@
 // load → render → inventory → observe → plan: the I/O around the pure planner, shared by
 // `tend reconcile --plan`, apply and the API, so that what is shown is exactly what would be applied.
+import { acmeRenderInput } from '../acme/render-input.js';
+import { fileCertInput } from '../acme/file-certs.js';
 import { observe } from '../observe/observe.js';
 import { hostRuleContext } from '../observe/rule-context.js';
 import { isTendError } from '../errors/catalogue.js';
@@ -110,6 +112,11 @@ function renderMemo(
     if (pool) refs.push(generations.get(`Pool/${pool}`) ?? '-');
     if (program)
       refs.push(generations.get(`Program/${program}`) ?? '-', String(ctx.programPorts?.get(program) ?? ''));
+    // An ACME Site re-renders when its live certificate changes (issued, renewed).
+    if (resource.spec.tls?.acme)
+      refs.push(ctx.acmeCertificates?.get(resource.metadata.name)?.certificate ?? '');
+    if (resource.spec.tls?.certificate)
+      refs.push(ctx.tlsFileCopies?.get(resource.metadata.name)?.certificate ?? '');
   }
   // A pool's open_basedir and account home come from the Sites that use it.
   if (resource.kind === 'Pool')
@@ -197,6 +204,10 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
     templates: loadTemplates(),
     ...(webUser ? { webUser } : {}),
     ...(secret ? { probeSecret: secret } : {}),
+    ...(await acmeRenderInput(host, layout, resources.values())),
+    tlsFileCopies: await fileCertInput(host, layout, resources.values(), {
+      readOnly: opts.readOnly === true,
+    }),
   };
   const rendered: Rendered[] = [];
   const pending = new Map<ResourceKey, PendingResource>();

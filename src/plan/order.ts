@@ -3,7 +3,7 @@
 import type { Kind } from '../model/index.js';
 import type { Change } from './types.js';
 
-export const APPLY_ORDER: readonly Kind[] = ['Pool', 'Program', 'Site', 'Terminal', 'Job'];
+export const APPLY_ORDER: readonly Kind[] = ['Issuer', 'Pool', 'Program', 'Site', 'Terminal', 'Job'];
 const RANK = new Map<Kind, number>(APPLY_ORDER.map((kind, i) => [kind, i]));
 
 const byName = (a: Change, b: Change) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);

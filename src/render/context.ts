@@ -19,6 +19,12 @@ export interface RenderContext {
   webUser?: string;
   /** The host's probe secret (state/probe-secret.ts): Sites render the vhost marker with it. */
   probeSecret?: string;
+  /** ACME Sites: site name → the issued certificate's files; a Site without one serves plain HTTP. */
+  acmeCertificates?: ReadonlyMap<string, { certificate: string; key: string }>;
+  /** tend's HTTP-01 directory (src/acme/paths.ts), served to every ACME Site. */
+  acmeChallengeDir?: string;
+  /** File-based TLS: site name → tend's checked copy of the pair (src/acme/file-certs.ts). */
+  tlsFileCopies?: ReadonlyMap<string, { certificate: string; key: string }>;
 }
 
 export type PoolEndpoint = { type: 'socket'; path: string } | { type: 'tcp'; address: string; port: number };

@@ -119,21 +119,26 @@ export function renderSite(site: Site, ctx: RenderContext): Rendered {
   const index = (spec.index ?? DEFAULT_INDEX[spec.preset]).map((f) => nginxToken(f, 'index'));
   const redirects = redirectsOf(site);
   const proxy = spec.preset === 'proxy' ? proxyOf(site, ctx) : undefined;
-  const tls = spec.tls && {
+  const files = tlsFilesOf(site, ctx);
+  const tls = spec.tls && files && {
     tlsListen: hostPort(layout.nginx.listenAddress, tlsPort, 'listen address'),
-    certificate: nginxPath(spec.tls.certificate, 'tls.certificate'),
-    key: nginxPath(spec.tls.key, 'tls.key'),
+    certificate: nginxPath(files.certificate, 'tls.certificate'),
+    key: nginxPath(files.key, 'tls.key'),
     hsts: hstsOf(site),
+    // The system profile lives inside the distribution's nginx.conf, whose ssl_* defaults are older.
+    mozillaIntermediate: layout.profile === 'system',
   };
+  const acme = spec.tls?.acme !== undefined;
   const view = {
     upstream: proxy?.upstream,
     listen: hostPort(layout.nginx.listenAddress, listenPort, 'listen address'),
     serverNames: [...new Set(serverNames)].join(' '),
     redirectToTls:
-      spec.tls?.redirect === true
+      spec.tls?.redirect === true && tls
         ? { target: `https://$host${tlsPort === 443 ? '' : `:${tlsPort}`}$request_uri` }
         : undefined,
-    acmeRoot: root,
+    acmeRoot: acme ? undefined : root,
+    acmeChallenge: acme ? { dir: nginxPath(acmeChallengeDirOf(site, ctx), 'acme challenge dir') } : undefined,
     tls,
     root,
     index: index.length > 0 ? index.join(' ') : undefined,
@@ -170,6 +175,21 @@ export function renderSite(site: Site, ctx: RenderContext): Rendered {
     outputs: { url: `${scheme}://${host}${port === defaultPort ? '' : `:${port}`}/` },
     directories: [dirname(layout.nginx.siteLog(name, 'access'))],
   };
+}
+
+/** File-based TLS names its files; an ACME Site has files once tend has issued them (else plain HTTP). */
+function tlsFilesOf(site: Site, ctx: RenderContext): { certificate: string; key: string } | undefined {
+  const tls = site.spec.tls;
+  if (!tls) return undefined;
+  if (tls.acme) return ctx.acmeCertificates?.get(site.metadata.name);
+  if (tls.certificate === undefined || tls.key === undefined) return undefined;
+  return ctx.tlsFileCopies?.get(site.metadata.name) ?? { certificate: tls.certificate, key: tls.key };
+}
+
+function acmeChallengeDirOf(site: Site, ctx: RenderContext): string {
+  if (ctx.acmeChallengeDir === undefined)
+    throw new TendError('TEND_ERR_SCHEMA', `Site/${site.metadata.name}: tls.acme needs tend's ACME room`);
+  return ctx.acmeChallengeDir;
 }
 
 const dirname = (p: string) => p.slice(0, p.lastIndexOf('/')) || '/';

@@ -37,6 +37,8 @@ export function referencesOf(r: Resource): { key: ResourceKey; path: (string | n
     if (r.spec.php?.pool) refs.push({ key: `Pool/${r.spec.php.pool}`, path: ['spec', 'php', 'pool'] });
     if (r.spec.proxy?.program)
       refs.push({ key: `Program/${r.spec.proxy.program}`, path: ['spec', 'proxy', 'program'] });
+    if (r.spec.tls?.acme?.issuer)
+      refs.push({ key: `Issuer/${r.spec.tls.acme.issuer}`, path: ['spec', 'tls', 'acme', 'issuer'] });
   }
   if (r.kind === 'Program')
     r.spec.dependsOn.forEach((d, i) => refs.push({ key: `Program/${d}`, path: ['spec', 'dependsOn', i] }));

@@ -70,9 +70,36 @@ export interface ResourceStatus {
   lastError?: { code: string; message: string; at: string };
   health?: Record<string, unknown>;
   outputs: Record<string, string | number>;
+  /** A Site's TLS certificate as tend last saw it (src/acme/status.ts). */
+  certificate?: CertificateStatus;
   /** When the status last changed (a pass that changes nothing leaves it). */
   updatedAt: string;
 }
+
+export interface CertificateStatus {
+  /** `Issuer/name` for ACME, `files` for file-based certificates. */
+  source: string;
+  serial?: string;
+  notAfter?: string;
+  domains?: string[];
+  lastAttempt?: { at: string; ok: boolean; error?: { type: string; detail: string } };
+  nextAttemptAt?: string;
+}
+
+const certificateStatusSchema = z.strictObject({
+  source: z.string(),
+  serial: z.string().optional(),
+  notAfter: z.string().optional(),
+  domains: z.array(z.string()).optional(),
+  lastAttempt: z
+    .strictObject({
+      at: z.string(),
+      ok: z.boolean(),
+      error: z.strictObject({ type: z.string(), detail: z.string() }).optional(),
+    })
+    .optional(),
+  nextAttemptAt: z.string().optional(),
+});
 
 export const conditionSchema = z.strictObject({
   type: z.string().min(1),
@@ -93,6 +120,7 @@ export const resourceStatusSchema = z.strictObject({
   lastError: z.strictObject({ code: z.string(), message: z.string(), at: z.string() }).optional(),
   health: z.record(z.string(), z.unknown()).optional(),
   outputs: z.record(z.string(), z.union([z.string(), z.number()])),
+  certificate: certificateStatusSchema.optional(),
   updatedAt: z.string(),
 });
 

@@ -250,7 +250,7 @@ test('a document that is not a tend resource makes its file unknown', async (t) 
   });
   const r = await loadDesiredState(dir);
   assert.deepEqual(r.errors.map(formatLoadError), [
-    'a.yaml:10:7: kind: expected kind Site, Pool, Program, Terminal, Job, got "Sitee"',
+    'a.yaml:10:7: kind: expected kind Site, Pool, Program, Terminal, Job, Issuer, got "Sitee"',
     'b.yaml:1:13: Program/v2: apiVersion: expected apiVersion: tend/v1, got "tend/v2"',
   ]);
   assert.deepEqual(r.unknownFiles, ['a.yaml']);
