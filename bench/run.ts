@@ -3,6 +3,7 @@
 import { benchAcme } from './acme-bench.js';
 import { benchApply } from './apply-bench.js';
 import { benchDashboard } from './dashboard-bench.js';
+import { benchFpmStatus } from './fpm-status-bench.js';
 import { benchHeal } from './heal-bench.js';
 import { benchJobs } from './jobs-bench.js';
 import { benchPlan } from './plan-bench.js';
@@ -22,6 +23,7 @@ const benches: [string, () => Promise<void>][] = [
   ['dashboard', benchDashboard],
   ['jobs', benchJobs],
   ['acme', benchAcme],
+  ['fpm-status', benchFpmStatus],
 ];
 
 const only = process.env.TEND_BENCH?.split(',').map((s) => s.trim());

@@ -25,6 +25,9 @@ ${WEB_BASE_USAGE.trimEnd()}
   --max-event-streams N     concurrent GET /v1/events streams; more get 429 (default 32)
   --resync DURATION         re-observe the host and heal drift this often (default 30s, ±10% jitter)
   --probe-max-age DURATION  re-probe a healthy, unchanged Site or Pool at least this often (default 10m)
+  --log-max-size SIZE       rotate a log tend's nginx/php-fpm write past this size (default 100M; 64K–100G)
+  --log-keep N              rotated generations kept per log (default 5; 1–100)
+  --log-max-age DURATION    also rotate a non-empty log this old (default: size only; 1h–365d)
   --keep-programs           leave native programs running on exit (the next tend adopts them)
   --allow-mass-delete       allow a pass that deletes more than half of the managed resources
   --notify-webhook URL      POST a JSON batch per pass on phase changes, crash loops, held changes and
@@ -61,6 +64,8 @@ export interface ServeOptions {
   maxEventStreams: number;
   resyncMs: number;
   probeMaxAgeMs: number;
+  /** Embedded log rotation limits (src/runtime/log-rotate.ts). */
+  logRotation: { maxBytes: number; keep: number; maxAgeMs?: number };
   keepPrograms: boolean;
   allowMassDelete: boolean;
   /** --paused: apply nothing until `tend resume` (the plan stays previewable). */
@@ -111,6 +116,9 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
         'max-event-streams': { type: 'string' },
         resync: { type: 'string' },
         'probe-max-age': { type: 'string' },
+        'log-max-size': { type: 'string' },
+        'log-keep': { type: 'string' },
+        'log-max-age': { type: 'string' },
         'keep-programs': { type: 'boolean' },
         'allow-mass-delete': { type: 'boolean' },
         paused: { type: 'boolean' },
@@ -164,6 +172,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
       'TEND_ERR_USAGE',
       `expected --probe-max-age as a duration of at least 1s (e.g. 10m, 1h), got "${values['probe-max-age']}"`,
     );
+  const logRotation = parseLogRotation(values['log-max-size'], values['log-keep'], values['log-max-age']);
   const streams = values['max-event-streams'] ?? '32';
   const maxEventStreams = Number(streams);
   if (!/^\d{1,5}$/.test(streams) || maxEventStreams < 1 || maxEventStreams > 10_000)
@@ -195,6 +204,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
     maxEventStreams,
     resyncMs,
     probeMaxAgeMs,
+    logRotation,
     keepPrograms: values['keep-programs'] === true,
     allowMassDelete: values['allow-mass-delete'] === true,
     ...(values.paused ? { paused: true } : {}),
@@ -203,4 +213,29 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
     webBases: bases.webBases,
     ...parseGitArgs(withServeConfig(values, serveConfigPath(profile, root)), cwd),
   };
+}
+
+const SIZE_UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** --log-max-size / --log-keep / --log-max-age, each refused with its flag and value when out of bounds. */
+export function parseLogRotation(
+  size: string | undefined,
+  keep: string | undefined,
+  age: string | undefined,
+): ServeOptions['logRotation'] {
+  const m = /^(\d{1,12})([KMG]?)$/i.exec(size ?? '100M');
+  const maxBytes = m ? Number(m[1]) * SIZE_UNITS[m[2]!.toUpperCase()]! : NaN;
+  if (!(maxBytes >= 64 * 1024 && maxBytes <= 100 * 1024 ** 3))
+    throw new TendError(
+      'TEND_ERR_USAGE',
+      `expected --log-max-size between 64K and 100G (a number with K, M or G), got "${size}"`,
+    );
+  const keepN = Number(keep ?? '5');
+  if (!/^\d{1,3}$/.test(keep ?? '5') || keepN < 1 || keepN > 100)
+    throw new TendError('TEND_ERR_USAGE', `expected --log-keep between 1 and 100, got "${keep}"`);
+  if (age === undefined) return { maxBytes, keep: keepN };
+  const maxAgeMs = durationMs(age);
+  if (!(maxAgeMs >= 3_600_000 && maxAgeMs <= 365 * 86_400_000))
+    throw new TendError('TEND_ERR_USAGE', `expected --log-max-age between 1h and 365d, got "${age}"`);
+  return { maxBytes, keep: keepN, maxAgeMs };
 }

@@ -189,8 +189,19 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
       await info.notifySystemd(host, 'ready', `serving ${served} resources`).catch(() => undefined);
     };
     await startAndAnnounce();
+    // Embedded: tend rotates the logs its nginx and php-fpm write (system: logrotate's job).
+    const stopRotation =
+      layout.profile === 'embedded'
+        ? (await import('../runtime/log-rotate.js')).startLogRotation({
+            host,
+            layout,
+            limits: opts.logRotation,
+            warn: (message) => log.warn(message),
+          })
+        : () => undefined;
     await stopped;
     trim.stop();
+    stopRotation();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     // Offline `tend status` reads Programs and Terminals as Unknown, "last seen" this moment.

@@ -23,6 +23,8 @@ import { Rechecks } from './rechecks.js';
 import { Resync } from './resync.js';
 import { SourceIndex } from './source-index.js';
 import { registerJobMetrics } from '../jobs/metrics.js';
+import { fpmFiguresOf, registerFpmMetrics } from '../status/fpm-metrics.js';
+import { registerLogDiskMetrics } from '../observe/log-disk.js';
 import { JobsBridge } from '../runtime/jobs.js';
 import { ControlsBridge } from '../controls/bridge.js';
 import { Holds } from '../controls/holds.js';
@@ -132,6 +134,8 @@ export class Controller {
       store: opts.store,
     });
     registerJobMetrics(this.metrics.registry, this.jobs.runner);
+    registerFpmMetrics(this.metrics.registry, () => fpmFiguresOf(opts.store.list()));
+    registerLogDiskMetrics(this.metrics.registry, opts.host, opts.layout);
     this.failures = new PassFailures({
       log: opts.log,
       events: opts.events,

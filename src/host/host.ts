@@ -65,6 +65,8 @@ export interface HostFs {
    * truncated), and an existing regular file loses any bits beyond `mode`. Optional.
    */
   ensureLogFile?(path: string, mode: number): Promise<void>;
+  /** rename(2): replaces `to`, never follows a symlink at `from`. Optional for fakes (log rotation). */
+  rename?(from: string, to: string): Promise<void>;
 }
 
 export interface Host {

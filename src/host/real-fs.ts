@@ -198,6 +198,9 @@ export function createRealFs(): HostFs {
       });
       await fsyncDir(dirname(path));
     },
+    async rename(from, to) {
+      await fsp.rename(from, to);
+    },
     async chown(path, uid, gid) {
       await fsp.chown(path, uid, gid);
     },

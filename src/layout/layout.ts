@@ -33,6 +33,13 @@ export interface PhpLayout {
   poolDir(version: string): string;
   socket(version: string, pool: string): string;
   slowlog(version: string, pool: string): string;
+  /** The pool's access log (php-fpm's master opens it as root: in a root-owned dir). */
+  accessLog(version: string, pool: string): string;
+  /**
+   * PHP's error_log of the pool: its workers (the pool's user) open it, so it sits alone in a dir the
+   * pool's user owns, under a root-owned parent; nothing root writes lives beside it.
+   */
+  poolErrorLog(version: string, pool: string): string;
   mainConfig(version: string): string;
   pidFile(version: string): string;
   errorLog(version: string): string;
@@ -101,6 +108,8 @@ export function embeddedLayout(root: string, opts: LayoutOptions = {}): Layout {
       poolDir: (v) => join(root, 'php', v, 'pool.d'),
       socket: (v, pool) => join(root, 'run/php', `${v}-${pool}.sock`),
       slowlog: (v, pool) => join(root, 'log/php', `${v}-${pool}.slow.log`),
+      accessLog: (v, pool) => join(root, 'log/php', `${v}-${pool}.access.log`),
+      poolErrorLog: (v, pool) => join(root, 'log/php/tenants', `${v}-${pool}`, 'error.log'),
       mainConfig: (v) => join(root, 'php', v, 'php-fpm.conf'),
       pidFile: (v) => join(root, `run/php-fpm${v}.pid`),
       errorLog: (v) => join(root, `log/php-fpm${v}.log`),
@@ -146,7 +155,9 @@ export function systemLayout(root = '/', opts: LayoutOptions = {}): Layout {
       poolFile: (v, pool) => at(`/etc/php/${v}/fpm/pool.d/${pool}.conf`),
       poolDir: (v) => at(`/etc/php/${v}/fpm/pool.d`),
       socket: (v, pool) => at(`/run/php/php${v}-fpm-${pool}.sock`),
-      slowlog: (v, pool) => at(`/var/log/php${v}-fpm-${pool}.slow.log`),
+      slowlog: (v, pool) => at(`/var/log/php${v}-fpm/${pool}.slow.log`),
+      accessLog: (v, pool) => at(`/var/log/php${v}-fpm/${pool}.access.log`),
+      poolErrorLog: (v, pool) => at(`/var/log/php${v}-fpm/tenants/${pool}/error.log`),
       mainConfig: (v) => at(`/etc/php/${v}/fpm/php-fpm.conf`),
       pidFile: (v) => at(`/run/php/php${v}-fpm.pid`),
       errorLog: (v) => at(`/var/log/php${v}-fpm.log`),

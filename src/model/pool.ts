@@ -126,6 +126,8 @@ export const poolSpec = z
         path: logFileName.optional(),
       })
       .optional(),
+    /** An access log per request (time, method, URI, status, duration, memory, CPU%), off by default. */
+    accessLog: z.boolean().default(false),
     /** Directories PHP may open besides the pool's tmp and session dirs; default: its Sites' roots. */
     openBasedir: z.array(absolutePath()).min(1).max(20).optional(),
     chdir: absolutePath().optional(),

@@ -18,6 +18,12 @@ import {
 import { accountToCreate, poolDirs, tenancyAdminValues } from './pool-tenancy.js';
 import { managedHeader, type Rendered } from './types.js';
 
+/**
+ * php-fpm's access.format: ISO time, method, URI with query, status, duration (ms), peak memory (KB)
+ * and CPU% of the request, one line each, the fields a slow or heavy request is found by.
+ */
+export const ACCESS_FORMAT = '%{%Y-%m-%dT%H:%M:%S%z}t %m %r%Q%q %s %{mili}dms %{kilo}MKB %C%%';
+
 /** The nginx user on Debian: in the system profile the socket must be reachable by it. */
 const DEBIAN_WEB_USER = 'www-data';
 
@@ -118,6 +124,12 @@ export function renderPool(pool: Pool, ctx: RenderContext): Rendered {
             timeout: iniSeconds(spec.slowlog.timeout, 'slowlog.timeout'),
           }
         : undefined,
+    accessLog: spec.accessLog
+      ? {
+          path: iniPath(layout.php.accessLog(spec.php, name), 'access.log'),
+          format: iniQuoted(ACCESS_FORMAT, 'access.format'),
+        }
+      : undefined,
     chdir: spec.chdir === undefined ? undefined : iniPath(spec.chdir, 'chdir'),
     pingPath: iniQuoted(urlPath(spec.health.ping, 'ping.path'), 'ping.path'),
     statusPath: iniQuoted(urlPath(spec.health.statusPath, 'pm.status_path'), 'pm.status_path'),
@@ -137,7 +149,9 @@ export function renderPool(pool: Pool, ctx: RenderContext): Rendered {
     endpoint.type === 'socket' ? dirname(endpoint.path) : undefined,
     dirname(statusSocketPath(pool, layout)),
     slowlogPath && dirname(slowlogPath),
+    spec.accessLog ? dirname(layout.php.accessLog(spec.php, name)) : undefined,
   ];
+  const errorLogDir = dirname(layout.php.poolErrorLog(spec.php, name));
   return {
     key,
     files: [
@@ -156,12 +170,16 @@ export function renderPool(pool: Pool, ctx: RenderContext): Rendered {
         ? { socket: endpoint.path }
         : { listen: hostPort(endpoint.address, endpoint.port, 'listen') },
     directories: [...new Set(directories.filter((d): d is string => typeof d === 'string'))],
-    tenantDirs: [dirs.tmp, dirs.sessions].map((path) => ({
-      path,
-      owner: poolUserName(spec.user),
-      mode: 0o700,
-      parent: dirs.dataDir,
-    })),
+    tenantDirs: [
+      ...[dirs.tmp, dirs.sessions].map((path) => ({
+        path,
+        owner: poolUserName(spec.user),
+        mode: 0o700,
+        parent: dirs.dataDir,
+      })),
+      // Readable by the pool's group too (0750): root reads it for `tend logs`.
+      { path: errorLogDir, owner: poolUserName(spec.user), mode: 0o750, parent: dirname(errorLogDir) },
+    ],
     ...(account ? { account } : {}),
     ...(warnings.length > 0 ? { warnings } : {}),
   };

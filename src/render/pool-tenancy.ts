@@ -55,6 +55,9 @@ export function tenancyAdminValues(pool: Pool, ctx: RenderContext): [string, str
     ['upload_tmp_dir', dirs.tmp],
     ['sys_temp_dir', dirs.tmp],
     ['session.save_path', dirs.sessions],
+    // The pool's own PHP error log, which its workers write as the pool's user.
+    ['error_log', ctx.layout.php.poolErrorLog(pool.spec.php, pool.metadata.name)],
+    ['log_errors', '1'],
   ];
   return defaults.filter(([k]) => k === 'open_basedir' || !(k in pool.spec.phpAdminValues));
 }

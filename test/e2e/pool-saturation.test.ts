@@ -43,6 +43,20 @@ async function sleepySite(t: Parameters<typeof serveEnv>[0], name: string, poolS
   return { env, key, status, events, host: `${name}.sat.test` };
 }
 
+/** One `tend_fpm_*` sample of a pool from a live /metrics (undefined when absent). */
+async function fpmSample(
+  env: Awaited<ReturnType<typeof serveEnv>>,
+  series: string,
+  pool: string,
+): Promise<number | undefined> {
+  const r = await env.api('GET', '/metrics');
+  assert.equal(r.status, 200);
+  const line = String(r.body)
+    .split('\n')
+    .find((l) => l.startsWith(`${series}{pool="${pool}"} `));
+  return line === undefined ? undefined : Number(line.split(' ')[1]);
+}
+
 test('a pool of 2 workers under 10 slow requests turns Saturated within a probe interval, then recovers', async (t) => {
   const { env, key, status, events, host } = await sleepySite(t, 'sat', '');
   const before = await status();
@@ -52,6 +66,15 @@ test('a pool of 2 workers under 10 slow requests turns Saturated within a probe 
     fpm && typeof fpm.acceptedConn === 'number' && typeof fpm.startTime === 'string',
     JSON.stringify(before?.health),
   );
+  // /metrics serves the same figures, labelled by the pool's name only.
+  assert.equal(await fpmSample(env, 'tend_fpm_total_processes', 'sat'), fpm.totalProcesses);
+  assert.equal(
+    await fpmSample(env, 'tend_fpm_start_time_seconds', 'sat'),
+    Math.floor(Date.parse(fpm.startTime) / 1000),
+  );
+  const acceptedBefore = (await fpmSample(env, 'tend_fpm_accepted_connections_total', 'sat')) ?? NaN;
+  const reachedBefore = (await fpmSample(env, 'tend_fpm_max_children_reached_total', 'sat')) ?? NaN;
+  assert.ok(Number.isFinite(acceptedBefore) && Number.isFinite(reachedBefore));
 
   // 10 requests of 4 s on 2 workers: the queue lasts ~16 s, far less than the 10 min probe age, and
   // the last request waits ~20 s, well inside nginx's fastcgi_read_timeout.
@@ -78,6 +101,17 @@ test('a pool of 2 workers under 10 slow requests turns Saturated within a probe 
   );
   assert.match(condition(saturated, 'Healthy')!.message, /saturated: /);
   assert.ok((await events()).some((e) => e.reason === 'SaturationStarted' && e.type === 'Warning'));
+  const satFpm = saturated.health?.fpm as { queued: number; activeProcesses: number };
+  const queuedSeries = (await fpmSample(env, 'tend_fpm_listen_queue', 'sat')) ?? -1;
+  const activeSeries = (await fpmSample(env, 'tend_fpm_active_processes', 'sat')) ?? -1;
+  t.diagnostic(
+    `while saturated: status queued ${satFpm.queued}, metrics queue ${queuedSeries}, active ${activeSeries}`,
+  );
+  assert.ok(queuedSeries >= 0 && activeSeries >= 0, 'the saturated pool is in /metrics');
+  assert.ok(
+    queuedSeries > 0 || activeSeries === 2,
+    'the metrics show the load: a queue or every worker busy',
+  );
 
   const answers = await Promise.all(load);
   t.diagnostic(`answers after ${answers.map((a) => a.ms).join(', ')} ms`);
@@ -96,6 +130,18 @@ test('a pool of 2 workers under 10 slow requests turns Saturated within a probe 
   );
   const ended = (await events()).find((e) => e.reason === 'SaturationEnded');
   assert.ok(ended, JSON.stringify(await events()));
+  // The counters grew by the load (10 more connections) and follow php-fpm's own figure.
+  const after = (await status())?.health?.fpm as { maxChildrenReached: number };
+  const acceptedAfter = (await fpmSample(env, 'tend_fpm_accepted_connections_total', 'sat')) ?? NaN;
+  const reachedAfter = (await fpmSample(env, 'tend_fpm_max_children_reached_total', 'sat')) ?? NaN;
+  assert.ok(acceptedAfter - acceptedBefore >= 10, `accepted ${acceptedBefore} → ${acceptedAfter}`);
+  assert.equal(reachedAfter, after.maxChildrenReached, 'one php-fpm start: the counter is its figure');
+  const fpmLines = String((await env.api('GET', '/metrics')).body)
+    .split('\n')
+    .filter((l) => l.startsWith('tend_fpm_'));
+  assert.ok(fpmLines.length >= 10, fpmLines.join('\n'));
+  for (const l of fpmLines)
+    assert.match(l, /^tend_fpm_[a-z_]+\{pool="sat"\} \d+(\.\d+)?$/, 'the pool name is the only label');
 });
 
 test('a request over request_slowlog_timeout is a SlowRequest event naming the script and top frame', async (t) => {

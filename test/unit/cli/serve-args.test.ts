@@ -55,3 +55,31 @@ test('each bad value is a usage error naming the option and the value', () => {
     );
   }
 });
+
+test('log rotation limits: defaults 100M × 5, flags read, out-of-bounds values name the flag', () => {
+  const d = parseServeArgs([], '/srv');
+  assert.ok(d !== 'help');
+  assert.deepEqual(d.logRotation, { maxBytes: 100 * 1024 * 1024, keep: 5 });
+  const set = parseServeArgs(['--log-max-size', '2G', '--log-keep', '9', '--log-max-age', '7d'], '/srv');
+  assert.ok(set !== 'help');
+  assert.deepEqual(set.logRotation, { maxBytes: 2 * 1024 ** 3, keep: 9, maxAgeMs: 7 * 86_400_000 });
+  for (const [flag, value] of [
+    ['--log-max-size', '1K'],
+    ['--log-max-size', '200G'],
+    ['--log-max-size', '10MB'],
+    ['--log-keep', '0'],
+    ['--log-keep', '101'],
+    ['--log-keep', '1.5'],
+    ['--log-max-age', '5m'],
+    ['--log-max-age', '2y'],
+  ] as const)
+    assert.throws(
+      () => parseServeArgs([flag, value], '/srv'),
+      (e: unknown) =>
+        isTendError(e) &&
+        e.code === 'TEND_ERR_USAGE' &&
+        e.message.includes(flag) &&
+        e.message.includes(`"${value}"`),
+      `${flag} ${value}`,
+    );
+});
