@@ -1,7 +1,7 @@
 // Reading log files as framed lines: the last N lines (read from the end, never the whole file),
 // an optional --since cut by the timestamps nginx, php-fpm and ISO lines carry, and a follower that
 // polls for appended bytes and starts over when the file was rotated or truncated.
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants as fsConstants, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import type { LogSource } from './sources.js';
 
 export interface LogLine {
@@ -45,11 +45,25 @@ function frame(src: LogSource, line: string): LogLine {
   };
 }
 
+/**
+ * Opens a log for reading as root without following a link or blocking on a FIFO: a Pool's own
+ * error log sits in a directory its tenant owns, where a planted link would otherwise let `tend
+ * logs` read any file on the host.
+ */
+function openLog(path: string): number {
+  const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK);
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw new Error(`${path} is not a regular file`);
+  }
+  return fd;
+}
+
 /** The last `tail` lines of one source (matching lines only), oldest first; [] when it is missing. */
 export function tailSource(src: LogSource, tail: number, sinceMs?: number): LogLine[] {
   let fd: number;
   try {
-    fd = openSync(src.path, 'r');
+    fd = openLog(src.path);
   } catch {
     return [];
   }
@@ -110,7 +124,7 @@ export function followSources(
     for (const s of state) {
       let fd: number;
       try {
-        fd = openSync(s.src.path, 'r');
+        fd = openLog(s.src.path);
       } catch {
         continue;
       }

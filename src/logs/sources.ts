@@ -79,6 +79,8 @@ export function logSources(resource: Resource, layout: Layout, opts: SourceOptio
           );
         return [{ path: slow, instance: '-', stream: 'slow' }];
       }
+      // The master's log (filtered to this pool), PHP's own error log of the pool (its workers
+      // write it as the tenant), and the access log when the Pool keeps one.
       return [
         {
           path: poolErrorLog(layout, resource.spec.php),
@@ -86,6 +88,10 @@ export function logSources(resource: Resource, layout: Layout, opts: SourceOptio
           stream: 'error',
           match: `[pool ${name}]`,
         },
+        { path: layout.php.poolErrorLog(resource.spec.php, name), instance: '-', stream: 'php' },
+        ...(resource.spec.accessLog
+          ? [{ path: layout.php.accessLog(resource.spec.php, name), instance: '-', stream: 'access' }]
+          : []),
       ];
     }
     default:

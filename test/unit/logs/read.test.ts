@@ -2,7 +2,8 @@
 // pool's lines only from a shared master log); a follower sees appended lines and a rotated file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { followSources, lineTime, tailSource, type LogLine } from '../../../src/logs/read.js';
@@ -64,4 +65,24 @@ test('followSources: appended lines arrive; a rotated file is read from its star
     ['new 1', 'partial', 'after rotation'],
   );
   assert.ok(seen.every((l) => l.instance === '1' && l.stream === 'output'));
+});
+
+test('a link planted where a log goes is never followed: root does not read its target', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tend-logs-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const secret = join(dir, 'secret');
+  writeFileSync(secret, 'root:the-secret\n');
+  // A tenant owns the directory of its pool's error log and may replace the file with a link.
+  const planted = join(dir, 'error.log');
+  symlinkSync(secret, planted);
+  assert.deepEqual(tailSource({ path: planted, instance: '-', stream: 'php' }, 10), []);
+  const fifo = join(dir, 'fifo.log');
+  execFileSync('mkfifo', [fifo]);
+  assert.deepEqual(tailSource({ path: fifo, instance: '-', stream: 'php' }, 10), [], 'a FIFO never blocks');
+  const real = join(dir, 'real.log');
+  writeFileSync(real, 'a line\n');
+  assert.deepEqual(
+    tailSource({ path: real, instance: '-', stream: 'php' }, 10).map((l) => l.line),
+    ['a line'],
+  );
 });
