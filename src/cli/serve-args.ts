@@ -8,6 +8,8 @@ import { durationMs } from '../model/primitives.js';
 import { parseWebBases, WEB_BASE_USAGE } from './web-base.js';
 import { GIT_FLAGS, parseGitArgs, type GitArgs } from './serve-git-args.js';
 import { serveConfigPath, withServeConfig } from './serve-config.js';
+import { HOST_FLAGS, HOST_USAGE, parseHostArgs } from './host-args.js';
+import type { HostSlice } from '../source/host-slice.js';
 
 export const SERVE_USAGE = `usage: tend serve [options]
 
@@ -27,6 +29,7 @@ ${WEB_BASE_USAGE.trimEnd()}
   --keep-programs           leave native programs running on exit (the next tend adopts them)
   --allow-mass-delete       allow a pass that deletes more than half of the managed resources
   --log-level LEVEL         trace, debug, info, warn, error (default info)
+${HOST_USAGE.trimEnd()}
 
 Git source (the desired state comes from a repository instead of -d; -d then only places the root):
   --git URL                 fetch this repository (https, ssh, git, file or a path; no credentials in it)
@@ -63,6 +66,8 @@ export interface ServeOptions {
   webBases: readonly string[];
   /** Set by --git: the desired state comes from this repository (src/gitsource/). */
   git?: GitArgs;
+  /** This host's slice of a fleet tree (--host-name, --host-label, --host-default). */
+  hostSlice: HostSlice;
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -92,6 +97,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
         'log-level': { type: 'string' },
         'web-base': { type: 'string', multiple: true },
         ...GIT_FLAGS,
+        ...HOST_FLAGS,
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -167,6 +173,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
     allowMassDelete: values['allow-mass-delete'] === true,
     logLevel: level,
     webBases: bases.webBases,
+    hostSlice: parseHostArgs(values),
     ...parseGitArgs(withServeConfig(values, serveConfigPath(profile, root)), cwd),
   };
 }

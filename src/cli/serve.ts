@@ -87,7 +87,7 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
       events.record({ type: 'Warning', reason: 'StatusReset', message: store.loadWarning });
     const { token, file: tokenFile } = await resolveToken(opts, layout.stateDir);
     const git = opts.git
-      ? (await import('../gitsource/serve-hook.js')).gitServeHook(opts.git, { host, layout, events, log })
+      ? (await import('../gitsource/serve-hook.js')).gitServeHook(opts.git, { host, layout, events, log, hostSlice: opts.hostSlice })
       : undefined;
     // The first fetch comes before the first pass, so that pass applies the branch's head.
     await git?.source.start();
@@ -102,6 +102,7 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
       resyncMs: opts.resyncMs,
       probeMaxAgeMs: opts.probeMaxAgeMs,
       allowMassDelete: opts.allowMassDelete,
+      hostSlice: opts.hostSlice,
       afterPass: () => trim.afterPass(),
     };
     const controller = new ctl.Controller(controllerOpts);

@@ -13,6 +13,7 @@ import type { StatusStore } from '../state/status-store.js';
 import { TendMetrics } from '../api/metrics.js';
 import { PassCoalescer } from './coalesce.js';
 import type { ResolveDesired } from '../pipeline/compute-plan.js';
+import type { HostSlice } from '../source/host-slice.js';
 import { converge, type ConvergeResult } from '../pipeline/converge.js';
 import { affectedBy, MasterWatch } from '../runtime/masters.js';
 import { metricsState } from './metrics-state.js';
@@ -47,6 +48,8 @@ export interface ControllerOptions {
   settleMs?: number;
   /** A git source: checkouts are immutable, so no watcher; it says when to load (resolveDesired). */
   resolveDesired?: ResolveDesired;
+  /** A fleet host's slice of the tree (decision 0037); undefined: every resource. */
+  hostSlice?: HostSlice;
   /** The registry to record into (default: a new one with Node's process metrics). */
   metrics?: TendMetrics;
   /** Called after every pass, once its report is recorded (the daemon's heap trim listens). */
@@ -230,6 +233,7 @@ export class Controller {
       beforeServiceStart: (service) =>
         /^(nginx|php-fpm@)/.test(service) ? this.masters.checkNow(service) : Promise.resolve(),
       ...(this.opts.resolveDesired ? { resolveDesired: this.opts.resolveDesired } : {}),
+      ...(this.opts.hostSlice ? { hostSlice: this.opts.hostSlice } : {}),
       beforeStatus: async (computed) => {
         this.programsApplied = await this.programs.apply(computed);
         await this.terminals.apply(computed);
