@@ -36,13 +36,14 @@ function mergeSlices(hosts: readonly string[], results: readonly LoadResult[]): 
     }
     for (const res of r.resources) resources.set(`${res.file}:${res.line}:${res.col}`, res);
   });
-  const union = (pick: (r: LoadResult) => readonly string[]) =>
-    [...new Set(results.flatMap(pick))].sort();
+  const union = (pick: (r: LoadResult) => readonly string[]) => [...new Set(results.flatMap(pick))].sort();
   return {
     ok: results.every((r) => r.ok),
     resources: [...resources.values()],
     errors: [...errors.values()].map(({ error, in: where }) =>
-      where.length === hosts.length ? error : { ...error, message: `${error.message} (host ${where.join(', ')})` },
+      where.length === hosts.length
+        ? error
+        : { ...error, message: `${error.message} (host ${where.join(', ')})` },
     ),
     unknownFiles: union((r) => r.unknownFiles),
     unknownKeys: union((r) => r.unknownKeys) as LoadResult['unknownKeys'],

@@ -26,19 +26,26 @@ export function fileInSlice(rel: string, slice: HostSlice): boolean {
 export function resourceInSlice(resource: Resource, file: string, slice: HostSlice): boolean {
   // The directory already chose the host; metadata cannot widen a hosts/<name>/ file to others.
   if (hostOfFile(file) !== undefined) return hostOfFile(file) === slice.name;
-  const { hosts, hostSelector } = resource.metadata as { hosts?: string[]; hostSelector?: Record<string, string> };
+  const { hosts, hostSelector } = resource.metadata as {
+    hosts?: string[];
+    hostSelector?: Record<string, string>;
+  };
   if (hosts === undefined && hostSelector === undefined) return slice.default === 'all';
   if (hosts?.includes(slice.name)) return true;
   return hostSelector !== undefined && Object.entries(hostSelector).every(([k, v]) => slice.labels[k] === v);
 }
 
 /** Every host a tree names: directories under hosts/ and metadata.hosts entries (for `tend validate`). */
-export function hostNamesIn(files: readonly string[], resources: readonly { resource: Resource }[]): string[] {
+export function hostNamesIn(
+  files: readonly string[],
+  resources: readonly { resource: Resource }[],
+): string[] {
   const names = new Set<string>();
   for (const f of files) {
     const h = hostOfFile(f);
     if (h !== undefined) names.add(h);
   }
-  for (const r of resources) for (const h of (r.resource.metadata as { hosts?: string[] }).hosts ?? []) names.add(h);
+  for (const r of resources)
+    for (const h of (r.resource.metadata as { hosts?: string[] }).hosts ?? []) names.add(h);
   return [...names].sort();
 }

@@ -17,7 +17,11 @@ const site = (name: string, domain: string, meta: Record<string, unknown> = {}) 
     spec: { domains: [domain], preset: 'static', root: `/srv/${name}` },
   });
 
-const slice = (name: string, labels: Record<string, string> = {}, dflt: 'all' | 'none' = 'all'): HostSlice => ({
+const slice = (
+  name: string,
+  labels: Record<string, string> = {},
+  dflt: 'all' | 'none' = 'all',
+): HostSlice => ({
   name,
   labels,
   default: dflt,
@@ -62,10 +66,10 @@ test('host slices: each host loads its own files, the hosts it is named in and t
   assert.deepEqual((await names(dir, slice('web3', {}, 'none'))).names, ['named.yaml:Site/named']);
   const { result } = await names(dir, slice('web1'));
   assert.deepEqual(result.hostNames, ['web1', 'web2', 'web3']);
-  assert.ok(!result.files.includes('hosts/web2/own.yaml'), 'another host\'s file is not even read');
+  assert.ok(!result.files.includes('hosts/web2/own.yaml'), "another host's file is not even read");
 });
 
-test('host slices: an unsliced load still sees both hosts\' copies and refuses the duplicate', async (t) => {
+test("host slices: an unsliced load still sees both hosts' copies and refuses the duplicate", async (t) => {
   const dir = tempDir(t);
   fleetTree(dir);
   const r = await loadDesiredState(dir);
