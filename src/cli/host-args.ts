@@ -1,8 +1,9 @@
 // --host-name / --host-label / --host-default: which slice of a fleet tree this host loads (decision 0037).
-import { hostname } from 'node:os';
 import { TendError } from '../errors/catalogue.js';
 import { HOST_NAME_PATTERN, labelKey, labelValue } from '../model/envelope.js';
-import type { HostSlice } from '../source/host-slice.js';
+import { defaultHostName, type HostSlice } from '../source/host-slice.js';
+
+export { defaultHostName };
 
 export const HOST_FLAGS = {
   'host-name': { type: 'string' },
@@ -14,11 +15,6 @@ export const HOST_USAGE = `  --host-name NAME          this host's name in a fle
   --host-label KEY=VALUE    this host's labels, matched by metadata.hostSelector (repeatable)
   --host-default all|none   whether resources naming no host apply here (default all)
 `;
-
-/** The hostname's first label, lower-cased: what an operator would write in hosts/. */
-export function defaultHostName(): string {
-  return (hostname().split('.')[0] ?? '').toLowerCase() || 'localhost';
-}
 
 /** `flag`: what the name was passed as (`--host` for `tend reconcile`), for the error. */
 export function parseHostArgs(

@@ -96,6 +96,14 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
       layout,
       desiredDir: git ? git.source.desiredDir : opts.desiredDir,
       ...(git ? { resolveDesired: () => git.source.resolveDesired() } : {}),
+      ...(git
+        ? {
+            sourceReady: () => {
+              const status = git.source.status().conditions[0]?.status;
+              return status === undefined || status === 'Unknown' ? undefined : status === 'True';
+            },
+          }
+        : {}),
       store,
       events,
       log,

@@ -16,7 +16,7 @@ import type { ResolveDesired } from '../pipeline/compute-plan.js';
 import type { HostSlice } from '../source/host-slice.js';
 import { converge, type ConvergeResult } from '../pipeline/converge.js';
 import { affectedBy, MasterWatch } from '../runtime/masters.js';
-import { metricsState } from './metrics-state.js';
+import { hostInfo, metricsState } from './metrics-state.js';
 import { ALL_KEY, outcomeFor, type PassReport } from './outcomes.js';
 import { PassFailures, type PassFailureState } from './pass-failures.js';
 import { logPass } from './pass-log.js';
@@ -50,6 +50,8 @@ export interface ControllerOptions {
   resolveDesired?: ResolveDesired;
   /** A fleet host's slice of the tree (decision 0037); undefined: every resource. */
   hostSlice?: HostSlice;
+  /** A git source's SourceReady, for tend_source_ready (a directory source: the last pass says). */
+  sourceReady?: () => boolean | undefined;
   /** The registry to record into (default: a new one with Node's process metrics). */
   metrics?: TendMetrics;
   /** Called after every pass, once its report is recorded (the daemon's heap trim listens). */
@@ -87,6 +89,7 @@ export class Controller {
   constructor(private readonly opts: ControllerOptions) {
     this.metrics = opts.metrics ?? new TendMetrics();
     this.metrics.readFrom(() => metricsState(this, opts.store));
+    this.metrics.readInfoFrom(() => hostInfo(this, opts.hostSlice?.name, opts.sourceReady));
     this.resync = new Resync(opts.resyncMs ?? 30_000, () => {
       // A replacement the parent's watch missed (its parent replaced too) is caught here.
       void this.watcher?.check();

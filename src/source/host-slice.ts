@@ -1,4 +1,5 @@
 // Host slices (docs/decisions/0037): which files and resources of one tree apply to one host of a fleet.
+import { hostname } from 'node:os';
 import type { Resource } from '../model/index.js';
 
 export interface HostSlice {
@@ -7,6 +8,11 @@ export interface HostSlice {
   labels: Readonly<Record<string, string>>;
   /** Whether a resource naming neither hosts nor hostSelector applies here (`--host-default`). */
   default: 'all' | 'none';
+}
+
+/** The hostname's first label, lower-cased: the default --host-name, what an operator writes in hosts/. */
+export function defaultHostName(): string {
+  return (hostname().split('.')[0] ?? '').toLowerCase() || 'localhost';
 }
 
 const HOSTS_DIR = /^hosts\/([^/]+)\//;

@@ -83,6 +83,18 @@ test('a fleet of two tend serve daemons applies each host its own slice of one r
       for (const env of [web1, web2]) await env.api('POST', '/v1/source/refresh');
       await converged(web1, c3, { php: true, one: true, two: true, shared: true });
       await converged(web2, c3, { php: false, named: true, shared: true });
+      // Each host's /metrics names it and its revision, so one Prometheus sees the fleet's rollout.
+      for (const [env, host] of [
+        [web1, 'web1'],
+        [web2, 'web2'],
+      ] as const) {
+        const text = await waitFor(`${host}'s tend_info at c3`, async () => {
+          const r = await fetch(`http://127.0.0.1:${env.apiPort}/metrics`);
+          const body = await r.text();
+          return body.includes(`tend_info{host="${host}",revision="${c3}"} 1`) ? body : undefined;
+        });
+        assert.match(text, /^tend_source_ready\{source="git"\} 1$/m);
+      }
     },
   );
 
