@@ -129,7 +129,7 @@ export class TendMetrics {
     const info = () => this.info();
     new Gauge({
       name: 'tend_info',
-      help: 'Always 1, labelled with this host\'s name in the fleet and the revision it last planned from.',
+      help: "Always 1, labelled with this host's name in the fleet and the revision it last planned from.",
       labelNames: ['host', 'revision'],
       registers,
       collect() {

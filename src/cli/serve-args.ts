@@ -10,6 +10,7 @@ import { GIT_FLAGS, parseGitArgs, type GitArgs } from './serve-git-args.js';
 import { serveConfigPath, withServeConfig } from './serve-config.js';
 import { HOST_FLAGS, HOST_USAGE, parseHostArgs } from './host-args.js';
 import type { HostSlice } from '../source/host-slice.js';
+import { optionHint } from './suggest.js';
 
 export const SERVE_USAGE = `usage: tend serve [options]
 
@@ -28,6 +29,9 @@ ${WEB_BASE_USAGE.trimEnd()}
   --probe-max-age DURATION  re-probe a healthy, unchanged Site or Pool at least this often (default 10m)
   --keep-programs           leave native programs running on exit (the next tend adopts them)
   --allow-mass-delete       allow a pass that deletes more than half of the managed resources
+  --notify-webhook URL      POST a JSON batch per pass on phase changes, crash loops, held changes and
+                            source failures (repeatable; retried with backoff; never delays a pass)
+  --paused                  start paused: plan and report, apply nothing until \`tend resume\`
   --log-level LEVEL         trace, debug, info, warn, error (default info)
 ${HOST_USAGE.trimEnd()}
 
@@ -62,12 +66,32 @@ export interface ServeOptions {
   probeMaxAgeMs: number;
   keepPrograms: boolean;
   allowMassDelete: boolean;
+  /** --paused: apply nothing until `tend resume` (the plan stays previewable). */
+  paused?: boolean;
+  /** --notify-webhook, repeatable (http or https URLs). */
+  notifyWebhooks: string[];
   logLevel: string;
   webBases: readonly string[];
   /** Set by --git: the desired state comes from this repository (src/gitsource/). */
   git?: GitArgs;
   /** This host's slice of a fleet tree (--host-name, --host-label, --host-default). */
   hostSlice: HostSlice;
+}
+
+/** An http(s) URL with a host; anything else is refused with what was given. */
+function webhookUrl(text: string): string {
+  let u: URL | undefined;
+  try {
+    u = new URL(text);
+  } catch {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname === '')
+    throw new TendError(
+      'TEND_ERR_USAGE',
+      `expected --notify-webhook as an http:// or https:// URL, got "${text.slice(0, 200)}"`,
+    );
+  return u.toString();
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -94,6 +118,8 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
         'probe-max-age': { type: 'string' },
         'keep-programs': { type: 'boolean' },
         'allow-mass-delete': { type: 'boolean' },
+        paused: { type: 'boolean' },
+        'notify-webhook': { type: 'string', multiple: true },
         'log-level': { type: 'string' },
         'web-base': { type: 'string', multiple: true },
         ...GIT_FLAGS,
@@ -102,7 +128,8 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
       },
     }));
   } catch (err) {
-    throw new TendError('TEND_ERR_USAGE', `${(err as Error).message}\n${SERVE_USAGE}`);
+    const message = (err as Error).message;
+    throw new TendError('TEND_ERR_USAGE', `${message}${optionHint(message, SERVE_USAGE)}\n${SERVE_USAGE}`);
   }
   if (values.help) return 'help';
   const profile = values.profile ?? 'embedded';
@@ -120,7 +147,12 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
   let httpsPort: number | undefined;
   if (values['https-port'] !== undefined) {
     httpsPort = Number(values['https-port']);
-    if (!/^\d{1,5}$/.test(values['https-port']) || httpsPort < 1 || httpsPort > 65535 || httpsPort === httpPort)
+    if (
+      !/^\d{1,5}$/.test(values['https-port']) ||
+      httpsPort < 1 ||
+      httpsPort > 65535 ||
+      httpsPort === httpPort
+    )
       throw new TendError(
         'TEND_ERR_USAGE',
         `expected --https-port between 1 and 65535, other than --http-port, got "${values['https-port']}"`,
@@ -171,6 +203,8 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
     probeMaxAgeMs,
     keepPrograms: values['keep-programs'] === true,
     allowMassDelete: values['allow-mass-delete'] === true,
+    ...(values.paused ? { paused: true } : {}),
+    notifyWebhooks: (values['notify-webhook'] ?? []).map(webhookUrl),
     logLevel: level,
     webBases: bases.webBases,
     hostSlice: parseHostArgs(values),

@@ -17,9 +17,14 @@ import { loadInventory, saveInventory } from '../state/inventory-store.js';
 import { fileJournal } from '../state/journal.js';
 import { owedReloads } from '../state/owed-reloads.js';
 import type { StatusStore } from '../state/status-store.js';
-import type { Inventory } from '../plan/types.js';
+import type { Inventory, Plan } from '../plan/types.js';
 import type { HealthVerdict } from '../observe/assess.js';
-import { computePlan, type ComputedPlan, type ComputePlanOptions, type ResolveDesired } from './compute-plan.js';
+import {
+  computePlan,
+  type ComputedPlan,
+  type ComputePlanOptions,
+  type ResolveDesired,
+} from './compute-plan.js';
 import { settleServices } from './service-debt.js';
 import { ControllerSnapshot } from './snapshot.js';
 import { DELETION_GRACE_MS, vanishedKeys } from './deletion-grace.js';
@@ -57,6 +62,8 @@ export interface ConvergeOptions {
   resolveDesired?: ResolveDesired;
   /** A fleet host's slice: see ComputePlanOptions.hostSlice. */
   hostSlice?: ComputePlanOptions['hostSlice'];
+  /** The part of the plan to apply (suspended resources and a paused daemon hold theirs back). */
+  holdChanges?: (computed: ComputedPlan) => Plan;
 }
 
 export interface ConvergeResult {
@@ -169,7 +176,8 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     ...(opts.events ? { events: opts.events } : {}),
   });
   const t2 = performance.now();
-  const apply = await applyPlan(computed.plan, { host, services, journal, ...inventoryIo });
+  const toApply = opts.holdChanges ? opts.holdChanges(computed) : computed.plan;
+  const apply = await applyPlan(toApply, { host, services, journal, ...inventoryIo });
   const t3 = performance.now();
   await opts.beforeStatus?.(computed);
 

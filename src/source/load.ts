@@ -100,7 +100,10 @@ export async function loadDesiredState(dir: string, opts: LoadOptions = {}): Pro
   const slice = opts.hostSlice;
   // Other hosts' files (hosts/<other>/) are not read at all: their errors are not this host's.
   const absFiles = slice ? listed.filter((abs) => fileInSlice(toRel(root, abs), slice)) : listed;
-  const hostNames = hostNamesIn(listed.map((abs) => toRel(root, abs)), []);
+  const hostNames = hostNamesIn(
+    listed.map((abs) => toRel(root, abs)),
+    [],
+  );
   const memo = opts.memo;
   if (!memo) return withHostNames((await loadFiles(root, absFiles, opts, [])).result, hostNames);
   const now = memo.now?.() ?? Date.now();
