@@ -3,10 +3,10 @@
 // hosts/web1/ and a hostSelector change exactly the hosts they should, with real nginx serving.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
-import { BIN, collect, httpGet, staticSiteYaml } from '../helpers/e2e.js';
+import { BIN, collect, freePort, httpGet, staticSiteYaml } from '../helpers/e2e.js';
 import { gitRemote } from './git-harness.js';
 import { serveEnv, waitFor, type ServeEnv } from './serve-harness.js';
 
@@ -76,10 +76,11 @@ test('a fleet of two tend serve daemons applies each host its own slice of one r
     },
   );
 
+  let c3 = '';
   await t.test(
     'a hostSelector edit moves a Site between hosts: applied on one, removed from the other',
     async () => {
-      const c3 = remote.commit({ 'php.yaml': site('php', 'hostSelector: { role: static }') }, 'php moves');
+      c3 = remote.commit({ 'php.yaml': site('php', 'hostSelector: { role: static }') }, 'php moves');
       for (const env of [web1, web2]) await env.api('POST', '/v1/source/refresh');
       await converged(web1, c3, { php: true, one: true, two: true, shared: true });
       await converged(web2, c3, { php: false, named: true, shared: true });
@@ -95,6 +96,52 @@ test('a fleet of two tend serve daemons applies each host its own slice of one r
         });
         assert.match(text, /^tend_source_ready\{source="git"\} 1$/m);
       }
+    },
+  );
+
+  await t.test(
+    'tend fleet status: one table of both hosts on the same revision; a dead host says so',
+    async () => {
+      const token = (env: ServeEnv) => readFileSync(join(env.root, 'state/api-token'), 'utf8').trim();
+      const hostsFile = join(web1.base, 'hosts.txt');
+      const dead = `http://127.0.0.1:${await freePort()}`;
+      const lines = [
+        `# fleet`,
+        `http://127.0.0.1:${web1.apiPort} ${token(web1)}`,
+        `http://127.0.0.1:${web2.apiPort} ${token(web2)}`,
+      ];
+      writeFileSync(hostsFile, `${lines.join('\n')}\n`);
+      const fleet = (...more: string[]) =>
+        collect(
+          spawn(process.execPath, [BIN, 'fleet', 'status', '--hosts-file', hostsFile, ...more], {
+            stdio: 'pipe',
+          }),
+        );
+      const ok = await fleet();
+      assert.equal(ok.code, 0, ok.stdout + ok.stderr);
+      const rows = ok.stdout.trim().split('\n');
+      assert.match(rows[0]!, /^HOST\s+REVISION\s+RESOURCES\s+LAST ERROR$/);
+      assert.match(rows[1]!, new RegExp(`^web1\\s+${c3.slice(0, 12)}\\s+Ready=4\\s+-$`));
+      assert.match(rows[2]!, new RegExp(`^web2\\s+${c3.slice(0, 12)}\\s+Ready=2\\s+-$`));
+      for (const env of [web1, web2]) assert.ok(!ok.stdout.includes(token(env)), 'a token is never printed');
+      writeFileSync(hostsFile, `${lines.join('\n')}\n${dead} sometoken\n`);
+      const down = await fleet('--json');
+      assert.equal(down.code, 1, 'a host that does not answer fails the command');
+      const json = JSON.parse(down.stdout) as {
+        host: string;
+        revision: string;
+        reachable: boolean;
+        lastError: string;
+      }[];
+      assert.deepEqual(
+        json.map((r) => [r.host, r.revision, r.reachable]),
+        [
+          ['web1', c3, true],
+          ['web2', c3, true],
+          ['?', '?', false],
+        ],
+      );
+      assert.match(json[2]!.lastError, /^unreachable: /);
     },
   );
 
