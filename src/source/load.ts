@@ -11,6 +11,7 @@ import type { OutcomeCache } from './outcome-cache.js';
 import { listYamlFiles, readYamlFile, realRoot, toRel, type ReadOutcome } from './files.js';
 import type { LoadedResource, LoadError, LoadResult } from './types.js';
 import { fileInSlice, hostNamesIn, resourceInSlice, type HostSlice } from './host-slice.js';
+import { HOST_NAME_PATTERN } from '../model/envelope.js';
 
 export interface LoadOptions {
   ruleContext?: RuleContext;
@@ -132,8 +133,19 @@ export async function loadDesiredState(dir: string, opts: LoadOptions = {}): Pro
 /** Adds the host names found in hosts/ to those the load saw in metadata.hosts. */
 function withHostNames(result: LoadResult, fromDirs: readonly string[]): LoadResult {
   if (fromDirs.length === 0) return result;
-  const hostNames = [...new Set([...(result.hostNames ?? []), ...fromDirs])].sort();
-  return { ...result, hostNames };
+  // A directory no host can be named after (hosts/Web_1/) would apply nowhere, silently: refuse it.
+  const bad = fromDirs.filter((n) => !HOST_NAME_PATTERN.test(n));
+  const errors: LoadError[] = bad.map((n) => ({
+    code: 'TEND_ERR_SCHEMA',
+    file: `hosts/${n}`,
+    line: 0,
+    col: 0,
+    message: `expected a host name as the directory under hosts/ (lowercase letters, digits, "." and "-", 1-63 characters), got ${JSON.stringify(n)}: its files would apply to no host`,
+  }));
+  const good = fromDirs.filter((n) => HOST_NAME_PATTERN.test(n));
+  const hostNames = [...new Set([...(result.hostNames ?? []), ...good])].sort();
+  if (errors.length === 0) return { ...result, hostNames };
+  return { ...result, ok: false, errors: [...errors, ...result.errors], hostNames };
 }
 
 async function loadFiles(

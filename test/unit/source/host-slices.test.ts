@@ -136,3 +136,16 @@ test('validate: every host slice is checked, cross rules per slice, and says whi
   assert.match(bad.out(), /all\.example\.com.*\(host web2\)/);
   assert.doesNotMatch(bad.out(), /host web1|host web3/);
 });
+
+test("host slices: a hosts/ directory no host can be named after is an error, not silently nobody's", async (t) => {
+  const dir = tempDir(t);
+  writeTree(dir, { 'a.yaml': site('a', 'a.example.com'), 'hosts/Web_1/b.yaml': site('b', 'b.example.com') });
+  for (const s of [slice('web1'), undefined]) {
+    const r = await loadDesiredState(dir, s ? { hostSlice: s } : {});
+    assert.equal(r.ok, false);
+    assert.match(
+      describeErrors(r),
+      /^hosts\/Web_1:0:0 .*expected a host name as the directory under hosts\/.*"Web_1"/m,
+    );
+  }
+});
