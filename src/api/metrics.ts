@@ -31,6 +31,18 @@ export interface MetricsState {
 
 const EMPTY: MetricsState = { queueDepth: 0, resources: [], programRestarts: {} };
 
+/** Who this daemon is in a fleet (`tend_info`, `tend_source_ready`); `tend serve` supplies it. */
+export interface HostInfo {
+  /** --host-name. */
+  host: string;
+  /** The revision of the desired state last planned from ('' when none is known). */
+  revision: string;
+  /** Whether the desired-state source is usable (git: SourceReady); undefined when not known yet. */
+  sourceReady?: boolean;
+  /** Where the desired state comes from: a `--git` repository or a directory. */
+  source: 'git' | 'directory';
+}
+
 export interface TendMetricsOptions {
   /** Node's process metrics (CPU, RSS, open fds, event-loop lag…); on unless a test turns them off. */
   processMetrics?: boolean;
@@ -44,6 +56,7 @@ export interface TendMetricsOptions {
 export class TendMetrics {
   readonly registry = new Registry();
   private state: () => MetricsState = () => EMPTY;
+  private info: () => HostInfo = () => ({ host: '', revision: '', source: 'directory' });
   /** The last restart count seen per Program, to turn the supervisor's count into counter increments. */
   private readonly restartsSeen = new Map<string, number>();
   private readonly passDuration: Histogram;
@@ -113,6 +126,30 @@ export class TendMetrics {
           if (r.healthy !== undefined) this.set({ kind: r.kind, name: r.name }, r.healthy ? 1 : 0);
       },
     });
+    const info = () => this.info();
+    new Gauge({
+      name: 'tend_info',
+      help: "Always 1, labelled with this host's name in the fleet and the revision it last planned from.",
+      labelNames: ['host', 'revision'],
+      registers,
+      collect() {
+        const { host, revision } = info();
+        this.reset();
+        this.set({ host, revision }, 1);
+      },
+    });
+    new Gauge({
+      name: 'tend_source_ready',
+      help: 'Whether the desired-state source is usable (git: the SourceReady condition); absent until known.',
+      // Labelled so that "not known yet" can be absent (an unlabelled gauge always exposes a value).
+      labelNames: ['source'],
+      registers,
+      collect() {
+        const { sourceReady, source } = info();
+        this.reset();
+        if (sourceReady !== undefined) this.set({ source }, sourceReady ? 1 : 0);
+      },
+    });
     const seen = this.restartsSeen;
     new Counter({
       name: 'tend_program_restarts_total',
@@ -142,6 +179,11 @@ export class TendMetrics {
   /** Where the scrape-time gauges read from. */
   readFrom(state: () => MetricsState): void {
     this.state = state;
+  }
+
+  /** Where tend_info and tend_source_ready read from. */
+  readInfoFrom(info: () => HostInfo): void {
+    this.info = info;
   }
 
   /** Records a finished pass: the histogram and the counter only ever grow. */

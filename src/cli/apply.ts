@@ -51,6 +51,7 @@ export async function runApply(opts: ReconcileOptions, io: CliIO): Promise<numbe
       store,
       events,
       allowMassDelete: opts.allowMassDelete,
+      hostSlice: opts.hostSlice,
       ...(opts.only ? { only: opts.only } : {}),
     });
     await events.flush();

@@ -52,6 +52,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'source refresh|pin <commit>|unpin|status: drive the git source of a running tend serve',
     load: async () => (await import('./source.js')).sourceCommand,
   },
+  fleet: {
+    summary: "fleet status --hosts-file FILE: one table of every host's revision, phases and last error",
+    load: async () => (await import('./fleet.js')).fleetCommand,
+  },
   advise: {
     summary: 'advise Pool/<name>: suggest pm.maxChildren from measured worker memory (changes nothing)',
     load: async () => (await import('./advise.js')).adviseCommand,

@@ -8,6 +8,8 @@ import type { Profile } from '../layout/layout.js';
 import { parseResourceKey, type ResourceKey } from '../model/envelope.js';
 import type { CliIO, Command } from './io.js';
 import { parseWebBases, WEB_BASE_USAGE } from './web-base.js';
+import { HOST_FLAGS, HOST_USAGE, parseHostArgs } from './host-args.js';
+import type { HostSlice } from '../source/host-slice.js';
 
 const USAGE = `usage: tend reconcile [--plan] [options]
 
@@ -18,7 +20,8 @@ const USAGE = `usage: tend reconcile [--plan] [options]
   --profile embedded|system where managed files live (default: embedded)
   --root DIR                root of the layout (embedded: <desired-state>/../.tend; system: /)
   --http-port N             embedded nginx listen port (default 8080)
-${WEB_BASE_USAGE}  --allow-mass-delete       allow a plan that deletes every, or more than half of the, managed resources
+${WEB_BASE_USAGE}  --host NAME               plan this host's slice of a fleet tree (same as --host-name)
+${HOST_USAGE}  --allow-mass-delete       allow a plan that deletes every, or more than half of the, managed resources
 
 exit status with --plan: 0 in sync, 2 changes (or blocked), 1 error
 exit status when applying: 0 every change went live, 1 a change was held back, blocked or failed
@@ -36,6 +39,8 @@ export interface ReconcileOptions {
   httpPort?: number;
   allowMassDelete: boolean;
   webBases: readonly string[];
+  /** The fleet host whose slice is planned or applied (decision 0037). */
+  hostSlice: HostSlice;
 }
 
 type Parsed = { ok: true; opts: ReconcileOptions } | { ok: false; message: string } | { ok: 'help' };
@@ -57,6 +62,8 @@ export function parseReconcileArgs(args: string[], cwd: string): Parsed {
         'http-port': { type: 'string' },
         'allow-mass-delete': { type: 'boolean' },
         'web-base': { type: 'string', multiple: true },
+        host: { type: 'string' },
+        ...HOST_FLAGS,
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -83,6 +90,14 @@ export function parseReconcileArgs(args: string[], cwd: string): Parsed {
   }
   const bases = parseWebBases(values['web-base'], cwd);
   if (!bases.ok) return { ok: false, message: bases.message };
+  let hostSlice: HostSlice;
+  try {
+    // --host previews another host's slice; --host-name is the same, spelled as for serve.
+    const named = values.host ?? values['host-name'];
+    hostSlice = parseHostArgs({ ...values, ...(named ? { 'host-name': named } : {}) }, '--host');
+  } catch (err) {
+    return { ok: false, message: (err as Error).message };
+  }
   const desiredLabel = values['desired-state'] ?? './desired-state';
   const desiredDir = resolve(cwd, desiredLabel);
   const root = values.root
@@ -103,6 +118,7 @@ export function parseReconcileArgs(args: string[], cwd: string): Parsed {
       ...(httpPort !== undefined ? { httpPort } : {}),
       allowMassDelete: values['allow-mass-delete'] === true,
       webBases: bases.webBases,
+      hostSlice,
     },
   };
 }
@@ -128,6 +144,7 @@ export async function runPlan(opts: ReconcileOptions, io: CliIO): Promise<number
     layout,
     allowMassDelete: opts.allowMassDelete,
     ...(opts.only ? { only: opts.only } : {}),
+    hostSlice: opts.hostSlice,
     readOnly: true,
   });
 

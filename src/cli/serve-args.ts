@@ -8,6 +8,8 @@ import { durationMs } from '../model/primitives.js';
 import { parseWebBases, WEB_BASE_USAGE } from './web-base.js';
 import { GIT_FLAGS, parseGitArgs, type GitArgs } from './serve-git-args.js';
 import { serveConfigPath, withServeConfig } from './serve-config.js';
+import { HOST_FLAGS, HOST_USAGE, parseHostArgs } from './host-args.js';
+import type { HostSlice } from '../source/host-slice.js';
 import { optionHint } from './suggest.js';
 
 export const SERVE_USAGE = `usage: tend serve [options]
@@ -34,6 +36,7 @@ ${WEB_BASE_USAGE.trimEnd()}
                             source failures (repeatable; retried with backoff; never delays a pass)
   --paused                  start paused: plan and report, apply nothing until \`tend resume\`
   --log-level LEVEL         trace, debug, info, warn, error (default info)
+${HOST_USAGE.trimEnd()}
 
 Git source (the desired state comes from a repository instead of -d; -d then only places the root):
   --git URL                 fetch this repository (https, ssh, git, file or a path; no credentials in it)
@@ -76,6 +79,8 @@ export interface ServeOptions {
   webBases: readonly string[];
   /** Set by --git: the desired state comes from this repository (src/gitsource/). */
   git?: GitArgs;
+  /** This host's slice of a fleet tree (--host-name, --host-label, --host-default). */
+  hostSlice: HostSlice;
 }
 
 /** An http(s) URL with a host; anything else is refused with what was given. */
@@ -126,6 +131,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
         'log-level': { type: 'string' },
         'web-base': { type: 'string', multiple: true },
         ...GIT_FLAGS,
+        ...HOST_FLAGS,
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -211,6 +217,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
     notifyWebhooks: (values['notify-webhook'] ?? []).map(webhookUrl),
     logLevel: level,
     webBases: bases.webBases,
+    hostSlice: parseHostArgs(values),
     ...parseGitArgs(withServeConfig(values, serveConfigPath(profile, root)), cwd),
   };
 }

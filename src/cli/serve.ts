@@ -87,7 +87,13 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
       events.record({ type: 'Warning', reason: 'StatusReset', message: store.loadWarning });
     const { token, file: tokenFile } = await resolveToken(opts, layout.stateDir);
     const git = opts.git
-      ? (await import('../gitsource/serve-hook.js')).gitServeHook(opts.git, { host, layout, events, log })
+      ? (await import('../gitsource/serve-hook.js')).gitServeHook(opts.git, {
+          host,
+          layout,
+          events,
+          log,
+          hostSlice: opts.hostSlice,
+        })
       : undefined;
     // The first fetch comes before the first pass, so that pass applies the branch's head.
     await git?.source.start();
@@ -100,12 +106,21 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
       layout,
       desiredDir: git ? git.source.desiredDir : opts.desiredDir,
       ...(git ? { resolveDesired: () => git.source.resolveDesired() } : {}),
+      ...(git
+        ? {
+            sourceReady: () => {
+              const status = git.source.status().conditions[0]?.status;
+              return status === undefined || status === 'Unknown' ? undefined : status === 'True';
+            },
+          }
+        : {}),
       store,
       events,
       log,
       resyncMs: opts.resyncMs,
       probeMaxAgeMs: opts.probeMaxAgeMs,
       allowMassDelete: opts.allowMassDelete,
+      hostSlice: opts.hostSlice,
       ...(opts.paused ? { paused: true } : {}),
       afterPass: () => trim.afterPass(),
     };

@@ -5,7 +5,7 @@ import { isTendError } from '../errors/catalogue.js';
 import { createRealHost, type Host } from '../host/index.js';
 import { readAccounts } from '../host/accounts.js';
 import { embeddedLayout, type Layout } from '../layout/index.js';
-import { formatLoadError, loadDesiredState } from '../source/index.js';
+import { formatLoadError } from '../source/index.js';
 import { jobWarnings } from '../jobs/warnings.js';
 import { processHostIssues } from './validate-process.js';
 import type { CliIO } from './io.js';
@@ -15,12 +15,16 @@ import { hostMemoryBytes } from '../drivers/health/memory.js';
 import type { Pool } from '../model/index.js';
 import { worstCaseWarning } from './memory-warning.js';
 import { parseWebBases, WEB_BASE_USAGE } from './web-base.js';
+import { HOST_FLAGS, HOST_USAGE, parseHostArgs } from './host-args.js';
+import { loadEverySlice } from './validate-slices.js';
 
 const USAGE = `usage: tend validate [--desired-state DIR] [--no-host-checks] [--web-base DIR]
 
   -d, --desired-state DIR  directory of YAML resources (default: ./desired-state)
       --no-host-checks     skip rules that need this host (installed PHP versions), e.g. in CI
-${WEB_BASE_USAGE}`;
+${WEB_BASE_USAGE}
+A fleet tree (hosts/NAME/ directories, metadata.hosts) is checked once per host it names, with:
+${HOST_USAGE.replace('(default: hostname)', '(default: every host the tree names)')}`;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
@@ -44,11 +48,14 @@ export async function validateCommand(
     'desired-state'?: string;
     'no-host-checks'?: boolean;
     'web-base'?: string[];
+    'host-name'?: string;
+    'host-label'?: string[];
+    'host-default'?: string;
     help?: boolean;
   };
   try {
     // The common options (--root, --profile, --json…) are accepted: validate needs none of them.
-    const parsed = parseCommandArgs(args, { 'no-host-checks': { type: 'boolean' } }, USAGE);
+    const parsed = parseCommandArgs(args, { 'no-host-checks': { type: 'boolean' }, ...HOST_FLAGS }, USAGE);
     if (parsed.positionals.length > 0)
       throw new Error(`takes no arguments, got "${parsed.positionals.join(' ')}"\n${USAGE}`);
     values = parsed.values as typeof values;
@@ -76,8 +83,11 @@ export async function validateCommand(
         accounts: await readAccounts(env.host),
       };
   let result;
+  let hosts: string[];
   try {
-    result = await loadDesiredState(dir, { ruleContext });
+    const slice = parseHostArgs(values);
+    const only = values['host-name'];
+    ({ result, hosts } = await loadEverySlice(dir, { ruleContext }, slice, only));
   } catch (err) {
     if (!isTendError(err)) throw err;
     io.stderr(`tend validate: ${err.code}: ${err.message}\n`);
@@ -95,7 +105,8 @@ export async function validateCommand(
           `warning: ${formatLoadError({ code: 'TEND_ERR_SCHEMA', file: r.file, line: r.line, col: r.col, key: r.key, ...w })}\n`,
         );
   const badFiles = new Set([...result.errors.map((e) => e.file), ...result.unknownFiles]);
-  const valid = `${plural(result.resources.length, 'resource')} valid`;
+  const sliced = hosts.length > 0 ? ` (${plural(hosts.length, 'host slice')}: ${hosts.join(', ')})` : '';
+  const valid = `${plural(result.resources.length, 'resource')} valid${sliced}`;
   if (!values['no-host-checks']) {
     const hostBytes = await hostMemoryBytes(env.host);
     const pools = result.resources.map((r) => r.resource).filter((r): r is Pool => r.kind === 'Pool');

@@ -134,7 +134,7 @@ export function controllerApiDeps({
     currentPlan(): Promise<ServedPlan> {
       const after = controller.lastReport;
       if (served && served.after === after) return served.plan;
-      const { host, layout, desiredDir, allowMassDelete, resolveDesired } = opts;
+      const { host, layout, desiredDir, allowMassDelete, resolveDesired, hostSlice } = opts;
       const computedAt = new Date().toISOString();
       // The controller's own cache, read-only: a GET never leases a port or writes a record.
       const next = plan({
@@ -145,6 +145,7 @@ export function controllerApiDeps({
         readOnly: true,
         ...(allowMassDelete ? { allowMassDelete } : {}),
         ...(resolveDesired ? { resolveDesired } : {}),
+        ...(hostSlice ? { hostSlice } : {}),
       }).then((c): ServedPlan => ({ ...c.plan, computedAt }));
       const entry = { after, plan: next };
       served = entry;

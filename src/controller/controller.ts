@@ -13,9 +13,10 @@ import type { StatusStore } from '../state/status-store.js';
 import { TendMetrics } from '../api/metrics.js';
 import { PassCoalescer } from './coalesce.js';
 import type { ResolveDesired } from '../pipeline/compute-plan.js';
+import type { HostSlice } from '../source/host-slice.js';
 import { converge, type ConvergeResult } from '../pipeline/converge.js';
 import { affectedBy, MasterWatch } from '../runtime/masters.js';
-import { metricsState } from './metrics-state.js';
+import { hostInfo, metricsState } from './metrics-state.js';
 import { ALL_KEY, outcomeFor, type PassReport } from './outcomes.js';
 import { PassFailures, type PassFailureState } from './pass-failures.js';
 import { logPass } from './pass-log.js';
@@ -51,6 +52,10 @@ export interface ControllerOptions {
   settleMs?: number;
   /** A git source: checkouts are immutable, so no watcher; it says when to load (resolveDesired). */
   resolveDesired?: ResolveDesired;
+  /** A fleet host's slice of the tree (decision 0037); undefined: every resource. */
+  hostSlice?: HostSlice;
+  /** A git source's SourceReady, for tend_source_ready (a directory source: the last pass says). */
+  sourceReady?: () => boolean | undefined;
   /** The registry to record into (default: a new one with Node's process metrics). */
   metrics?: TendMetrics;
   /** Start paused (`tend serve --paused`): plan, observe and report, apply nothing until resumed. */
@@ -94,6 +99,7 @@ export class Controller {
   constructor(private readonly opts: ControllerOptions) {
     this.metrics = opts.metrics ?? new TendMetrics();
     this.metrics.readFrom(() => metricsState(this, opts.store));
+    this.metrics.readInfoFrom(() => hostInfo(this, opts.hostSlice?.name, opts.sourceReady));
     this.controls = new ControlsBridge(new Holds(opts.host, opts.layout.stateDir));
     this.resync = new Resync(opts.resyncMs ?? 30_000, () => {
       // A replacement the parent's watch missed (its parent replaced too) is caught here.
@@ -253,6 +259,7 @@ export class Controller {
       beforeServiceStart: (service) =>
         /^(nginx|php-fpm@)/.test(service) ? this.masters.checkNow(service) : Promise.resolve(),
       ...(this.opts.resolveDesired ? { resolveDesired: this.opts.resolveDesired } : {}),
+      ...(this.opts.hostSlice ? { hostSlice: this.opts.hostSlice } : {}),
       holdChanges: (computed) => this.controls.planToApply(computed.plan, computed.load),
       beforeStatus: async (computed) => {
         // Paused: nothing is started, rolled or stopped either.

@@ -1,6 +1,9 @@
 // What /metrics reads from the controller at scrape time: resources from the status store (so a
-// deleted resource leaves with its status), the queue depth, and the supervisor's restart counts.
-import type { MetricsState } from '../api/metrics.js';
+// deleted resource leaves with its status), the queue depth, the supervisor's restart counts, and
+// who this host is in a fleet.
+import type { HostInfo, MetricsState } from '../api/metrics.js';
+import { isTendError } from '../errors/catalogue.js';
+import { defaultHostName } from '../source/host-slice.js';
 import type { StatusStore } from '../state/status-store.js';
 import type { Controller } from './controller.js';
 
@@ -23,4 +26,27 @@ export function metricsState(controller: Controller, store: StatusStore): Metric
     resources,
     programRestarts,
   };
+}
+
+/**
+ * tend_info and tend_source_ready: the host's name, the revision its last pass planned from, and
+ * whether its source is usable (a git source's SourceReady; for a directory, whether the last pass
+ * could read it). Unknown before the first pass.
+ */
+export function hostInfo(
+  controller: Controller,
+  hostName: string | undefined,
+  gitReady?: () => boolean | undefined,
+): HostInfo {
+  const report = controller.lastReport;
+  const host = hostName ?? defaultHostName();
+  const revision = report?.result?.computed.git?.commit ?? '';
+  const unreadable =
+    report !== undefined &&
+    report.result === undefined &&
+    isTendError(report.error) &&
+    (report.error.code === 'TEND_ERR_SOURCE_UNREADABLE' || report.error.code === 'TEND_ERR_SOURCE_LIMIT');
+  const sourceReady = gitReady ? gitReady() : report === undefined ? undefined : !unreadable;
+  const source = gitReady ? 'git' : 'directory';
+  return { host, revision, source, ...(sourceReady !== undefined ? { sourceReady } : {}) };
 }

@@ -7,6 +7,7 @@ import { hostRuleContext } from '../observe/rule-context.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import { loadDesiredState } from '../source/load.js';
+import type { HostSlice } from '../source/host-slice.js';
 import type { EventLog } from '../state/events.js';
 import { GitSource } from './source.js';
 
@@ -19,7 +20,7 @@ export interface GitServeHook {
 
 export function gitServeHook(
   args: GitArgs,
-  deps: { host: Host; layout: Layout; events: EventLog; log: Logger },
+  deps: { host: Host; layout: Layout; events: EventLog; log: Logger; hostSlice?: HostSlice },
 ): GitServeHook {
   const { host, layout, events } = deps;
   let reconcile: (() => Promise<unknown>) | undefined;
@@ -33,7 +34,12 @@ export function gitServeHook(
     maxBytes: args.maxBytes,
     partialApply: args.partialApply,
     // The same rule context as a pass (compute-plan.ts), so a revision that validates here loads there.
-    validate: async (dir) => loadDesiredState(dir, { ruleContext: await hostRuleContext(host, layout) }),
+    // This host's slice only: a revision broken for another host alone is not held here.
+    validate: async (dir) =>
+      loadDesiredState(dir, {
+        ruleContext: await hostRuleContext(host, layout),
+        ...(deps.hostSlice ? { hostSlice: deps.hostSlice } : {}),
+      }),
     onSwitch: async () => {
       await reconcile?.();
     },

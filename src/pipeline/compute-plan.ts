@@ -11,7 +11,13 @@ import { keyOf, type Resource, type ResourceKey } from '../model/index.js';
 import { plan, type Inventory, type Observed, type PendingResource, type Plan } from '../plan/index.js';
 import { loadTemplates } from '../host/templates.js';
 import { instancePorts, renderOne, type RenderContext, type Rendered } from '../render/index.js';
-import { gitRevision, loadDesiredState, type GitRevision, type LoadResult } from '../source/index.js';
+import {
+  gitRevision,
+  loadDesiredState,
+  type GitRevision,
+  type HostSlice,
+  type LoadResult,
+} from '../source/index.js';
 import { loadInventory } from '../state/inventory-store.js';
 import { readCreatedAccounts } from '../apply/tenants.js';
 import { sitesUsing } from '../render/pool-tenancy.js';
@@ -52,6 +58,8 @@ export interface ComputePlanOptions {
    * pass never mixes two revisions. Undefined from it: load desiredDir (which then fails to read).
    */
   resolveDesired?: ResolveDesired;
+  /** A fleet host: plan only this host's slice, so other hosts' resources are neither applied nor pruned. */
+  hostSlice?: HostSlice;
 }
 
 export type ResolveDesired = () => Promise<{ dir: string; revision: string } | undefined>;
@@ -168,6 +176,7 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
       ruleContext,
       cache: snapshot.outcomeCache(layout.stateDir),
       ...(opts.reuseLoad ? { memo: snapshot.loadMemo(desiredDir) } : {}),
+      ...(opts.hostSlice ? { hostSlice: opts.hostSlice } : {}),
     }),
     source ? { commit: source.revision, dirty: false } : gitRevision(desiredDir),
     loadInventory(host, layout.stateDir, { readOnly: opts.readOnly === true, memo: snapshot.inventory }),

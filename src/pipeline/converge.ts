@@ -19,7 +19,12 @@ import { owedReloads } from '../state/owed-reloads.js';
 import type { StatusStore } from '../state/status-store.js';
 import type { Inventory, Plan } from '../plan/types.js';
 import type { HealthVerdict } from '../observe/assess.js';
-import { computePlan, type ComputedPlan, type ResolveDesired } from './compute-plan.js';
+import {
+  computePlan,
+  type ComputedPlan,
+  type ComputePlanOptions,
+  type ResolveDesired,
+} from './compute-plan.js';
 import { settleServices } from './service-debt.js';
 import { ControllerSnapshot } from './snapshot.js';
 import { DELETION_GRACE_MS, vanishedKeys } from './deletion-grace.js';
@@ -55,6 +60,8 @@ export interface ConvergeOptions {
   deletionGraceMs?: number;
   /** A git source: see ComputePlanOptions.resolveDesired. */
   resolveDesired?: ResolveDesired;
+  /** A fleet host's slice: see ComputePlanOptions.hostSlice. */
+  hostSlice?: ComputePlanOptions['hostSlice'];
   /** The part of the plan to apply (suspended resources and a paused daemon hold theirs back). */
   holdChanges?: (computed: ComputedPlan) => Plan;
 }
@@ -149,6 +156,7 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     ...(opts.only ? { only: opts.only } : {}),
     ...(opts.reuseLoad ? { reuseLoad: true } : {}),
     ...(opts.resolveDesired ? { resolveDesired: opts.resolveDesired } : {}),
+    ...(opts.hostSlice ? { hostSlice: opts.hostSlice } : {}),
     snapshot,
   };
   let computed = await computePlan(planOpts);

@@ -11,3 +11,4 @@ export {
   memoryOutcomeCache,
   type OutcomeCache,
 } from './outcome-cache.js';
+export { fileInSlice, hostNamesIn, hostOfFile, resourceInSlice, type HostSlice } from './host-slice.js';

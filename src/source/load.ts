@@ -10,6 +10,8 @@ import { crossCheck, type Candidate, type Elsewhere } from './cross.js';
 import type { OutcomeCache } from './outcome-cache.js';
 import { listYamlFiles, readYamlFile, realRoot, toRel, type ReadOutcome } from './files.js';
 import type { LoadedResource, LoadError, LoadResult } from './types.js';
+import { fileInSlice, hostNamesIn, resourceInSlice, type HostSlice } from './host-slice.js';
+import { HOST_NAME_PATTERN } from '../model/envelope.js';
 
 export interface LoadOptions {
   ruleContext?: RuleContext;
@@ -19,6 +21,8 @@ export interface LoadOptions {
   cache?: OutcomeCache;
   /** The last result, reused while every file's stat identity and the rule context are unchanged. */
   memo?: LoadMemo;
+  /** Load only this host's slice of a fleet tree (host-slice.ts); undefined: every resource. */
+  hostSlice?: HostSlice;
 }
 
 /** What one file read and checked to, while its stat identity holds. */
@@ -46,6 +50,7 @@ function treeFingerprint(
   absFiles: readonly string[],
   identities: readonly (FileIdentity | undefined)[],
   ctx: RuleContext | undefined,
+  slice?: HostSlice,
 ): string | undefined {
   if (identities.includes(undefined)) return undefined;
   const context = [
@@ -55,6 +60,7 @@ function treeFingerprint(
     ctx?.protectedPaths ?? [],
     ctx?.accounts?.stamp ?? '',
     ctx?.liveVhosts?.stamp ?? '',
+    slice ?? null,
   ];
   return JSON.stringify([context, absFiles, identities]);
 }
@@ -91,18 +97,27 @@ async function readAll(
 
 export async function loadDesiredState(dir: string, opts: LoadOptions = {}): Promise<LoadResult> {
   const root = resolve(dir);
-  const absFiles = await listYamlFiles(root);
+  const listed = await listYamlFiles(root);
+  const slice = opts.hostSlice;
+  // Other hosts' files (hosts/<other>/) are not read at all: their errors are not this host's.
+  const absFiles = slice ? listed.filter((abs) => fileInSlice(toRel(root, abs), slice)) : listed;
+  const hostNames = hostNamesIn(
+    listed.map((abs) => toRel(root, abs)),
+    [],
+  );
   const memo = opts.memo;
-  if (!memo) return (await loadFiles(root, absFiles, opts, [])).result;
+  if (!memo) return withHostNames((await loadFiles(root, absFiles, opts, [])).result, hostNames);
   const now = memo.now?.() ?? Date.now();
   const identities = absFiles.map((abs) => stableIdentity(abs, now));
-  const fingerprint = treeFingerprint(absFiles, identities, opts.ruleContext);
+  const fingerprint = treeFingerprint(absFiles, identities, opts.ruleContext, slice);
   if (fingerprint !== undefined && memo.fingerprint === fingerprint && memo.result) return memo.result;
   const remembered = absFiles.map((abs, i) => {
     const known = memo.files?.get(abs);
     return known && identities[i] !== undefined && known.identity === identities[i] ? known : undefined;
   });
-  const { result, perFile } = await loadFiles(root, absFiles, opts, remembered);
+  const loaded = await loadFiles(root, absFiles, opts, remembered);
+  const result = withHostNames(loaded.result, hostNames);
+  const perFile = loaded.perFile;
   memo.fingerprint = fingerprint;
   memo.result = result;
   // Rebuilt from this load only, so files that left the tree leave the memo too.
@@ -113,6 +128,24 @@ export async function loadDesiredState(dir: string, opts: LoadOptions = {}): Pro
   });
   memo.files = files;
   return result;
+}
+
+/** Adds the host names found in hosts/ to those the load saw in metadata.hosts. */
+function withHostNames(result: LoadResult, fromDirs: readonly string[]): LoadResult {
+  if (fromDirs.length === 0) return result;
+  // A directory no host can be named after (hosts/Web_1/) would apply nowhere, silently: refuse it.
+  const bad = fromDirs.filter((n) => !HOST_NAME_PATTERN.test(n));
+  const errors: LoadError[] = bad.map((n) => ({
+    code: 'TEND_ERR_SCHEMA',
+    file: `hosts/${n}`,
+    line: 0,
+    col: 0,
+    message: `expected a host name as the directory under hosts/ (lowercase letters, digits, "." and "-", 1-63 characters), got ${JSON.stringify(n)}: its files would apply to no host`,
+  }));
+  const good = fromDirs.filter((n) => HOST_NAME_PATTERN.test(n));
+  const hostNames = [...new Set([...(result.hostNames ?? []), ...good])].sort();
+  if (errors.length === 0) return { ...result, hostNames };
+  return { ...result, ok: false, errors: [...errors, ...result.errors], hostNames };
 }
 
 async function loadFiles(
@@ -127,6 +160,8 @@ async function loadFiles(
   const unknownKeys = new Set<ResourceKey>();
   const elsewhere = new Map<ResourceKey, Elsewhere>();
   const clean: Candidate[] = [];
+  /** Every clean resource before the host slice, for the host names metadata.hosts mentions. */
+  const seen: { resource: Candidate['resource'] }[] = [];
 
   const reads = await readAll(realRoot(root), absFiles, remembered);
   const readable = reads.flatMap((r, i) => (r.ok ? [{ file: files[i]!, text: r.text, i }] : []));
@@ -168,7 +203,11 @@ async function loadFiles(
         unknownKeys.add(key);
         if (!elsewhere.has(key)) elsewhere.set(key, { key, file, line: 0, col: 0, why: 'unparseable' });
       }
-      for (const c of out.clean) clean.push({ ...c, file, locate: locator(c.index) });
+      for (const c of out.clean) {
+        seen.push(c);
+        if (!opts.hostSlice || resourceInSlice(c.resource, file, opts.hostSlice))
+          clean.push({ ...c, file, locate: locator(c.index) });
+      }
       for (const { key, line, col } of out.invalid)
         if (!elsewhere.has(key)) elsewhere.set(key, { key, file, line, col, why: 'invalid' });
     });
@@ -203,6 +242,7 @@ async function loadFiles(
     unknownKeys: [...unknownKeys].sort(),
     invalidKeys: [...invalidKeys].sort(),
     files,
+    ...(hostNamesIn([], seen).length > 0 ? { hostNames: hostNamesIn([], seen) } : {}),
   };
   return { result, perFile };
 }

@@ -41,6 +41,8 @@ export interface LoadResult {
   invalidKeys: ResourceKey[];
   /** Every YAML file read, relative, sorted. */
   files: string[];
+  /** Fleet trees: the host names under hosts/ and in metadata.hosts (every slice, not just this one). */
+  hostNames?: string[];
 }
 
 export const LIMITS = {

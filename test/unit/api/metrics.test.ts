@@ -47,6 +47,8 @@ test('GET /metrics serves the exposition format with every family typed', async 
     tend_resource_info: 'gauge',
     tend_probe_success: 'gauge',
     tend_program_restarts_total: 'counter',
+    tend_info: 'gauge',
+    tend_source_ready: 'gauge',
   });
   for (const name of types.keys()) assert.ok(helps.has(name), `HELP for ${name}`);
   const value = (name: string, labels = '') =>
@@ -135,4 +137,42 @@ test('process metrics are there by default', async () => {
   ])
     assert.match(text, new RegExp(`^# TYPE ${name} `, 'm'));
   parse(text);
+});
+
+test('tend_info carries the host name and revision, one series at a time; tend_source_ready follows the source', async () => {
+  const { hostInfo } = await import('../../../src/controller/metrics-state.js');
+  // The two sources told apart by a label, so "not known yet" is absent rather than 0.
+  const { TendError } = await import('../../../src/errors/catalogue.js');
+  type Ctl = Parameters<typeof hostInfo>[0];
+  const m = new TendMetrics({ processMetrics: false });
+  let report: unknown;
+  let git = false;
+  const ctl = {
+    get lastReport() {
+      return report;
+    },
+  } as unknown as Ctl;
+  m.readInfoFrom(() => hostInfo(ctl, 'web1', git ? () => false : undefined));
+  const samples = async () =>
+    parse(await m.exposition()).samples.filter((s) => /^tend_(info|source_ready)$/.test(s.name));
+  // Before the first pass: the name, no revision, the source not known yet.
+  assert.deepEqual(await samples(), [{ name: 'tend_info', labels: '{host="web1",revision=""}', value: 1 }]);
+  report = { result: { computed: { git: { commit: 'c1' } } } };
+  assert.deepEqual(await samples(), [
+    { name: 'tend_info', labels: '{host="web1",revision="c1"}', value: 1 },
+    { name: 'tend_source_ready', labels: '{source="directory"}', value: 1 },
+  ]);
+  // A new revision replaces the series (never two revisions for one host), and an unreadable tree is 0.
+  report = { error: new TendError('TEND_ERR_SOURCE_UNREADABLE', 'gone') };
+  assert.deepEqual(await samples(), [
+    { name: 'tend_info', labels: '{host="web1",revision=""}', value: 1 },
+    { name: 'tend_source_ready', labels: '{source="directory"}', value: 0 },
+  ]);
+  report = { result: { computed: { git: { commit: 'c2' } } } };
+  // A git source whose SourceReady is False (a failed fetch).
+  git = true;
+  assert.deepEqual(await samples(), [
+    { name: 'tend_info', labels: '{host="web1",revision="c2"}', value: 1 },
+    { name: 'tend_source_ready', labels: '{source="git"}', value: 0 },
+  ]);
 });
