@@ -45,10 +45,12 @@ test('validate: an unknown user, a command missing from PATH and a non-executabl
   writeFileSync(join(dir, 'ds', 'good.yaml'), doc('Job', 'good', '  command: [php, -v]\n  user: nobody\n'));
   const { code, out } = await validate(dir);
   assert.equal(code, 1, out);
+  // Located at the `user:` line itself (the account rule of the loader), and said once.
   assert.match(
     out,
-    /ghost\.yaml:1:1: Job\/ghost: spec\.user: user no-such-user-4711 does not exist on this host/,
+    /ghost\.yaml:6:9: Job\/ghost: spec\.user: user no-such-user-4711 does not exist on this host/,
   );
+  assert.equal(out.match(/no-such-user-4711/g)?.length, 1, out);
   assert.match(
     out,
     /nocmd\.yaml:2:1: Program\/nocmd: spec\.command\[0\]: artisan-not-installed is not found on nobody's PATH/,
