@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NativeProgramsDriver } from '../../../src/drivers/index.js';
 import type { RuntimeApplyChange } from '../../../src/drivers/index.js';
+import { createRealHost } from '../../../src/host/real-host.js';
 import type { Program } from '../../../src/model/index.js';
+import { Supervisor } from '../../../src/supervisor/index.js';
 import { runtimeChange, runtimeFieldsOf } from '../../../src/plan/runtime-change.js';
 import { alive, fixture, program, rig, until } from './helpers.js';
 
@@ -108,4 +110,32 @@ test('changes handed in dependsOn order keep a dependent waiting; port: auto get
     { key: 'Program/b', action: 'delete' },
   ]);
   assert.deepEqual(gone.map((c) => c.key), ['Program/b', 'Program/a']);
+});
+
+test('an instance an operator stopped stays stopped through a rolling change', async (t) => {
+  const { layout, leases, sup: unused } = rig(t);
+  await unused.stopAll({ graceful: false });
+  const holder: { sup?: Supervisor } = {};
+  t.after(() => holder.sup?.stopAll({ graceful: false }));
+  const sup = new Supervisor({
+    host: createRealHost(),
+    layout,
+    leases,
+    isStopped: (name, index) => name === 'held' && index === 1,
+  });
+  holder.sup = sup;
+  const driver = new NativeProgramsDriver(sup);
+  const v1 = program('held', { ...base, instances: 2 });
+  await driver.apply(change('create', v1));
+  await until('instance 0 running', () => pidsOf(driver, 'held')?.[0]);
+  const stoppedOne = () => driver.observe().find((o) => o.key === 'Program/held')?.instances.find((i) => i.index === 1);
+  assert.equal(stoppedOne()?.pid, undefined, 'the stopped instance was not started');
+  const v2 = program('held', { ...base, instances: 2, env: { VERSION: '2' } });
+  await driver.apply(change('update', v2, v1));
+  await until('instance 0 rolled', () => {
+    const i0 = driver.observe().find((o) => o.key === 'Program/held')?.instances.find((i) => i.index === 0);
+    return i0?.pid !== undefined && i0.state === 'running';
+  });
+  assert.equal(stoppedOne()?.pid, undefined, 'still stopped after the rollout');
+  assert.equal(pidsOf(driver, 'held')?.filter((p) => p !== undefined).length, 1, 'one process runs');
 });
