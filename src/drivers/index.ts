@@ -12,3 +12,4 @@ export type {
   RuntimeObservation,
 } from './runtime.js';
 export { NativeProgramsDriver } from './programs-native.js';
+export { BuiltinTerminalsDriver, type TerminalsDriverOptions } from './terminals-builtin.js';
