@@ -13,3 +13,4 @@ export type {
 } from './runtime.js';
 export { NativeProgramsDriver } from './programs-native.js';
 export { BuiltinTerminalsDriver, type TerminalsDriverOptions } from './terminals-builtin.js';
+export { JobsDriver } from './jobs-native.js';
