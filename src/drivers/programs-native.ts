@@ -163,7 +163,10 @@ export class NativeProgramsDriver implements RuntimeDriver<Program> {
 }
 
 /** What the supervisor did to one Program, from its status before and after (not from the plan's guess). */
-function didOf(before: ProgramStatus | undefined, after: ProgramStatus | undefined): RuntimeApplyResult['did'] {
+function didOf(
+  before: ProgramStatus | undefined,
+  after: ProgramStatus | undefined,
+): RuntimeApplyResult['did'] {
   if (!after) return before ? 'stop' : 'none';
   if (!before) return 'start';
   // A rolled instance is a new process on a new generation; a scaled one keeps its process (and is

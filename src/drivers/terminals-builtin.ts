@@ -29,9 +29,20 @@ export class BuiltinTerminalsDriver implements RuntimeDriver<Terminal> {
         {
           key: `Terminal/${name}` as const,
           phase: listening ? 'Ready' : 'Progressing',
-          message: listening ? `serving at ${st.url} (${st.sessions.length} session(s))` : 'not listening yet',
+          message: listening
+            ? `serving at ${st.url} (${st.sessions.length} session(s))`
+            : 'not listening yet',
           // The server runs inside tend: no pid of its own, one instance.
-          instances: [{ index: 0, pid: undefined, state: listening ? 'listening' : 'starting', ready: listening, port: st.port, generation: '' }],
+          instances: [
+            {
+              index: 0,
+              pid: undefined,
+              state: listening ? 'listening' : 'starting',
+              ready: listening,
+              port: st.port,
+              generation: '',
+            },
+          ],
         },
       ];
     });
@@ -50,7 +61,12 @@ export class BuiltinTerminalsDriver implements RuntimeDriver<Terminal> {
     }
     const portBefore = this.manager.status(name)?.port;
     const result = await this.manager.applyOne(name, change.resource, this.opts.ports);
-    if (result && !result.ok) return { key, did: ran ? 'stop' : 'none', error: { code: result.error.code, message: result.error.message } };
+    if (result && !result.ok)
+      return {
+        key,
+        did: ran ? 'stop' : 'none',
+        error: { code: result.error.code, message: result.error.message },
+      };
     // Same port: the server took the new spec in place (sessions keep running unless the identity
     // changed); another port: it was stopped and started again.
     if (!ran) return { key, did: 'start' };

@@ -14,21 +14,34 @@ test('apply(change) starts, keeps and stops only the Job it names', async (t) =>
     key: 'Job/migrate',
     did: 'start',
   });
-  const pid = await until('the run pid', () => driver.observe().find((o) => o.key === 'Job/migrate')?.instances[0]?.pid);
+  const pid = await until(
+    'the run pid',
+    () => driver.observe().find((o) => o.key === 'Job/migrate')?.instances[0]?.pid,
+  );
   assert.ok(alive(pid));
   assert.equal(driver.observe().find((o) => o.key === 'Job/migrate')?.phase, 'Running');
 
   const nightly = job('nightly', { command: ['true'], schedule: '0 3 * * *' });
   assert.equal((await driver.apply({ key: 'Job/nightly', action: 'create', resource: nightly })).did, 'none');
   assert.deepEqual(
-    driver.observe().map((o) => o.key).sort(),
+    driver
+      .observe()
+      .map((o) => o.key)
+      .sort(),
     ['Job/migrate', 'Job/nightly'],
   );
-  assert.equal(driver.observe().find((o) => o.key === 'Job/migrate')?.instances[0]?.pid, pid, 'migrate untouched');
+  assert.equal(
+    driver.observe().find((o) => o.key === 'Job/migrate')?.instances[0]?.pid,
+    pid,
+    'migrate untouched',
+  );
   assert.equal(rig.runner.history.list('migrate').length, 1, 'its runOnce key did not run again');
 
   assert.equal((await driver.apply({ key: 'Job/migrate', action: 'delete' })).did, 'stop');
   await until('the run stopped', () => !alive(pid));
-  assert.deepEqual(driver.observe().map((o) => o.key), ['Job/nightly']);
+  assert.deepEqual(
+    driver.observe().map((o) => o.key),
+    ['Job/nightly'],
+  );
   assert.equal((await driver.apply({ key: 'Job/nightly', action: 'no-op' })).did, 'none');
 });

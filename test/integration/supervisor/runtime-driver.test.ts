@@ -20,7 +20,10 @@ function change(action: 'create' | 'update', p: Program, before?: Program): Runt
 }
 
 const pidsOf = (driver: NativeProgramsDriver, name: string) =>
-  driver.observe().find((o) => o.key === `Program/${name}`)?.instances.map((i) => i.pid);
+  driver
+    .observe()
+    .find((o) => o.key === `Program/${name}`)
+    ?.instances.map((i) => i.pid);
 
 test('apply(change) acts on the one Program it names and observe() shows each instance', async (t) => {
   const { sup, events } = rig(t);
@@ -71,7 +74,10 @@ test('apply(change) acts on the one Program it names and observe() shows each in
   // A delete stops that Program only.
   const webPids = pidsOf(driver, 'web') ?? [];
   assert.equal((await driver.apply({ key: 'Program/web', action: 'delete' })).did, 'stop');
-  assert.equal(driver.observe().find((o) => o.key === 'Program/web'), undefined);
+  assert.equal(
+    driver.observe().find((o) => o.key === 'Program/web'),
+    undefined,
+  );
   await until('web processes gone', () => webPids.every((p) => p === undefined || !alive(p)));
   assert.deepEqual(pidsOf(driver, 'other'), otherPids);
   assert.ok(otherPids[0] !== undefined && alive(otherPids[0]));
@@ -95,7 +101,10 @@ test('changes handed in dependsOn order keep a dependent waiting; port: auto get
   const b = program('b', { ...base, dependsOn: ['a'] });
   // The plan lists b before a (by name it would not, so hand them reversed to prove the order).
   const ordered = driver.order([change('create', b), change('create', a)]);
-  assert.deepEqual(ordered.map((c) => c.key), ['Program/a', 'Program/b']);
+  assert.deepEqual(
+    ordered.map((c) => c.key),
+    ['Program/a', 'Program/b'],
+  );
   for (const c of ordered) await driver.apply(c);
   assert.deepEqual(sup.statusOf('b')?.waitingFor, ['a']);
   assert.equal(driver.observe().find((o) => o.key === 'Program/b')?.phase, 'Pending');
@@ -109,7 +118,10 @@ test('changes handed in dependsOn order keep a dependent waiting; port: auto get
     { key: 'Program/a', action: 'delete' },
     { key: 'Program/b', action: 'delete' },
   ]);
-  assert.deepEqual(gone.map((c) => c.key), ['Program/b', 'Program/a']);
+  assert.deepEqual(
+    gone.map((c) => c.key),
+    ['Program/b', 'Program/a'],
+  );
 });
 
 test('an instance an operator stopped stays stopped through a rolling change', async (t) => {
@@ -128,12 +140,19 @@ test('an instance an operator stopped stays stopped through a rolling change', a
   const v1 = program('held', { ...base, instances: 2 });
   await driver.apply(change('create', v1));
   await until('instance 0 running', () => pidsOf(driver, 'held')?.[0]);
-  const stoppedOne = () => driver.observe().find((o) => o.key === 'Program/held')?.instances.find((i) => i.index === 1);
+  const stoppedOne = () =>
+    driver
+      .observe()
+      .find((o) => o.key === 'Program/held')
+      ?.instances.find((i) => i.index === 1);
   assert.equal(stoppedOne()?.pid, undefined, 'the stopped instance was not started');
   const v2 = program('held', { ...base, instances: 2, env: { VERSION: '2' } });
   await driver.apply(change('update', v2, v1));
   await until('instance 0 rolled', () => {
-    const i0 = driver.observe().find((o) => o.key === 'Program/held')?.instances.find((i) => i.index === 0);
+    const i0 = driver
+      .observe()
+      .find((o) => o.key === 'Program/held')
+      ?.instances.find((i) => i.index === 0);
     return i0?.pid !== undefined && i0.state === 'running';
   });
   assert.equal(stoppedOne()?.pid, undefined, 'still stopped after the rollout');

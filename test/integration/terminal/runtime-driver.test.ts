@@ -39,8 +39,13 @@ test('apply(change) acts on the one Terminal it names; observe() shows its serve
   });
   await driver.apply({ key: 'Terminal/b', action: 'create', resource: terminal('b') });
   const seen = driver.observe();
-  assert.deepEqual(seen.map((o) => o.key), ['Terminal/a', 'Terminal/b']);
-  assert.ok(seen.every((o) => o.phase === 'Ready' && o.instances[0]?.ready && (o.instances[0].port ?? 0) > 0));
+  assert.deepEqual(
+    seen.map((o) => o.key),
+    ['Terminal/a', 'Terminal/b'],
+  );
+  assert.ok(
+    seen.every((o) => o.phase === 'Ready' && o.instances[0]?.ready && (o.instances[0].port ?? 0) > 0),
+  );
   const bPort = seen[1]?.instances[0]?.port;
   const url = manager.status('b')?.url;
   assert.ok(url);
@@ -53,10 +58,16 @@ test('apply(change) acts on the one Terminal it names; observe() shows its serve
     resource: terminal('a', { mode: 'read-write' }),
   });
   assert.equal(updated.did, 'none', 'reconfigured in place on the same port');
-  assert.deepEqual(events.map((e) => `${e.key} ${e.reason}`), ['Terminal/a Updated']);
+  assert.deepEqual(
+    events.map((e) => `${e.key} ${e.reason}`),
+    ['Terminal/a Updated'],
+  );
 
   await driver.apply({ key: 'Terminal/a', action: 'delete' });
-  assert.deepEqual(driver.observe().map((o) => o.key), ['Terminal/b']);
+  assert.deepEqual(
+    driver.observe().map((o) => o.key),
+    ['Terminal/b'],
+  );
   assert.deepEqual(released, ['Terminal/a']);
   assert.equal(existsSync(terminalTokenPath(stateDir, 'a')), false, 'its token went with it');
   assert.equal(driver.observe()[0]?.instances[0]?.port, bPort, 'b kept its server');
