@@ -4,3 +4,13 @@
 // one backend (pipeline/, runtime/, observe/) may still import that backend's modules.
 export type { ReloadOptions, ReloadResult, ServiceDriver, ValidationResult } from './service.js';
 export { serviceDriverFor, type ServiceContext, type ServiceManager } from './services.js';
+export type {
+  RuntimeApplyChange,
+  RuntimeApplyResult,
+  RuntimeDriver,
+  RuntimeInstance,
+  RuntimeObservation,
+} from './runtime.js';
+export { NativeProgramsDriver } from './programs-native.js';
+export { BuiltinTerminalsDriver, type TerminalsDriverOptions } from './terminals-builtin.js';
+export { JobsDriver } from './jobs-native.js';

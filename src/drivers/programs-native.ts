@@ -1,12 +1,14 @@
 // The native-programs driver: maps Program resources (backend: native) onto the Supervisor, and
-// reads its status back as observations with the phase and outputs the status writer needs.
+// reads its status back as observations with the phase and outputs the status writer needs. As a
+// RuntimeDriver it applies one plan change at a time: the other Programs stay as the supervisor runs them.
 import type { Program } from '../model/index.js';
 import { generationOf } from '../model/index.js';
-import type { ProgramStatus, Supervisor, SupervisorEvent } from '../supervisor/index.js';
+import { topoOrder, type ProgramStatus, type Supervisor, type SupervisorEvent } from '../supervisor/index.js';
+import type { RuntimeApplyChange, RuntimeApplyResult, RuntimeDriver, RuntimeObservation } from './runtime.js';
 
 export type ProgramPhase = 'Pending' | 'Progressing' | 'Ready' | 'Degraded' | 'Failed' | 'Completed';
 
-export interface ObservedProgram {
+export interface ObservedProgram extends RuntimeObservation {
   key: `Program/${string}`;
   phase: ProgramPhase;
   /** The generation the running instances were started from; the spec's when all are rolled. */
@@ -54,7 +56,11 @@ export function phaseOf(s: ProgramStatus): { phase: ProgramPhase; message: strin
   return { phase: 'Progressing', message: `${ready}/${s.desiredInstances} instance(s) ready` };
 }
 
-export class NativeProgramsDriver {
+export class NativeProgramsDriver implements RuntimeDriver<Program> {
+  readonly kind = 'Program' as const;
+  /** apply(change) calls, one at a time: each starts from the set the one before left. */
+  private chain: Promise<unknown> = Promise.resolve();
+
   constructor(private readonly supervisor: Supervisor) {}
 
   /** Only Programs with backend: native belong to this driver. */
@@ -73,6 +79,15 @@ export class NativeProgramsDriver {
         phase,
         observedGeneration,
         message,
+        instances: status.instances.map((i) => ({
+          index: i.index,
+          pid: i.pid,
+          state: i.state,
+          ready: i.ready,
+          port: i.port,
+          generation: i.generation,
+        })),
+        ...(status.error ? { error: status.error } : {}),
         outputs: {
           pids: status.instances.map((i) => i.pid).filter((p): p is number => p !== undefined),
           ports: status.instances.map((i) => i.port).filter((p): p is number => p !== undefined),
@@ -82,8 +97,47 @@ export class NativeProgramsDriver {
     });
   }
 
+  /**
+   * Applies one plan change: the set the supervisor runs now, with this Program created, replaced or
+   * removed, goes through the supervisor's one converge, so dependsOn order, one-at-a-time rollouts,
+   * port leases and adoption are the supervisor's as ever, and every other Program is up to date and
+   * left alone. A no-op change, or a Program of another backend, touches nothing.
+   */
+  apply(change: RuntimeApplyChange<Program>): Promise<RuntimeApplyResult> {
+    const run = this.chain.then(() => this.applyNow(change));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(change: RuntimeApplyChange<Program>): Promise<RuntimeApplyResult> {
+    const name = change.key.slice('Program/'.length);
+    const key = change.key;
+    if (change.action === 'no-op') return { key, did: 'none' };
+    await this.supervisor.adopt();
+    const set = new Map(this.supervisor.programs().map((p) => [p.metadata.name, p]));
+    const had = set.has(name);
+    if (change.action === 'delete' || !change.resource || !NativeProgramsDriver.handles(change.resource)) {
+      if (!had) return { key, did: 'none' };
+      set.delete(name);
+    } else {
+      if (change.resource.metadata.name !== name)
+        throw new Error(`runtime change ${key} carries Program/${change.resource.metadata.name}`);
+      set.set(name, change.resource);
+    }
+    const before = this.supervisor.statusOf(name);
+    await this.supervisor.apply([...set.values()]);
+    const st = this.supervisor.statusOf(name);
+    if (st?.error) return { key, did: 'none', error: st.error };
+    return { key, did: didOf(before, st) };
+  }
+
+  /** These changes in the order apply(change) must get them (see inDependsOnOrder). */
+  order<C extends RuntimeApplyChange<Program>>(changes: readonly C[]): C[] {
+    return inDependsOnOrder(changes, this.supervisor.programs());
+  }
+
   /** Converges the supervisor to exactly these native Programs and says, per program, whether it could run. */
-  async apply(programs: readonly Program[]): Promise<ApplyOutcome[]> {
+  async applyAll(programs: readonly Program[]): Promise<ApplyOutcome[]> {
     const native = programs.filter(NativeProgramsDriver.handles);
     await this.supervisor.apply(native);
     return native.map((p) => {
@@ -106,4 +160,49 @@ export class NativeProgramsDriver {
     this.supervisor.on('event', fn);
     return () => this.supervisor.off('event', fn);
   }
+}
+
+/** What the supervisor did to one Program, from its status before and after (not from the plan's guess). */
+function didOf(
+  before: ProgramStatus | undefined,
+  after: ProgramStatus | undefined,
+): RuntimeApplyResult['did'] {
+  if (!after) return before ? 'stop' : 'none';
+  if (!before) return 'start';
+  // A rolled instance is a new process on a new generation; a scaled one keeps its process (and is
+  // retargeted to the new generation), a crash restart keeps its generation.
+  const was = new Map(before.instances.map((i) => [i.index, i]));
+  const replaced = after.instances.some((i) => {
+    const old = was.get(i.index);
+    return old !== undefined && old.generation !== i.generation && old.pid !== i.pid;
+  });
+  if (replaced) return 'rolling';
+  return before.instances.length !== after.instances.length ? 'scale' : 'none';
+}
+
+/**
+ * Program changes in the order a driver must get them, one at a time: deletions first, dependents
+ * before what they depend on, then creates and updates in dependsOn order. The plan sorts Programs
+ * by name; handed a dependent before its dependency, the supervisor would start it unblocked, since
+ * a dependency it does not run yet cannot be observed.
+ */
+export function inDependsOnOrder<C extends RuntimeApplyChange<Program>>(
+  changes: readonly C[],
+  running: readonly Program[] = [],
+): C[] {
+  const nameOf = (c: C) => c.key.slice('Program/'.length);
+  const runningByName = new Map(running.map((p) => [p.metadata.name, p]));
+  const deletes = changes.filter((c) => c.action === 'delete' || !c.resource);
+  const rest = changes.filter((c) => !deletes.includes(c));
+  const ordered = (list: readonly C[]) => {
+    const named = new Map(list.map((c) => [nameOf(c), c]));
+    // A deletion carries no resource: its dependsOn is the one the supervisor runs.
+    const resources = list.flatMap((c) => {
+      const r = c.resource ?? runningByName.get(nameOf(c));
+      return r ? [r] : [];
+    });
+    const known = topoOrder(resources).flatMap((n) => (named.has(n) ? [named.get(n)!] : []));
+    return [...known, ...list.filter((c) => !known.includes(c))];
+  };
+  return [...ordered(deletes).reverse(), ...ordered(rest)];
 }

@@ -28,6 +28,8 @@ export class JobRunner extends EventEmitter {
   readonly tokens: TriggerTokens;
   private readonly clock: JobClock;
   private jobs = new Map<string, JobRuntime>();
+  /** The Jobs as last applied, so one Job's change can be applied against the rest (applyOne). */
+  private resources = new Map<string, Job>();
   private readonly active = new Map<string, Map<string, Active>>();
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private tickTimer: NodeJS.Timeout | undefined;
@@ -57,6 +59,7 @@ export class JobRunner extends EventEmitter {
   /** The loaded Jobs and the desired state's revision; runOnce Jobs whose key is new start here. */
   async apply(jobs: readonly Job[], revision?: string): Promise<void> {
     this.revision = revision;
+    this.resources = new Map(jobs.map((j) => [j.metadata.name, j]));
     const next = new Map(jobs.map((j) => [j.metadata.name, jobRuntime(j)]));
     const fresh = [...next.keys()].filter((n) => !this.jobs.has(n));
     for (const name of this.jobs.keys()) if (!next.has(name)) await this.forget(name);
@@ -87,6 +90,18 @@ export class JobRunner extends EventEmitter {
       await this.start(job, 'runOnce', {});
     }
     if (this.opts.timers) this.arm();
+  }
+
+  /**
+   * One Job created, replaced or (when `job` is undefined) removed, the others as last applied, at
+   * the last revision: what a runtime driver does with one plan change. The other Jobs' runOnce keys
+   * are spent and their generations unchanged, so nothing happens to them.
+   */
+  async applyOne(name: string, job: Job | undefined): Promise<void> {
+    const next = new Map(this.resources);
+    if (job) next.set(name, job);
+    else next.delete(name);
+    await this.apply([...next.values()], this.revision);
   }
 
   private async forget(name: string): Promise<void> {

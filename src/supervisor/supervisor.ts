@@ -161,6 +161,17 @@ export class Supervisor extends EventEmitter {
     }
   }
 
+  /**
+   * The Programs this supervisor converges to now: each runner's spec, or the newer one waiting for
+   * its dependencies. A driver applying one change starts from this set, so the others stay as they are.
+   */
+  programs(): Program[] {
+    const out = new Map<string, Program>();
+    for (const r of this.runners.values()) out.set(r.name, r.resource);
+    for (const [name, p] of this.pending) out.set(name, p);
+    return [...out.values()];
+  }
+
   /** An operator's stop/start/restart of one Program's instances; false when it does not run here. */
   async control(
     name: string,

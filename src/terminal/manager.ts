@@ -97,16 +97,48 @@ export class TerminalManager extends EventEmitter {
       if (!wanted.has(key)) await this.stopOne(key, 'the Terminal is no longer desired');
     for (const terminal of terminals) {
       const key = keyOf(terminal.metadata.name);
-      try {
-        results.set(key, await this.ensure(terminal, ports));
-      } catch (err) {
-        const error = asTendError(err);
-        await this.stopOne(key, 'its spec cannot be served');
-        this.emitEvent({ key, type: 'Warning', reason: 'Failed', message: error.message });
-        results.set(key, { ok: false, error });
-      }
+      results.set(key, await this.ensureOrStop(terminal, ports));
     }
     return results;
+  }
+
+  /** One Terminal's server converged to its spec; a spec that cannot be served stops it. */
+  private async ensureOrStop(
+    terminal: Terminal,
+    ports: (key: string) => Promise<number>,
+  ): Promise<TerminalApplyResult> {
+    const key = keyOf(terminal.metadata.name);
+    try {
+      return await this.ensure(terminal, ports);
+    } catch (err) {
+      const error = asTendError(err);
+      await this.stopOne(key, 'its spec cannot be served');
+      this.emitEvent({ key, type: 'Warning', reason: 'Failed', message: error.message });
+      return { ok: false, error };
+    }
+  }
+
+  /**
+   * Converges one Terminal (stops it when `terminal` is undefined) and leaves every other server as
+   * it is: what a runtime driver does with one plan change. Serialised with apply().
+   */
+  applyOne(
+    name: string,
+    terminal: Terminal | undefined,
+    ports: (key: string) => Promise<number>,
+  ): Promise<TerminalApplyResult | undefined> {
+    const run = this.chain.then(async () => {
+      if (terminal) return this.ensureOrStop(terminal, ports);
+      await this.stopOne(keyOf(name), 'the Terminal is no longer desired');
+      return undefined;
+    });
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The names of the Terminals whose servers run now. */
+  names(): string[] {
+    return [...this.running.keys()].map((k) => k.slice('Terminal/'.length)).sort();
   }
 
   private async ensure(

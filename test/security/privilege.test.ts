@@ -103,7 +103,7 @@ test(
     const { sup } = rig(t);
     const driver = new NativeProgramsDriver(sup);
     const sleeper = { command: ['/bin/sleep', '600'], startSeconds: 0 };
-    const outcome = await driver.apply([
+    const outcome = await driver.applyAll([
       program('as-toor', { ...sleeper, user: accounts.toor }),
       program('gid-zero', { ...sleeper, user: accounts.tenant, group: accounts.rootGroupAlias }),
       program('adm-member', { ...sleeper, user: accounts.admMember }),

@@ -15,7 +15,7 @@ test(
   async (t) => {
     const { sup, events } = rig(t);
     const driver = new NativeProgramsDriver(sup);
-    const outcome = await driver.apply([
+    const outcome = await driver.applyAll([
       program('rooty', { command: [fixture('sleeper.sh')] }),
       program('lowly', {
         command: [fixture('sleeper.sh')],

@@ -1,0 +1,58 @@
+// The Jobs' runtime driver: a Job is a schedule, a runOnce key or a manual trigger, run by the
+// JobRunner. It observes each Job's phase and the runs in flight (one instance per run), and applies
+// one plan change to the one Job it names; a deleted Job's runs in flight are interrupted.
+import type { Job } from '../model/index.js';
+import type { JobRunner } from '../jobs/runner.js';
+import { jobView } from '../jobs/status.js';
+import type { RuntimeApplyChange, RuntimeApplyResult, RuntimeDriver, RuntimeObservation } from './runtime.js';
+
+export class JobsDriver implements RuntimeDriver<Job> {
+  readonly kind = 'Job' as const;
+  /** apply(change) calls, one at a time: each starts from the set the one before left. */
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly runner: JobRunner) {}
+
+  observe(): RuntimeObservation[] {
+    return this.runner.names().flatMap((name) => {
+      const view = jobView(this.runner, name);
+      const spec = this.runner.spec(name);
+      if (!view || !spec) return [];
+      const runs = this.runner.running(name);
+      return [
+        {
+          key: `Job/${name}` as const,
+          phase: view.phase,
+          message: runs.length > 0 ? `${runs.length} run(s) in flight` : `phase ${view.phase}`,
+          instances: runs.map((r, index) => ({
+            index,
+            pid: r.pid,
+            state: 'running',
+            ready: true,
+            port: undefined,
+            generation: r.generation,
+          })),
+        },
+      ];
+    });
+  }
+
+  apply(change: RuntimeApplyChange<Job>): Promise<RuntimeApplyResult> {
+    const run = this.chain.then(() => this.applyNow(change));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async applyNow(change: RuntimeApplyChange<Job>): Promise<RuntimeApplyResult> {
+    const { key } = change;
+    const name = key.slice('Job/'.length);
+    if (change.action === 'no-op') return { key, did: 'none' };
+    const inFlight = this.runner.running(name).map((r) => r.id);
+    const deleting = change.action === 'delete' || !change.resource;
+    await this.runner.applyOne(name, deleting ? undefined : change.resource);
+    if (deleting) return { key, did: inFlight.length > 0 ? 'stop' : 'none' };
+    // A runOnce Job whose key is new starts a run here; a scheduled one waits for its time.
+    const started = this.runner.running(name).some((r) => !inFlight.includes(r.id));
+    return { key, did: started ? 'start' : 'none' };
+  }
+}
