@@ -2,30 +2,19 @@
 // requests) only enqueue keys; the work queue dedupes and backs off per key; a coalescer runs one
 // whole pass for every key handed out at once; failed passes back off as a whole.
 // See docs/decisions/0005-controller-loop.md and 0020-self-healing-loop.md.
-import type { Logger } from 'pino';
 import { asTendError, TendError } from '../errors/catalogue.js';
-import type { Host } from '../host/host.js';
-import type { Layout } from '../layout/layout.js';
 import type { ResourceKey } from '../model/index.js';
-import type { ServiceContext } from '../drivers/index.js';
-import type { EventLog } from '../state/events.js';
-import type { StatusStore } from '../state/status-store.js';
 import { TendMetrics } from '../api/metrics.js';
 import { PassCoalescer } from './coalesce.js';
-import type { ResolveDesired } from '../pipeline/compute-plan.js';
-import type { HostSlice } from '../source/host-slice.js';
 import { converge, type ConvergeResult } from '../pipeline/converge.js';
 import { affectedBy, MasterWatch } from '../runtime/masters.js';
-import { hostInfo, metricsState } from './metrics-state.js';
+import { registerSeries } from './metrics-state.js';
 import { ALL_KEY, outcomeFor, type PassReport } from './outcomes.js';
 import { PassFailures, type PassFailureState } from './pass-failures.js';
 import { logPass } from './pass-log.js';
 import { Rechecks } from './rechecks.js';
 import { Resync } from './resync.js';
 import { SourceIndex } from './source-index.js';
-import { registerJobMetrics } from '../jobs/metrics.js';
-import { fpmFiguresOf, registerFpmMetrics } from '../status/fpm-metrics.js';
-import { registerLogDiskMetrics } from '../observe/log-disk.js';
 import { JobsBridge } from '../runtime/jobs.js';
 import { ControlsBridge } from '../controls/bridge.js';
 import { Holds } from '../controls/holds.js';
@@ -34,37 +23,10 @@ import { ProgramsBridge } from '../runtime/programs.js';
 import { TerminalsBridge } from '../runtime/terminals.js';
 import { ControllerSnapshot } from '../pipeline/snapshot.js';
 import { watchDesiredState, watchLogging, type DesiredStateWatcher } from './watch.js';
-import { WorkQueue, type Outcome } from './work-queue.js';
+import type { ControllerOptions } from './options.js';
 
-export interface ControllerOptions {
-  host: Host;
-  layout: Layout;
-  desiredDir: string;
-  store: StatusStore;
-  events: EventLog;
-  log: Logger;
-  resyncMs?: number;
-  /** See observe/probe-policy.ts (default PROBE_MAX_AGE_MS). */
-  probeMaxAgeMs?: number;
-  allowMassDelete?: boolean;
-  serviceContext?: Partial<ServiceContext>;
-  /** Quiet time after the last file event before a batch is delivered (default DEFAULT_SETTLE_MS). */
-  settleMs?: number;
-  /** A git source: checkouts are immutable, so no watcher; it says when to load (resolveDesired). */
-  resolveDesired?: ResolveDesired;
-  /** A fleet host's slice of the tree (decision 0037); undefined: every resource. */
-  hostSlice?: HostSlice;
-  /** A git source's SourceReady, for tend_source_ready (a directory source: the last pass says). */
-  sourceReady?: () => boolean | undefined;
-  /** The registry to record into (default: a new one with Node's process metrics). */
-  metrics?: TendMetrics;
-  /** Start paused (`tend serve --paused`): plan, observe and report, apply nothing until resumed. */
-  paused?: boolean;
-  /** Told about every finished pass (webhook notifications); must not block. */
-  onPass?: (report: PassReport) => void;
-  /** Called after every pass, once its report is recorded (the daemon's heap trim listens). */
-  afterPass?: () => void;
-}
+export type { ControllerOptions } from './options.js';
+import { WorkQueue, type Outcome } from './work-queue.js';
 
 export class Controller {
   readonly queue: WorkQueue;
@@ -98,8 +60,6 @@ export class Controller {
 
   constructor(private readonly opts: ControllerOptions) {
     this.metrics = opts.metrics ?? new TendMetrics();
-    this.metrics.readFrom(() => metricsState(this, opts.store));
-    this.metrics.readInfoFrom(() => hostInfo(this, opts.hostSlice?.name, opts.sourceReady));
     this.controls = new ControlsBridge(new Holds(opts.host, opts.layout.stateDir));
     this.resync = new Resync(opts.resyncMs ?? 30_000, () => {
       // A replacement the parent's watch missed (its parent replaced too) is caught here.
@@ -139,9 +99,7 @@ export class Controller {
       events: opts.events,
       store: opts.store,
     });
-    registerJobMetrics(this.metrics.registry, this.jobs.runner);
-    registerFpmMetrics(this.metrics.registry, () => fpmFiguresOf(opts.store.list()));
-    registerLogDiskMetrics(this.metrics.registry, opts.host, opts.layout);
+    registerSeries(this.metrics, this, opts);
     this.failures = new PassFailures({
       log: opts.log,
       events: opts.events,

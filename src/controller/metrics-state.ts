@@ -1,11 +1,15 @@
 // What /metrics reads from the controller at scrape time: resources from the status store (so a
 // deleted resource leaves with its status), the queue depth, the supervisor's restart counts, and
 // who this host is in a fleet.
-import type { HostInfo, MetricsState } from '../api/metrics.js';
+import type { HostInfo, MetricsState, TendMetrics } from '../api/metrics.js';
+import { registerJobMetrics } from '../jobs/metrics.js';
+import { registerLogDiskMetrics } from '../observe/log-disk.js';
+import { fpmFiguresOf, registerFpmMetrics } from '../status/fpm-metrics.js';
 import { isTendError } from '../errors/catalogue.js';
 import { defaultHostName } from '../source/host-slice.js';
 import type { StatusStore } from '../state/status-store.js';
 import type { Controller } from './controller.js';
+import type { ControllerOptions } from './options.js';
 
 export function metricsState(controller: Controller, store: StatusStore): MetricsState {
   const resources = store.list().map((s) => {
@@ -49,4 +53,17 @@ export function hostInfo(
   const sourceReady = gitReady ? gitReady() : report === undefined ? undefined : !unreadable;
   const source = gitReady ? 'git' : 'directory';
   return { host, revision, source, ...(sourceReady !== undefined ? { sourceReady } : {}) };
+}
+
+/** Every series the daemon's /metrics serves beyond the registry's own: read at scrape time. */
+export function registerSeries(
+  metrics: TendMetrics,
+  controller: Controller,
+  opts: Pick<ControllerOptions, 'store' | 'host' | 'layout' | 'hostSlice' | 'sourceReady'>,
+): void {
+  metrics.readFrom(() => metricsState(controller, opts.store));
+  metrics.readInfoFrom(() => hostInfo(controller, opts.hostSlice?.name, opts.sourceReady));
+  registerJobMetrics(metrics.registry, controller.jobs.runner);
+  registerFpmMetrics(metrics.registry, () => fpmFiguresOf(opts.store.list()));
+  registerLogDiskMetrics(metrics.registry, opts.host, opts.layout);
 }
