@@ -26,6 +26,7 @@ import { registerJobMetrics } from '../jobs/metrics.js';
 import { JobsBridge } from '../runtime/jobs.js';
 import { AcmeManager } from '../acme/manager.js';
 import { ProgramsBridge } from '../runtime/programs.js';
+import { SupervisordProgramsBridge } from '../runtime/supervisord-programs.js';
 import { TerminalsBridge } from '../runtime/terminals.js';
 import { ControllerSnapshot } from '../pipeline/snapshot.js';
 import { watchDesiredState, watchLogging, type DesiredStateWatcher } from './watch.js';
@@ -56,6 +57,7 @@ export interface ControllerOptions {
 export class Controller {
   readonly queue: WorkQueue;
   readonly programs: ProgramsBridge;
+  readonly supervisordPrograms: SupervisordProgramsBridge;
   readonly terminals: TerminalsBridge;
   readonly masters: MasterWatch;
   readonly jobs: JobsBridge;
@@ -107,6 +109,7 @@ export class Controller {
         if (portsChanged) this.queue.add(ALL_KEY);
       },
     });
+    this.supervisordPrograms = new SupervisordProgramsBridge({ layout: opts.layout, events: opts.events });
     this.terminals = new TerminalsBridge({
       host: opts.host,
       layout: opts.layout,
@@ -232,13 +235,21 @@ export class Controller {
       ...(this.opts.resolveDesired ? { resolveDesired: this.opts.resolveDesired } : {}),
       beforeStatus: async (computed) => {
         this.programsApplied = await this.programs.apply(computed);
+        // supervisord's programs are observed (and FATAL ones restarted) on every pass.
+        this.rechecks.schedule(
+          await this.supervisordPrograms.observe(computed.load.resources.map((r) => r.resource)),
+        );
         await this.terminals.apply(computed);
         await this.jobs.apply(computed);
         await this.acme.apply(computed.load.resources.map((r) => r.resource));
       },
-      externalHealth: (r) => this.programs.health(r) ?? this.terminals.health(r),
+      externalHealth: (r) =>
+        this.programs.health(r) ?? this.supervisordPrograms.health(r) ?? this.terminals.health(r),
       runtimeStatus: (r, st) =>
-        this.programs.statusFor(r, st) ?? this.terminals.statusFor(r, st) ?? this.jobs.statusFor(r, st),
+        this.programs.statusFor(r, st) ??
+        this.supervisordPrograms.statusFor(r, st) ??
+        this.terminals.statusFor(r, st) ??
+        this.jobs.statusFor(r, st),
     });
   }
 
