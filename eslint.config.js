@@ -49,6 +49,30 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's browser modules (type-checked by web/tsconfig.json).
+    files: ['web/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'fetch',
+          'EventSource',
+          'MessageEvent',
+          'sessionStorage',
+          'Element',
+          'HTMLElement',
+          'WebSocket',
+          'performance',
+          'AbortController',
+          'TextDecoderStream',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: pureRooms,
     rules: {
       'no-restricted-imports': [

@@ -2,6 +2,7 @@
 // figures. TEND_BENCH=plan,apply narrows the run to the named benches.
 import { benchAcme } from './acme-bench.js';
 import { benchApply } from './apply-bench.js';
+import { benchDashboard } from './dashboard-bench.js';
 import { benchHeal } from './heal-bench.js';
 import { benchJobs } from './jobs-bench.js';
 import { benchPlan } from './plan-bench.js';
@@ -18,6 +19,7 @@ const benches: [string, () => Promise<void>][] = [
   ['supervisord', benchSupervisord],
   ['serve', benchServe],
   ['heal', benchHeal],
+  ['dashboard', benchDashboard],
   ['jobs', benchJobs],
   ['acme', benchAcme],
 ];

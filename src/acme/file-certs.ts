@@ -21,11 +21,14 @@ interface Memo {
   judgement: FileCertJudgement;
 }
 
-/** Per state dir and Site, the last identity judged (a daemon re-reads nothing that did not change). */
-const memos = new Map<string, Map<string, Memo>>();
+/**
+ * Per Site, the last identity judged, so a daemon re-reads nothing that did not change. It lives in
+ * the controller's snapshot (pipeline/snapshot.ts), one per state dir, never in this module.
+ */
+export type FileCertMemo = Map<string, Memo>;
 
-export function fileCertJudgements(stateDir: string): ReadonlyMap<string, FileCertJudgement> {
-  return new Map([...(memos.get(stateDir) ?? new Map<string, Memo>())].map(([k, v]) => [k, v.judgement]));
+export function fileCertJudgements(memo: FileCertMemo): ReadonlyMap<string, FileCertJudgement> {
+  return new Map([...memo].map(([k, v]) => [k, v.judgement]));
 }
 
 const join = (...parts: string[]) => parts.join('/').replace(/\/{2,}/g, '/');
@@ -51,10 +54,9 @@ export async function fileCertInput(
   host: Host,
   layout: Layout,
   resources: Iterable<Resource>,
+  memo: FileCertMemo,
   opts: { readOnly?: boolean } = {},
 ): Promise<Map<string, { certificate: string; key: string }>> {
-  const memo = memos.get(layout.stateDir) ?? new Map<string, Memo>();
-  memos.set(layout.stateDir, memo);
   const out = new Map<string, { certificate: string; key: string }>();
   const seen = new Set<string>();
   for (const r of resources) {
@@ -74,12 +76,14 @@ export async function fileCertInput(
         identity,
         judgement: await judge(host, dir, tls.certificate, tls.key, r.spec.domains, opts),
       };
-      memo.set(name, judged);
+      // A read-only plan renders the operator's own paths, never a copy: remembering that verdict
+      // would make the next real pass skip making the copy for the same identity.
+      if (!opts.readOnly) memo.set(name, judged);
     }
     const serving = judged.judgement.serving;
     if (serving) out.set(name, { certificate: serving.certificate, key: serving.key });
   }
-  for (const name of memo.keys()) if (!seen.has(name)) memo.delete(name);
+  if (!opts.readOnly) for (const name of memo.keys()) if (!seen.has(name)) memo.delete(name);
   return out;
 }
 

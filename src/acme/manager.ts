@@ -14,7 +14,7 @@ import { issueCertificate } from './issue.js';
 import { acmePaths, type AcmePaths } from './paths.js';
 import { backoffMs, nextAttempt } from './schedule.js';
 import { EXPIRY_WARNING_MS, withCertificate, withFileCertificate, type CertificateView } from './status.js';
-import { fileCertJudgements } from './file-certs.js';
+import { fileCertJudgements, type FileCertMemo } from './file-certs.js';
 import { CertificateStore } from './store.js';
 import { failureOf } from './problem.js';
 
@@ -30,6 +30,8 @@ export interface AcmeManagerOptions {
   pollMs?: { min: number; max: number };
   /** Where tend_certificate_expiry_timestamp_seconds is registered (the daemon's /metrics). */
   registry?: Registry;
+  /** The file-based TLS verdicts of the controller's snapshot (read here, judged by the pipeline). */
+  fileCerts?: FileCertMemo;
 }
 
 interface Wanted {
@@ -81,7 +83,7 @@ export class AcmeManager {
       if (st) this.opts.store.put(withCertificate(st, view, now));
       this.warnExpiry(name, view, now);
     }
-    for (const [name, judgement] of fileCertJudgements(this.opts.layout.stateDir)) {
+    for (const [name, judgement] of fileCertJudgements(this.opts.fileCerts ?? new Map())) {
       const key: ResourceKey = `Site/${name}`;
       const st = this.opts.store.get(key);
       if (st) this.opts.store.put(withFileCertificate(st, judgement, now));
@@ -101,7 +103,7 @@ export class AcmeManager {
   expiries(): Map<string, number> {
     const out = new Map<string, number>();
     for (const [name, v] of this.views) if (v.cert) out.set(name, Date.parse(v.cert.notAfter) / 1000);
-    for (const [name, j] of fileCertJudgements(this.opts.layout.stateDir))
+    for (const [name, j] of fileCertJudgements(this.opts.fileCerts ?? new Map()))
       if (j.serving?.notAfter) out.set(name, Date.parse(j.serving.notAfter) / 1000);
     return out;
   }

@@ -3,6 +3,8 @@
 import type { Kind, ResourceKey } from '../model/index.js';
 import type { Plan } from '../plan/types.js';
 import type { JobsApi } from './job-routes.js';
+import type { ControlsApi } from './control-routes.js';
+import type { LogsApi } from './log-routes.js';
 import { PHASES } from '../state/conditions.js';
 import type { TendMetrics } from './metrics.js';
 
@@ -19,6 +21,8 @@ export interface ResourceView {
   status?: object;
   /** Recent events about this resource, newest last. */
   events?: object[];
+  /** metadata.labels, for the dashboard's label filter. */
+  labels?: Record<string, string>;
 }
 
 export interface ResourceFilter {
@@ -75,6 +79,24 @@ export interface ApiDeps {
   source?: SourceApi;
   /** Job triggers and run records; absent where there is no Jobs runtime. */
   jobs?: JobsApi;
+  /** Operator controls (restart, stop, suspend, pause…); absent where no daemon runs them. */
+  controls?: ControlsApi;
+  /** Resource logs (GET /v1/resources/:kind/:name/logs); absent where no daemon runs. */
+  logs?: LogsApi;
+  /** The daemon's own state for GET /v1/daemon (the dashboard's header). */
+  daemon?(): DaemonState;
+  /** How `tend reconcile --plan` names the desired state in its header line. */
+  desiredLabel?: string;
+}
+
+/** The daemon as the dashboard shows it: what it runs, how its last pass went, what waits. */
+export interface DaemonState {
+  revision?: string;
+  lastPass?: { startedAt: string; durationMs: number; ok: boolean };
+  /** Keys waiting for a worker, keys being reconciled, keys waiting out a backoff. */
+  queue: { depth: number; running: number; backoff: number };
+  /** Reconciliation is paused for the whole daemon (`tend pause`), when the daemon can say. */
+  paused?: boolean;
 }
 
 /** What the API may ask of the git source; statuses are plain JSON, credentials already removed. */

@@ -1,39 +1,21 @@
-// The plan as the API serves it: the Plan shape without file contents, and with every secret value
-// masked in diffs, so that nothing the renderer marked sensitive can leave the host through HTTP.
-import type { Change, FileOp, Plan } from '../plan/types.js';
+// The plan as the API serves it: the documented `--json` format (docs/plan-json.md, formatVersion 1,
+// the same planToJson as the CLI), with every secret value masked again in diffs and reasons, so that
+// nothing the renderer marked sensitive can leave the host through HTTP; plus when it was computed.
+import { planToJson, type JsonPlan } from '../plan/format-json.js';
+import { formatPlanText } from '../plan/format-text.js';
+import type { FileOp, Plan } from '../plan/types.js';
 import { maskValues } from './mask.js';
 
-export type PublicFileOp =
-  | { op: 'write'; path: string; service: string; mode: number; diff: string; secrets: number }
-  | { op: 'remove'; path: string; service: string; diff: string }
-  | { op: 'link'; path: string; target: string; service: string }
-  | { op: 'unlink'; path: string; service: string };
+export type PublicPlan = JsonPlan & { computedAt?: string };
 
-export type PublicChange = Omit<Change, 'ops'> & { ops: PublicFileOp[] };
-export type PublicPlan = Omit<Plan, 'changes'> & { changes: PublicChange[] };
-
-function publicOp(op: FileOp, secrets: readonly string[]): PublicFileOp {
-  switch (op.op) {
-    case 'write':
-      return {
-        op: 'write',
-        path: op.path,
-        service: op.service,
-        mode: op.mode,
-        diff: maskValues(op.diff, secrets),
-        // How many values were masked; never the values.
-        secrets: op.secrets.length,
-      };
-    case 'remove':
-      return { op: 'remove', path: op.path, service: op.service, diff: maskValues(op.diff, secrets) };
-    case 'link':
-      return { op: 'link', path: op.path, target: op.target, service: op.service };
-    case 'unlink':
-      return { op: 'unlink', path: op.path, service: op.service };
-  }
+function maskOp(op: FileOp, secrets: readonly string[]): FileOp {
+  if (op.op === 'write') return { ...op, content: '', diff: maskValues(op.diff, secrets) };
+  if (op.op === 'remove') return { ...op, diff: maskValues(op.diff, secrets) };
+  return op;
 }
 
-export function publicPlan(plan: Plan): PublicPlan {
+/** The plan with file contents dropped and every secret masked in diffs and reasons. */
+function maskedPlan(plan: Plan): Plan {
   // A secret of one change may show up in another's diff (a shared file), so mask them all everywhere.
   const secrets = plan.changes.flatMap((c) => c.ops.flatMap((op) => (op.op === 'write' ? op.secrets : [])));
   return {
@@ -41,7 +23,19 @@ export function publicPlan(plan: Plan): PublicPlan {
     changes: plan.changes.map((change) => ({
       ...change,
       reason: maskValues(change.reason, secrets),
-      ops: change.ops.map((op) => publicOp(op, secrets)),
+      ops: change.ops.map((op) => maskOp(op, secrets)),
     })),
   };
+}
+
+export function publicPlan(plan: Plan & { computedAt?: string }): PublicPlan {
+  return { ...planToJson(maskedPlan(plan)), ...(plan.computedAt ? { computedAt: plan.computedAt } : {}) };
+}
+
+/** The served plan as `tend reconcile --plan` prints it (no colour), secrets masked as in publicPlan. */
+export function planText(plan: Plan, desiredLabel?: string): string {
+  return formatPlanText(maskedPlan(plan), {
+    color: false,
+    ...(desiredLabel !== undefined ? { desiredDir: desiredLabel } : {}),
+  });
 }

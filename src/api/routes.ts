@@ -6,7 +6,7 @@ import { API_PHASES, type ApiDeps, type ResourceView } from './deps.js';
 import { sendError } from './errors.js';
 import { maskSecrets } from './mask.js';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
-import { publicPlan } from './plan-view.js';
+import { planText, publicPlan } from './plan-view.js';
 
 const KIND_HELP = `one of ${KINDS.join(', ')}`;
 
@@ -73,7 +73,29 @@ export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {
     return view(found);
   });
 
-  app.get('/v1/plan', async () => publicPlan(await deps.currentPlan()));
+  app.get(
+    '/v1/plan',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          // format=text: the plan exactly as `tend reconcile --plan` prints it (no colour).
+          properties: { format: { type: 'string', enum: ['json', 'text'] } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const plan = await deps.currentPlan();
+      if ((request.query as { format?: string }).format !== 'text') return publicPlan(plan);
+      return reply.type('text/plain; charset=utf-8').send(planText(plan, deps.desiredLabel));
+    },
+  );
+
+  app.get('/v1/daemon', async (_request, reply) => {
+    if (!deps.daemon) return sendError(reply, 404, 'TEND_ERR_NOT_FOUND', 'this API runs without a daemon');
+    return deps.daemon();
+  });
 
   app.post(
     '/v1/reconcile',

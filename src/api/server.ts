@@ -4,6 +4,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { TendError } from '../errors/catalogue.js';
 import { installAuth } from './auth.js';
 import { jobTokenAllows, registerJobRoutes, type JobsApi } from './job-routes.js';
+import { registerControlRoutes } from './control-routes.js';
+import { registerLogRoutes } from './log-routes.js';
 import { registerDashboard } from './dashboard.js';
 import type { ApiDeps } from './deps.js';
 import { installErrorHandlers } from './errors.js';
@@ -92,6 +94,8 @@ export function buildServer(deps: ApiDeps, opts: ServerOptions = {}): FastifyIns
   registerRoutes(app, deps);
   registerSourceRoutes(app, deps);
   if (deps.jobs) registerJobRoutes(app, deps.jobs);
+  if (deps.controls) registerControlRoutes(app, deps.controls);
+  if (deps.logs) registerLogRoutes(app, deps.logs, token !== undefined ? { token } : {});
   registerEvents(app, deps, {
     keepAliveMs: opts.sseKeepAliveMs ?? 15_000,
     ...(opts.maxEventStreams !== undefined ? { maxStreams: opts.maxEventStreams } : {}),

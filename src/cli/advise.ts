@@ -3,6 +3,7 @@
 // a margin. Prints how it was computed; never changes the spec.
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { optionHint } from './suggest.js';
 import { hostMemoryBytes, pidFileTreeMemory } from '../drivers/health/memory.js';
 import { readFpmStatus } from '../drivers/php-fpm/fpm-status.js';
 import { createRealHost, type Host } from '../host/index.js';
@@ -65,7 +66,8 @@ export async function adviseCommand(
       },
     }));
   } catch (err) {
-    io.stderr(`tend advise: ${(err as Error).message}\n${USAGE}`);
+    const message = (err as Error).message;
+    io.stderr(`tend advise: ${message}${optionHint(message, USAGE)}\n${USAGE}`);
     return 1;
   }
   if (values.help) {

@@ -21,7 +21,7 @@ export interface ApiResponse {
   body: unknown;
 }
 
-function target(
+export function target(
   url: string,
   path: string,
 ): { socketPath?: string; host?: string; port?: number; path: string } {

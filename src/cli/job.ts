@@ -1,11 +1,11 @@
 // `tend job run NAME [--wait]`: asks the running `tend serve` to start a run of Job/NAME now and
 // prints its id (with --wait: waits for the run and exits 0 only when it succeeded).
-import { parseArgs } from 'node:util';
 import { TendError } from '../errors/catalogue.js';
 import { createRealHost } from '../host/index.js';
 import { NAME_PATTERN } from '../model/index.js';
 import { apiError, apiRequest, findDaemon } from './client.js';
 import type { CliIO } from './io.js';
+import { parseCommandArgs } from './common-args.js';
 import { resolveStateDir } from './status.js';
 
 const USAGE =
@@ -21,29 +21,16 @@ interface RunView {
 }
 
 export async function jobCommand(args: string[], io: CliIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        wait: { type: 'boolean' },
-        json: { type: 'boolean' },
-        root: { type: 'string' },
-        profile: { type: 'string' },
-        'desired-state': { type: 'string', short: 'd' },
-        // Accepted (and unused) so the flags that locate a root for other commands work here too.
-        'http-port': { type: 'string' },
-        'web-base': { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    io.stderr(`tend job: ${(err as Error).message}\n${USAGE}`);
-    return 1;
-  }
-  const { values, positionals } = parsed;
+  const parsed = parseCommandArgs(args, { wait: { type: 'boolean' } }, USAGE);
+  const { positionals } = parsed;
+  const values = parsed.values as {
+    wait?: boolean;
+    json?: boolean;
+    help?: boolean;
+    root?: string;
+    profile?: string;
+    'desired-state'?: string;
+  };
   if (values.help) {
     io.stdout(USAGE);
     return 0;

@@ -1,6 +1,31 @@
 // tend's command-line entry: dispatch to one file per command. The only place that exits.
+import { readFileSync } from 'node:fs';
 import { asTendError } from '../errors/catalogue.js';
 import type { CliIO, Command } from './io.js';
+import { didYouMean } from './suggest.js';
+
+/** package.json's version: dist/src/cli/main.js sits three levels below it. */
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * A reader that goes away (`tend status --watch | head`) is not an error: stop quietly, with the
+ * exit status a shell expects from a broken pipe, instead of an unhandled 'error' stack trace.
+ */
+function quietOnBrokenPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   validate: {
@@ -35,6 +60,39 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'job run <name> [--wait]: start a run of a Job now in the running daemon, print its id',
     load: async () => (await import('./job.js')).jobCommand,
   },
+  logs: {
+    summary:
+      'logs Kind/<name> [-f] [--instance N] [--since 10m] [--tail 100]: log lines from the running daemon',
+    load: async () => (await import('./logs.js')).logsCommand,
+  },
+  restart: {
+    summary: 'restart Program/<name> [--instance N]: restart a native Program in the running daemon',
+    load: async () => (await import('./control.js')).controlCommand('restart'),
+  },
+  stop: {
+    summary: 'stop Program/<name> [--instance N]: stop it until `tend start` (survives resyncs and restarts)',
+    load: async () => (await import('./control.js')).controlCommand('stop'),
+  },
+  start: {
+    summary: 'start Program/<name> [--instance N]: start what `tend stop` stopped',
+    load: async () => (await import('./control.js')).controlCommand('start'),
+  },
+  reload: {
+    summary: 'reload Site/<name>|Pool/<name>: reload its nginx or php-fpm master',
+    load: async () => (await import('./control.js')).controlCommand('reload'),
+  },
+  suspend: {
+    summary: 'suspend Kind/<name>: stop reconciling it (drift is only reported)',
+    load: async () => (await import('./control.js')).controlCommand('suspend'),
+  },
+  resume: {
+    summary: 'resume [Kind/<name>]: reconcile a suspended resource again, or the paused daemon',
+    load: async () => (await import('./control.js')).controlCommand('resume'),
+  },
+  pause: {
+    summary: 'pause: the running daemon applies nothing until `tend resume` (plans still preview)',
+    load: async () => (await import('./control.js')).controlCommand('pause'),
+  },
   schema: {
     summary: 'print the JSON Schema of tend/v1 resources',
     load: async () => (await import('./schema.js')).schemaCommand,
@@ -55,13 +113,17 @@ async function main(argv: string[]): Promise<number> {
     isTTY: Boolean(process.stdout.isTTY),
   };
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout(`tend ${version()}\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(usage());
     return name ? 0 : 1;
   }
   const command = COMMANDS[name];
   if (!command) {
-    io.stderr(`tend: unknown command "${name}"\n${usage()}`);
+    io.stderr(`tend: unknown command "${name}"${didYouMean(name, Object.keys(COMMANDS))}\n${usage()}`);
     return 1;
   }
   try {
@@ -75,6 +137,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+quietOnBrokenPipe(process.stdout);
+quietOnBrokenPipe(process.stderr);
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

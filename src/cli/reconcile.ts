@@ -2,6 +2,7 @@
 // Heavy modules load lazily so that `--help` and usage errors stay instant.
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { optionHint } from './suggest.js';
 import { isTendError } from '../errors/catalogue.js';
 import type { Profile } from '../layout/layout.js';
 import { parseResourceKey, type ResourceKey } from '../model/envelope.js';
@@ -60,7 +61,8 @@ export function parseReconcileArgs(args: string[], cwd: string): Parsed {
       },
     }));
   } catch (err) {
-    return { ok: false, message: (err as Error).message };
+    const message = (err as Error).message;
+    return { ok: false, message: `${message}${optionHint(message, USAGE)}` };
   }
   if (values.help) return { ok: 'help' };
   const profile = values.profile ?? 'embedded';

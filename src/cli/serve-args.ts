@@ -8,6 +8,7 @@ import { durationMs } from '../model/primitives.js';
 import { parseWebBases, WEB_BASE_USAGE } from './web-base.js';
 import { GIT_FLAGS, parseGitArgs, type GitArgs } from './serve-git-args.js';
 import { serveConfigPath, withServeConfig } from './serve-config.js';
+import { optionHint } from './suggest.js';
 
 export const SERVE_USAGE = `usage: tend serve [options]
 
@@ -26,6 +27,9 @@ ${WEB_BASE_USAGE.trimEnd()}
   --probe-max-age DURATION  re-probe a healthy, unchanged Site or Pool at least this often (default 10m)
   --keep-programs           leave native programs running on exit (the next tend adopts them)
   --allow-mass-delete       allow a pass that deletes more than half of the managed resources
+  --notify-webhook URL      POST a JSON batch per pass on phase changes, crash loops, held changes and
+                            source failures (repeatable; retried with backoff; never delays a pass)
+  --paused                  start paused: plan and report, apply nothing until \`tend resume\`
   --log-level LEVEL         trace, debug, info, warn, error (default info)
 
 Git source (the desired state comes from a repository instead of -d; -d then only places the root):
@@ -59,10 +63,30 @@ export interface ServeOptions {
   probeMaxAgeMs: number;
   keepPrograms: boolean;
   allowMassDelete: boolean;
+  /** --paused: apply nothing until `tend resume` (the plan stays previewable). */
+  paused?: boolean;
+  /** --notify-webhook, repeatable (http or https URLs). */
+  notifyWebhooks: string[];
   logLevel: string;
   webBases: readonly string[];
   /** Set by --git: the desired state comes from this repository (src/gitsource/). */
   git?: GitArgs;
+}
+
+/** An http(s) URL with a host; anything else is refused with what was given. */
+function webhookUrl(text: string): string {
+  let u: URL | undefined;
+  try {
+    u = new URL(text);
+  } catch {
+    u = undefined;
+  }
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname === '')
+    throw new TendError(
+      'TEND_ERR_USAGE',
+      `expected --notify-webhook as an http:// or https:// URL, got "${text.slice(0, 200)}"`,
+    );
+  return u.toString();
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -89,6 +113,8 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
         'probe-max-age': { type: 'string' },
         'keep-programs': { type: 'boolean' },
         'allow-mass-delete': { type: 'boolean' },
+        paused: { type: 'boolean' },
+        'notify-webhook': { type: 'string', multiple: true },
         'log-level': { type: 'string' },
         'web-base': { type: 'string', multiple: true },
         ...GIT_FLAGS,
@@ -96,7 +122,8 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
       },
     }));
   } catch (err) {
-    throw new TendError('TEND_ERR_USAGE', `${(err as Error).message}\n${SERVE_USAGE}`);
+    const message = (err as Error).message;
+    throw new TendError('TEND_ERR_USAGE', `${message}${optionHint(message, SERVE_USAGE)}\n${SERVE_USAGE}`);
   }
   if (values.help) return 'help';
   const profile = values.profile ?? 'embedded';
@@ -114,7 +141,12 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
   let httpsPort: number | undefined;
   if (values['https-port'] !== undefined) {
     httpsPort = Number(values['https-port']);
-    if (!/^\d{1,5}$/.test(values['https-port']) || httpsPort < 1 || httpsPort > 65535 || httpsPort === httpPort)
+    if (
+      !/^\d{1,5}$/.test(values['https-port']) ||
+      httpsPort < 1 ||
+      httpsPort > 65535 ||
+      httpsPort === httpPort
+    )
       throw new TendError(
         'TEND_ERR_USAGE',
         `expected --https-port between 1 and 65535, other than --http-port, got "${values['https-port']}"`,
@@ -165,6 +197,8 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
     probeMaxAgeMs,
     keepPrograms: values['keep-programs'] === true,
     allowMassDelete: values['allow-mass-delete'] === true,
+    ...(values.paused ? { paused: true } : {}),
+    notifyWebhooks: (values['notify-webhook'] ?? []).map(webhookUrl),
     logLevel: level,
     webBases: bases.webBases,
     ...parseGitArgs(withServeConfig(values, serveConfigPath(profile, root)), cwd),

@@ -91,7 +91,11 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
       : undefined;
     // The first fetch comes before the first pass, so that pass applies the branch's head.
     await git?.source.start();
+    const notifier = await notifierFor(opts.notifyWebhooks, store, events, log);
     const controllerOpts = {
+      ...(notifier
+        ? { onPass: (report: Parameters<typeof notifier.afterPass>[0]) => notifier.afterPass(report) }
+        : {}),
       host,
       layout,
       desiredDir: git ? git.source.desiredDir : opts.desiredDir,
@@ -102,6 +106,7 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
       resyncMs: opts.resyncMs,
       probeMaxAgeMs: opts.probeMaxAgeMs,
       allowMassDelete: opts.allowMassDelete,
+      ...(opts.paused ? { paused: true } : {}),
       afterPass: () => trim.afterPass(),
     };
     const controller = new ctl.Controller(controllerOpts);
@@ -161,6 +166,7 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
         await info.notifySystemd(host, 'stopping', 'draining').catch(() => undefined);
         git?.source.stop();
         await controller.stop({ keepPrograms: opts.keepPrograms });
+        notifier?.stop();
         await bound.close();
         drained();
       })().catch((err) => {
@@ -208,3 +214,19 @@ export const serveCommand: Command = async (args, io) => {
   }
   return runServe(parsed, io);
 };
+
+/** The webhook notifier of `--notify-webhook`, or undefined without one. */
+async function notifierFor(
+  urls: readonly string[],
+  store: import('../state/status-store.js').StatusStore,
+  events: import('../state/events.js').EventLog,
+  log: { warn: (o: object, m: string) => void },
+) {
+  if (urls.length === 0) return undefined;
+  const { WebhookNotifier } = await import('../notify/webhook.js');
+  const { PassNotifier } = await import('../notify/pass-notifier.js');
+  const webhook = new WebhookNotifier(urls, {
+    onError: (origin, message) => log.warn({ webhook: origin }, `webhook delivery: ${message}`),
+  });
+  return new PassNotifier(webhook, events, store);
+}

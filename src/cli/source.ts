@@ -1,10 +1,10 @@
 // `tend source refresh|pin REV|unpin|status`: asks the running `tend serve --git` of this root to
 // fetch now, hold a revision, follow the branch again, or show its source status.
-import { parseArgs } from 'node:util';
 import { TendError } from '../errors/catalogue.js';
 import { createRealHost } from '../host/index.js';
 import { apiError, apiRequest, findDaemon } from './client.js';
 import type { CliIO } from './io.js';
+import { parseCommandArgs } from './common-args.js';
 import { resolveStateDir } from './status.js';
 
 const USAGE =
@@ -38,24 +38,15 @@ function describe(s: SourceView): string {
 }
 
 export async function sourceCommand(args: string[], io: CliIO): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        root: { type: 'string' },
-        profile: { type: 'string' },
-        'desired-state': { type: 'string', short: 'd' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new TendError('TEND_ERR_USAGE', `${(err as Error).message}\n${USAGE}`);
-  }
-  const { values, positionals } = parsed;
+  const parsed = parseCommandArgs(args, {}, USAGE);
+  const { positionals } = parsed;
+  const values = parsed.values as {
+    json?: boolean;
+    help?: boolean;
+    root?: string;
+    profile?: string;
+    'desired-state'?: string;
+  };
   if (values.help) {
     io.stdout(USAGE);
     return 0;

@@ -1,7 +1,6 @@
 // `tend status [Kind/name] [--json]`: what tend last observed and applied, as a table, one resource
 // in detail, or JSON (the same objects the API serves).
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { TendError } from '../errors/catalogue.js';
 import { createRealHost } from '../host/index.js';
 import { layoutFor, type Profile } from '../layout/layout.js';
@@ -9,6 +8,8 @@ import { KINDS, parseResourceKey, type ResourceKey } from '../model/index.js';
 import { getCondition, type ResourceStatus } from '../state/conditions.js';
 import { fileStatusSource, type ResourceDetail, type StatusSource } from '../state/status-source.js';
 import type { CliIO, Command } from './io.js';
+import { parseCommandArgs } from './common-args.js';
+import { paintPhases, useColour } from './colour.js';
 import { certificateNote, certificateSection } from './status-certificate.js';
 
 const USAGE =
@@ -40,7 +41,7 @@ export function resolveStateDir(
 }
 
 /** Accepts `Site/shop` and, leniently, `site/shop`. */
-function parseKeyArg(arg: string): ResourceKey {
+export function parseKeyArg(arg: string): ResourceKey {
   const [kind = '', ...rest] = arg.split('/');
   const canonicalKind = KINDS.find((k) => k.toLowerCase() === kind.toLowerCase()) ?? kind;
   const parsed = parseResourceKey([canonicalKind, ...rest].join('/'));
@@ -175,24 +176,16 @@ const indent = (text: string) =>
     .join('\n');
 
 export async function runStatus(args: string[], io: CliIO, deps: StatusDeps = {}): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        json: { type: 'boolean', default: false },
-        watch: { type: 'boolean', default: false },
-        root: { type: 'string' },
-        profile: { type: 'string' },
-        'desired-state': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (err) {
-    throw new TendError('TEND_ERR_USAGE', `${(err as Error).message}\n${USAGE}`);
-  }
-  const { values, positionals } = parsed;
+  const parsed = parseCommandArgs(args, { watch: { type: 'boolean' } }, USAGE);
+  const { positionals } = parsed;
+  const values = parsed.values as {
+    json?: boolean;
+    watch?: boolean;
+    help?: boolean;
+    root?: string;
+    profile?: string;
+    'desired-state'?: string;
+  };
   if (values.help) {
     io.stdout(USAGE);
     return 0;
@@ -250,17 +243,20 @@ async function renderOnce(
       );
       return 1;
     }
-    io.stdout(json ? `${JSON.stringify(detail, null, 2)}\n` : renderStatusDetail(detail, now));
+    io.stdout(json ? `${JSON.stringify(detail, null, 2)}\n` : tint(io, renderStatusDetail(detail, now)));
     return 0;
   }
   const statuses = await source.list();
   if (json) io.stdout(`${JSON.stringify(statuses, null, 2)}\n`);
   else if (statuses.length === 0) io.stdout('No status yet: run tend reconcile\n');
-  else io.stdout(renderStatusTable(statuses, now));
+  else io.stdout(tint(io, renderStatusTable(statuses, now)));
   return 0;
 }
 
 export const statusCommand: Command = (args, io) => runStatus(args, io);
+
+/** Phases in colour on a terminal (not with NO_COLOR, not piped). */
+const tint = (io: CliIO, text: string) => (useColour(io) ? paintPhases(text) : text);
 
 /** A Job's recent runs (status.health.recentRuns) as a table, newest first. */
 function jobRunsSection(runs: unknown, now: number): string[] {

@@ -1,6 +1,5 @@
 // `tend validate`: load the desired state and print every error as file:line:col, then a summary.
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { detectPhpVersions } from '../observe/observe.js';
 import { isTendError } from '../errors/catalogue.js';
 import { createRealHost, type Host } from '../host/index.js';
@@ -10,6 +9,8 @@ import { formatLoadError, loadDesiredState } from '../source/index.js';
 import { jobWarnings } from '../jobs/warnings.js';
 import { processHostIssues } from './validate-process.js';
 import type { CliIO } from './io.js';
+import { parseCommandArgs } from './common-args.js';
+import { paint, useColour } from './colour.js';
 import { hostMemoryBytes } from '../drivers/health/memory.js';
 import type { Pool } from '../model/index.js';
 import { worstCaseWarning } from './memory-warning.js';
@@ -46,19 +47,13 @@ export async function validateCommand(
     help?: boolean;
   };
   try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'desired-state': { type: 'string', short: 'd' },
-        'no-host-checks': { type: 'boolean' },
-        'web-base': { type: 'string', multiple: true },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    // The common options (--root, --profile, --json…) are accepted: validate needs none of them.
+    const parsed = parseCommandArgs(args, { 'no-host-checks': { type: 'boolean' } }, USAGE);
+    if (parsed.positionals.length > 0)
+      throw new Error(`takes no arguments, got "${parsed.positionals.join(' ')}"\n${USAGE}`);
+    values = parsed.values as typeof values;
   } catch (err) {
-    io.stderr(`tend validate: ${(err as Error).message}\n${USAGE}`);
+    io.stderr(`tend validate: ${(err as Error).message}\n`);
     return 1;
   }
   if (values.help) {
@@ -91,7 +86,8 @@ export async function validateCommand(
   // Users, groups and commands of Programs and Jobs, as this host resolves them.
   const hostIssues = values['no-host-checks'] ? [] : await processHostIssues(env.host, result.resources);
   if (hostIssues.length > 0) result = { ...result, ok: false, errors: [...result.errors, ...hostIssues] };
-  for (const e of result.errors) io.stdout(`${formatLoadError(e)}\n`);
+  const red = (t: string) => (useColour(io) ? paint('red', t) : t);
+  for (const e of result.errors) io.stdout(`${red(formatLoadError(e))}\n`);
   for (const r of result.resources)
     if (r.resource.kind === 'Job')
       for (const w of jobWarnings(r.resource))
@@ -107,14 +103,15 @@ export async function validateCommand(
     if (warning) io.stdout(`${warning}\n`);
   }
   if (result.ok) {
-    io.stdout(`ok: ${valid} in ${plural(result.files.length, 'file')}\n`);
+    const ok = useColour(io) ? paint('green', 'ok') : 'ok';
+    io.stdout(`${ok}: ${valid} in ${plural(result.files.length, 'file')}\n`);
     return 0;
   }
   const unknown = result.unknownFiles.length
     ? `; ${plural(result.unknownFiles.length, 'file')} could not be read as resources`
     : '';
   io.stdout(
-    `${plural(result.errors.length, 'error')} in ${plural(badFiles.size, 'file')}; ${valid}${unknown}\n`,
+    `${red(plural(result.errors.length, 'error'))} in ${plural(badFiles.size, 'file')}; ${valid}${unknown}\n`,
   );
   return 1;
 }

@@ -4,6 +4,7 @@
 import type {
   ApiDeps,
   ApiEvent,
+  DaemonState,
   Health,
   ReconcileRequest,
   ReconcileResult,
@@ -11,11 +12,14 @@ import type {
   ResourceView,
 } from '../api/deps.js';
 import { maskSecrets } from '../api/mask.js';
+import { statusChangeEvent } from '../api/status-events.js';
 import type { Kind, ResourceKey } from '../model/index.js';
 import type { ServedPlan } from '../api/deps.js';
 import type { TendEvent } from '../state/events.js';
 import { computePlan } from '../pipeline/compute-plan.js';
 import { jobsApi } from '../jobs/api.js';
+import { controlsApi } from '../controls/controls-api.js';
+import { logsApi } from '../logs/logs-api.js';
 import type { Controller } from './controller.js';
 import type { ControllerOptions } from './controller.js';
 import { summarizeOutcome } from './outcomes.js';
@@ -51,7 +55,16 @@ export function controllerApiDeps({
     const load = controller.lastReport?.result?.computed.load;
     return new Map((load?.resources ?? []).map((r) => [r.key, maskSecrets(r.resource.spec)]));
   };
-  const view = (key: ResourceKey, spec: unknown, withEvents: boolean): ResourceView | undefined => {
+  const labelsOf = (): Map<ResourceKey, Record<string, string>> => {
+    const load = controller.lastReport?.result?.computed.load;
+    return new Map((load?.resources ?? []).map((r) => [r.key, r.resource.metadata.labels ?? {}]));
+  };
+  const view = (
+    key: ResourceKey,
+    spec: unknown,
+    withEvents: boolean,
+    labels?: Record<string, string>,
+  ): ResourceView | undefined => {
     const status = store.get(key);
     if (!status && spec === undefined) return undefined;
     const [kind, name] = key.split('/') as [Kind, string];
@@ -60,6 +73,7 @@ export function controllerApiDeps({
       kind,
       name,
       ...(spec !== undefined ? { spec } : {}),
+      ...(labels && Object.keys(labels).length > 0 ? { labels } : {}),
       ...(status ? { status } : {}),
       ...(withEvents ? { events: events.recent({ key, limit: DETAIL_EVENTS }) } : {}),
     };
@@ -67,12 +81,15 @@ export function controllerApiDeps({
 
   return {
     jobs: jobsApi(controller.jobs.runner),
+    controls: controlsApi(controller, opts),
+    logs: logsApi(controller, opts),
     listResources(filter: ResourceFilter): ResourceView[] {
       const all = specs();
+      const labels = labelsOf();
       const keys = new Set<ResourceKey>([...store.list().map((s) => s.key), ...all.keys()]);
       return [...keys]
         .sort()
-        .map((k) => view(k, all.get(k), false)!)
+        .map((k) => view(k, all.get(k), false, labels.get(k))!)
         .filter(
           (v) =>
             (filter.kind === undefined || v.kind === filter.kind) &&
@@ -84,7 +101,35 @@ export function controllerApiDeps({
       const key = `${kind}/${name}` as ResourceKey;
       const load = controller.lastReport?.result?.computed.load;
       const loaded = load?.resources.find((r) => r.key === key);
-      return view(key, loaded ? maskSecrets(loaded.resource.spec) : undefined, true);
+      return view(
+        key,
+        loaded ? maskSecrets(loaded.resource.spec) : undefined,
+        true,
+        loaded?.resource.metadata.labels,
+      );
+    },
+    desiredLabel: opts.desiredDir,
+    daemon(): DaemonState {
+      const report = controller.lastReport;
+      const revision = report?.result?.computed.git?.commit;
+      return {
+        ...(revision ? { revision } : {}),
+        ...(report
+          ? {
+              lastPass: {
+                startedAt: new Date(report.startedAt).toISOString(),
+                durationMs: report.durationMs,
+                ok: report.result !== undefined,
+              },
+            }
+          : {}),
+        paused: controller.controls.holds.paused !== undefined,
+        queue: {
+          depth: controller.queue.depth,
+          running: controller.queue.running,
+          backoff: controller.queue.waiting,
+        },
+      };
     },
     currentPlan(): Promise<ServedPlan> {
       const after = controller.lastReport;
@@ -132,7 +177,15 @@ export function controllerApiDeps({
       };
     },
     subscribe(fn: (event: ApiEvent) => void): () => void {
-      return events.subscribe((e) => fn(toApiEvent(e)));
+      const fromLog = events.subscribe((e) => fn(toApiEvent(e)));
+      const fromStatus = store.watch((key, before, after) => {
+        const change = statusChangeEvent(key, before, after);
+        if (change) fn(change);
+      });
+      return () => {
+        fromLog();
+        fromStatus();
+      };
     },
     metrics: controller.metrics,
     health(): Health {

@@ -24,6 +24,8 @@ import { Resync } from './resync.js';
 import { SourceIndex } from './source-index.js';
 import { registerJobMetrics } from '../jobs/metrics.js';
 import { JobsBridge } from '../runtime/jobs.js';
+import { ControlsBridge } from '../controls/bridge.js';
+import { Holds } from '../controls/holds.js';
 import { AcmeManager } from '../acme/manager.js';
 import { ProgramsBridge } from '../runtime/programs.js';
 import { SupervisordProgramsBridge } from '../runtime/supervisord-programs.js';
@@ -50,6 +52,10 @@ export interface ControllerOptions {
   resolveDesired?: ResolveDesired;
   /** The registry to record into (default: a new one with Node's process metrics). */
   metrics?: TendMetrics;
+  /** Start paused (`tend serve --paused`): plan, observe and report, apply nothing until resumed. */
+  paused?: boolean;
+  /** Told about every finished pass (webhook notifications); must not block. */
+  onPass?: (report: PassReport) => void;
   /** Called after every pass, once its report is recorded (the daemon's heap trim listens). */
   afterPass?: () => void;
 }
@@ -61,6 +67,8 @@ export class Controller {
   readonly terminals: TerminalsBridge;
   readonly masters: MasterWatch;
   readonly jobs: JobsBridge;
+  /** Operator holds: stopped Programs, suspended resources, a paused daemon (src/controls/). */
+  readonly controls: ControlsBridge;
   readonly acme: AcmeManager;
   private readonly coalescer: PassCoalescer<PassReport>;
   private watcher: DesiredStateWatcher | undefined;
@@ -86,6 +94,7 @@ export class Controller {
   constructor(private readonly opts: ControllerOptions) {
     this.metrics = opts.metrics ?? new TendMetrics();
     this.metrics.readFrom(() => metricsState(this, opts.store));
+    this.controls = new ControlsBridge(new Holds(opts.host, opts.layout.stateDir));
     this.resync = new Resync(opts.resyncMs ?? 30_000, () => {
       // A replacement the parent's watch missed (its parent replaced too) is caught here.
       void this.watcher?.check();
@@ -98,6 +107,8 @@ export class Controller {
       forget: (key) => this.queue.forget(key),
     });
     this.programs = new ProgramsBridge({
+      isStopped: (name, index) => this.controls.holds.isStopped(`Program/${name}`, index),
+      suspended: () => this.controls.suspendedPrograms(),
       host: opts.host,
       layout: opts.layout,
       leases: this.snapshot.portLeases(opts.host, opts.layout.stateDir),
@@ -150,7 +161,12 @@ export class Controller {
       baseDelayMs: 1_000,
       maxDelayMs: 300_000,
     });
-    this.acme = new AcmeManager({ ...opts, registry: this.metrics.registry, queue: this.queue });
+    this.acme = new AcmeManager({
+      ...opts,
+      registry: this.metrics.registry,
+      queue: this.queue,
+      fileCerts: this.snapshot.fileCerts(opts.layout.stateDir),
+    });
   }
 
   get passes(): number {
@@ -164,6 +180,9 @@ export class Controller {
 
   /** Adopts running programs, runs the first pass, then starts the watcher and the resync timer. */
   async start(): Promise<PassReport | undefined> {
+    await this.controls.holds.load();
+    if (this.opts.paused)
+      await this.controls.holds.setPaused({ by: 'tend serve --paused', at: new Date().toISOString() });
     await this.programs.supervisor.adopt();
     const first = this.queue.nextOutcome(ALL_KEY);
     this.queue.add(ALL_KEY, { immediate: true });
@@ -233,7 +252,10 @@ export class Controller {
       beforeServiceStart: (service) =>
         /^(nginx|php-fpm@)/.test(service) ? this.masters.checkNow(service) : Promise.resolve(),
       ...(this.opts.resolveDesired ? { resolveDesired: this.opts.resolveDesired } : {}),
+      holdChanges: (computed) => this.controls.planToApply(computed.plan, computed.load),
       beforeStatus: async (computed) => {
+        // Paused: nothing is started, rolled or stopped either.
+        if (this.controls.paused) return;
         this.programsApplied = await this.programs.apply(computed);
         // supervisord's programs are observed (and FATAL ones restarted) on every pass.
         this.rechecks.schedule(
@@ -273,6 +295,7 @@ export class Controller {
       this.programs.refreshAll();
       this.terminals.refreshAll();
       this.jobs.refreshAll();
+      this.controls.markStatus(store);
       this.acme.publish();
       this.source.note(result);
       this.rechecks.schedule(result.recheck);
@@ -294,6 +317,11 @@ export class Controller {
     this.lastReport = report;
     logPass(this.opts.log, report);
     this.opts.afterPass?.();
+    try {
+      this.opts.onPass?.(report);
+    } catch (err) {
+      this.opts.log.warn({ err: asTendError(err).message }, 'pass listener failed');
+    }
     return report;
   }
 

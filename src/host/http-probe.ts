@@ -33,7 +33,10 @@ export interface ProbeResult {
 export function httpProbe(probe: HttpProbe): Promise<ProbeResult> {
   const started = Date.now();
   const hostHeader = probe.host ?? `${probe.address}:${probe.port}`;
-  const target = `http://${hostHeader}${probe.path}`;
+  // The port said too: a Site answering on the wrong port is the first thing to rule out.
+  const target = probe.host
+    ? `http://${probe.host}:${probe.port}${probe.path}`
+    : `http://${hostHeader}${probe.path}`;
   return new Promise((resolve) => {
     let settled = false;
     const done = (result: Omit<ProbeResult, 'durationMs'>) => {

@@ -165,6 +165,8 @@ export const poolSpec = z
       })
       .default({ ping: '/ping', response: 'pong', statusPath: '/fpm-status' }),
     adopt: z.boolean().default(false),
+    /** Pause reconciling this resource: not applied, not pruned, drift only reported (decision 0033). */
+    suspend: z.boolean().optional(),
   })
   .superRefine((s, ctx) => {
     // php-fpm refuses a root pool unless its master runs with -R, and then fails the whole master.

@@ -29,6 +29,8 @@ export const probe = z
 export const programSpec = z
   .strictObject({
     ...processFields('php, artisan, queue:work'),
+    /** Pause reconciling this resource: not applied, not pruned, drift only reported (decision 0033). */
+    suspend: z.boolean().optional(),
     instances: z.number().int().min(1).max(100).default(1),
     port: z.union([z.literal('auto'), port()]).optional(),
     restart: z.enum(['always', 'on-failure', 'never']).default('always'),

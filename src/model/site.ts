@@ -114,6 +114,8 @@ export const siteSpec = z
       .default({ path: '/', expectStatus: 200 }),
     listenPort: port().optional(),
     adopt: z.boolean().default(false),
+    /** Pause reconciling this resource: not applied, not pruned, drift only reported (decision 0033). */
+    suspend: z.boolean().optional(),
   })
   .superRefine((s, ctx) => {
     const needsPhp = PHP_PRESETS.includes(s.preset);

@@ -205,9 +205,15 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
     ...(webUser ? { webUser } : {}),
     ...(secret ? { probeSecret: secret } : {}),
     ...(await acmeRenderInput(host, layout, resources.values())),
-    tlsFileCopies: await fileCertInput(host, layout, resources.values(), {
-      readOnly: opts.readOnly === true,
-    }),
+    tlsFileCopies: await fileCertInput(
+      host,
+      layout,
+      resources.values(),
+      snapshot.fileCerts(layout.stateDir),
+      {
+        readOnly: opts.readOnly === true,
+      },
+    ),
   };
   const rendered: Rendered[] = [];
   const pending = new Map<ResourceKey, PendingResource>();

@@ -17,7 +17,7 @@ import { loadInventory, saveInventory } from '../state/inventory-store.js';
 import { fileJournal } from '../state/journal.js';
 import { owedReloads } from '../state/owed-reloads.js';
 import type { StatusStore } from '../state/status-store.js';
-import type { Inventory } from '../plan/types.js';
+import type { Inventory, Plan } from '../plan/types.js';
 import type { HealthVerdict } from '../observe/assess.js';
 import { computePlan, type ComputedPlan, type ResolveDesired } from './compute-plan.js';
 import { settleServices } from './service-debt.js';
@@ -55,6 +55,8 @@ export interface ConvergeOptions {
   deletionGraceMs?: number;
   /** A git source: see ComputePlanOptions.resolveDesired. */
   resolveDesired?: ResolveDesired;
+  /** The part of the plan to apply (suspended resources and a paused daemon hold theirs back). */
+  holdChanges?: (computed: ComputedPlan) => Plan;
 }
 
 export interface ConvergeResult {
@@ -166,7 +168,8 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     ...(opts.events ? { events: opts.events } : {}),
   });
   const t2 = performance.now();
-  const apply = await applyPlan(computed.plan, { host, services, journal, ...inventoryIo });
+  const toApply = opts.holdChanges ? opts.holdChanges(computed) : computed.plan;
+  const apply = await applyPlan(toApply, { host, services, journal, ...inventoryIo });
   const t3 = performance.now();
   await opts.beforeStatus?.(computed);
 

@@ -16,6 +16,7 @@ import {
 } from '../source/index.js';
 import type { InventoryMemo } from '../state/inventory-store.js';
 import { PortLeases } from '../state/port-leases.js';
+import type { FileCertMemo } from '../acme/file-certs.js';
 
 export const LOAD_CACHE_FILE = 'load-cache.json';
 
@@ -42,10 +43,18 @@ export class ControllerSnapshot {
   private readonly outcomeCaches = new Map<string, OutcomeCache>();
   private readonly renders = new Map<string, Map<ResourceKey, RenderMemoEntry>>();
   private readonly leases = new Map<string, PortLeases>();
+  private readonly fileCertMemos = new Map<string, FileCertMemo>();
   private fingerprint: string | undefined;
 
   constructor(opts: SnapshotOptions = {}) {
     this.longLived = opts.longLived === true;
+  }
+
+  /** File-based TLS pairs judged per state dir, by the stat identity of their files (acme/file-certs.ts). */
+  fileCerts(stateDir: string): FileCertMemo {
+    let memo = this.fileCertMemos.get(stateDir);
+    if (!memo) this.fileCertMemos.set(stateDir, (memo = new Map()));
+    return memo;
   }
 
   /** One load memo per desired-state dir: a daemon's resync skips an unchanged tree entirely. */

@@ -120,14 +120,15 @@ export function renderSite(site: Site, ctx: RenderContext): Rendered {
   const redirects = redirectsOf(site);
   const proxy = spec.preset === 'proxy' ? proxyOf(site, ctx) : undefined;
   const files = tlsFilesOf(site, ctx);
-  const tls = spec.tls && files && {
-    tlsListen: hostPort(layout.nginx.listenAddress, tlsPort, 'listen address'),
-    certificate: nginxPath(files.certificate, 'tls.certificate'),
-    key: nginxPath(files.key, 'tls.key'),
-    hsts: hstsOf(site),
-    // The system profile lives inside the distribution's nginx.conf, whose ssl_* defaults are older.
-    mozillaIntermediate: layout.profile === 'system',
-  };
+  const tls = spec.tls &&
+    files && {
+      tlsListen: hostPort(layout.nginx.listenAddress, tlsPort, 'listen address'),
+      certificate: nginxPath(files.certificate, 'tls.certificate'),
+      key: nginxPath(files.key, 'tls.key'),
+      hsts: hstsOf(site),
+      // The system profile lives inside the distribution's nginx.conf, whose ssl_* defaults are older.
+      mozillaIntermediate: layout.profile === 'system',
+    };
   const acme = spec.tls?.acme !== undefined;
   const view = {
     upstream: proxy?.upstream,

@@ -34,6 +34,10 @@ export interface ProgramsOptions {
    * folded by a pass) and whether a leased port changed (Sites proxying to it can render).
    */
   onSettled?: (settled: { changed: ResourceKey[]; portsChanged: boolean }) => void;
+  /** Instances an operator stopped (see controls/holds.ts). */
+  isStopped?: (program: string, index: number) => boolean;
+  /** Programs whose reconciling is suspended: left running as they are, never started or rolled. */
+  suspended?: () => ReadonlySet<string>;
 }
 
 export class ProgramsBridge {
@@ -49,7 +53,12 @@ export class ProgramsBridge {
 
   constructor(private readonly opts: ProgramsOptions) {
     this.leases = opts.leases;
-    this.supervisor = new Supervisor({ host: opts.host, layout: opts.layout, leases: this.leases });
+    this.supervisor = new Supervisor({
+      host: opts.host,
+      layout: opts.layout,
+      leases: this.leases,
+      ...(opts.isStopped ? { isStopped: opts.isStopped } : {}),
+    });
     const onEvent = (ev: SupervisorEvent) => this.onEvent(ev);
     this.supervisor.on('event', onEvent);
     this.unsubscribe = () => this.supervisor.off('event', onEvent);
@@ -75,17 +84,28 @@ export class ProgramsBridge {
     computed: ComputedPlan,
   ): Promise<{ errors: Map<ResourceKey, { code: string; message: string }>; portsChanged: boolean }> {
     const { load, plan } = computed;
+    const suspended = this.opts.suspended?.() ?? new Set<string>();
     const programs = withRevision(
-      load.resources.map((r) => r.resource).filter((r): r is Program => r.kind === 'Program'),
+      load.resources
+        .map((r) => r.resource)
+        .filter((r): r is Program => r.kind === 'Program' && !suspended.has(`Program/${r.metadata.name}`)),
       plan.revision,
     );
     const desired = new Map(programs.map((p) => [p.metadata.name, p]));
-    const held = new Set<string>([...(plan.pruneHeld?.keys ?? []), ...load.invalidKeys, ...load.unknownKeys]);
+    const held = new Set<string>([
+      ...(plan.pruneHeld?.keys ?? []),
+      ...load.invalidKeys,
+      ...load.unknownKeys,
+      ...suspended,
+    ]);
     const holdAll = plan.pruneHeld !== undefined || !load.ok;
     let unknownRunning = false;
     for (const running of this.supervisor.status()) {
       if (desired.has(running.name) || !(holdAll || held.has(running.key))) continue;
-      const resource = this.known.get(running.name);
+      // A suspended Program adopted after a restart keeps the spec its run files carry.
+      const resource =
+        this.known.get(running.name) ??
+        (suspended.has(running.key) ? this.supervisor.resourceOf(running.name) : undefined);
       if (resource) desired.set(running.name, resource);
       else unknownRunning = true;
     }

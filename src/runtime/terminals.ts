@@ -12,6 +12,9 @@ import { TerminalManager, type TerminalApplyResult, type TerminalEvent } from '.
 import type { HealthVerdict } from '../observe/assess.js';
 import type { ComputedPlan } from '../pipeline/compute-plan.js';
 
+/** Manager events after which a Terminal's session count changed. */
+const SESSION_REASONS = new Set(['SessionOpened', 'SessionClosed']);
+
 export interface TerminalsOptions {
   host: Host;
   layout: Layout;
@@ -28,14 +31,28 @@ export class TerminalsBridge {
 
   constructor(private readonly opts: TerminalsOptions) {
     this.manager = new TerminalManager({ host: opts.host, stateDir: opts.layout.stateDir });
-    this.manager.on('event', (ev: TerminalEvent) =>
+    this.manager.on('event', (ev: TerminalEvent) => {
       opts.events.record({
         key: ev.key as ResourceKey,
         type: ev.type,
         reason: ev.reason,
         message: `${ev.key} ${ev.message}`,
-      }),
+      });
+      // Status counts sessions: say so when one opens or closes, not at the next pass.
+      if (SESSION_REASONS.has(ev.reason)) this.refreshOne(ev.key.slice('Terminal/'.length));
+    });
+  }
+
+  /** One Terminal's status from its server now (sessions, URL); a no-op before the first apply. */
+  refreshOne(name: string): void {
+    if (!this.known.has(name)) return;
+    const key: ResourceKey = `Terminal/${name}`;
+    const current = this.opts.store.get(key);
+    if (!current) return;
+    this.opts.store.put(
+      terminalStatus(current, verdictOf(this.results.get(key), this.manager, name), Date.now()),
     );
+    this.opts.store.saveSoon();
   }
 
   async apply(computed: ComputedPlan): Promise<void> {

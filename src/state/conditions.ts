@@ -22,6 +22,9 @@ export const CONDITION_TYPES = [
   'Saturated',
   // Programs and Jobs with limits: False names the cgroup controller (or prlimit) the host lacks.
   'LimitsEnforced',
+  // An operator's holds (see controls/): suspended reconciliation, a Program stopped by hand.
+  'Suspended',
+  'Stopped',
 ] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
@@ -41,6 +44,8 @@ export const PHASES = [
   'Suspended',
   // A Program whose instances ran to exit 0 and are not restarted (restart: never | on-failure).
   'Completed',
+  // A Program an operator stopped (`tend stop`); it stays stopped until `tend start`.
+  'Stopped',
 ] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -143,6 +148,8 @@ const is = (
 /**
  * The phase table, first match wins:
  *   Reconciling=True, reason Deleting → Deleting
+ *   Suspended=True                    → Suspended (an operator paused reconciling it)
+ *   Stopped=True, reason StoppedByOperator → Stopped (every instance stopped by hand)
  *   Ready=False, reason Expired       → Expired
  *   Ready=False, reason Completed     → Completed (a Program that ran to exit 0, not restarted)
  *   Ready=True                        → Ready
@@ -161,6 +168,8 @@ export const SUPERVISORD_UNREACHABLE = 'SupervisordUnreachable';
 
 export function derivePhase(conditions: readonly Condition[]): Phase {
   if (is(conditions, 'Reconciling', 'True', 'Deleting')) return 'Deleting';
+  if (is(conditions, 'Suspended', 'True')) return 'Suspended';
+  if (is(conditions, 'Stopped', 'True', 'StoppedByOperator')) return 'Stopped';
   if (is(conditions, 'Ready', 'False', 'Expired')) return 'Expired';
   if (is(conditions, 'Ready', 'False', 'Completed')) return 'Completed';
   if (is(conditions, 'Ready', 'True')) return 'Ready';

@@ -12,6 +12,12 @@ import { parseStateFile } from './state-fs.js';
 
 export const STATUS_FILE = 'status.json';
 
+export type StatusWatcher = (
+  key: ResourceKey,
+  before: ResourceStatus | undefined,
+  after: ResourceStatus | undefined,
+) => void;
+
 const statusFileSchema = z.strictObject({
   version: z.literal(1),
   resources: z.record(z.string(), resourceStatusSchema),
@@ -39,6 +45,8 @@ export class StatusStore {
   private written: { size: number; mtimeMs: number } | undefined;
   /** Set when a corrupt file was reset on load: the controller reports it as an event. */
   loadWarning?: string;
+  /** Told of every status whose facts changed, and of every removal (the API's live stream). */
+  private readonly watchers = new Set<StatusWatcher>();
 
   private constructor(
     private readonly host: Host,
@@ -84,12 +92,37 @@ export class StatusStore {
     if (current && sameFacts(current, status)) return;
     this.entries.set(status.key, status);
     this.dirty = true;
+    this.notify(status.key, current, status);
   }
 
   remove(key: ResourceKey): boolean {
+    const current = this.entries.get(key);
     const had = this.entries.delete(key);
-    if (had) this.dirty = true;
+    if (had) {
+      this.dirty = true;
+      this.notify(key, current, undefined);
+    }
     return had;
+  }
+
+  /** Calls `fn` after every change of facts; the returned function stops it. */
+  watch(fn: StatusWatcher): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
+  }
+
+  private notify(
+    key: ResourceKey,
+    before: ResourceStatus | undefined,
+    after: ResourceStatus | undefined,
+  ): void {
+    for (const fn of this.watchers) {
+      try {
+        fn(key, before, after);
+      } catch {
+        // A watcher's failure must not fail the writer (a pass, a probe).
+      }
+    }
   }
 
   /** Sorted by key, so every reader shows the same order. */

@@ -22,6 +22,8 @@ export interface RunnerDeps {
   emit: (ev: SupervisorEvent) => void;
   /** Readiness of this program may have changed. */
   changed: (runner: ProgramRunner) => void;
+  /** Whether an operator stopped this instance (`tend stop`): it is neither started nor rolled. */
+  isStopped?: (program: string, index: number) => boolean;
 }
 
 /** How many new instances of one program are spawned at the same time. */
@@ -59,10 +61,18 @@ export class ProgramRunner {
     this.deps.emit({ ...ev, key: `Program/${this.name}`, at: new Date(this.deps.now()).toISOString() });
   }
 
+  /** Stopped by an operator: kept stopped through converges, rollouts and adoption. */
+  held(index: number): boolean {
+    return this.deps.isStopped?.(this.name, index) ?? false;
+  }
+
   get ready(): boolean {
-    if (this.instances.size < this.spec.instances) return false;
-    for (const i of this.instances.values())
-      if (!i.ready || i.generation !== this.spec.instanceGeneration) return false;
+    const wanted = [...Array(this.spec.instances).keys()].filter((i) => !this.held(i));
+    if (wanted.length === 0) return false;
+    for (const index of wanted) {
+      const i = this.instances.get(index);
+      if (!i || !i.ready || i.generation !== this.spec.instanceGeneration) return false;
+    }
     return true;
   }
 
@@ -129,7 +139,7 @@ export class ProgramRunner {
       inst.restarts = rf.restarts;
       this.instances.set(rf.index, inst);
       if (live.has(rf)) inst.adopt(rf);
-      else if (this.spec.restart !== 'never') {
+      else if (this.spec.restart !== 'never' && !this.held(rf.index)) {
         inst.lastExit = {
           code: null,
           signal: null,
@@ -191,7 +201,9 @@ export class ProgramRunner {
     try {
       await this.scaleDown();
       // New slots start side by side (bounded): each one is independent of the others.
-      const missing = [...Array(next.instances).keys()].filter((i) => !this.instances.has(i));
+      const missing = [...Array(next.instances).keys()].filter(
+        (i) => !this.instances.has(i) && !this.held(i),
+      );
       const { runDir } = this.deps.layout.programs;
       await this.deps.host.fs.mkdirp(runDir, 0o700);
       await LogPipe.prepare(
@@ -234,8 +246,15 @@ export class ProgramRunner {
         await inst.retarget(this.spec, this.resource, identity);
         continue;
       }
+      if (this.held(i) && !inst.alive) {
+        // Stopped by an operator: it takes the new spec and starts on it when started again.
+        inst.spec = this.spec;
+        inst.resource = this.resource;
+        inst.identity = identity;
+        continue;
+      }
       const updated = [...this.instances.values()].filter(
-        (x) => x !== inst && x.generation === this.spec.instanceGeneration,
+        (x) => x !== inst && x.generation === this.spec.instanceGeneration && !this.held(x.index),
       );
       for (const x of updated)
         if (!(await this.rollout.waitReady(this.spec, x)))
@@ -267,6 +286,26 @@ export class ProgramRunner {
     if (this.spec.port === 'auto') await this.deps.leases.release(leaseKey(this.name, index));
     // Removed (deleted or scaled down): added again later, it starts afresh.
     if (forget) await removeCompleted(this.deps.host, this.doneDir, this.name, index);
+  }
+
+  /**
+   * An operator's control: stop or restart these instances (all when absent), or start the ones
+   * no longer held (missing slots are created by a converge to the current spec).
+   */
+  async control(op: 'stop' | 'start' | 'restart', indexes?: readonly number[]): Promise<void> {
+    const targets = indexes ?? [...Array(this.spec.instances).keys()];
+    if (op === 'start') {
+      if (targets.some((i) => !this.instances.has(i))) await this.converge(this.resource);
+      for (const i of targets) if (!this.held(i)) await this.instances.get(i)?.start();
+    } else
+      for (const i of targets) {
+        const inst = this.instances.get(i);
+        if (!inst) continue;
+        if (op === 'stop') await inst.stop();
+        else if (inst.alive) await inst.restart('restarted by an operator');
+        else if (!this.held(i)) await inst.start();
+      }
+    this.onInstanceChange();
   }
 
   /**

@@ -16,6 +16,8 @@ export interface SupervisorOptions {
   layout: Layout;
   leases: PortLeases;
   now?: () => number;
+  /** Instances an operator stopped (see controls/holds.ts): never started until started again. */
+  isStopped?: (program: string, index: number) => boolean;
 }
 
 export class Supervisor extends EventEmitter {
@@ -23,6 +25,7 @@ export class Supervisor extends EventEmitter {
   private readonly layout: Layout;
   private readonly leases: PortLeases;
   private readonly now: () => number;
+  private readonly isStopped: SupervisorOptions['isStopped'];
   private readonly runners = new Map<string, ProgramRunner>();
   /** Desired programs whose dependencies are not Ready yet; started from onChanged. */
   private readonly pending = new Map<string, Program>();
@@ -35,6 +38,7 @@ export class Supervisor extends EventEmitter {
     this.layout = opts.layout;
     this.leases = opts.leases;
     this.now = opts.now ?? (() => Date.now());
+    this.isStopped = opts.isStopped;
   }
 
   private deps() {
@@ -45,6 +49,7 @@ export class Supervisor extends EventEmitter {
       now: this.now,
       emit: (ev: SupervisorEvent) => this.emit('event', ev),
       changed: () => this.onChanged(),
+      ...(this.isStopped ? { isStopped: this.isStopped } : {}),
     };
   }
 
@@ -156,8 +161,28 @@ export class Supervisor extends EventEmitter {
     }
   }
 
+  /** An operator's stop/start/restart of one Program's instances; false when it does not run here. */
+  async control(
+    name: string,
+    op: 'stop' | 'start' | 'restart',
+    indexes?: readonly number[],
+  ): Promise<boolean> {
+    await this.adopt();
+    return this.locked(async () => {
+      const runner = this.runners.get(name);
+      if (!runner) return false;
+      await runner.control(op, indexes);
+      return true;
+    });
+  }
+
   status(): ProgramStatus[] {
     return [...this.runners.values()].map((r) => r.status()).sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  /** The spec a Program runs with now (after adoption: the one its run files carry). */
+  resourceOf(name: string): Program | undefined {
+    return this.runners.get(name)?.resource;
   }
 
   statusOf(name: string): ProgramStatus | undefined {

@@ -5,16 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type { Host } from '../host/index.js';
-import { CLIENT_JS } from './page-client.js';
-
-const CSS = `html, body { margin: 0; height: 100%; background: #111; color: #ddd; font: 14px system-ui, sans-serif; }
-body { display: flex; flex-direction: column; }
-header { padding: 4px 8px; display: flex; gap: 12px; align-items: center; background: #222; }
-#title { font-weight: 600; }
-form { display: flex; gap: 8px; align-items: center; }
-form[hidden] { display: none; }
-#term { flex: 1; min-height: 0; padding: 2px; }
-`;
+import { webDir } from '../layout/web-files.js';
 
 const escapeHtml = (s: string) =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -34,7 +25,7 @@ function html(name: string): string {
 <body>
 <header><span id="title">${title}</span><span id="status">not connected</span>
 <form id="auth" hidden><label>Token <input id="token" type="password" autocomplete="off" spellcheck="false"></label>
-<button type="submit">Connect</button></form></header>
+<button type="submit">Connect</button></form><button type="button" id="reconnect" hidden>Reconnect</button></header>
 <main id="term"></main>
 <script type="module" src="assets/terminal.js"></script>
 </body>
@@ -47,20 +38,27 @@ export interface PageAssets {
   files: Map<string, { type: string; body: string }>;
 }
 
-/** Reads xterm.js and its CSS once, through the Host, from the installed @xterm/xterm package. */
+/**
+ * Reads xterm.js, its fit addon and CSS once, through the Host, from the installed packages, and the
+ * page's own script and stylesheet from web/terminal/ (type-checked with the dashboard).
+ */
 export async function loadAssets(host: Host, name: string): Promise<PageAssets> {
-  const dir = dirname(createRequire(import.meta.url).resolve('@xterm/xterm/package.json'));
+  const require = createRequire(import.meta.url);
+  const dir = dirname(require.resolve('@xterm/xterm/package.json'));
+  const fitDir = dirname(require.resolve('@xterm/addon-fit/package.json'));
+  const web = webDir('terminal', 'terminal.js');
   const read = async (path: string) => {
     const text = await host.fs.readFile(path);
-    if (text === undefined) throw new Error(`expected ${path} (from @xterm/xterm), found none`);
+    if (text === undefined) throw new Error(`expected ${path} (a file of tend's package), found none`);
     return text;
   };
   // Keyed by the path below the Terminal's base path (see terminalBasePath).
   const files = new Map([
     ['assets/xterm.mjs', { type: 'text/javascript', body: await read(`${dir}/lib/xterm.mjs`) }],
     ['assets/xterm.css', { type: 'text/css', body: await read(`${dir}/css/xterm.css`) }],
-    ['assets/terminal.js', { type: 'text/javascript', body: CLIENT_JS }],
-    ['assets/terminal.css', { type: 'text/css', body: CSS }],
+    ['assets/addon-fit.mjs', { type: 'text/javascript', body: await read(`${fitDir}/lib/addon-fit.mjs`) }],
+    ['assets/terminal.js', { type: 'text/javascript', body: await read(`${web}/terminal.js`) }],
+    ['assets/terminal.css', { type: 'text/css', body: await read(`${web}/terminal.css`) }],
     ['', { type: 'text/html', body: html(name) }],
   ]);
   return { name, files };

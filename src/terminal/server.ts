@@ -3,31 +3,19 @@
 // ends idle, overlong and expired sessions.
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { TendError, asTendError } from '../errors/catalogue.js';
-import { hostCgroups, type Cgroup, type Cgroups } from '../host/cgroup.js';
+import { asTendError } from '../errors/catalogue.js';
+import { hostCgroups, type Cgroups } from '../host/cgroup.js';
 import type { Host } from '../host/index.js';
 import type { TerminalSpec } from '../model/terminal.js';
-import {
-  authenticate,
-  checkHost,
-  checkUpgrade,
-  PendingSockets,
-  refuseUpgrade,
-  type Authenticated,
-} from './gate.js';
+import { authenticate, checkUpgrade, PendingSockets, refuseUpgrade, type Authenticated } from './gate.js';
 import { checkSpawnable, resolveIdentity, spawnShell } from './identity.js';
 import { endReason, isExpired, limitsOf, tickMs } from './limits.js';
-import {
-  LoginSessions,
-  LoginTickets,
-  loginCookie,
-  loginCookiesFrom,
-  terminalBasePath,
-  type RedeemResult,
-} from './login.js';
-import { loadAssets, sendText, servePage, setSecurityHeaders, type PageAssets } from './page.js';
+import { LoginSessions, LoginTickets, terminalBasePath } from './login.js';
+import { handleRequest, hasLogin, listenExclusive, type LoginRoute } from './http-routes.js';
+import { SessionCgroups } from './session-cgroup.js';
+import { loadAssets, type PageAssets } from './page.js';
 import { CLOSE, readyMessage } from './protocol.js';
 import { clampSize, nodePtyProvider, type PtyProvider } from './pty.js';
 import {
@@ -72,7 +60,7 @@ export class TerminalServer extends EventEmitter {
   /** Every open WebSocket, authenticated or not, so stop() can close the ones without a session too. */
   private readonly conns = new Set<WebSocketConnection>();
   private expired = false;
-  private warnedNoCgroups = false;
+  private readonly cgroups: SessionCgroups;
 
   constructor(opts: TerminalServerOptions) {
     super();
@@ -81,6 +69,7 @@ export class TerminalServer extends EventEmitter {
     this.now = opts.now ?? (() => opts.host.now());
     this.tickets = new LoginTickets(() => this.opts.token, opts.name, this.now);
     this.logins = new LoginSessions(this.now);
+    this.cgroups = new SessionCgroups(() => opts.cgroups ?? hostCgroups(), opts.name, opts.logger);
   }
 
   /** The page: the Terminal's own path, so its login cookie is sent nowhere else on this host. */
@@ -105,24 +94,14 @@ export class TerminalServer extends EventEmitter {
     const identity = await resolveIdentity(this.opts.host, this.spec, this.opts.name);
     await checkSpawnable(this.opts.host, this.spec, identity, this.opts.name);
     this.assets ??= await loadAssets(this.opts.host, this.opts.name);
-    await this.reapAbandonedSessions();
+    await this.cgroups.reapAbandoned();
     const assets = this.assets;
-    const http = createServer((req, res) => this.onRequest(assets, req, res));
+    const http = createServer((req, res) => handleRequest(this.routes, assets, req, res));
     http.on(
       'upgrade',
       (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.onUpgrade(req, socket, head),
     );
-    await new Promise<void>((resolve, reject) => {
-      http.once('error', (err: NodeJS.ErrnoException) =>
-        reject(
-          new TendError(
-            'TEND_ERR_SPAWN',
-            `Terminal/${this.opts.name}: could not listen on ${this.spec.bind}:${this.opts.port}: ${err.code ?? err.message}`,
-          ),
-        ),
-      );
-      http.listen({ host: this.spec.bind, port: this.opts.port, exclusive: true }, resolve);
-    });
+    await listenExclusive(http, this.opts.name, this.spec.bind, this.opts.port);
     this.http = http;
     this.startTicker();
     this.tick();
@@ -192,42 +171,15 @@ export class TerminalServer extends EventEmitter {
     }
   }
 
-  private onRequest(assets: PageAssets, req: IncomingMessage, res: ServerResponse): void {
-    setSecurityHeaders(res);
-    const refusal = checkHost(req);
-    if (refusal) return sendText(res, refusal.status, refusal.text);
-    const path = new URL(req.url ?? '/', 'http://terminal.invalid').pathname;
-    if (path === '/' || path === this.base.slice(0, -1))
-      return sendText(res, 302, this.base, { Location: this.base });
-    if (path === `${this.base}login`) return this.login(req, res);
-    servePage(assets, req, res, this.base, this.hasLogin(req));
-  }
-
-  /** A one-time login link: a valid ticket becomes a session cookie for this Terminal's path only. */
-  private login(req: IncomingMessage, res: ServerResponse): void {
-    if (req.method !== 'GET') return sendText(res, 405, 'method not allowed', { Allow: 'GET' });
-    const ticket = new URL(req.url ?? '/', 'http://terminal.invalid').searchParams.get('ticket') ?? '';
-    const result: RedeemResult = this.tickets.redeem(ticket);
-    if (result !== 'ok') {
-      const why = { invalid: 'is not valid', expired: 'has expired', used: 'was already used' }[result];
-      this.reject('unauthorized', `a login link was refused: it ${why}`, req);
-      return sendText(
-        res,
-        403,
-        `This login link ${why}. Run \`tend terminal open ${this.opts.name}\` for a new one ` +
-          '(links work once, within 60 seconds), or enter the token on the page.',
-      );
-    }
-    const session = this.logins.create();
-    this.opts.logger?.info({ terminal: this.opts.name }, 'a login link was used');
-    sendText(res, 303, this.base, {
-      Location: this.base,
-      'Set-Cookie': loginCookie(this.opts.name, session.id, session.maxAgeSeconds),
-    });
-  }
-
-  private hasLogin(req: IncomingMessage): boolean {
-    return loginCookiesFrom(req.headers.cookie).some((id) => this.logins.valid(id));
+  private get routes(): LoginRoute {
+    return {
+      name: this.opts.name,
+      base: this.base,
+      tickets: this.tickets,
+      logins: this.logins,
+      ...(this.opts.logger ? { logger: this.opts.logger } : {}),
+      refused: (message, r) => this.reject('unauthorized', message, r),
+    };
   }
 
   private async onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -236,7 +188,7 @@ export class TerminalServer extends EventEmitter {
       this.opts.logger?.warn({ terminal: this.opts.name, status: refusal.status }, refusal.text);
       return refuseUpgrade(socket, refusal.status, refusal.text);
     }
-    const cookieValid = this.hasLogin(req);
+    const cookieValid = hasLogin(this.logins, req);
     const conn = WebSocketConnection.accept(req, socket, head);
     if (!conn) return;
     this.conns.add(conn);
@@ -273,7 +225,7 @@ export class TerminalServer extends EventEmitter {
     const spec = this.spec;
     const size = clampSize(authed.auth.cols, authed.auth.rows);
     const id = randomBytes(8).toString('hex');
-    const cgroup = this.sessionCgroup(id);
+    const cgroup = this.cgroups.create(id);
     const provider = this.opts.pty ?? nodePtyProvider;
     let spawned: Awaited<ReturnType<typeof spawnShell>>;
     try {
@@ -313,40 +265,6 @@ export class TerminalServer extends EventEmitter {
       pid: pty.pid,
       message,
     } satisfies SessionEvent);
-  }
-
-  /** Sessions a crashed tend left in their cgroups (processes that outlived their pty) end now. */
-  private async reapAbandonedSessions(): Promise<void> {
-    const cgroups = this.opts.cgroups ?? hostCgroups();
-    const reaped = await cgroups.reapAbandoned('terminal').catch(() => []);
-    if (reaped.length > 0)
-      this.opts.logger?.warn(
-        { terminal: this.opts.name, groups: reaped },
-        'ended sessions a previous tend left running',
-      );
-  }
-
-  /** A cgroup for one session, or undefined (logged once) where the host has none for tend. */
-  private sessionCgroup(id: string): Cgroup | undefined {
-    const cgroups = this.opts.cgroups ?? hostCgroups();
-    if (!cgroups.available) {
-      if (!this.warnedNoCgroups)
-        this.opts.logger?.warn(
-          { terminal: this.opts.name, reason: cgroups.reason },
-          'no cgroups for terminal sessions: ending them by session sweep, which a setsid double fork can escape',
-        );
-      this.warnedNoCgroups = true;
-      return undefined;
-    }
-    try {
-      return cgroups.create('terminal', `${process.pid}.${this.opts.name}.${id}`);
-    } catch (err) {
-      this.opts.logger?.warn(
-        { terminal: this.opts.name, err: (err as Error).message },
-        'could not create a cgroup for a terminal session: ending it by session sweep',
-      );
-      return undefined;
-    }
   }
 
   private onEnded(session: TerminalSession, reason: EndReason): void {

@@ -81,10 +81,15 @@ test('system profile: TLS on 443 with Mozilla intermediate ssl_* settings; embed
     root: '/srv/www/s',
     tls: { acme: {} },
   }) as Site;
-  const cert = { s: { certificate: '/var/lib/tend/acme/certs/s/a.crt', key: '/var/lib/tend/acme/certs/s/a.key' } };
+  const cert = {
+    s: { certificate: '/var/lib/tend/acme/certs/s/a.crt', key: '/var/lib/tend/acme/certs/s/a.key' },
+  };
   const sys = renderSite(site, { ...ctx([site], cert), layout: systemLayout('/') });
   const out = sys.files[0]!.content;
-  assert.match(out, /listen 0\.0\.0\.0:443 ssl http2;|listen \[?[0-9a-f:.]*\]?:?443 ssl http2;|listen 443 ssl http2;/);
+  assert.match(
+    out,
+    /listen 0\.0\.0\.0:443 ssl http2;|listen \[?[0-9a-f:.]*\]?:?443 ssl http2;|listen 443 ssl http2;/,
+  );
   assert.ok(out.includes('ssl_protocols TLSv1.2 TLSv1.3;'));
   assert.ok(out.includes('ssl_prefer_server_ciphers off;'));
   assert.ok(out.includes('ssl_session_tickets off;'));

@@ -1,6 +1,7 @@
 // The JSON routes through inject(): health, resources, plan, reconcile, errors and secret masking.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { servedPlanJsonSchema } from '../../../src/plan/plan-json-schema.js';
 import { buildServer } from '../../../src/api/server.js';
 import { TendError } from '../../../src/errors/catalogue.js';
 import { FakeDeps, SECRET } from './fake-deps.js';
@@ -95,10 +96,11 @@ test('GET /v1/plan serves the plan without contents or secret values', async (t)
   assert.ok(!res.body.includes(SECRET), 'the plan leaks a secret');
   const plan = res.json();
   assert.equal(plan.formatVersion, 1);
-  const op = plan.changes[0].ops[0];
+  // The documented --json format (docs/plan-json.md), checked against its schema.
+  servedPlanJsonSchema.parse(plan);
+  const op = plan.changes[0].files[0];
   assert.equal(op.content, undefined);
   assert.equal(op.before, undefined);
-  assert.equal(op.secrets, 1);
   assert.match(op.diff, /\+environment=DB_PASS="\(sensitive\)"/);
   assert.deepEqual(plan.summary, { create: 0, update: 1, delete: 0, noop: 0, blocked: 0 });
 });

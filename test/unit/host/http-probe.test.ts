@@ -47,7 +47,7 @@ test('judged by status code, with the Host header given or address:port', async 
     const ok = await httpProbe({ ...base, path: '/ok', host: 'shop.test' });
     assert.equal(ok.ok, true, ok.message);
     assert.equal(ok.status, 200);
-    assert.equal(ok.message, 'http://shop.test/ok: 200');
+    assert.equal(ok.message, `http://shop.test:${s.port}/ok: 200`);
     const bad = await httpProbe({ ...base, path: '/down' });
     assert.equal(bad.ok, false);
     assert.equal(bad.message, `http://127.0.0.1:${s.port}/down: expected status 200, got 503`);

@@ -2,11 +2,13 @@
 // (no token in the message, none read from the URL), output is written, pastes are split, 4401 brings
 // the form, and a token typed there is sent as the first message of a new socket.
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test, type TestContext } from 'node:test';
-import { CLIENT_JS } from '../../../src/terminal/page-client.js';
+import { webDir } from '../../../src/layout/web-files.js';
+
+const CLIENT_JS = readFileSync(join(webDir('terminal', 'terminal.js'), 'terminal.js'), 'utf8');
 import { tempDir } from '../../helpers/tmp.js';
 
 const FAKE_XTERM = `export class Terminal {
@@ -15,6 +17,18 @@ const FAKE_XTERM = `export class Terminal {
   resize(c, r) { this.cols = c; this.rows = r; this.resizeFn && this.resizeFn({ cols: c, rows: r }); }
   onResize(fn) { this.resizeFn = fn; } onData(fn) { this.dataFn = fn; }
   write(d) { this.written.push(d); }
+  reset() { this.written = []; }
+  loadAddon(addon) { addon.term = this; }
+}`;
+
+/** Fits to the box as the real addon does: 8.5 × 17 px cells. */
+const FAKE_FIT = `export class FitAddon {
+  fit() {
+    const box = globalThis.document.getElementById('term');
+    const cols = Math.floor(box.clientWidth / 8.5);
+    const rows = Math.floor(box.clientHeight / 17);
+    if (cols !== this.term.cols || rows !== this.term.rows) this.term.resize(cols, rows);
+  }
 }`;
 
 class FakeSocket {
@@ -39,6 +53,7 @@ async function loadPage(t: TestContext, loggedIn: boolean) {
   FakeSocket.last = undefined;
   const dir = tempDir(t);
   writeFileSync(join(dir, 'xterm.mjs'), FAKE_XTERM);
+  writeFileSync(join(dir, 'addon-fit.mjs'), FAKE_FIT);
   writeFileSync(join(dir, 'terminal.mjs'), CLIENT_JS);
   const listeners = new Map<string, (e: { preventDefault(): void }) => void>();
   const el = () => ({
@@ -51,7 +66,13 @@ async function loadPage(t: TestContext, loggedIn: boolean) {
       listeners.set(type, fn);
     },
   });
-  const nodes: Record<string, ReturnType<typeof el>> = { status: el(), auth: el(), token: el(), term: el() };
+  const nodes: Record<string, ReturnType<typeof el>> = {
+    status: el(),
+    auth: el(),
+    token: el(),
+    term: el(),
+    reconnect: el(),
+  };
   const replaced: string[] = [];
   Object.assign(globalThis, {
     document: {
@@ -118,4 +139,17 @@ test('without a login the page asks for the token before it opens any socket', a
   const ws = FakeSocket.last!;
   ws.onopen!();
   assert.equal((JSON.parse(ws.sent[0]!) as { auth: string }).auth, 'ef'.repeat(32));
+  ws.onmessage!({ data: JSON.stringify({ type: 'ready', mode: 'read-write', session: 'y' }) });
+  assert.equal(nodes.reconnect!.hidden, true, 'no reconnect button while connected');
+
+  // The shell exits: a reconnect button, which opens a new session with the same token.
+  ws.onclose!({ code: 1000, reason: 'the shell exited' });
+  assert.equal(nodes.reconnect!.hidden, false);
+  assert.equal(nodes.auth!.hidden, true, 'no token form after a normal close');
+  listeners.get('click')!({ preventDefault() {} });
+  const again = FakeSocket.last!;
+  assert.notEqual(again, ws);
+  assert.equal(nodes.reconnect!.hidden, true);
+  again.onopen!();
+  assert.equal((JSON.parse(again.sent[0]!) as { auth: string }).auth, 'ef'.repeat(32));
 });
