@@ -20,6 +20,7 @@ import { ControlsBridge } from '../controls/bridge.js';
 import { Holds } from '../controls/holds.js';
 import { AcmeManager } from '../acme/manager.js';
 import { ProgramsBridge } from '../runtime/programs.js';
+import { SupervisordProgramsBridge } from '../runtime/supervisord-programs.js';
 import { TerminalsBridge } from '../runtime/terminals.js';
 import { ControllerSnapshot } from '../pipeline/snapshot.js';
 import { watchDesiredState, watchLogging, type DesiredStateWatcher } from './watch.js';
@@ -31,6 +32,7 @@ import { WorkQueue, type Outcome } from './work-queue.js';
 export class Controller {
   readonly queue: WorkQueue;
   readonly programs: ProgramsBridge;
+  readonly supervisordPrograms: SupervisordProgramsBridge;
   readonly terminals: TerminalsBridge;
   readonly masters: MasterWatch;
   readonly jobs: JobsBridge;
@@ -86,6 +88,7 @@ export class Controller {
         if (portsChanged) this.queue.add(ALL_KEY);
       },
     });
+    this.supervisordPrograms = new SupervisordProgramsBridge({ layout: opts.layout, events: opts.events });
     this.terminals = new TerminalsBridge({
       host: opts.host,
       layout: opts.layout,
@@ -223,13 +226,21 @@ export class Controller {
         // Paused: nothing is started, rolled or stopped either.
         if (this.controls.paused) return;
         this.programsApplied = await this.programs.apply(computed);
+        // supervisord's programs are observed (and FATAL ones restarted) on every pass.
+        this.rechecks.schedule(
+          await this.supervisordPrograms.observe(computed.load.resources.map((r) => r.resource)),
+        );
         await this.terminals.apply(computed);
         await this.jobs.apply(computed);
         await this.acme.apply(computed.load.resources.map((r) => r.resource));
       },
-      externalHealth: (r) => this.programs.health(r) ?? this.terminals.health(r),
+      externalHealth: (r) =>
+        this.programs.health(r) ?? this.supervisordPrograms.health(r) ?? this.terminals.health(r),
       runtimeStatus: (r, st) =>
-        this.programs.statusFor(r, st) ?? this.terminals.statusFor(r, st) ?? this.jobs.statusFor(r, st),
+        this.programs.statusFor(r, st) ??
+        this.supervisordPrograms.statusFor(r, st) ??
+        this.terminals.statusFor(r, st) ??
+        this.jobs.statusFor(r, st),
     });
   }
 

@@ -4,6 +4,7 @@ import { acmeRenderInput } from '../acme/render-input.js';
 import { fileCertInput } from '../acme/file-certs.js';
 import { observe } from '../observe/observe.js';
 import { hostRuleContext } from '../observe/rule-context.js';
+import { siteRootWarnings } from '../observe/root-access.js';
 import { isTendError } from '../errors/catalogue.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
@@ -256,6 +257,12 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
   }
   const t2 = performance.now();
   const observed = await observe(host, layout, want);
+  // A root its readers cannot reach is worth a warning, not a refusal: the operator may fix it later.
+  const access = await siteRootWarnings(host, resources.values(), ruleContext.accounts, webUser);
+  for (const [i, r] of rendered.entries()) {
+    const more = access.get(r.key);
+    if (more) rendered[i] = { ...r, warnings: [...(r.warnings ?? []), ...more] };
+  }
   const t3 = performance.now();
 
   const result = plan({

@@ -155,6 +155,7 @@ const is = (
  *   Ready=True                        → Ready
  *   Stalled=True                      → Failed    (needs a spec change)
  *   Ready=Unknown, reason ServeNotRunning → Unknown (a runtime resource read while tend serve is down)
+ *   Ready=Unknown, reason SupervisordUnreachable → Unknown (supervisord does not answer)
  *   Reconciling=True                  → Progressing
  *   Applied=False                     → Failed    (the last apply failed; a retry is scheduled)
  *   Healthy=False                     → Degraded  (applied, but the probe fails)
@@ -162,6 +163,8 @@ const is = (
  */
 /** The reason a Program or Terminal reads Unknown when no `tend serve` runs (see state/offline-status.ts). */
 export const SERVE_NOT_RUNNING = 'ServeNotRunning';
+/** The reason a supervisord-backend Program reads Unknown when supervisord does not answer. */
+export const SUPERVISORD_UNREACHABLE = 'SupervisordUnreachable';
 
 export function derivePhase(conditions: readonly Condition[]): Phase {
   if (is(conditions, 'Reconciling', 'True', 'Deleting')) return 'Deleting';
@@ -172,6 +175,7 @@ export function derivePhase(conditions: readonly Condition[]): Phase {
   if (is(conditions, 'Ready', 'True')) return 'Ready';
   if (is(conditions, 'Stalled', 'True')) return 'Failed';
   if (is(conditions, 'Ready', 'Unknown', SERVE_NOT_RUNNING)) return 'Unknown';
+  if (is(conditions, 'Ready', 'Unknown', SUPERVISORD_UNREACHABLE)) return 'Unknown';
   if (is(conditions, 'Reconciling', 'True')) return 'Progressing';
   if (is(conditions, 'Applied', 'False')) return 'Failed';
   if (is(conditions, 'Healthy', 'False')) return 'Degraded';

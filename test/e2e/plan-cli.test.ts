@@ -69,6 +69,15 @@ function setup(t: { after: (fn: () => void) => void }) {
   return { base, ds, layout, write, remove, tend, apply: () => simulateApply(ds, layout) };
 }
 
+/** The fixtures' roots under /var/www do not exist on a test host: the plan rightly warns about them. */
+const MISSING_ROOT = /^warning: Site\/\w+: root \/var\/www\/\w+ does not exist/;
+const withoutMissingRoots = (out: string) =>
+  out
+    .split('\n')
+    .filter((l) => !MISSING_ROOT.test(l))
+    .join('\n')
+    .replace(/^\n/, '');
+
 const noSecrets = (r: Run, ...secrets: string[]) => {
   for (const s of secrets) assert.ok(!`${r.stdout}${r.stderr}`.includes(s), `secret printed:\n${r.stdout}`);
 };
@@ -104,7 +113,7 @@ describe('tend reconcile --plan', () => {
     await env.apply();
     const r = env.tend();
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.equal(r.stdout, 'No changes. The host matches the desired state.\n');
+    assert.equal(withoutMissingRoots(r.stdout), 'No changes. The host matches the desired state.\n');
     const j = env.tend('--json');
     assert.equal(j.code, 0);
     const plan = JSON.parse(j.stdout);
@@ -116,7 +125,10 @@ describe('tend reconcile --plan', () => {
       'changes',
       'warnings',
     ]);
-    assert.deepEqual(plan.warnings, []);
+    assert.deepEqual(
+      plan.warnings.filter((w: { key: string; message: string }) => !MISSING_ROOT.test(`warning: ${w.key}: ${w.message}`)),
+      [],
+    );
     assert.equal(plan.formatVersion, 1);
     assert.equal(plan.revision, null);
     assert.deepEqual(plan.summary, { create: 0, update: 0, delete: 0, noop: 4, blocked: 0 });

@@ -48,9 +48,7 @@ export class EmbeddedSupervisord {
       await this.waitForRpc();
       return 'adopted';
     }
-    await this.writeMainConfig();
-    for (const dir of [this.paths.includeDir, this.paths.logDir, dirOf(this.paths.socket)])
-      await this.host.fs.mkdirp(dir, 0o755);
+    await this.prepare();
     // supervisord daemonizes after binding its socket; exit 0 means the child is on its way.
     const result = await this.host.exec(this.binary, ['-c', this.paths.mainConfig], {
       timeoutMs: this.startTimeoutMs,
@@ -91,6 +89,16 @@ export class EmbeddedSupervisord {
       await this.host.sleep(50);
     }
     await this.host.fs.remove(this.paths.identityFile);
+  }
+
+  /**
+   * tend's own main config and the directories it names: written before the first validation too,
+   * since a fresh root has none yet and supervisord's parser refuses a log path without its dir.
+   */
+  async prepare(): Promise<void> {
+    await this.writeMainConfig();
+    for (const dir of [this.paths.includeDir, this.paths.logDir, dirOf(this.paths.socket)])
+      await this.host.fs.mkdirp(dir, 0o755);
   }
 
   private async writeMainConfig(): Promise<void> {

@@ -63,6 +63,9 @@ export class SupervisordDriver implements ServiceDriver {
 
   async validate(): Promise<ValidationResult> {
     if (await this.isRunning()) return validateLive(this.client);
+    // A fresh embedded root has no main config until the daemon first starts: without it every
+    // program file would read as "live configuration already invalid" and never be applied.
+    await this.daemon?.prepare();
     return validateOffline(this.opts.host, this.binary, this.opts.layout.supervisord.mainConfig);
   }
 
