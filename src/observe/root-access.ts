@@ -3,7 +3,13 @@
 // cannot read. Read-only: stat of the root and its ancestors, judged with the accounts' ids.
 import { dirname } from 'node:path';
 import type { FileStat, Host } from '../host/host.js';
-import { membershipOf, poolUserName, type AccountFacts, type Resource, type ResourceKey } from '../model/index.js';
+import {
+  membershipOf,
+  poolUserName,
+  type AccountFacts,
+  type Resource,
+  type ResourceKey,
+} from '../model/index.js';
 
 interface Who {
   user: string;
@@ -71,9 +77,14 @@ export async function siteRootWarnings(
     const php = accounts && poolUser ? who(accounts, poolUser) : undefined;
     if (st && php) {
       const blocked = await blockedAncestor(host, root, php);
-      if (blocked) warnings.push(`Pool/${pool!.metadata.name}'s user ${poolUser} cannot enter ${blocked}, a parent of root ${root}: PHP cannot open its scripts`);
+      if (blocked)
+        warnings.push(
+          `Pool/${pool!.metadata.name}'s user ${poolUser} cannot enter ${blocked}, a parent of root ${root}: PHP cannot open its scripts`,
+        );
       else if (!allows(st, php, st.isDirectory ? 0o5 : 0o4))
-        warnings.push(`Pool/${pool!.metadata.name}'s user ${poolUser} cannot read root ${root} (mode ${modeOf(st)}, owner uid ${st.uid}): PHP cannot open its scripts`);
+        warnings.push(
+          `Pool/${pool!.metadata.name}'s user ${poolUser} cannot read root ${root} (mode ${modeOf(st)}, owner uid ${st.uid}): PHP cannot open its scripts`,
+        );
     }
     if (warnings.length > 0) out.set(key, warnings);
   }

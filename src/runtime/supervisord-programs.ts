@@ -48,7 +48,8 @@ export class SupervisordProgramsBridge {
   private readonly now: () => number;
 
   constructor(private readonly opts: SupervisordProgramsOptions) {
-    this.client = opts.client ?? new SupervisordClient({ socket: opts.layout.supervisord.socket, timeoutMs: 10_000 });
+    this.client =
+      opts.client ?? new SupervisordClient({ socket: opts.layout.supervisord.socket, timeoutMs: 10_000 });
     this.now = opts.now ?? Date.now;
   }
 
@@ -67,7 +68,8 @@ export class SupervisordProgramsBridge {
     let byGroup = await this.read();
     const restarted: string[] = [];
     if (byGroup instanceof Map)
-      for (const p of programs) if (await this.restartIfFatal(p, byGroup.get(p.metadata.name) ?? [])) restarted.push(p.metadata.name);
+      for (const p of programs)
+        if (await this.restartIfFatal(p, byGroup.get(p.metadata.name) ?? [])) restarted.push(p.metadata.name);
     if (restarted.length > 0) byGroup = await this.read();
     const next = new Map<string, Observed>();
     const recheck: ResourceKey[] = [];
@@ -153,7 +155,11 @@ export class SupervisordProgramsBridge {
     const o = this.observed.get(resource.metadata.name);
     if (!o) return undefined;
     const { phase, message } = o.verdict;
-    return { ok: phase === 'Ready' || phase === 'Completed', message, details: this.details(resource.metadata.name, o) };
+    return {
+      ok: phase === 'Ready' || phase === 'Completed',
+      message,
+      details: this.details(resource.metadata.name, o),
+    };
   }
 
   /** The whole status of a supervisord Program from this pass's observation (undefined: not observed). */
@@ -161,7 +167,13 @@ export class SupervisordProgramsBridge {
     if (!isSupervisordProgram(resource)) return undefined;
     const o = this.observed.get(resource.metadata.name);
     if (!o) return undefined;
-    return supervisordProgramStatus(current, o.verdict, this.details(resource.metadata.name, o), o.instances, this.now());
+    return supervisordProgramStatus(
+      current,
+      o.verdict,
+      this.details(resource.metadata.name, o),
+      o.instances,
+      this.now(),
+    );
   }
 
   private details(name: string, o: Observed): Record<string, unknown> {
@@ -214,12 +226,21 @@ export function supervisordProgramStatus(
     {
       type: 'Ready',
       status: unknown ? 'Unknown' : applied && phase === 'Ready' ? 'True' : 'False',
-      reason: unknown && reason === 'SupervisordUnreachable' ? SUPERVISORD_UNREACHABLE : phase === 'Completed' ? 'Completed' : reason,
+      reason:
+        unknown && reason === 'SupervisordUnreachable'
+          ? SUPERVISORD_UNREACHABLE
+          : phase === 'Completed'
+            ? 'Completed'
+            : reason,
       message,
     },
     now,
   );
   const pids = unknown ? [] : instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
-  const outputs: Record<string, string | number> = { ...current.outputs, instances: instances.length, pids: pids.join(',') };
+  const outputs: Record<string, string | number> = {
+    ...current.outputs,
+    instances: instances.length,
+    pids: pids.join(','),
+  };
   return { ...next, health, outputs };
 }

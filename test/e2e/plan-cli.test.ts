@@ -126,7 +126,9 @@ describe('tend reconcile --plan', () => {
       'warnings',
     ]);
     assert.deepEqual(
-      plan.warnings.filter((w: { key: string; message: string }) => !MISSING_ROOT.test(`warning: ${w.key}: ${w.message}`)),
+      plan.warnings.filter(
+        (w: { key: string; message: string }) => !MISSING_ROOT.test(`warning: ${w.key}: ${w.message}`),
+      ),
       [],
     );
     assert.equal(plan.formatVersion, 1);

@@ -7,35 +7,45 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { e2eEnv, phpSiteYaml, poolYaml, staticSiteYaml } from '../helpers/e2e.js';
 
-test('the plan warns about a Site root that is missing, behind a 0700 folder, or unreadable by its Pool', { timeout: 120_000 }, async (t) => {
-  const env = await e2eEnv(t);
-  // Behind a folder only root may enter, as a mkdtemp dir is.
-  const hidden = join(env.www, 'private');
-  mkdirSync(join(hidden, 'docs'), { recursive: true });
-  chmodSync(hidden, 0o700);
-  // Enterable parents, but the root itself is root's alone: www-data's pool cannot list or read it.
-  const closed = join(env.www, 'closed');
-  mkdirSync(closed);
-  writeFileSync(join(closed, 'index.php'), '<?php echo 1;\n');
-  chmodSync(closed, 0o700);
-  // Fine: a control that must not warn.
-  const open = join(env.www, 'open');
-  mkdirSync(open);
-  writeFileSync(join(open, 'index.html'), 'ok\n');
+test(
+  'the plan warns about a Site root that is missing, behind a 0700 folder, or unreadable by its Pool',
+  { timeout: 120_000 },
+  async (t) => {
+    const env = await e2eEnv(t);
+    // Behind a folder only root may enter, as a mkdtemp dir is.
+    const hidden = join(env.www, 'private');
+    mkdirSync(join(hidden, 'docs'), { recursive: true });
+    chmodSync(hidden, 0o700);
+    // Enterable parents, but the root itself is root's alone: www-data's pool cannot list or read it.
+    const closed = join(env.www, 'closed');
+    mkdirSync(closed);
+    writeFileSync(join(closed, 'index.php'), '<?php echo 1;\n');
+    chmodSync(closed, 0o700);
+    // Fine: a control that must not warn.
+    const open = join(env.www, 'open');
+    mkdirSync(open);
+    writeFileSync(join(open, 'index.html'), 'ok\n');
 
-  env.write('hidden.yaml', staticSiteYaml('hidden', join(hidden, 'docs')));
-  env.write('missing.yaml', staticSiteYaml('missing', join(env.www, 'nowhere')));
-  env.write('open.yaml', staticSiteYaml('open', open));
-  env.write('shop.yaml', `${poolYaml('shop')}---\n${phpSiteYaml('shop', closed)}`);
+    env.write('hidden.yaml', staticSiteYaml('hidden', join(hidden, 'docs')));
+    env.write('missing.yaml', staticSiteYaml('missing', join(env.www, 'nowhere')));
+    env.write('open.yaml', staticSiteYaml('open', open));
+    env.write('shop.yaml', `${poolYaml('shop')}---\n${phpSiteYaml('shop', closed)}`);
 
-  const run = await env.reconcile('--plan');
-  const out = run.stdout + run.stderr;
-  assert.match(out, new RegExp(`Site/hidden: nginx's worker user www-data cannot enter ${hidden} \\(mode 0700\\)`));
-  assert.match(out, new RegExp(`Site/missing: root ${join(env.www, 'nowhere')} does not exist`));
-  assert.match(out, new RegExp(`Site/shop: Pool/shop's user www-data cannot read root ${closed} \\(mode 0700`));
-  assert.doesNotMatch(out, /warning: Site\/open/, 'a reachable root gets no warning');
+    const run = await env.reconcile('--plan');
+    const out = run.stdout + run.stderr;
+    assert.match(
+      out,
+      new RegExp(`Site/hidden: nginx's worker user www-data cannot enter ${hidden} \\(mode 0700\\)`),
+    );
+    assert.match(out, new RegExp(`Site/missing: root ${join(env.www, 'nowhere')} does not exist`));
+    assert.match(
+      out,
+      new RegExp(`Site/shop: Pool/shop's user www-data cannot read root ${closed} \\(mode 0700`),
+    );
+    assert.doesNotMatch(out, /warning: Site\/open/, 'a reachable root gets no warning');
 
-  // Opening the folder clears the warning: it describes the host as it is now.
-  chmodSync(hidden, 0o711);
-  assert.doesNotMatch((await env.reconcile('--plan')).stdout, /Site\/hidden: nginx's worker user/);
-});
+    // Opening the folder clears the warning: it describes the host as it is now.
+    chmodSync(hidden, 0o711);
+    assert.doesNotMatch((await env.reconcile('--plan')).stdout, /Site\/hidden: nginx's worker user/);
+  },
+);

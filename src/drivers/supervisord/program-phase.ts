@@ -39,7 +39,8 @@ export function supervisordPhase(
     return { phase: 'Degraded', reason: 'Missing', message: 'supervisord runs no process for this program' };
   const inState = (...s: InstanceInfo['state'][]) => list.filter((i) => s.includes(i.state));
   const fatal = inState('failed');
-  if (fatal.length > 0) return { phase: 'Degraded', reason: 'Fatal', message: fatal.map(describe).join('; ') };
+  if (fatal.length > 0)
+    return { phase: 'Degraded', reason: 'Fatal', message: fatal.map(describe).join('; ') };
   const backoff = inState('backoff');
   if (backoff.length > 0)
     return { phase: 'Degraded', reason: 'Backoff', message: backoff.map(describe).join('; ') };

@@ -15,7 +15,9 @@ test('a FATAL supervisord program is not Ready, tend restarts it with an event, 
   const gate = join(h.outDir, 'may-run');
   // Exits at once (FATAL after supervisord's retries) until the gate file exists, then stays up.
   const flaky = program('flaky', {
-    command: [`echo "starting, gate ${gate}"; test -e ${gate} || { echo "no gate: giving up"; exit 2; }; exec sleep 600`],
+    command: [
+      `echo "starting, gate ${gate}"; test -e ${gate} || { echo "no gate: giving up"; exit 2; }; exec sleep 600`,
+    ],
     shell: true,
     backoff: { initial: '100ms', max: '1s' },
   });
@@ -23,7 +25,8 @@ test('a FATAL supervisord program is not Ready, tend restarts it with an event, 
   await waitFor(h, 'flaky FATAL', (o) => o.get('flaky')?.[0]?.state === 'failed', 60_000);
 
   const starts = () =>
-    (readFileSync(join(h.layout.supervisord.logDir, 'flaky.log'), 'utf8').match(/starting, gate/g) ?? []).length;
+    (readFileSync(join(h.layout.supervisord.logDir, 'flaky.log'), 'utf8').match(/starting, gate/g) ?? [])
+      .length;
   const startsBySupervisord = starts();
   const events = await EventLog.open(host, h.layout.stateDir);
   const bridge = new SupervisordProgramsBridge({ layout: h.layout, events });
@@ -36,17 +39,24 @@ test('a FATAL supervisord program is not Ready, tend restarts it with an event, 
   // The first pass that sees FATAL restarts it at once; it fails again (no gate), and is never Ready.
   const recheck = await bridge.observe([flaky]);
   assert.deepEqual(recheck, ['Program/flaky']);
-  const restartEvents = () => events.recent({ key: 'Program/flaky' }).filter((e) => e.reason === 'FatalRestarted');
+  const restartEvents = () =>
+    events.recent({ key: 'Program/flaky' }).filter((e) => e.reason === 'FatalRestarted');
   assert.equal(restartEvents().length, 1);
   assert.match(restartEvents()[0]!.message, /was FATAL in supervisord: flaky \(Exited too quickly/);
   let st = statusOf();
   assert.notEqual(st.phase, 'Ready');
-  assert.match(st.conditions.find((c) => c.type === 'Ready')!.message, /tend restarted it 1 time\(s\) after FATAL/);
+  assert.match(
+    st.conditions.find((c) => c.type === 'Ready')!.message,
+    /tend restarted it 1 time\(s\) after FATAL/,
+  );
   assert.equal((st.health as { restarts: number }).restarts, 1);
 
   // supervisord really ran it again: it reaches FATAL a second time, and the status says so.
   await waitFor(h, 'flaky FATAL again', (o) => o.get('flaky')?.[0]?.state === 'failed', 60_000);
-  assert.ok(starts() > startsBySupervisord, `started again after FATAL: ${startsBySupervisord} → ${starts()}`);
+  assert.ok(
+    starts() > startsBySupervisord,
+    `started again after FATAL: ${startsBySupervisord} → ${starts()}`,
+  );
 
   // Now it can run: the next pass restarts it, and a later pass observes RUNNING → Ready with a pid.
   writeFileSync(gate, '');
@@ -65,7 +75,9 @@ test('a FATAL supervisord program is not Ready, tend restarts it with an event, 
   assert.ok(pid > 0 && host.kill(pid, 0), `pid ${st.outputs.pids} is alive`);
 
   // supervisord killed outright: tend cannot know, so Unknown with the reason, and no stale pids.
-  const svPid = Number(readFileSync(join(h.layout.supervisord.socket, '..', 'supervisord.pid'), 'utf8').trim());
+  const svPid = Number(
+    readFileSync(join(h.layout.supervisord.socket, '..', 'supervisord.pid'), 'utf8').trim(),
+  );
   host.kill(svPid, 'SIGKILL');
   for (let i = 0; i < 400 && host.kill(svPid, 0); i++) await host.sleep(25);
   host.kill(pid, 'SIGKILL'); // its orphan, which no supervisord reaps any more
