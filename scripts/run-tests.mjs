@@ -35,9 +35,18 @@ const reporters = [
   '--test-reporter=./scripts/test-summary.mjs',
   '--test-reporter-destination=stdout',
 ];
+// Three files at once on two cores: most e2e time is spent waiting on nginx, php-fpm and daemons,
+// and the crash-safety file alone holds one lane for minutes. TEND_TEST_CONCURRENCY overrides it.
+const CONCURRENCY = Number(process.env.TEND_TEST_CONCURRENCY ?? 3);
 const result = spawnSync(
   process.execPath,
-  ['--test', '--test-concurrency=2', `--test-timeout=${TEST_TIMEOUT_MS}`, ...reporters, ...files],
+  [
+    '--test',
+    `--test-concurrency=${CONCURRENCY}`,
+    `--test-timeout=${TEST_TIMEOUT_MS}`,
+    ...reporters,
+    ...files,
+  ],
   {
     stdio: 'inherit',
     env: coverageDir ? { ...process.env, NODE_V8_COVERAGE: coverageDir } : process.env,

@@ -193,7 +193,9 @@ test('a 404 and a 502, each with the cause nginx logged for the probe', { timeou
   assert.match(healthy?.message ?? '', /expected status 200, got 404/);
   assert.match(
     healthy?.message ?? '',
-    /nginx logged: FastCGI sent in stderr: .*open_basedir restriction in effect\. File\(\S+\/outside\/probe\.php\)/,
+    // php-fpm's own words: the open_basedir warning, or (when the pool logs PHP errors to its own
+    // file, decision 0036) the refusal to open the script it names.
+    /nginx logged: FastCGI sent in stderr: .*(open_basedir restriction in effect\. File\(\S+\/outside\/probe\.php\)|Unable to open primary script: \S+\/probe\.php \(Operation not permitted\))/,
   );
 
   // 502: the pool's socket directory cannot be traversed by nginx's workers.
