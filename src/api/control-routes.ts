@@ -6,7 +6,8 @@
 //   GET  /v1/controls                                     what is paused, suspended and stopped
 import type { FastifyInstance } from 'fastify';
 import { TendError } from '../errors/catalogue.js';
-import { KINDS, NAME_PATTERN, type Kind } from '../model/index.js';
+import { checkKindAndName } from './resource-params.js';
+import type { Kind } from '../model/index.js';
 
 export const CONTROL_ACTIONS = ['restart', 'stop', 'start', 'reload', 'suspend', 'resume'] as const;
 export type ControlAction = (typeof CONTROL_ACTIONS)[number];
@@ -56,16 +57,7 @@ export function registerControlRoutes(app: FastifyInstance, controls: ControlsAp
         'TEND_ERR_NOT_FOUND',
         `no control "${action.slice(0, 32)}": expected one of ${CONTROL_ACTIONS.join(', ')}`,
       );
-    if (!KINDS.includes(kind as Kind))
-      throw new TendError(
-        'TEND_ERR_USAGE',
-        `params.kind: expected one of ${KINDS.join(', ')}; got "${kind.slice(0, 64)}"`,
-      );
-    if (!NAME_PATTERN.test(name))
-      throw new TendError(
-        'TEND_ERR_USAGE',
-        'params.name: expected a DNS label (lowercase letters, digits, "-")',
-      );
+    checkKindAndName(kind, name);
     const body = (request.body ?? {}) as { instance?: number; by?: string };
     return controls.resource(action as ControlAction, {
       kind: kind as Kind,

@@ -6,10 +6,11 @@ import { bearerToken } from './auth.js';
 import { tokensEqual } from './token.js';
 import type { ServerResponse } from 'node:http';
 import { TendError } from '../errors/catalogue.js';
-import { KINDS, NAME_PATTERN, type Kind, type ResourceKey } from '../model/index.js';
+import type { ResourceKey } from '../model/index.js';
 import { durationMs } from '../model/primitives.js';
 import type { LogLine } from '../logs/read.js';
 import { sendError } from './errors.js';
+import { checkKindAndName } from './resource-params.js';
 import { SECURITY_HEADERS } from './events.js';
 
 export interface LogQuery {
@@ -91,16 +92,7 @@ export function registerLogRoutes(app: FastifyInstance, logs: LogsApi, opts: { t
   app.get('/v1/resources/:kind/:name/logs', { schema: { querystring: querySchema } }, (request, reply) => {
     if (!requireToken(request, reply, opts.token)) return reply;
     const { kind, name } = request.params as { kind: string; name: string };
-    if (!KINDS.includes(kind as Kind))
-      throw new TendError(
-        'TEND_ERR_USAGE',
-        `params.kind: expected one of ${KINDS.join(', ')}; got "${kind.slice(0, 64)}"`,
-      );
-    if (!NAME_PATTERN.test(name))
-      throw new TendError(
-        'TEND_ERR_USAGE',
-        'params.name: expected a DNS label (lowercase letters, digits, "-")',
-      );
+    checkKindAndName(kind, name);
     const key = `${kind}/${name}` as ResourceKey;
     const raw = request.query as Record<string, string | undefined>;
     const q = parseQuery(raw, Date.now());

@@ -1,31 +1,15 @@
 // The JSON routes: health, resources with their status, the current plan and a waited-for reconcile.
 import type { FastifyInstance } from 'fastify';
-import { TendError } from '../errors/catalogue.js';
 import { KINDS, NAME_PATTERN, parseResourceKey, resourceKey, type Kind } from '../model/index.js';
 import { API_PHASES, type ApiDeps, type ResourceView } from './deps.js';
 import { sendError } from './errors.js';
 import { maskSecrets } from './mask.js';
 import { PROMETHEUS_CONTENT_TYPE } from './metrics.js';
 import { planText, publicPlan } from './plan-view.js';
-
-const KIND_HELP = `one of ${KINDS.join(', ')}`;
+import { checkKindAndName, KIND_HELP } from './resource-params.js';
 
 function view(resource: ResourceView): ResourceView {
   return maskSecrets(resource);
-}
-
-/** Validates a path's kind and name; the lookup itself stays with the deps. */
-function checkKindAndName(kind: string, name: string): { kind: Kind; name: string } {
-  if (!KINDS.includes(kind as Kind)) {
-    throw new TendError('TEND_ERR_USAGE', `params.kind: expected ${KIND_HELP}; got "${kind.slice(0, 64)}"`);
-  }
-  if (!NAME_PATTERN.test(name)) {
-    throw new TendError(
-      'TEND_ERR_USAGE',
-      `params.name: expected a DNS label (lowercase letters, digits, "-")`,
-    );
-  }
-  return { kind: kind as Kind, name };
 }
 
 export function registerRoutes(app: FastifyInstance, deps: ApiDeps): void {

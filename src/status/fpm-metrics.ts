@@ -4,22 +4,13 @@
 // php-fpm's own counters (accepted connections, max children reached, slow requests) start again when
 // its master restarts; they become Prometheus counters that only grow, by the growth seen per start.
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { FpmStatus } from '../drivers/php-fpm/fpm-status.js';
 
-/** The figures one Pool's last probe read from its status page (a subset of FpmFigures). */
-export interface PoolFpmFigures {
-  startTime: string;
-  acceptedConn: number;
-  listenQueue: number;
-  maxListenQueue: number;
-  listenQueueLen: number;
-  idleProcesses: number;
-  activeProcesses: number;
-  totalProcesses: number;
-  maxChildrenReached: number;
-  slowRequests: number;
+/** The figures one Pool's last probe read from its status page, and the queue tend judged. */
+export type PoolFpmFigures = Omit<FpmStatus, 'maxActiveProcesses' | 'workers'> & {
   /** Connections waiting: php-fpm's figure or the kernel's for a unix socket, whichever is larger. */
   queued: number;
-}
+};
 
 /** pool name → its last figures; Pools never read (no status page yet) are absent. */
 export type FpmFiguresSource = () => ReadonlyMap<string, PoolFpmFigures>;
