@@ -2,6 +2,7 @@
 // a clock the test moves, and polling helpers with generous bounds.
 import type { TestContext } from 'node:test';
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { createRealHost } from '../../../src/host/real-host.js';
 import { JobRunner, type JobEvent } from '../../../src/jobs/runner.js';
 import { jobResource, type Job } from '../../../src/model/index.js';
@@ -49,10 +50,16 @@ export function jobRig(t: TestContext, start = Date.now(), virtual = true): JobR
   return { root, clock, runner: make(), events, restart: make };
 }
 
+/** A live process: a zombie (dead, not yet reaped by its parent) is not alive. */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

@@ -40,7 +40,7 @@ test('runOnce: revision runs once per revision, even when tend dies mid-run', as
   assert.equal(records.length, 1, JSON.stringify(records));
   assert.equal(records[0]!.outcome, 'interrupted');
   assert.equal(records[0]!.revision, 'rev-a');
-  await until('the orphaned run to be stopped', () => !alive(first.pid!));
+  await until('the orphaned run to be stopped', () => !alive(first.pid!), 30_000);
   // Applying the same revision again runs nothing; a new revision runs once.
   await after.apply([migrate], 'rev-a');
   await after.apply([migrate], 'rev-b');
