@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../test/helpers/e2e.js';
 import { serveEnv, waitFor } from '../test/e2e/serve-harness.js';
-import { httpsGet, pebbleInstalled, startPebble } from '../test/e2e/pebble-harness.js';
+import { httpsGet, pebbleInstalled, startPebble, caRootIn } from '../test/e2e/pebble-harness.js';
 
 const RUNS = 5;
 
@@ -25,7 +25,7 @@ export async function benchAcme(): Promise<void> {
       `apiVersion: tend/v1
 kind: Issuer
 metadata: { name: pebble }
-spec: { directory: "${pebble.directory}", email: ops@bench.test, caRoots: ["${pebble.caFile}"], default: true }
+spec: { directory: "${pebble.directory}", email: ops@bench.test, caRoots: ["${caRootIn(pebble, env.base)}"], default: true }
 `,
     );
     await env.start(['--log-level', 'info']);

@@ -198,18 +198,29 @@ export function tenantPathsUnderWebBase(all: readonly Resource[], ctx: RuleConte
   const servedRoots = all.flatMap((r) => (r.kind === 'Site' && r.spec.root ? [r.spec.root] : []));
   for (const r of all) {
     if (r.kind === 'Site') check(r, r.spec.root, ['root'], 'document root');
+    // Files root reads for a Site's TLS or an Issuer's ACME account: the same places only.
+    const tlsFile = (file: string | undefined, field: (string | number)[], what: string) => {
+      const problem = file === undefined ? undefined : tlsPathProblem(file, policy, servedRoots);
+      if (problem)
+        issues.push({
+          key: keyOf(r),
+          path: ['spec', ...field],
+          code: 'TEND_ERR_OUTSIDE_WEB_BASE',
+          message: `${what} ${problem}`,
+        });
+    };
     if (r.kind === 'Site' && r.spec.tls)
-      for (const field of ['certificate', 'key'] as const) {
-        const file = r.spec.tls[field];
-        const problem = file === undefined ? undefined : tlsPathProblem(file, policy, servedRoots);
-        if (problem)
-          issues.push({
-            key: keyOf(r),
-            path: ['spec', 'tls', field],
-            code: 'TEND_ERR_OUTSIDE_WEB_BASE',
-            message: `tls.${field} ${problem}`,
-          });
-      }
+      for (const field of ['certificate', 'key'] as const)
+        tlsFile(r.spec.tls[field], ['tls', field], `tls.${field}`);
+    if (r.kind === 'Issuer') {
+      const eab = r.spec.externalAccountBinding;
+      tlsFile(
+        eab?.hmacKeyFile,
+        ['externalAccountBinding', 'hmacKeyFile'],
+        'externalAccountBinding.hmacKeyFile',
+      );
+      r.spec.caRoots.forEach((f, i) => tlsFile(f, ['caRoots', i], `caRoots[${i}]`));
+    }
     if (r.kind !== 'Pool') continue;
     check(r, r.spec.chdir, ['chdir'], 'chdir');
     r.spec.openBasedir?.forEach((p, i) => check(r, p, ['openBasedir', i], 'open_basedir entry'));

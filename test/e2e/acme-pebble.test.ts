@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, httpGet } from '../helpers/e2e.js';
 import { serveEnv, sleep, waitFor } from './serve-harness.js';
-import { httpsGet as httpsGetAs, pebbleInstalled, startPebble } from './pebble-harness.js';
+import { httpsGet as httpsGetAs, pebbleInstalled, startPebble, caRootIn } from './pebble-harness.js';
 
 const DOMAIN = 'shop.acme.test';
 
@@ -47,7 +47,7 @@ metadata: { name: pebble }
 spec:
   directory: ${pebble.directory}
   email: ops@shop.acme.test
-  caRoots: [${pebble.caFile}]
+  caRoots: [${caRootIn(pebble, env.base)}]
   default: true
 `,
     );

@@ -3,7 +3,7 @@
 // every name to 127.0.0.1, and HTTP-01 validation pointed at tend's embedded nginx port. Real
 // validation: PEBBLE_VA_ALWAYS_VALID is never set; only the validation sleep is turned off.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:tls';
@@ -234,4 +234,14 @@ export function httpsGet(
     socket.setTimeout(5000, () => socket.destroy(new Error('timed out')));
     socket.on('error', fail);
   });
+}
+
+/**
+ * pebble's CA as an Issuer may name it: root reads an Issuer's caRoots, so validation only takes
+ * files in the TLS dirs or a web base (the test's base is one); pebble's own temp dir is neither.
+ */
+export function caRootIn(pebble: Pebble, webBase: string): string {
+  const file = join(webBase, 'pebble-ca.pem');
+  copyFileSync(pebble.caFile, file);
+  return file;
 }

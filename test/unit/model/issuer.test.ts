@@ -167,3 +167,32 @@ test('presets resolve to directory URLs; public-ness and public names', () => {
   assert.match(nonPublicNameProblem('10.0.0.1') ?? '', /IP address/);
   assert.match(nonPublicNameProblem('shop.localhost') ?? '', /\.localhost/);
 });
+
+test("an Issuer's files are read by root: outside the TLS dirs and web bases they are refused at the field", async (t) => {
+  const r = await load(t, {
+    'issuers/x.yaml': issuer('x', [
+      '  directory: https://127.0.0.1:14000/dir',
+      '  email: a@corp.test',
+      '  externalAccountBinding:',
+      '    keyId: kid-1',
+      '    hmacKeyFile: /etc/shadow',
+      '  caRoots: [/etc/ssl/certs/ca.pem, /root/.ssh/id_rsa]',
+    ]),
+  });
+  assert.deepEqual(located(r), [
+    'issuers/x.yaml:10 Issuer/x spec.externalAccountBinding.hmacKeyFile TEND_ERR_OUTSIDE_WEB_BASE',
+    'issuers/x.yaml:11 Issuer/x spec.caRoots[1] TEND_ERR_OUTSIDE_WEB_BASE',
+  ]);
+  assert.match(r.errors.map((e) => e.message).join('\n'), /\/etc\/shadow is outside \/etc\/ssl/);
+  const ok = await load(t, {
+    'issuers/y.yaml': issuer('y', [
+      '  directory: https://127.0.0.1:14000/dir',
+      '  email: a@corp.test',
+      '  externalAccountBinding:',
+      '    keyId: kid-1',
+      '    hmacKeyFile: /etc/ssl/private/eab.key',
+      '  caRoots: [/etc/ssl/certs/ca.pem]',
+    ]),
+  });
+  assert.deepEqual(located(ok), []);
+});
