@@ -24,6 +24,17 @@ export const COMMON_USAGE = '[-d DIR] [--root DIR] [--profile embedded|system] [
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
+/** The common options as parsed: a command casts to this plus its own extra options. */
+export interface CommonValues {
+  'desired-state'?: string;
+  root?: string;
+  profile?: string;
+  'http-port'?: string;
+  'web-base'?: string[];
+  json?: boolean;
+  help?: boolean;
+}
+
 /** parseArgs with the common options plus `extra`; a usage error names the nearest option. */
 export function parseCommandArgs(
   args: string[],
@@ -44,11 +55,8 @@ export function parseCommandArgs(
 }
 
 /** The running `tend serve` of the root these options name, or a clear error saying none runs. */
-export async function requireDaemon(values: Values, cwd: string, forWhat: string): Promise<Daemon> {
-  const stateDir = resolveStateDir(
-    values as { root?: string; profile?: string; 'desired-state'?: string },
-    cwd,
-  );
+export async function requireDaemon(values: CommonValues, cwd: string, forWhat: string): Promise<Daemon> {
+  const stateDir = resolveStateDir(values, cwd);
   const daemon = await findDaemon(createRealHost(), stateDir);
   if (!daemon)
     throw new TendError(

@@ -5,7 +5,7 @@ import { createRealHost } from '../host/index.js';
 import { NAME_PATTERN } from '../model/index.js';
 import { apiError, apiRequest, findDaemon } from './client.js';
 import type { CliIO } from './io.js';
-import { parseCommandArgs } from './common-args.js';
+import { parseCommandArgs, type CommonValues } from './common-args.js';
 import { resolveStateDir } from './status.js';
 
 const USAGE =
@@ -23,14 +23,7 @@ interface RunView {
 export async function jobCommand(args: string[], io: CliIO): Promise<number> {
   const parsed = parseCommandArgs(args, { wait: { type: 'boolean' } }, USAGE);
   const { positionals } = parsed;
-  const values = parsed.values as {
-    wait?: boolean;
-    json?: boolean;
-    help?: boolean;
-    root?: string;
-    profile?: string;
-    'desired-state'?: string;
-  };
+  const values = parsed.values as CommonValues & { wait?: boolean };
   if (values.help) {
     io.stdout(USAGE);
     return 0;

@@ -4,7 +4,7 @@ import { TendError } from '../errors/catalogue.js';
 import { createRealHost } from '../host/index.js';
 import { apiError, apiRequest, findDaemon } from './client.js';
 import type { CliIO } from './io.js';
-import { parseCommandArgs } from './common-args.js';
+import { parseCommandArgs, type CommonValues } from './common-args.js';
 import { resolveStateDir } from './status.js';
 
 const USAGE =
@@ -40,13 +40,7 @@ function describe(s: SourceView): string {
 export async function sourceCommand(args: string[], io: CliIO): Promise<number> {
   const parsed = parseCommandArgs(args, {}, USAGE);
   const { positionals } = parsed;
-  const values = parsed.values as {
-    json?: boolean;
-    help?: boolean;
-    root?: string;
-    profile?: string;
-    'desired-state'?: string;
-  };
+  const values = parsed.values as CommonValues;
   if (values.help) {
     io.stdout(USAGE);
     return 0;

@@ -8,7 +8,7 @@ import { KINDS, parseResourceKey, type ResourceKey } from '../model/index.js';
 import { getCondition, type ResourceStatus } from '../state/conditions.js';
 import { fileStatusSource, type ResourceDetail, type StatusSource } from '../state/status-source.js';
 import type { CliIO, Command } from './io.js';
-import { parseCommandArgs } from './common-args.js';
+import { parseCommandArgs, type CommonValues } from './common-args.js';
 import { paintPhases, useColour } from './colour.js';
 import { certificateNote, certificateSection } from './status-certificate.js';
 
@@ -178,14 +178,7 @@ const indent = (text: string) =>
 export async function runStatus(args: string[], io: CliIO, deps: StatusDeps = {}): Promise<number> {
   const parsed = parseCommandArgs(args, { watch: { type: 'boolean' } }, USAGE);
   const { positionals } = parsed;
-  const values = parsed.values as {
-    json?: boolean;
-    watch?: boolean;
-    help?: boolean;
-    root?: string;
-    profile?: string;
-    'desired-state'?: string;
-  };
+  const values = parsed.values as CommonValues & { watch?: boolean };
   if (values.help) {
     io.stdout(USAGE);
     return 0;
