@@ -8,10 +8,10 @@ import { siteRootWarnings } from '../observe/root-access.js';
 import { isTendError } from '../errors/catalogue.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
-import { keyOf, type Resource, type ResourceKey } from '../model/index.js';
+import { type Resource, type ResourceKey } from '../model/index.js';
 import { plan, type Inventory, type Observed, type PendingResource, type Plan } from '../plan/index.js';
 import { loadTemplates } from '../host/templates.js';
-import { instancePorts, renderOne, type RenderContext, type Rendered } from '../render/index.js';
+import { instancePorts, type RenderContext, type Rendered } from '../render/index.js';
 import {
   gitRevision,
   loadDesiredState,
@@ -21,11 +21,10 @@ import {
 } from '../source/index.js';
 import { loadInventory } from '../state/inventory-store.js';
 import { readCreatedAccounts } from '../apply/tenants.js';
-import { sitesUsing } from '../render/pool-tenancy.js';
-import { runtimeFieldsOf } from '../plan/runtime-change.js';
 import { wantedProgramLeases } from '../state/port-allocation.js';
 import { PortLeases } from '../state/port-leases.js';
-import { ControllerSnapshot, type RenderMemoEntry } from './snapshot.js';
+import { ControllerSnapshot } from './snapshot.js';
+import { renderMemo } from './render-memo.js';
 
 export { LOAD_CACHE_FILE } from './snapshot.js';
 import { probeSecret } from '../state/probe-secret.js';
@@ -101,46 +100,6 @@ function waitingForPort(
   const error = [...leaseErrors].find(([key]) => key.startsWith(`Program/${name}#`))?.[1];
   if (error) return `waiting for Program/${name}'s ports: ${error.message}`;
   return `waiting for Program/${name}'s ports: one is leased to each instance when Program/${name} is applied`;
-}
-
-/**
- * Rendering is pure, so a daemon need not redo it for what did not change: a resource renders the
- * same while its own generation, the generations of what it references and its program ports do.
- */
-function renderMemo(
-  cache: Map<ResourceKey, RenderMemoEntry>,
-  resource: Resource,
-  generation: string,
-  ctx: RenderContext,
-  generations: ReadonlyMap<ResourceKey, string>,
-): Rendered {
-  const refs: string[] = [];
-  if (resource.kind === 'Site') {
-    const pool = resource.spec.php?.pool;
-    const program = resource.spec.proxy?.program;
-    if (pool) refs.push(generations.get(`Pool/${pool}`) ?? '-');
-    if (program)
-      refs.push(generations.get(`Program/${program}`) ?? '-', String(ctx.programPorts?.get(program) ?? ''));
-    // An ACME Site re-renders when its live certificate changes (issued, renewed).
-    if (resource.spec.tls?.acme)
-      refs.push(ctx.acmeCertificates?.get(resource.metadata.name)?.certificate ?? '');
-    if (resource.spec.tls?.certificate)
-      refs.push(ctx.tlsFileCopies?.get(resource.metadata.name)?.certificate ?? '');
-  }
-  // A pool's open_basedir and account home come from the Sites that use it.
-  if (resource.kind === 'Pool')
-    for (const site of sitesUsing(resource, ctx)) refs.push(generations.get(keyOf(site)) ?? '-');
-  if (resource.kind === 'Program') refs.push(String(ctx.programPorts?.get(resource.metadata.name) ?? ''));
-  const stamp = [generation, ctx.webUser ?? '', ctx.probeSecret ?? '', ...refs].join('|');
-  const key = keyOf(resource);
-  const hit = cache.get(key);
-  if (hit?.stamp === stamp) return hit.rendered;
-  const files = renderOne(resource, ctx);
-  // A runtime resource carries its spec fields, so its plan shows a field diff (plan/runtime-change.ts).
-  const runtime = runtimeFieldsOf(resource);
-  const rendered = runtime ? { ...files, runtime } : files;
-  cache.set(key, { stamp, rendered });
-  return rendered;
 }
 
 /** The same desired state: every key at the same generation, and the same errors and held keys. */

@@ -1,0 +1,47 @@
+// The render memo of a long-lived pipeline: what a resource rendered to, kept while nothing it
+// depends on changed (its generation, what it references, its ports, its certificates).
+import { keyOf, type Resource, type ResourceKey } from '../model/index.js';
+import { renderOne, type RenderContext, type Rendered } from '../render/index.js';
+import { sitesUsing } from '../render/pool-tenancy.js';
+import { runtimeFieldsOf } from '../plan/runtime-change.js';
+import type { RenderMemoEntry } from './snapshot.js';
+
+/**
+ * Rendering is pure, so a daemon need not redo it for what did not change: a resource renders the
+ * same while its own generation, the generations of what it references and its program ports do.
+ */
+export function renderMemo(
+  cache: Map<ResourceKey, RenderMemoEntry>,
+  resource: Resource,
+  generation: string,
+  ctx: RenderContext,
+  generations: ReadonlyMap<ResourceKey, string>,
+): Rendered {
+  const refs: string[] = [];
+  if (resource.kind === 'Site') {
+    const pool = resource.spec.php?.pool;
+    const program = resource.spec.proxy?.program;
+    if (pool) refs.push(generations.get(`Pool/${pool}`) ?? '-');
+    if (program)
+      refs.push(generations.get(`Program/${program}`) ?? '-', String(ctx.programPorts?.get(program) ?? ''));
+    // An ACME Site re-renders when its live certificate changes (issued, renewed).
+    if (resource.spec.tls?.acme)
+      refs.push(ctx.acmeCertificates?.get(resource.metadata.name)?.certificate ?? '');
+    if (resource.spec.tls?.certificate)
+      refs.push(ctx.tlsFileCopies?.get(resource.metadata.name)?.certificate ?? '');
+  }
+  // A pool's open_basedir and account home come from the Sites that use it.
+  if (resource.kind === 'Pool')
+    for (const site of sitesUsing(resource, ctx)) refs.push(generations.get(keyOf(site)) ?? '-');
+  if (resource.kind === 'Program') refs.push(String(ctx.programPorts?.get(resource.metadata.name) ?? ''));
+  const stamp = [generation, ctx.webUser ?? '', ctx.probeSecret ?? '', ...refs].join('|');
+  const key = keyOf(resource);
+  const hit = cache.get(key);
+  if (hit?.stamp === stamp) return hit.rendered;
+  const files = renderOne(resource, ctx);
+  // A runtime resource carries its spec fields, so its plan shows a field diff (plan/runtime-change.ts).
+  const runtime = runtimeFieldsOf(resource);
+  const rendered = runtime ? { ...files, runtime } : files;
+  cache.set(key, { stamp, rendered });
+  return rendered;
+}
