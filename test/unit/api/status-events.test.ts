@@ -1,5 +1,5 @@
 // statusChangeEvent: a phase or condition change is one event; a status with the same phase and
-// conditions (a health number moved) is none; a removal says so.
+// conditions (a health number moved) is none; a new pid is one (the dashboard shows it); a removal says so.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statusChangeEvent } from '../../../src/api/status-events.js';
@@ -56,4 +56,18 @@ test('a new and a removed resource are events too', () => {
     'absent → Pending: ok',
   );
   assert.equal(statusChangeEvent('Site/shop', status('Ready'), undefined, at)?.phase, 'removed');
+});
+
+test('an output change (a restarted Program has a new pid) is an event naming the outputs', () => {
+  const withPids = (pids: string): ResourceStatus => ({ ...status('Ready'), outputs: { pids, port: 8080 } });
+  assert.equal(
+    statusChangeEvent('Program/worker', withPids('101'), withPids('202'), at)?.message,
+    'Ready: outputs changed (pids)',
+  );
+  assert.equal(statusChangeEvent('Program/worker', withPids('101'), withPids('101'), at), undefined);
+  const noPort = { ...withPids('101'), outputs: { pids: '101' } };
+  assert.equal(
+    statusChangeEvent('Program/worker', withPids('101'), noPort, at)?.message,
+    'Ready: outputs changed (port)',
+  );
 });
