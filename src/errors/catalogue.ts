@@ -36,6 +36,10 @@ export const ERROR_CODES = {
     kind: 'transient',
     summary: 'a port a resource listens on is held by another process',
   },
+  TEND_ERR_SOCKET_IN_USE: {
+    kind: 'transient',
+    summary: 'a unix socket a Pool listens on is held by a process tend does not manage',
+  },
   TEND_ERR_SPAWN: { kind: 'transient', summary: 'a process could not be started' },
   TEND_ERR_USER_UNKNOWN: { kind: 'config', summary: 'a user or group does not exist on this host' },
   TEND_ERR_COMMAND_NOT_FOUND: {
