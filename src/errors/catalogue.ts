@@ -47,6 +47,10 @@ export const ERROR_CODES = {
     summary: "a Program's or Job's command is not an executable on its user's PATH",
   },
   TEND_ERR_ROOT_REFUSED: { kind: 'config', summary: 'running as root needs an explicit allowRoot' },
+  TEND_ERR_NOT_TRAVERSABLE: {
+    kind: 'config',
+    summary: "a directory above a Site root or tend's socket dir cannot be entered by nginx's worker user",
+  },
   TEND_ERR_OUTSIDE_WEB_BASE: {
     kind: 'config',
     summary: "a tenant's path lies outside the web bases, or in a system or tend's own directory",
