@@ -65,6 +65,8 @@ export class CommitVerifier {
         timeout: 30_000,
       });
     const imported = await gpg(['--import', '--', this.keyring]);
+    if ((imported as { code?: string }).code === 'ENOENT')
+      throw new Error('--git-verify needs gpg, which is not installed (Debian package gnupg)');
     const listed = await gpg(['--with-colons', '--list-keys']);
     const fingerprints = String(listed.stdout)
       .split('\n')
