@@ -4,9 +4,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pino } from 'pino';
+import { GitSource } from '../../../src/gitsource/source.js';
 import { CommitVerifier } from '../../../src/gitsource/verify.js';
+import { loadDesiredState } from '../../../src/source/index.js';
+import { staticSiteYaml } from '../../helpers/e2e.js';
 import { gpgKey, type GpgKey } from '../../helpers/gpg.js';
 import { processesMentioning } from '../../helpers/procs.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -92,4 +96,63 @@ test('--git-verify accepts only commits signed by a key of the keyring, naming w
   await t.test("verifying starts no gpg-agent or dirmngr for tend's home", () => {
     assert.deepEqual(processesMentioning(home), []);
   });
+});
+
+test('GitSource --git-verify: a refused revision is held until an operator refresh verifies it again', async (t) => {
+  const dir = tempDir(t, 'tend-verify-src-');
+  const trusted = gpgKey(t, 'Deployer <deploy@tend.test>');
+  const newcomer = gpgKey(t, 'Newcomer <new@tend.test>');
+  const work = join(dir, 'work');
+  mkdirSync(work);
+  const git = (key: GpgKey | undefined, ...args: string[]) => {
+    const who = ['-c', 'user.email=t@t', '-c', 'user.name=t', ...(key?.gitSign.config ?? [])];
+    const r = spawnSync('git', [...who, ...args], {
+      cwd: work,
+      encoding: 'utf8',
+      env: { ...process.env, ...(key?.gitSign.env ?? {}) },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout.trim();
+  };
+  git(undefined, 'init', '--quiet', '-b', 'main');
+  const commit = (key: GpgKey, file: string) => {
+    writeFileSync(join(work, file), staticSiteYaml(file.replace('.yaml', ''), `/srv/www/${file}`));
+    git(key, 'add', '-A');
+    git(key, 'commit', '--quiet', '-S', '-m', file);
+    return git(undefined, 'rev-parse', 'HEAD');
+  };
+  const keyring = join(dir, 'keyring.asc');
+  trusted.exportTo(keyring);
+  const switched: string[] = [];
+  const src = new GitSource({
+    stateDir: join(dir, 'state'),
+    url: work,
+    branch: 'main',
+    path: '',
+    intervalMs: 3_600_000,
+    maxBytes: 1024 ** 3,
+    partialApply: false,
+    verifyKeyring: keyring,
+    validate: (d) => loadDesiredState(d),
+    onSwitch: async (rev) => void switched.push(rev),
+    log: pino({ level: 'silent' }),
+  });
+  t.after(() => src.stop());
+  const good = commit(trusted, 'a.yaml');
+  await src.start();
+  assert.deepEqual(switched, [good]);
+
+  const byNewcomer = commit(newcomer, 'b.yaml');
+  const held = await src.refresh();
+  assert.equal(held.revision, good);
+  assert.equal(held.conditions[0]?.reason, 'UnknownSigningKey');
+  // The keyring gains the newcomer's key: an interval's fetch keeps the revision held (it is not
+  // verified again every interval); an operator's refresh verifies it again and applies it.
+  newcomer.exportTo(join(dir, 'newcomer.asc'));
+  writeFileSync(keyring, readFileSync(keyring, 'utf8') + readFileSync(join(dir, 'newcomer.asc'), 'utf8'));
+  assert.equal((await src.refresh()).conditions[0]?.reason, 'UnknownSigningKey');
+  const retried = await src.refresh({ retryHeld: true });
+  assert.equal(retried.revision, byNewcomer);
+  assert.equal(retried.conditions[0]?.status, 'True');
+  assert.deepEqual(switched, [good, byNewcomer]);
 });
