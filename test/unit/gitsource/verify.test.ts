@@ -1,6 +1,7 @@
 // CommitVerifier (--git-verify) with the real git and gpg on a repository on disk: a commit signed by
-// a keyring key passes; unsigned, unknown-key and altered commits are refused with their
-// reason and the revision named; a changed keyring is re-imported; a keyring without keys is refused.
+// a keyring key passes; unsigned, unknown-key and altered commits are refused with their reason and
+// the revision named; a changed keyring is re-imported; a keyring without keys is refused. GitSource
+// holds a refused revision until an operator's refresh verifies it again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
