@@ -78,33 +78,34 @@ export function rootTraversal(
 }
 
 /**
- * Refuses to start on a root nginx's workers cannot reach: a pool socket dir (or a directory above
- * tend's state dir) they cannot search turns every PHP request into a 502 ("13: Permission denied"
- * in nginx's error log) while everything reads as applied. Checked at startup, as root only.
+ * Refuses to start on a root nginx's workers cannot reach: a directory above the pool socket dir they
+ * cannot search (in the embedded profile, any 0700 directory above the root and state dir, such as
+ * a mkdtemp dir)
+ * turns every PHP request into a 502 ("13: Permission denied" in nginx's error log) while
+ * everything reads as applied. Checked at startup, as root only. The state dir itself stays 0700:
+ * nginx never reads it.
  */
 export async function checkOwnDirsTraversable(
   host: Host,
-  layout: Pick<Layout, 'stateDir' | 'php'>,
+  layout: Pick<Layout, 'php'>,
   accounts: AccountFacts | undefined,
   user = 'www-data',
 ): Promise<void> {
   if (!host.isRoot()) return;
   const facts = rootTraversal(host, accounts, user);
   if (!facts) return;
+  // One directory for every version and pool (the layout derives each socket in it).
   const socketDir = dirname(layout.php.socket('8.2', 'pool'));
-  for (const [path, inclusive, what] of [
-    [socketDir, true, "tend's pool socket dir"],
-    [layout.stateDir, false, "tend's state dir"],
-  ] as const) {
-    const blocked = await facts.judge(path, inclusive);
-    if (blocked)
-      throw new TendError(
-        'TEND_ERR_NOT_TRAVERSABLE',
-        `nginx's worker user ${user} cannot enter ${blocked.dir} (mode ${blocked.mode}), on the way to ` +
-          `${what} ${path}: every PHP request would fail with 502 (13: Permission denied); expected ` +
-          `every directory there to be searchable by ${user}: chmod o+x ${blocked.dir} (e.g. 0711), ` +
-          `or choose a --root elsewhere`,
-        { path: blocked.dir },
-      );
-  }
+  // Its ancestors: the dir itself is tend's to create (a mode changed on it later shows as a 502
+  // with nginx's cause in the Site's status).
+  const blocked = await facts.judge(socketDir, false);
+  if (blocked)
+    throw new TendError(
+      'TEND_ERR_NOT_TRAVERSABLE',
+      `nginx's worker user ${user} cannot enter ${blocked.dir} (mode ${blocked.mode}), on the way to ` +
+        `tend's pool socket dir ${socketDir}: every PHP request would fail with 502 (13: Permission ` +
+        `denied); expected every directory there to be searchable by ${user}: chmod o+x ` +
+        `${blocked.dir} (e.g. 0711), or choose a --root elsewhere`,
+      { path: blocked.dir },
+    );
 }
