@@ -65,3 +65,14 @@ export function describeHolder(h: SocketHolder): string {
   const command = h.command.length > 80 ? `${h.command.slice(0, 77)}...` : h.command;
   return `pid ${h.pid}${command ? ` (${command})` : ''}`;
 }
+
+/** Who listens on a TCP port now ("pid 12 (python3)"); undefined when the port can be bound. */
+export async function tcpPortHolder(
+  host: Host,
+  port: number,
+  address = '127.0.0.1',
+): Promise<string | undefined> {
+  if (await host.portIsFree(port, address)) return undefined;
+  const holders = await holdersOf(host, await tcpListenInodes(host, port));
+  return holders[0] ? describeHolder(holders[0]) : 'another process (its owner could not be read)';
+}
