@@ -1,6 +1,7 @@
 // Turns a validated Job into the numbers its runs use, and into the supervisor's RuntimeSpec so that
 // a run is spawned by the very function Programs use (identity, env, process group). Pure.
 import { durationMs, generationOf, sizeBytes, type Job } from '../model/index.js';
+import { DEFAULT_LOG_CEILING } from '../layout/log-ceiling.js';
 import { processRuntime, type RuntimeSpec } from '../supervisor/runtime-spec.js';
 
 export interface JobRuntime {
@@ -24,7 +25,8 @@ export interface JobRuntime {
   process: RuntimeSpec;
 }
 
-export function jobRuntime(job: Job): JobRuntime {
+/** `ceiling`: the host's log ceiling (Layout.logLimits); a run's log never outgrows it. */
+export function jobRuntime(job: Job, ceiling?: { maxBytes: number; keep: number }): JobRuntime {
   const s = job.spec;
   const generation = generationOf(job);
   return {
@@ -57,9 +59,10 @@ export function jobRuntime(job: Job): JobRuntime {
       stopSignal: `SIG${s.stop.signal}` as NodeJS.Signals,
       stopTimeoutMs: durationMs(s.stop.timeout),
       probe: undefined,
-      logMaxBytes: sizeBytes(s.logs.maxSize),
-      // A run has its own log file: past maxSize it starts over rather than keeping rotations.
-      logKeep: 0,
+      // A run has its own log file; past maxSize it is rotated once (`<id>.log.1`), so its newest
+      // lines are never lost and a run's output is bounded by 2 × maxSize (within the host's ceiling).
+      logMaxBytes: Math.min(sizeBytes(s.logs.maxSize), (ceiling ?? DEFAULT_LOG_CEILING).maxBytes),
+      logKeep: 1,
       maxLineLength: s.logs.maxLineLength,
       dependsOn: [],
       restartOn: undefined,
