@@ -83,3 +83,17 @@ test('log rotation limits: defaults 100M × 5, flags read, out-of-bounds values 
       `${flag} ${value}`,
     );
 });
+
+test('--log-check: default unset (1m), a duration between 1s and 1h, anything else names the flag', () => {
+  const d = parseServeArgs([], '/srv');
+  assert.ok(d !== 'help');
+  assert.equal(d.logCheckMs, undefined);
+  const set = parseServeArgs(['--log-check', '2s'], '/srv');
+  assert.ok(set !== 'help');
+  assert.equal(set.logCheckMs, 2000);
+  for (const value of ['500ms', '2h', 'often'])
+    assert.throws(
+      () => parseServeArgs(['--log-check', value], '/srv'),
+      (e: unknown) => isTendError(e) && e.code === 'TEND_ERR_USAGE' && e.message.includes(`--log-check`),
+    );
+});
