@@ -25,8 +25,8 @@ export interface ServeLogsOptions {
   warn: (message: string) => void;
 }
 
-/** One round; exported for tests. */
-export async function logRound(opts: ServeLogsOptions): Promise<void> {
+/** One round. `memo` carries the last problem reported, so a lasting one is said once. */
+export async function logRound(opts: ServeLogsOptions, memo: { problem?: string } = {}): Promise<void> {
   const { host, layout, limits } = opts;
   if (layout.profile === 'embedded') {
     const r = await rotateEmbeddedLogs(host, layout, limits);
@@ -35,8 +35,9 @@ export async function logRound(opts: ServeLogsOptions): Promise<void> {
     const resources = opts.resources();
     if (resources) {
       const sync = await syncLogrotateConfig(host, layout, resources, limits);
-      if (sync.problem) opts.warn(sync.problem);
-      else if (sync.written) opts.info({ path: sync.path }, 'logrotate rules written');
+      if (sync.problem && sync.problem !== memo.problem) opts.warn(sync.problem);
+      memo.problem = sync.problem;
+      if (!sync.problem && sync.written) opts.info({ path: sync.path }, 'logrotate rules written');
     }
   }
   const reopened = reopenMovedLogs();
@@ -54,8 +55,9 @@ export async function startServeLogs(opts: ServeLogsOptions): Promise<() => Prom
   const pidFile = servePidFile(opts.layout);
   await opts.host.fs.writeFileAtomic(pidFile, `${process.pid}\n`, 0o644);
   let running: Promise<void> | undefined;
+  const memo = {};
   const round = () => {
-    running ??= logRound(opts)
+    running ??= logRound(opts, memo)
       .catch((err: unknown) => opts.warn(`log round failed: ${String(err)}`))
       .finally(() => (running = undefined));
   };
