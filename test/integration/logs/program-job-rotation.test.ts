@@ -5,14 +5,14 @@
 // A Job run's log keeps one rotation, and pruning a run takes it along.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, readlinkSync, renameSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRealHost } from '../../../src/host/real-host.js';
 import { JobRunner } from '../../../src/jobs/runner.js';
 import { embeddedLayout } from '../../../src/layout/layout.js';
 import { PortLeases } from '../../../src/state/port-leases.js';
 import { Supervisor } from '../../../src/supervisor/index.js';
-import { reopenMovedLogs } from '../../../src/supervisor/log-writer.js';
+import { LogWriter, reopenMovedLogs } from '../../../src/supervisor/log-writer.js';
 import { tempDir } from '../../helpers/tmp.js';
 import { job } from '../jobs/helpers.js';
 import { program, until } from '../supervisor/helpers.js';
@@ -128,4 +128,19 @@ test('a Job run log keeps one rotation within the ceiling; pruning a run removes
   await until('the first run pruned', () => !existsSync(first.log));
   assert.equal(existsSync(`${first.log}.1`), false, "the pruned run's rotation went with it");
   assert.ok(existsSync(second.log) && existsSync(`${second.log}.1`));
+});
+
+test('a log removed under its writer is reopened at the path, never written to the deleted file', (t) => {
+  const dir = tempDir(t, 'tend-logdel-');
+  const path = join(dir, 'x.log');
+  const w = new LogWriter(path, { maxBytes: 1 << 20, keep: 2, maxLineLength: 1000 });
+  t.after(() => w.close());
+  w.write(Buffer.from('before\n'));
+  rmSync(path);
+  assert.deepEqual(fdsUnder(dir), [`${path} (deleted)`], 'the removed file is still held');
+  assert.deepEqual(reopenMovedLogs(), [path]);
+  assert.deepEqual(fdsUnder(dir), []);
+  w.write(Buffer.from('after\n'));
+  assert.equal(readFileSync(path, 'utf8'), 'after\n');
+  assert.deepEqual(fdsUnder(dir), [path]);
 });
