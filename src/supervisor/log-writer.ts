@@ -32,7 +32,7 @@ export function safeCut(buf: Buffer, max: number): number {
 }
 
 /** Every writer of this process with a file open: what a reopen (SIGUSR2, the rotation round) visits. */
-const open = new Set<LogWriter>();
+const openWriters = new Set<LogWriter>();
 
 /**
  * Reopens every log this process writes whose path no longer names the file it has open (renamed
@@ -40,7 +40,7 @@ const open = new Set<LogWriter>();
  */
 export function reopenMovedLogs(): string[] {
   const out: string[] = [];
-  for (const w of [...open]) if (w.reopenIfMoved()) out.push(w.path);
+  for (const w of [...openWriters]) if (w.reopenIfMoved()) out.push(w.path);
   return out;
 }
 
@@ -62,7 +62,7 @@ export class LogWriter {
       // A log left world-readable (by an older tend, or a hand-made file) is made private too.
       if ((st.mode & 0o007) !== 0) fchmodSync(this.fd, st.mode & 0o770);
       this.size = st.size;
-      open.add(this);
+      openWriters.add(this);
     }
     return this.fd;
   }
@@ -136,7 +136,7 @@ export class LogWriter {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    open.delete(this);
+    openWriters.delete(this);
   }
 }
 
