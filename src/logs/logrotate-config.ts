@@ -59,9 +59,12 @@ function when(limits: LogrotateLimits): string[] {
 const signalMaster = (pidFile: string, name: string, signal: string) =>
   `start-stop-daemon --stop --signal ${signal} --quiet --oknodo --pidfile ${literal(pidFile)} --name ${name}`;
 
-/** tend serve runs under node: its command line, not its name, says it is tend serve. */
+/**
+ * tend serve runs under node: its command line (`…/tend serve …`), not its name, says it is tend
+ * serve. A stale pid file thus never sends USR2 (whose default action is exit) to another process.
+ */
 const signalServe = (pidFile: string) =>
-  `pid=$(cat ${literal(pidFile)} 2>/dev/null) && grep -qa 'serve' "/proc/$pid/cmdline" && kill -USR2 "$pid" || true`;
+  `pid=$(cat ${literal(pidFile)} 2>/dev/null) && tr '\\0' ' ' < "/proc/$pid/cmdline" | grep -q 'tend[^ ]* serve ' && kill -USR2 "$pid" || true`;
 
 function rule(paths: string[], limits: LogrotateLimits, keep: number, postrotate?: string): string {
   const lines = [

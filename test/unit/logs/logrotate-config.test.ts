@@ -2,6 +2,10 @@
 // its postrotate, the sizes from the flags, nothing for a log another rule or the operator owns,
 // and a path logrotate would not read literally is refused rather than written.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { isTendError } from '../../../src/errors/catalogue.js';
 import { systemLayout } from '../../../src/layout/layout.js';
@@ -72,4 +76,24 @@ test('a path logrotate would not read literally (a blank in the root) is refused
     (e: unknown) =>
       isTendError(e) && e.code === 'TEND_ERR_UNSAFE_VALUE' && e.message.includes('/srv/my root'),
   );
+});
+
+test('the USR2 postrotate signals only a tend serve: a stale pid file naming another process leaves it alone', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tend-lrpid-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const layout = { ...systemLayout(dir), stateDir: dir };
+  const conf = renderLogrotateConfig({ layout, limits, resources: [] });
+  const script = conf
+    .split('\n')
+    .find((l) => l.includes('USR2'))!
+    .trim();
+  // Its command line says "serve", but it is not tend serve (USR2 would end it).
+  const other = spawn('/bin/sh', ['-c', 'sleep 30; :', 'http-serve'], { stdio: 'ignore' });
+  t.after(() => other.kill('SIGKILL'));
+  writeFileSync(join(dir, 'serve.pid'), `${other.pid}\n`);
+  const run = spawnSync('/bin/sh', ['-c', script], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(other.exitCode, null, 'the other process was not signalled');
+  assert.equal(other.signalCode, null);
 });
