@@ -44,6 +44,8 @@ export async function syncLogrotateConfig(
   layout: Layout,
   resources: readonly Resource[],
   limits: LogrotateLimits,
+  /** The rules logrotate refused last, so an unchanged refused set is not checked every round. */
+  refused: { content?: string; problem?: string } = {},
 ): Promise<LogrotateSync> {
   const path = logrotateConfigPath(layout);
   const nginxRuleBy = await distroNginxRule(host, layout);
@@ -54,6 +56,8 @@ export async function syncLogrotateConfig(
     ...(nginxRuleBy ? { nginxRuleBy } : {}),
   });
   if ((await host.fs.readFile(path)) === content) return { path, written: false };
+  if (refused.content === content && refused.problem)
+    return { path, written: false, problem: refused.problem };
   if (!(await host.which('logrotate'))) {
     await install(host, path, content);
     return { path, written: true, problem: 'logrotate is not installed: the rules were written unchecked' };
@@ -63,7 +67,10 @@ export async function syncLogrotateConfig(
   await host.fs.writeFileAtomic(candidate, content, 0o644);
   const problem = await checkLogrotateConfig(host, candidate, `${layout.stateDir}/logrotate.check-state`);
   await host.fs.remove(candidate);
-  if (problem) return { path, written: false, problem };
+  if (problem) {
+    Object.assign(refused, { content, problem });
+    return { path, written: false, problem };
+  }
   await install(host, path, content);
   return { path, written: true };
 }

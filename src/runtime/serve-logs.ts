@@ -25,8 +25,11 @@ export interface ServeLogsOptions {
   warn: (message: string) => void;
 }
 
-/** One round. `memo` carries the last problem reported, so a lasting one is said once. */
-export async function logRound(opts: ServeLogsOptions, memo: { problem?: string } = {}): Promise<void> {
+/** One round. `memo` carries the last problem reported (said once) and the rules logrotate refused. */
+export async function logRound(
+  opts: ServeLogsOptions,
+  memo: { problem?: string; refused?: { content?: string; problem?: string } } = {},
+): Promise<void> {
   const { host, layout, limits } = opts;
   if (layout.profile === 'embedded') {
     const r = await rotateEmbeddedLogs(host, layout, limits);
@@ -34,7 +37,7 @@ export async function logRound(opts: ServeLogsOptions, memo: { problem?: string 
   } else {
     const resources = opts.resources();
     if (resources) {
-      const sync = await syncLogrotateConfig(host, layout, resources, limits);
+      const sync = await syncLogrotateConfig(host, layout, resources, limits, (memo.refused ??= {}));
       if (sync.problem && sync.problem !== memo.problem) opts.warn(sync.problem);
       memo.problem = sync.problem;
       if (!sync.problem && sync.written) opts.info({ path: sync.path }, 'logrotate rules written');

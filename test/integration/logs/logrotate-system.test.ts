@@ -20,9 +20,11 @@ import { test } from 'node:test';
 import { nginxDirectories, renderNginxMainConfig } from '../../../src/drivers/nginx/main-config.js';
 import { phpFpmDirectories, renderPhpFpmMainConfig } from '../../../src/drivers/php-fpm/main-config.js';
 import { serviceDriverFor } from '../../../src/drivers/services.js';
+import { systemLayout } from '../../../src/layout/layout.js';
 import { poolResource, siteResource } from '../../../src/model/index.js';
 import { checkLogrotateConfig, syncLogrotateConfig } from '../../../src/runtime/logrotate-sync.js';
 import { childrenOf } from '../../helpers/procs.js';
+import { tempDir } from '../../helpers/tmp.js';
 import {
   PHP,
   embeddedFixture,
@@ -186,4 +188,32 @@ test('system profile: logrotate rules tend writes pass logrotate -d; a real logr
     new RegExp(`i=${sent - 1} `),
     'the last request is in the live file',
   );
+});
+
+test('rules logrotate -d refuses are not installed, the old ones stay, and an unchanged refused set is not checked again', async (t) => {
+  const root = tempDir(t, 'tend-lrbad-');
+  const layout = systemLayout(root);
+  mkdirSync(layout.stateDir, { recursive: true });
+  const real = realHost();
+  let checks = 0;
+  const host = {
+    ...real,
+    exec: (file: string, args: readonly string[]) => {
+      if (file === 'logrotate') checks++;
+      return real.exec(file, args);
+    },
+  };
+  const good = await syncLogrotateConfig(host, layout, [], { maxBytes: 4096, keep: 2 });
+  assert.equal(good.written, true);
+  const before = readFileSync(good.path, 'utf8');
+  const refused = {};
+  // A size logrotate cannot read: refused by logrotate -d itself.
+  const bad = await syncLogrotateConfig(host, layout, [], { maxBytes: NaN, keep: 2 }, refused);
+  assert.equal(bad.written, false);
+  assert.match(bad.problem ?? '', /logrotate -d refused/);
+  assert.equal(readFileSync(good.path, 'utf8'), before, 'the previous rules stay');
+  const count = checks;
+  const again = await syncLogrotateConfig(host, layout, [], { maxBytes: NaN, keep: 2 }, refused);
+  assert.equal(again.problem, bad.problem);
+  assert.equal(checks, count, 'not checked again');
 });
