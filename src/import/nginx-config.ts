@@ -152,13 +152,21 @@ export function directiveText(d: Pick<NginxDirective, 'name' | 'args'>): string 
  * are the same config to nginx, whatever their comments, layout or quoting.
  */
 export function flattenDirectives(list: readonly NginxDirective[], context = ''): string[] {
-  const out: string[] = [];
+  return flattenWithLines(list, context).map((d) => d.text);
+}
+
+/** flattenDirectives with the line each directive was read from, for a report that points at it. */
+export function flattenWithLines(
+  list: readonly NginxDirective[],
+  context = '',
+): { text: string; line: number }[] {
+  const out: { text: string; line: number }[] = [];
   for (const d of list) {
     const text = directiveText(d);
-    const line = context ? `${context} > ${text}` : text;
-    if (d.block) out.push(...flattenDirectives(d.block, line));
-    else out.push(line);
-    if (d.block && d.block.length === 0) out.push(`${line} {}`);
+    const full = context ? `${context} > ${text}` : text;
+    if (d.block) out.push(...flattenWithLines(d.block, full));
+    else out.push({ text: full, line: d.line });
+    if (d.block && d.block.length === 0) out.push({ text: `${full} {}`, line: d.line });
   }
   return out;
 }
