@@ -32,7 +32,10 @@ export const importCommand: Command = async (args: string[], io: CliIO): Promise
     return 0;
   }
   if (parsed.positionals.length > 0)
-    throw new TendError('TEND_ERR_USAGE', `expected no argument, got "${parsed.positionals.join(' ')}"\n${USAGE}`);
+    throw new TendError(
+      'TEND_ERR_USAGE',
+      `expected no argument, got "${parsed.positionals.join(' ')}"\n${USAGE}`,
+    );
   if ((values.out === undefined) === (values['dry-run'] !== true))
     throw new TendError('TEND_ERR_USAGE', `expected exactly one of --out DIR or --dry-run\n${USAGE}`);
   if ((values.profile ?? 'system') !== 'system')
@@ -41,7 +44,10 @@ export const importCommand: Command = async (args: string[], io: CliIO): Promise
   if (values['http-port'] !== undefined) {
     httpPort = Number(values['http-port']);
     if (!/^\d{1,5}$/.test(values['http-port']) || httpPort < 1 || httpPort > 65535)
-      throw new TendError('TEND_ERR_USAGE', `expected --http-port between 1 and 65535, got "${values['http-port']}"`);
+      throw new TendError(
+        'TEND_ERR_USAGE',
+        `expected --http-port between 1 and 65535, got "${values['http-port']}"`,
+      );
   }
   const bases = parseWebBases(values['web-base'], io.cwd);
   if (!bases.ok) throw new TendError('TEND_ERR_USAGE', bases.message);
@@ -80,6 +86,7 @@ export const importCommand: Command = async (args: string[], io: CliIO): Promise
 
   if (values.json) io.stdout(yamlOut.reportJson(report));
   io.stderr(yamlOut.reportText(report));
-  const listed = report.refused.length > 0 || report.resources.some((r) => yamlOut.describeResource(r).length > 0);
+  const listed =
+    report.refused.length > 0 || report.resources.some((r) => yamlOut.describeResource(r).length > 0);
   return listed ? 2 : 0;
 };

@@ -98,7 +98,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import('./control.js')).controlCommand('pause'),
   },
   import: {
-    summary: 'import --out DIR | --dry-run: desired state (adopt: true) for the vhosts, pools and programs a host runs',
+    summary:
+      'import --out DIR | --dry-run: desired state (adopt: true) for the vhosts, pools and programs a host runs',
     load: async () => (await import('./import.js')).importCommand,
   },
   schema: {

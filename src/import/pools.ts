@@ -32,11 +32,20 @@ function flag(value: string): boolean | undefined {
 
 /** A section's keys as `key = value` lines, where the host file has them. */
 export function sectionLines(section: string, s: IniSection, text: string): { text: string; line: number }[] {
-  return Object.entries(s).map(([key, value]) => ({
-    text: `${key} = ${value.trim()}`,
-    line: lineOf(text, section, key),
-  }));
+  const lines = text.split('\n');
+  return Object.entries(s).map(([key, value]) => {
+    const line = lineOf(text, section, key);
+    // The ini package strips quotes around a whole value; a supervisord command or environment is
+    // quoted word by word, so those are compared as written (less a ` ;` comment).
+    const raw =
+      RAW_KEYS.has(key) && line > 0
+        ? lines[line - 1]!.slice(lines[line - 1]!.indexOf('=') + 1).replace(/\s;.*$/, '')
+        : value;
+    return { text: `${key} = ${raw.trim()}`, line };
+  });
 }
+
+const RAW_KEYS = new Set(['command', 'environment']);
 
 /** The line of a section's header, 0 when not found. */
 export function sectionLine(text: string, section: string): number {
@@ -82,7 +91,9 @@ function mapPool(name: string, s: IniSection, text: string, ctx: PoolFileContext
     spec.pm = {
       type,
       maxChildren,
-      ...(seconds(s['pm.process_idle_timeout']) ? { processIdleTimeout: seconds(s['pm.process_idle_timeout']) } : {}),
+      ...(seconds(s['pm.process_idle_timeout'])
+        ? { processIdleTimeout: seconds(s['pm.process_idle_timeout']) }
+        : {}),
     };
   else
     spec.pm = {
@@ -127,7 +138,8 @@ function mapPool(name: string, s: IniSection, text: string, ctx: PoolFileContext
       const on = flag(value);
       if (on === undefined) why(key, `expected on or off, got ${oneLine(value)}`);
       else adminFlags[name] = on;
-    } else why(key, `a Pool sets PHP only through phpAdminValues/phpAdminFlags, which the app cannot override`);
+    } else
+      why(key, `a Pool sets PHP only through phpAdminValues/phpAdminFlags, which the app cannot override`);
   }
   if (Object.keys(adminValues).length > 0) spec.phpAdminValues = adminValues;
   if (Object.keys(adminFlags).length > 0) spec.phpAdminFlags = adminFlags;

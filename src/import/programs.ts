@@ -36,7 +36,7 @@ export function shlexSplit(command: string): string[] | undefined {
 }
 
 /** environment=A="1",B=2: supervisord's KEY=value list (non-posix shlex, quotes stripped). */
-function parseEnvironment(value: string): Record<string, string> | undefined {
+export function parseEnvironment(value: string): Record<string, string> | undefined {
   const env: Record<string, string> = {};
   const re = /\s*([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^,]*)\s*(,|$)/y;
   let at = 0;
@@ -120,7 +120,12 @@ export function programsFromFile(
   for (const [section, body] of iniSections(text)) {
     const line = sectionLine(text, section);
     if (!section.startsWith('program:')) {
-      refused.push({ file, line, text: `[${oneLine(section)}]`, why: 'only [program:x] sections become Programs' });
+      refused.push({
+        file,
+        line,
+        text: `[${oneLine(section)}]`,
+        why: 'only [program:x] sections become Programs',
+      });
       continue;
     }
     if (!/^program:[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(section)) {

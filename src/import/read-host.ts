@@ -37,7 +37,11 @@ async function readText(path: string, refused: Finding[]): Promise<string | unde
     }
     const text = await readFile(path, 'utf8');
     if (parseManagedHeader(text)) {
-      refused.push({ file: path, text: '(the whole file)', why: `already managed by tend (${parseManagedHeader(text)})` });
+      refused.push({
+        file: path,
+        text: '(the whole file)',
+        why: `already managed by tend (${parseManagedHeader(text)})`,
+      });
       return undefined;
     }
     return text;

@@ -34,6 +34,9 @@ const TRY_FILES_PRESET: Record<string, 'laravel' | 'wordpress' | 'php'> = {
   '$uri $uri/ /index.php$is_args$args': 'php',
 };
 
+/** Server-level directives a preset writes itself: kept in extraDirectives they would be doubled. */
+const PRESET_DIRECTIVES: Record<string, string[]> = { laravel: ['error_page 404 /index.php'] };
+
 function walk(list: readonly NginxDirective[], visit: (d: NginxDirective) => void): void {
   for (const d of list) {
     visit(d);
@@ -66,7 +69,9 @@ function mapServer(server: NginxDirective, ctx: SiteImportContext, name: string)
   const tlsFiles: { certificate?: string; key?: string } = {};
   let sslListen = false;
   let rootLocation: NginxDirective | undefined;
-  const refuse = (why: string): Mapped => ({ refused: { file: ctx.file, line: server.line, text: 'server', why } });
+  const refuse = (why: string): Mapped => ({
+    refused: { file: ctx.file, line: server.line, text: 'server', why },
+  });
 
   for (const d of server.block ?? []) {
     switch (d.name) {
@@ -131,7 +136,8 @@ function mapServer(server: NginxDirective, ctx: SiteImportContext, name: string)
     }
   }
 
-  if (domains.length === 0) return refuse('a server block without server_name: a Site is found by its domains');
+  if (domains.length === 0)
+    return refuse('a server block without server_name: a Site is found by its domains');
   const bad = domains.find((x) => !HOSTNAME_PATTERN.test(x) || x.length > 253);
   if (bad !== undefined)
     return refuse(
@@ -157,7 +163,8 @@ function mapServer(server: NginxDirective, ctx: SiteImportContext, name: string)
   } else if (tryFiles !== undefined && TRY_FILES_PRESET[tryFiles]) preset = TRY_FILES_PRESET[tryFiles];
   else if (fastcgiPass !== undefined) preset = 'php';
   else if (tryFiles !== undefined && /\/index\.html$/.test(tryFiles)) preset = 'spa';
-  else if (spec.root === undefined) return refuse('a server block with neither a root nor a proxied location /');
+  else if (spec.root === undefined)
+    return refuse('a server block with neither a root nor a proxied location /');
   else preset = 'static';
   spec.preset = preset;
   if (preset === 'laravel' || preset === 'wordpress' || preset === 'php') {
@@ -173,15 +180,21 @@ function mapServer(server: NginxDirective, ctx: SiteImportContext, name: string)
     if (d.name === 'location')
       walk([d], (inner) => {
         if (!inner.block)
-          reasons.set(inner.line, `tend's ${preset} preset writes its own locations; this line is not one of them`);
+          reasons.set(
+            inner.line,
+            `tend's ${preset} preset writes its own locations; this line is not one of them`,
+          );
       });
 
   if (Object.keys(headers).length > 0) spec.headers = headers;
-  if (extra.length > 0) spec.extraDirectives = extra;
+  const own = PRESET_DIRECTIVES[preset] ?? [];
+  const kept = extra.filter((x) => !own.includes(x));
+  if (kept.length > 0) spec.extraDirectives = kept;
   const plain = [...ports];
   if (sslListen) {
     spec.tls = { ...tlsFiles, redirect: false };
-    if (plain.length === 0) steps.push('tend also serves the Site over plain HTTP (tls.redirect: false keeps it serving)');
+    if (plain.length === 0)
+      steps.push('tend also serves the Site over plain HTTP (tls.redirect: false keeps it serving)');
   }
   if (plain.length > 1) return refuse(`listens on several ports (${plain.join(', ')}); a Site has one`);
   if (plain.length === 1 && plain[0] !== ctx.listenPort) spec.listenPort = plain[0];

@@ -11,13 +11,9 @@ import { computePlan } from '../pipeline/compute-plan.js';
 import { formatLoadError } from '../source/describe.js';
 import { iniSections } from './ini-sections.js';
 import { flattenWithLines, missingFrom, parseNginxConfig } from './nginx-config.js';
+import { normaliseLine } from './normalise.js';
 import { sectionLines } from './pools.js';
 import type { ImportedResource, ImportReport } from './types.js';
-
-/** `listen 80`, `listen *:80` and `listen 0.0.0.0:80` are one listener to nginx. */
-function normalise(line: string): string {
-  return line.replace(/(^|> )listen (?:\*:|0\.0\.0\.0:)?(\d+)(?= |$)/, '$1listen *:$2');
-}
 
 export const stagedName = (r: Pick<ImportedResource, 'kind' | 'name'>) =>
   `${r.kind.toLowerCase()}-${r.name}.yaml`;
@@ -28,17 +24,30 @@ function renderedPath(r: ImportedResource, layout: Layout): string {
   return layout.supervisord.programFile(r.name);
 }
 
-/** The rendered file as the same normalised lines the host file was read into. */
-function renderedLines(r: ImportedResource, content: string): string[] {
-  if (r.kind === 'Site') return flattenWithLines(parseNginxConfig(content)).map((l) => normalise(l.text));
-  const section = r.kind === 'Pool' ? r.name : `program:${r.name}`;
-  const s = iniSections(content).get(section) ?? {};
-  return sectionLines(section, s, content).map((l) => l.text);
+/**
+ * A config file as the normalised lines import compares (every directive of a vhost; the keys of
+ * the resource's own pool or program section), so a test can check a written file the same way.
+ */
+export function linesOf(
+  kind: ImportedResource['kind'],
+  name: string,
+  content: string,
+  rendered = false,
+): string[] {
+  const section = kind === 'Pool' ? name : `program:${name}`;
+  const lines =
+    kind === 'Site'
+      ? flattenWithLines(parseNginxConfig(content))
+      : sectionLines(section, iniSections(content).get(section) ?? {}, content);
+  return lines.flatMap((l) => normaliseLine(kind, l.text, rendered) ?? []);
 }
 
 function compare(r: ImportedResource, content: string): void {
-  const rendered = renderedLines(r, content);
-  const original = r.original.map((l) => ({ ...l, text: normalise(l.text) }));
+  const rendered = linesOf(r.kind, r.name, content, true);
+  const original = r.original.flatMap((l) => {
+    const text = normaliseLine(r.kind, l.text);
+    return text === undefined ? [] : [{ ...l, text }];
+  });
   const lostTexts = missingFrom(
     original.map((l) => l.text),
     rendered,
@@ -70,7 +79,8 @@ export async function roundTrip(
   report: ImportReport,
   opts: { host: Host; layout: Layout; stagingDir: string },
 ): Promise<void> {
-  for (const r of report.resources) await writeFile(join(opts.stagingDir, stagedName(r)), stringify(r.document));
+  for (const r of report.resources)
+    await writeFile(join(opts.stagingDir, stagedName(r)), stringify(r.document));
   // A refused Pool can make a Site that uses it fail in turn: load again until the set is clean.
   for (let round = 0; round < 5; round++) {
     const computed = await computePlan({
@@ -81,10 +91,12 @@ export async function roundTrip(
       allowMassDelete: true,
     });
     const failing = new Map<string, string[]>();
-    for (const e of computed.load.errors) failing.set(e.file, [...(failing.get(e.file) ?? []), formatLoadError(e)]);
+    for (const e of computed.load.errors)
+      failing.set(e.file, [...(failing.get(e.file) ?? []), formatLoadError(e)]);
     for (const change of computed.plan.changes) {
       const r = report.resources.find((x) => `${x.kind}/${x.name}` === change.key);
-      if (r && change.blocked) failing.set(stagedName(r), [`${change.blocked.code}: ${change.blocked.message}`]);
+      if (r && change.blocked)
+        failing.set(stagedName(r), [`${change.blocked.code}: ${change.blocked.message}`]);
     }
     if (failing.size === 0) {
       for (const r of report.resources) {
