@@ -7,7 +7,7 @@ import { parseManagedHeader } from '../render/types.js';
 import { parseNginxConfig } from './nginx-config.js';
 import { poolListens, poolsFromFile } from './pools.js';
 import { programsFromFile } from './programs.js';
-import { sitesFromConfig } from './sites.js';
+import { resourceName, sitesFromConfig } from './sites.js';
 import type { Finding, ImportReport } from './types.js';
 
 /** Larger than any vhost, pool or program file a person writes; a bigger one is not read. */
@@ -99,8 +99,18 @@ export async function readHost(opts: ReadOptions): Promise<ImportReport> {
     }
     const baseName = entry.replace(/\.conf$/, '');
     const found = sitesFromConfig(tree, { file, baseName, listenPort: opts.listenPort, poolsByListen });
-    report.resources.push(...found.resources);
     report.refused.push(...found.refused);
+    // tend adopts a vhost at sites-available/<name>.conf (its link in sites-enabled): another file
+    // would stay enabled beside tend's, serving the same names.
+    const name = resourceName(baseName);
+    const expected = join(root, 'etc/nginx/sites-available', `${name}.conf`);
+    if (found.resources.length > 0 && (file !== expected || entry !== `${name}.conf`))
+      report.refused.push({
+        file,
+        text: `Site/${name}`,
+        why: `tend adopts a vhost as ${expected}, linked from sites-enabled under that name; rename this file (and its link) to ${name}.conf and import again`,
+      });
+    else report.resources.push(...found.resources);
   }
 
   const confD = join(root, 'etc/supervisor/conf.d');

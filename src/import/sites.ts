@@ -215,14 +215,17 @@ function mapServer(server: NginxDirective, ctx: SiteImportContext, name: string)
   };
 }
 
-/** Every server block of one vhost file as a Site, or a finding saying why it is not one. */
+/**
+ * The first server block of one vhost file that maps becomes the Site that takes the file over; it
+ * is compared with the whole file, so every other block and top-level line is listed under it as
+ * not carried over (and refused here, with why), never dropped unseen.
+ */
 export function sitesFromConfig(
   tree: readonly NginxDirective[],
   ctx: SiteImportContext,
 ): { resources: ImportedResource[]; refused: Finding[] } {
-  const resources: ImportedResource[] = [];
   const refused: Finding[] = [];
-  let index = 0;
+  let site: ImportedResource | undefined;
   for (const d of tree) {
     if (d.name !== 'server' || !d.block) {
       refused.push({
@@ -233,12 +236,18 @@ export function sitesFromConfig(
       });
       continue;
     }
-    const mapped = mapServer(d, ctx, resourceName(ctx.baseName, index));
-    if ('refused' in mapped) refused.push(mapped.refused);
-    else {
-      resources.push(mapped.resource);
-      index++;
+    if (site) {
+      refused.push({
+        file: ctx.file,
+        line: d.line,
+        text: 'server',
+        why: `a second server block: Site/${site.name} takes over this file with one server block, so this one is listed under it; move it to a file of its own and import again`,
+      });
+      continue;
     }
+    const mapped = mapServer(d, ctx, resourceName(ctx.baseName));
+    if ('refused' in mapped) refused.push(mapped.refused);
+    else site = { ...mapped.resource, original: flattenWithLines(tree) };
   }
-  return { resources, refused };
+  return { resources: site ? [site] : [], refused };
 }

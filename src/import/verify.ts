@@ -105,10 +105,6 @@ export async function roundTrip(
         const file = computed.rendered.find((x) => x.key === key)?.files.find((f) => f.path === path);
         if (!file) throw new Error(`internal error: ${key} rendered no ${path}`);
         compare(r, file.content);
-        if (r.kind === 'Site' && path !== r.file)
-          r.steps.push(
-            `tend writes ${path}; ${r.file} is a different file and stays enabled until you remove it (and its sites-enabled link)`,
-          );
       }
       return;
     }

@@ -13,34 +13,40 @@ test('hostile host files: refused or listed with why, never in a generated confi
   unlinkSync(join(env.etc, 'sites-enabled/default'));
   unlinkSync(join(env.pools, 'www.conf'));
   mkdirSync(join(env.base, 'www/evil'), { recursive: true });
-  const vhost = join(env.etc, 'sites-available/evil.conf');
-  writeFileSync(
-    vhost,
-    `server {
-    listen ${env.port};
-    server_name evil.example.test;
-    root ${env.base}/www/evil;
+  const vhost = (name: string, body: string) => {
+    const file = join(env.etc, `sites-available/${name}.conf`);
+    writeFileSync(
+      file,
+      `server {\n    listen ${env.port};\n    server_name ${name}.example.test;\n${body}}\n`,
+    );
+    env.enable(file);
+  };
+  vhost(
+    'evil',
+    `    root ${env.base}/www/evil;
     lua_code_cache "off\\nkind: Program\\nspec: {allowRoot: true}";
     access_log /etc/shadow;
     include /etc/shadow;
     set $x "$(id)";
     gzip on;
     location / { try_files $uri $uri/ =404; }
-}
-server {
-    listen ${env.port};
-    server_name header.example.test;
-    root ${env.base}/www/evil;
-    add_header X-Evil "a\\n# x\\nadopt: false" always;
-}
-server {
-    listen ${env.port};
-    server_name semi.example.test;
-    root "/srv/a;b include /etc/shadow";
-}
 `,
   );
-  env.enable(vhost);
+  vhost('header', `    root ${env.base}/www/evil;\n    add_header X-Evil "a\\n# x\\nadopt: false" always;\n`);
+  vhost('semi', '    root "/srv/a;b include /etc/shadow";\n');
+  // A vhost not at sites-available/<name>.conf would stay enabled beside tend's file: refused.
+  const plain = join(env.etc, 'sites-available/plain');
+  writeFileSync(
+    plain,
+    `server {\n    listen ${env.port};\n    server_name plain.example.test;\n    root ${env.base}/www/evil;\n}\n`,
+  );
+  env.enable(plain);
+  // A second server block in a file a Site takes over is listed under that Site, never dropped.
+  const extra = join(env.etc, 'sites-available/evil.conf');
+  writeFileSync(
+    extra,
+    `${readFileSync(extra, 'utf8')}server {\n    listen ${env.port};\n    server_name www.evil.example.test;\n    return 301 http://evil.example.test$request_uri;\n}\n`,
+  );
   writeFileSync(
     join(env.pools, 'rooted.conf'),
     '[rooted]\nuser = root\nlisten = /run/php/r.sock\npm = static\npm.max_children = 2\n',
@@ -59,8 +65,9 @@ server {
     ['Site/evil'],
   );
   const refused = (text: string) => report.refused.find((r) => r.text === text)?.why ?? '';
-  assert.match(refused('Site/evil-2'), /fails tend's validation.*spec\.headers/);
-  assert.match(refused('Site/evil-3'), /fails tend's validation.*spec\.root/);
+  assert.match(refused('Site/plain'), /rename this file \(and its link\) to plain\.conf/);
+  assert.match(refused('Site/header'), /fails tend's validation.*spec\.headers/);
+  assert.match(refused('Site/semi'), /fails tend's validation.*spec\.root/);
   assert.match(refused('Pool/rooted'), /fails tend's validation.*never runs as root/);
   assert.match(refused('Pool/shell'), /fails tend's validation.*phpAdminValues/);
 
