@@ -154,6 +154,14 @@ test('a supervisord program: imported as backend supervisord, adopted by the pla
   const conf = join(env.root, 'etc/supervisor/conf.d');
   env.fixture('worker.conf', join(conf, 'shop-worker.conf'));
   writeFileSync(join(conf, 'rooted.conf'), '[program:rooted]\ncommand=/usr/bin/backup --all\nuser=root\n');
+  // --dry-run prints the same YAML and writes nothing.
+  const dry = await env.tend('import', '--dry-run', ...hostArgs(env));
+  assert.equal(dry.code, 2, dry.stderr);
+  assert.match(dry.stdout, /^---\n# Imported by `tend import` from .*shop-worker\.conf:2\./);
+  assert.equal((parseYaml(dry.stdout.slice(4)) as { kind: string }).kind, 'Program');
+  assert.match(dry.stderr, /^Program\/shop-worker from /m);
+  assert.ok(!readdirSync(env.base).includes('ds'));
+
   const out = join(env.base, 'ds');
   const run = await env.tend('import', '--out', out, '--json', ...hostArgs(env));
   assert.equal(run.code, 2, run.stderr);
@@ -162,6 +170,10 @@ test('a supervisord program: imported as backend supervisord, adopted by the pla
     report.resources.map((r) => r.key),
     ['Program/shop-worker'],
   );
+  // A second import into the same directory never overwrites what the first wrote.
+  const again = await env.tend('import', '--out', out, ...hostArgs(env));
+  assert.equal(again.code, 1);
+  assert.match(again.stderr, /program-shop-worker\.yaml already exists; import writes new files only/);
   const doc = parseYaml(readFileSync(join(out, 'program-shop-worker.yaml'), 'utf8')) as {
     spec: Record<string, unknown>;
   };
