@@ -17,6 +17,7 @@ import { EXPIRY_WARNING_MS, withCertificate, withFileCertificate, type Certifica
 import { fileCertJudgements, type FileCertMemo } from './file-certs.js';
 import { CertificateStore } from './store.js';
 import { failureOf } from './problem.js';
+import { AccountRetired } from './account.js';
 
 export interface AcmeManagerOptions {
   host: Host;
@@ -197,11 +198,22 @@ export class AcmeManager {
         { site: name, type: f.type, detail: f.detail, nextAttemptAt },
         'certificate attempt failed',
       );
+      if (f instanceof AccountRetired) this.accountRetired(w.issuer.metadata.name, f, nextAttemptAt);
     }
     await this.refreshView(name);
     this.publish();
     this.opts.store.saveSoon();
     this.opts.queue.add(key, { immediate: true });
+  }
+
+  private accountRetired(issuer: string, f: AccountRetired, nextAttemptAt: string): void {
+    this.opts.events.record({
+      key: `Issuer/${issuer}`,
+      type: 'Warning',
+      reason: 'AcmeAccountRetired',
+      message: `Issuer/${issuer}: the CA refused account ${f.accountUrl} (${f.type}: ${f.detail}); its key is set aside as ${f.retiredFile} and a new account is registered at the next attempt (${nextAttemptAt})`,
+    });
+    this.opts.log.warn({ issuer, accountUrl: f.accountUrl, type: f.type }, 'ACME account retired');
   }
 
   private warnExpiry(name: string, view: CertificateView, now: number): void {
