@@ -22,7 +22,8 @@ export interface Issued {
   key: string;
 }
 
-async function trustFor(host: Host, issuer: Issuer): Promise<https.Agent | undefined> {
+/** The https.Agent that trusts the public roots and the Issuer's caRoots (undefined: Node's default). */
+export async function trustFor(host: Host, issuer: Issuer): Promise<https.Agent | undefined> {
   if (issuer.spec.caRoots.length === 0) return undefined;
   const extra: string[] = [];
   for (const f of issuer.spec.caRoots) {

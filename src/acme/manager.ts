@@ -2,21 +2,32 @@
 // renews what is due, one order at a time, in the background. A new certificate is installed beside
 // the old one and the Site's key is queued, so the next pass renders and validates the vhost that
 // names it and nginx reloads once. A failure only records itself: the old pair keeps serving.
+// When the CA offers ARI, each live certificate's renewalInfo is checked beside the orders (ari.ts).
+import type { Agent } from 'node:https';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { registerAcmeMetrics } from './metrics.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
-import { issuerFor, type Issuer, type Resource, type ResourceKey, type Site } from '../model/index.js';
+import {
+  directoryUrlOf,
+  issuerFor,
+  type Issuer,
+  type Resource,
+  type ResourceKey,
+  type Site,
+} from '../model/index.js';
 import type { EventLog } from '../state/events.js';
 import type { StatusStore } from '../state/status-store.js';
-import { issueCertificate } from './issue.js';
+import { issueCertificate, trustFor } from './issue.js';
 import { acmePaths, type AcmePaths } from './paths.js';
 import { backoffMs, nextAttempt } from './schedule.js';
 import { EXPIRY_WARNING_MS, withCertificate, withFileCertificate, type CertificateView } from './status.js';
 import { fileCertJudgements, type FileCertMemo } from './file-certs.js';
 import { CertificateStore } from './store.js';
 import { failureOf } from './problem.js';
+import { nextAriRecord, renewalOf, type AriOutcome } from './ari.js';
+import { fetchRenewalInfo } from './ari-fetch.js';
 import { AccountRetired } from './account.js';
 
 export interface AcmeManagerOptions {
@@ -35,6 +46,11 @@ export interface AcmeManagerOptions {
   fileCerts?: FileCertMemo;
 }
 
+interface View extends CertificateView {
+  /** When to ask the CA's renewalInfo next (ARI), for a live certificate. */
+  ariCheckAt?: number;
+}
+
 interface Wanted {
   site: Site;
   issuer: Issuer;
@@ -47,7 +63,7 @@ export class AcmeManager {
   readonly paths: AcmePaths;
   readonly certs: CertificateStore;
   private wanted = new Map<string, Wanted>();
-  private views = new Map<string, CertificateView>();
+  private views = new Map<string, View>();
   private warned = new Set<string>();
   private heldNoted = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
@@ -118,29 +134,79 @@ export class AcmeManager {
   private async refreshView(name: string): Promise<void> {
     const w = this.wanted.get(name);
     if (!w) return;
-    const [cert, attempt] = await Promise.all([this.certs.current(name), this.certs.attempt(name)]);
+    const [cert, attempt, ari] = await Promise.all([
+      this.certs.current(name),
+      this.certs.attempt(name),
+      this.certs.ari(name),
+    ]);
+    const now = this.opts.host.now();
+    const renewal = cert ? renewalOf(cert, ari) : undefined;
     const next = nextAttempt({
-      now: this.opts.host.now(),
+      now,
       cert,
       attempt,
       domains: w.site.spec.domains,
       issuerName: w.issuer.metadata.name,
+      ...(renewal?.rule === 'ari' ? { ari: { renewAt: renewal.at } } : {}),
     });
-    this.views.set(name, { issuer: w.issuer.metadata.name, cert, attempt, nextAttemptAt: next.at });
+    // A certificate the CA was never asked about is asked about now; then when it said to ask again.
+    const ariCheckAt = !cert ? undefined : ari?.serial === cert.serial ? Date.parse(ari.nextCheckAt) : now;
+    this.views.set(name, {
+      issuer: w.issuer.metadata.name,
+      cert,
+      attempt,
+      nextAttemptAt: next.at,
+      ...(renewal ? { renewal } : {}),
+      ...(ariCheckAt !== undefined ? { ariCheckAt } : {}),
+    });
+  }
+
+  /** Asks the CA's renewalInfo about the live certificate; any failure leaves the one-third rule. */
+  private async checkAri(name: string): Promise<void> {
+    const w = this.wanted.get(name);
+    const cert = await this.certs.current(name);
+    if (!w || !cert) return;
+    let outcome: AriOutcome;
+    let agent: Agent | undefined;
+    try {
+      const pem = await this.opts.host.fs.readFile(cert.certificate);
+      agent = await trustFor(this.opts.host, w.issuer);
+      outcome = pem
+        ? await fetchRenewalInfo(directoryUrlOf(w.issuer.spec), pem, agent)
+        : { problem: `${cert.certificate} cannot be read` };
+    } catch (err) {
+      outcome = { problem: failureOf(err).detail };
+    } finally {
+      agent?.destroy();
+    }
+    const prev = await this.certs.ari(name);
+    const rec = nextAriRecord(prev, cert.serial, outcome, this.opts.host.now(), Math.random());
+    await this.certs.recordAri(name, rec);
+    this.opts.log.info(
+      { site: name, serial: cert.serial, window: rec.window, renewAt: rec.renewAt, problem: rec.problem },
+      'renewal information checked',
+    );
+    await this.refreshView(name);
+    this.publish();
+    this.opts.store.saveSoon();
   }
 
   private schedule(): void {
     if (this.stopped || this.running) return;
     if (this.timer) clearTimeout(this.timer);
     const now = this.opts.host.now();
-    let soonest: { name: string; at: number } | undefined;
-    for (const [name, v] of this.views)
+    let soonest: { name: string; at: number; what: 'attempt' | 'ari' } | undefined;
+    for (const [name, v] of this.views) {
       if (v.nextAttemptAt !== undefined && (!soonest || v.nextAttemptAt < soonest.at))
-        soonest = { name, at: v.nextAttemptAt };
+        soonest = { name, at: v.nextAttemptAt, what: 'attempt' };
+      if (v.ariCheckAt !== undefined && (!soonest || v.ariCheckAt < soonest.at))
+        soonest = { name, at: v.ariCheckAt, what: 'ari' };
+    }
     if (!soonest) return;
     if (soonest.at <= now) {
       const name = soonest.name;
-      this.running = this.attempt(name).finally(() => {
+      const work = soonest.what === 'ari' ? this.checkAri(name) : this.attempt(name);
+      this.running = work.finally(() => {
         this.running = undefined;
         this.schedule();
       });
