@@ -1,7 +1,7 @@
 // A deactivated ACME account against Debian's pebble: the next order is refused with pebble's own
 // problem (type and detail) in the Site's status, the working certificate keeps serving, the refused
 // account's key is set aside with an AcmeAccountRetired event, and the next attempt registers a new
-// account and gets the certificate.
+// account and gets the certificate. Without renewalInfo, status names the one-third rule.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ interface CertStatus {
   serial?: string;
   domains?: string[];
   lastAttempt?: { ok: boolean; error?: { type: string; detail: string } };
+  renewal?: { rule: string; reason?: string };
 }
 
 const siteYaml = (root: string, domains: string[]) => `apiVersion: tend/v1
@@ -63,6 +64,14 @@ spec:
       () => httpsGet(httpsPort, ca, DOMAIN).catch(() => undefined),
       90_000,
     );
+
+    // pebble offers no renewalInfo: status says the one-third rule times the renewal, and why.
+    const rule = await waitFor('status to name the renewal rule', async () => {
+      const r = (await cert()).renewal;
+      return r?.reason && !/not asked yet/.test(r.reason) ? r : undefined;
+    });
+    assert.equal(rule.rule, 'one-third-lifetime');
+    assert.equal(rule.reason, 'the CA does not offer ARI (no renewalInfo)');
 
     // Deactivate tend's account with its own key, as a CA (or an operator) would.
     const accountFile = join(env.root, 'state/acme/accounts/pebble.json');
