@@ -2,7 +2,11 @@
 // <renewalInfo>/<certID> and read the suggested window. Every failure becomes a problem string (the
 // one-third rule then applies), never an exception; the same trust (caRoots) as the ACME requests.
 import { request, type Agent } from 'node:https';
+import type { Host } from '../host/host.js';
+import { directoryUrlOf, type Issuer } from '../model/index.js';
+import { trustFor } from './issue.js';
 import { leafOf } from './pem.js';
+import type { StoredCertificate } from './store.js';
 import { ariCertId } from './cert-id.js';
 import { parseRenewalInfo, type AriOutcome } from './ari.js';
 
@@ -75,5 +79,24 @@ export async function fetchRenewalInfo(
     return { certId, ...retry, info };
   } catch (err) {
     return { certId, problem: `renewalInfo is unreachable: ${(err as Error).message}` };
+  }
+}
+
+/** One check for a stored certificate under its Issuer's directory and trust; never throws. */
+export async function askRenewalInfo(
+  host: Host,
+  issuer: Issuer,
+  cert: Pick<StoredCertificate, 'certificate'>,
+): Promise<AriOutcome> {
+  let agent: Agent | undefined;
+  try {
+    const pem = await host.fs.readFile(cert.certificate);
+    if (pem === undefined) return { problem: `${cert.certificate} cannot be read` };
+    agent = await trustFor(host, issuer);
+    return await fetchRenewalInfo(directoryUrlOf(issuer.spec), pem, agent);
+  } catch (err) {
+    return { problem: (err as Error).message };
+  } finally {
+    agent?.destroy();
   }
 }

@@ -3,31 +3,23 @@
 // the old one and the Site's key is queued, so the next pass renders and validates the vhost that
 // names it and nginx reloads once. A failure only records itself: the old pair keeps serving.
 // When the CA offers ARI, each live certificate's renewalInfo is checked beside the orders (ari.ts).
-import type { Agent } from 'node:https';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { registerAcmeMetrics } from './metrics.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
-import {
-  directoryUrlOf,
-  issuerFor,
-  type Issuer,
-  type Resource,
-  type ResourceKey,
-  type Site,
-} from '../model/index.js';
+import { issuerFor, type Issuer, type Resource, type ResourceKey, type Site } from '../model/index.js';
 import type { EventLog } from '../state/events.js';
 import type { StatusStore } from '../state/status-store.js';
-import { issueCertificate, trustFor } from './issue.js';
+import { issueCertificate } from './issue.js';
 import { acmePaths, type AcmePaths } from './paths.js';
 import { backoffMs, nextAttempt } from './schedule.js';
 import { EXPIRY_WARNING_MS, withCertificate, withFileCertificate, type CertificateView } from './status.js';
 import { fileCertJudgements, type FileCertMemo } from './file-certs.js';
 import { CertificateStore } from './store.js';
 import { failureOf } from './problem.js';
-import { nextAriRecord, renewalOf, type AriOutcome } from './ari.js';
-import { fetchRenewalInfo } from './ari-fetch.js';
+import { ARI_MIN_POLL_MS, nextAriRecord, renewalOf } from './ari.js';
+import { askRenewalInfo } from './ari-fetch.js';
 import { AccountRetired } from './account.js';
 
 export interface AcmeManagerOptions {
@@ -66,6 +58,7 @@ export class AcmeManager {
   private views = new Map<string, View>();
   private warned = new Set<string>();
   private heldNoted = new Map<string, string>();
+  private ariNotBefore = new Map<string, { serial: string; at: number }>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -150,7 +143,9 @@ export class AcmeManager {
       ...(renewal?.rule === 'ari' ? { ari: { renewAt: renewal.at } } : {}),
     });
     // A certificate the CA was never asked about is asked about now; then when it said to ask again.
-    const ariCheckAt = !cert ? undefined : ari?.serial === cert.serial ? Date.parse(ari.nextCheckAt) : now;
+    const asked = cert && ari?.serial === cert.serial ? Date.parse(ari.nextCheckAt) : now;
+    const guard = this.ariNotBefore.get(name);
+    const ariCheckAt = cert ? Math.max(asked, guard?.serial === cert.serial ? guard.at : 0) : undefined;
     this.views.set(name, {
       issuer: w.issuer.metadata.name,
       cert,
@@ -166,19 +161,9 @@ export class AcmeManager {
     const w = this.wanted.get(name);
     const cert = await this.certs.current(name);
     if (!w || !cert) return;
-    let outcome: AriOutcome;
-    let agent: Agent | undefined;
-    try {
-      const pem = await this.opts.host.fs.readFile(cert.certificate);
-      agent = await trustFor(this.opts.host, w.issuer);
-      outcome = pem
-        ? await fetchRenewalInfo(directoryUrlOf(w.issuer.spec), pem, agent)
-        : { problem: `${cert.certificate} cannot be read` };
-    } catch (err) {
-      outcome = { problem: failureOf(err).detail };
-    } finally {
-      agent?.destroy();
-    }
+    // Whatever happens below (a full disk, say), this certificate waits a minute before the next check.
+    this.ariNotBefore.set(name, { serial: cert.serial, at: this.opts.host.now() + ARI_MIN_POLL_MS });
+    const outcome = await askRenewalInfo(this.opts.host, w.issuer, cert);
     const prev = await this.certs.ari(name);
     const rec = nextAriRecord(prev, cert.serial, outcome, this.opts.host.now(), Math.random());
     await this.certs.recordAri(name, rec);
