@@ -41,18 +41,9 @@ $SUDO mkdir -p /var/www/tend-example
 $SUDO cp -R examples/www/. /var/www/tend-example/
 $SUDO chmod -R a+rX /var/www/tend-example
 
-# 3b. Site/docs serves HTTPS from files: a self-signed pair, made once (again when it nears expiry).
-#     It lives in /etc/ssl (a TLS place tend accepts), root-only, never inside a document root.
-TLS_DIR=/etc/ssl/tend-example
-if ! $SUDO openssl x509 -checkend 86400 -noout -in "$TLS_DIR/docs.localhost.crt" >/dev/null 2>&1 ||
-  ! $SUDO test -s "$TLS_DIR/docs.localhost.key"; then
-  say "making a self-signed certificate for docs.localhost in $TLS_DIR"
-  $SUDO install -d -m 0700 "$TLS_DIR"
-  $SUDO sh -c "umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-    -days 825 -subj /CN=docs.localhost -addext subjectAltName=DNS:docs.localhost \
-    -keyout '$TLS_DIR/docs.localhost.key' -out '$TLS_DIR/docs.localhost.crt' 2>/dev/null"
-  $SUDO chmod 0644 "$TLS_DIR/docs.localhost.crt"
-fi
+# 3b. Site/docs serves HTTPS from files: a self-signed pair in /etc/ssl (a TLS place tend accepts,
+#     root-only, never inside a document root), made once and again near its expiry.
+$SUDO "$REPO/scripts/example-tls.sh" /etc/ssl/tend-example
 
 # 4. Start (or find) the daemon.
 api_get() { node "$REPO/scripts/up-urls.mjs" "$API" "$@"; }
