@@ -113,7 +113,9 @@ export function renewalOf(
   rec: AriRecord | undefined,
 ): RenewalStatus {
   const mine = rec?.serial === cert.serial ? rec : undefined;
-  if (mine?.renewAt && mine.window)
+  // A window that outlives the certificate would let it expire first: that answer is not followed.
+  const late = mine?.window && Date.parse(mine.window.end) > Date.parse(cert.notAfter);
+  if (mine?.renewAt && mine.window && !late)
     return {
       rule: 'ari',
       at: mine.renewAt,
@@ -124,9 +126,11 @@ export function renewalOf(
   return {
     rule: 'one-third-lifetime',
     at: new Date(renewAt(cert)).toISOString(),
-    reason: mine
-      ? (mine.problem ?? 'no renewal information')
-      : 'renewalInfo not asked yet for this certificate',
+    reason: late
+      ? `the suggestedWindow ends (${mine!.window!.end}) after the certificate expires`
+      : mine
+        ? (mine.problem ?? 'no renewal information')
+        : 'renewalInfo not asked yet for this certificate',
     ...(mine ? { nextCheckAt: mine.nextCheckAt } : {}),
   };
 }

@@ -115,4 +115,17 @@ test('status names the rule: ari with its window, or one third of the lifetime w
     reason: 'the CA does not offer ARI (no renewalInfo)',
     nextCheckAt: none.nextCheckAt,
   });
+  const beyond = nextAriRecord(
+    undefined,
+    'aa',
+    { info: { window: { start: T + 80 * H, end: T + 100 * H } } },
+    T,
+    0,
+  );
+  assert.deepEqual(renewalOf(cert, beyond), {
+    rule: 'one-third-lifetime',
+    at: iso(T + 60 * H),
+    reason: `the suggestedWindow ends (${iso(T + 100 * H)}) after the certificate expires`,
+    nextCheckAt: beyond.nextCheckAt,
+  });
 });
