@@ -72,6 +72,8 @@ export interface ServeOptions {
   probeMaxAgeMs: number;
   /** Embedded log rotation limits (src/runtime/log-rotate.ts). */
   logRotation: { maxBytes: number; keep: number; maxAgeMs?: number };
+  /** Set when --log-max-size or --log-keep was given: the ceiling for Program and Job logs too. */
+  logCeiling?: { maxBytes: number; keep: number };
   /** --log-check: how often the logs are checked (default serve-logs.ts LOG_CHECK_MS). */
   logCheckMs?: number;
   keepPrograms: boolean;
@@ -223,6 +225,9 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
     resyncMs,
     probeMaxAgeMs,
     logRotation,
+    ...(values['log-max-size'] !== undefined || values['log-keep'] !== undefined
+      ? { logCeiling: { maxBytes: logRotation.maxBytes, keep: logRotation.keep } }
+      : {}),
     ...(logCheckMs !== undefined ? { logCheckMs } : {}),
     keepPrograms: values['keep-programs'] === true,
     allowMassDelete: values['allow-mass-delete'] === true,

@@ -66,7 +66,7 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
     ...(opts.httpPort ? { httpPort: opts.httpPort } : {}),
     ...(opts.httpsPort ? { httpsPort: opts.httpsPort } : {}),
     webBases: opts.webBases,
-    logLimits: { maxBytes: opts.logRotation.maxBytes, keep: opts.logRotation.keep },
+    ...(opts.logCeiling ? { logLimits: opts.logCeiling } : {}),
   });
   // A recursive mkdir gives every new directory the mode: the root must stay traversable for nginx's workers.
   await host.fs.mkdirp(layout.root, 0o755);

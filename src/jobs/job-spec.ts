@@ -1,7 +1,6 @@
 // Turns a validated Job into the numbers its runs use, and into the supervisor's RuntimeSpec so that
 // a run is spawned by the very function Programs use (identity, env, process group). Pure.
 import { durationMs, generationOf, sizeBytes, type Job } from '../model/index.js';
-import { DEFAULT_LOG_CEILING } from '../layout/log-ceiling.js';
 import { processRuntime, type RuntimeSpec } from '../supervisor/runtime-spec.js';
 
 export interface JobRuntime {
@@ -25,7 +24,7 @@ export interface JobRuntime {
   process: RuntimeSpec;
 }
 
-/** `ceiling`: the host's log ceiling (Layout.logLimits); a run's log never outgrows it. */
+/** `ceiling`: the host's log ceiling when one is set (Layout.logLimits); a run's log stays within it. */
 export function jobRuntime(job: Job, ceiling?: { maxBytes: number; keep: number }): JobRuntime {
   const s = job.spec;
   const generation = generationOf(job);
@@ -61,7 +60,7 @@ export function jobRuntime(job: Job, ceiling?: { maxBytes: number; keep: number 
       probe: undefined,
       // A run has its own log file; past maxSize it is rotated once (`<id>.log.1`), so its newest
       // lines are never lost and a run's output is bounded by 2 × maxSize (within the host's ceiling).
-      logMaxBytes: Math.min(sizeBytes(s.logs.maxSize), (ceiling ?? DEFAULT_LOG_CEILING).maxBytes),
+      logMaxBytes: Math.min(sizeBytes(s.logs.maxSize), ceiling?.maxBytes ?? Infinity),
       logKeep: 1,
       maxLineLength: s.logs.maxLineLength,
       dependsOn: [],

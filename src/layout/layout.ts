@@ -70,8 +70,8 @@ export interface Layout {
   /** Where tenants' document roots may lie (tend's --web-base flag; never the desired state). */
   webBases: readonly string[];
   /**
-   * The host's ceiling for every log tend writes (`tend serve --log-max-size/--log-keep`): a
-   * Program's or Job's own `logs` limits apply up to it. Absent: 100 MB × 5 (decision 0044).
+   * The host's ceiling for every log tend writes, when `tend serve --log-max-size/--log-keep` set
+   * one: a Program's or Job's own `logs` limits apply up to it. Absent: their own (decision 0044).
    */
   logLimits?: { maxBytes: number; keep: number };
 }
