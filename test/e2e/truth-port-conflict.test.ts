@@ -61,3 +61,39 @@ spec:
     });
   },
 );
+
+test(
+  'a Terminal on a fixed port a foreign process holds is Failed as PortConflict; it listens once the port is free',
+  { timeout: 300_000 },
+  async (t) => {
+    const env = await serveEnv(t);
+    const port = await freePort();
+    const holder = await holdPort(t, port);
+    env.write(
+      'term.yaml',
+      `apiVersion: tend/v1\nkind: Terminal\nmetadata: { name: term }\nspec:\n  user: nobody\n  port: ${port}\n`,
+    );
+    await env.start();
+    const failed = (await waitFor('Terminal/term refused', async () => {
+      const s = (await env.resource('Terminal/term')) as unknown as Status | undefined;
+      return s?.conditions.find((c) => c.type === 'Ready')?.reason === 'PortConflict' ? s : undefined;
+    })) as Status;
+    assert.equal(failed.phase, 'Failed');
+    assert.match(
+      failed.conditions.find((c) => c.type === 'Ready')!.message,
+      new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use by pid ${holder.pid} \\(`),
+    );
+    assert.equal(holder.exitCode, null, 'the holder keeps its port');
+
+    await release(holder);
+    const ready = (await waitFor(
+      'Terminal/term Ready on its port',
+      async () => {
+        const s = (await env.resource('Terminal/term')) as unknown as Status | undefined;
+        return s?.phase === 'Ready' ? s : undefined;
+      },
+      120_000,
+    )) as Status;
+    assert.equal(new URL(String(ready.outputs!.url)).port, String(port));
+  },
+);
