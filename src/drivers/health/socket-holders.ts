@@ -30,14 +30,21 @@ export async function tcpListenInodes(host: Host, port: number): Promise<Set<str
   return inodes;
 }
 
-async function holdsAny(host: Host, pid: number, inodes: ReadonlySet<string>): Promise<boolean> {
+/** The socket inodes one process holds open (its fds read `socket:[inode]`). */
+export async function socketInodesOf(host: Host, pid: number): Promise<Set<string>> {
+  const inodes = new Set<string>();
   const fds = await host.fs.readdir(`/proc/${pid}/fd`).catch(() => [] as string[]);
   for (const fd of fds) {
     const target = await host.fs.readlink(`/proc/${pid}/fd/${fd}`).catch(() => undefined);
     const inode = /^socket:\[(\d+)\]$/.exec(target ?? '')?.[1];
-    if (inode && inodes.has(inode)) return true;
+    if (inode) inodes.add(inode);
   }
-  return false;
+  return inodes;
+}
+
+async function holdsAny(host: Host, pid: number, inodes: ReadonlySet<string>): Promise<boolean> {
+  const held = await socketInodesOf(host, pid);
+  return [...inodes].some((i) => held.has(i));
 }
 
 /** Every live process holding one of the inodes (a master and its forked workers all do). */

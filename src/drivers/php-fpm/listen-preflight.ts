@@ -9,6 +9,7 @@ import { describeTarget, type ListenTarget } from '../health/observe.js';
 import {
   describeHolder,
   holdersOf,
+  socketInodesOf,
   tcpListenInodes,
   unixListenInodes,
   type SocketHolder,
@@ -32,6 +33,7 @@ async function foreignOwner(
   host: Host,
   target: ListenTarget,
   masterPid: number | undefined,
+  masterInodes: () => Promise<Set<string>>,
 ): Promise<string | undefined> {
   const unix = 'socketPath' in target;
   const inodes = unix
@@ -43,6 +45,9 @@ async function foreignOwner(
     if (unix || (await host.portIsFree(target.port, target.host))) return undefined;
     return 'another process (its owner could not be read)';
   }
+  // The usual case, an update of a live pool: the master holds it, and no /proc-wide scan is needed.
+  const mine = await masterInodes();
+  if ([...inodes].some((i) => mine.has(i))) return undefined;
   const holders = await holdersOf(host, inodes);
   if (holders.some((h) => isOurs(h, masterPid))) return undefined;
   return holders[0] ? describeHolder(holders[0]) : 'another process (its owner could not be read)';
@@ -56,13 +61,17 @@ export async function refuseForeignPoolListens(
 ): Promise<Map<string, PreflightRefusal>> {
   const refused = new Map<string, PreflightRefusal>();
   const verdicts = new Map<string, string | undefined>();
+  let master: Promise<Set<string>> | undefined;
+  const masterInodes = () =>
+    (master ??= opts.masterPid ? socketInodesOf(host, opts.masterPid) : Promise.resolve(new Set<string>()));
   for (const change of changes) {
     for (const file of change.files) {
       const pool = parsePoolFile(file.path, file.content);
       for (const target of [...pool.listens, ...pool.statusListens]) {
         if (refused.has(change.key)) break;
         const address = describeTarget(target);
-        if (!verdicts.has(address)) verdicts.set(address, await foreignOwner(host, target, opts.masterPid));
+        if (!verdicts.has(address))
+          verdicts.set(address, await foreignOwner(host, target, opts.masterPid, masterInodes));
         const owner = verdicts.get(address);
         if (!owner) continue;
         const unix = 'socketPath' in target;
