@@ -95,10 +95,13 @@ export async function prepareTenants(opts: PrepareTenantsOptions): Promise<void>
         });
     }
     for (const dir of r.tenantDirs ?? []) {
-      // Root-owned and not listable: one tenant cannot see which others exist.
-      await host.fs.mkdirp(dir.parent, 0o711);
+      // One stat when the dir is there (every pass but the first): its parent is then there too.
       const st = await host.fs.stat(dir.path);
-      if (!st) await host.fs.mkdirp(dir.path, dir.mode);
+      if (!st) {
+        // Root-owned and not listable: one tenant cannot see which others exist.
+        await host.fs.mkdirp(dir.parent, 0o711);
+        await host.fs.mkdirp(dir.path, dir.mode);
+      }
       if (!root) continue;
       const owner = await user(dir.owner);
       if (owner && (st?.uid !== owner.uid || st.gid !== owner.gid))
