@@ -18,6 +18,12 @@ const DELAY_MS = 1_000;
 export interface HeapTrim {
   /** Call after every pass: a collection follows, once, when the heap has grown enough. */
   afterPass(): void;
+  /**
+   * Call once start-up's pass is over, before the daemon reports ready: the same collection, now.
+   * Start-up's pass is the one that grows the heap most, and the passes queued behind it (the
+   * watcher's second look, settled Programs) would hold the trim back for seconds (0045).
+   */
+  afterStart(): void;
   stop(): void;
 }
 
@@ -47,6 +53,9 @@ export function heapTrim(opts: {
       return;
     }
     timer = undefined;
+    collectNow();
+  };
+  const collectNow = () => {
     const mb = (n: number) => Math.round(n / 1e5) / 10;
     const before = process.memoryUsage();
     // A plain full collection frees the garbage but compacts little, so V8 kept ~125 MB of pages for
@@ -73,6 +82,12 @@ export function heapTrim(opts: {
     });
   };
   return {
+    afterStart() {
+      if (!gc || getHeapStatistics().total_heap_size - baseline < GROWTH) return;
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      collectNow();
+    },
     afterPass() {
       if (!gc || timer) return;
       if (getHeapStatistics().total_heap_size - baseline < GROWTH) return;
