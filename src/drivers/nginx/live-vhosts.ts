@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
 import { ATOMIC_TEMP_PATTERN, type Host } from '../../host/host.js';
 import type { Layout } from '../../layout/layout.js';
-import type { LiveVhosts } from '../../model/index.js';
+import type { LiveServerBlock, LiveVhosts } from '../../model/index.js';
 import { parseManagedHeader } from '../../render/types.js';
 import { dumpLiveConfig } from './config-check.js';
 import { dumpSections, parseNginxFile, type ServerBlock } from './nginx-dump.js';
@@ -66,8 +66,24 @@ const aloneOk = (text: string) => parseManagedHeader(text) !== undefined && !inc
 const detached = (blocks: ServerBlock[]): ServerBlock[] =>
   JSON.parse(JSON.stringify(blocks)) as ServerBlock[];
 
-function valueOf(files: Map<string, FileEntry>, listen: LiveVhosts['listen']): LiveVhosts {
-  const blocks = [...files.values()].flatMap((f) => f.blocks);
+/** An unmanaged block in the file a Site of that name would render (its adopt: true takes it over). */
+function markAdoptable(blocks: LiveServerBlock[], layout: Layout): LiveServerBlock[] {
+  const n = layout.nginx;
+  return blocks.map((b) => {
+    if (b.site !== undefined) return b;
+    const name = /([a-z0-9-]+)\.conf$/.exec(b.file)?.[1];
+    if (name === undefined || (b.file !== n.siteFile(name) && b.file !== n.siteLink(name))) return b;
+    return { ...b, adoptableBy: name };
+  });
+}
+
+function valueOf(files: Map<string, FileEntry>, layout: Layout): LiveVhosts {
+  const n = layout.nginx;
+  const listen = { address: n.listenAddress, port: n.listenPort, tlsPort: n.tlsPort };
+  const blocks = markAdoptable(
+    [...files.values()].flatMap((f) => f.blocks),
+    layout,
+  );
   // What the rules read, and nothing else: a vhost rewritten with the same names, sockets and
   // lines (a header added) leaves the stamp, and so the daemon's load memo, as it was.
   const stamp = createHash('sha256')
@@ -83,13 +99,12 @@ async function followed(
   last: Cached,
   changed: readonly string[],
   signatures: Map<string, string>,
-  mainConfig: string,
-  listen: LiveVhosts['listen'],
+  layout: Layout,
 ): Promise<Cached | undefined> {
   if (!last.value) return undefined;
   const files = new Map(last.files);
   for (const path of changed) {
-    if (path === mainConfig) return undefined;
+    if (path === layout.nginx.mainConfig) return undefined;
     const listing = last.listings.get(path);
     if (listing !== undefined) {
       // A directory: a rename over a file moves its mtime; a new or removed entry needs nginx.
@@ -102,7 +117,7 @@ async function followed(
     if (text === undefined || !aloneOk(text)) return undefined;
     files.set(path, { blocks: detached(parseNginxFile(path, text)), alone: true });
   }
-  return { signatures, files, listings: last.listings, value: valueOf(files, listen) };
+  return { signatures, files, listings: last.listings, value: valueOf(files, layout) };
 }
 
 export async function liveVhosts(
@@ -111,14 +126,13 @@ export async function liveVhosts(
   nginxBinary?: string,
 ): Promise<LiveVhosts | undefined> {
   const n = layout.nginx;
-  const listen = { address: n.listenAddress, port: n.listenPort, tlsPort: n.tlsPort };
   const key = `${n.mainConfig}|${nginxBinary ?? ''}`;
   const last = cache.get(key);
   if (last) {
     const now = await signaturesOf(host, last.signatures.keys());
     const changed = [...now].filter(([p, s]) => last.signatures.get(p) !== s).map(([p]) => p);
     if (changed.length === 0) return last.value;
-    const next = await followed(host, last, changed, now, n.mainConfig, listen);
+    const next = await followed(host, last, changed, now, layout);
     if (next) {
       cache.set(key, next);
       return next.value;
@@ -152,7 +166,7 @@ export async function liveVhosts(
     signatures,
     files,
     listings,
-    value: dump ? valueOf(files, listen) : undefined,
+    value: dump ? valueOf(files, layout) : undefined,
   };
   cache.set(key, entry);
   return entry.value;
