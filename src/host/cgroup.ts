@@ -1,5 +1,5 @@
-// Control groups for process trees tend must be able to end completely: a terminal session today,
-// Programs and Jobs (with limits) later. A process cannot leave its cgroup without write access to
+// Control groups for process trees tend must be able to end completely: terminal sessions, every
+// native Program instance and every Job run. A process cannot leave its cgroup without write access to
 // the cgroup files (root's), so `setsid`, double forks and reparenting to PID 1 do not escape it.
 // cgroup v2 (cgroup.kill) is used where tend may create groups; else v1's freezer (freeze, kill every
 // member, thaw); else `available` is false with the reason and callers fall back to their own sweep.
@@ -228,6 +228,19 @@ export class Cgroup {
   /** Sends `signal` to every member (tend itself is never a member after runInside). */
   signal(signal: NodeJS.Signals): void {
     for (const pid of this.pids()) if (pid !== process.pid) tryKill(pid, signal);
+  }
+
+  /**
+   * Sends `signal` to the members that are not in process group `pgid`: what left the group with
+   * setsid() gets the same graceful stop the group gets (the group is signalled by its owner).
+   */
+  signalOutsideGroup(signal: NodeJS.Signals, pgid: number): void {
+    for (const pid of this.pids()) {
+      if (pid === process.pid) continue;
+      // /proc/<pid>/stat after the name: state, ppid, pgrp.
+      const pgrp = Number((this.fs.read(`/proc/${pid}/stat`) ?? '').split(') ')[1]?.split(' ')[2]);
+      if (Number.isInteger(pgrp) && pgrp !== pgid) tryKill(pid, signal);
+    }
   }
 
   /**

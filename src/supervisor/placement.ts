@@ -1,14 +1,21 @@
 // Where a Program instance or a Job run is born: its own cgroup for the whole process tree (so stop
 // and cleanup find what left the process group with setsid()), the limit groups of its `limits`,
 // and prlimit in front of its argv for openFiles/coreDump. Built on host/cgroup.ts and
-// host/limit-groups.ts; a host without cgroups falls back to the process group alone.
+// host/limit-groups.ts; a host without cgroups falls back to the process group alone, and says why
+// (`untracked`), so status can report it. See docs/decisions/0039-every-tree-in-a-cgroup.md.
 import { hostCgroups, type Cgroup, type Cgroups } from '../host/cgroup.js';
 import { hostLimits, type LimitGroup, type LimitValues, type ResourceLimits } from '../host/limit-groups.js';
 import type { Placement } from './spawn-child.js';
 
 export interface TreePlacement extends Placement {
+  /** The tree's cgroup name inside its scope (kept in run files for adoption); undefined when none. */
+  readonly tree: string | undefined;
+  /** Why there is no tree cgroup: stop and cleanup reach the process group only. */
+  readonly untracked: string | undefined;
   /** True when the kernel's OOM killer ended a process of this tree (its memory limit was hit). */
   oomKilled(): boolean;
+  /** `signal` to the tree's processes outside process group `pgid` (setsid escapes), for a graceful stop. */
+  signalOutside(signal: NodeJS.Signals, pgid: number): void;
   /** SIGKILL to whatever is left of the tree (setsid escapes too), then the groups are removed. */
   cleanup(): Promise<void>;
 }
@@ -31,31 +38,70 @@ export function placeTree(
   const cgroups = hosts.cgroups ?? hostCgroups();
   const limiter = hosts.limits ?? hostLimits();
   let tree: Cgroup | undefined;
+  let untracked: string | undefined;
   let limited: LimitGroup | undefined;
-  try {
-    tree = cgroups.available ? cgroups.create(scope, name) : undefined;
-  } catch {
-    tree = undefined;
-  }
+  if (!cgroups.available) untracked = `no cgroups on this host (${cgroups.reason})`;
+  else
+    try {
+      tree = cgroups.create(scope, name);
+    } catch (err) {
+      untracked = `its cgroup ${scope}/${name} could not be made: ${(err as Error).message}`;
+    }
   // A limit that cannot be set is reported by status (LimitsEnforced=False), not fatal here.
   try {
     limited = limiter.create(scope, name, limits);
   } catch {
     limited = undefined;
   }
+  return placement(tree, untracked, limited, (file, args) => limiter.wrap(limits, file, args));
+}
+
+/**
+ * The groups of a process tend adopts (a previous tend placed it as `<scope>/<name>`), so its stop
+ * and cleanup reach the whole tree again. `name` undefined: that tend recorded none.
+ */
+export function reopenTree(
+  scope: string,
+  name: string | undefined,
+  hosts: PlacementHosts = {},
+): TreePlacement {
+  const cgroups = hosts.cgroups ?? hostCgroups();
+  const limiter = hosts.limits ?? hostLimits();
+  if (name === undefined)
+    return placement(undefined, 'adopted from a tend that recorded no cgroup for it', undefined);
+  const tree = cgroups.open(scope, name);
+  const untracked = tree
+    ? undefined
+    : cgroups.available
+      ? `its cgroup ${scope}/${name} is gone`
+      : `no cgroups on this host (${cgroups.reason})`;
+  return placement(tree, untracked, limiter.open(scope, name));
+}
+
+function placement(
+  tree: Cgroup | undefined,
+  untracked: string | undefined,
+  limited: LimitGroup | undefined,
+  argv: Placement['argv'] = (file, args) => ({ file, args }),
+): TreePlacement {
   let oom = false;
   let cleaned: Promise<void> | undefined;
   return {
+    tree: tree?.name.split('/').slice(1).join('/'),
+    untracked,
     inside<T>(fn: () => T): T {
       return tree ? tree.runInside(fn) : fn();
     },
     spawned(pid: number) {
       limited?.add(pid);
     },
-    argv: (file, args) => limiter.wrap(limits, file, args),
+    argv,
     oomKilled() {
       oom ||= (limited?.oomKills() ?? 0) > 0;
       return oom;
+    },
+    signalOutside(signal, pgid) {
+      tree?.signalOutsideGroup(signal, pgid);
     },
     cleanup() {
       this.oomKilled();
@@ -72,15 +118,12 @@ export function placeTree(
   };
 }
 
-/**
- * A Program instance's placement when its spec sets limits (else none: the process group alone).
- * A fresh group per start (`start`), since the last one's cleanup may still be running.
- */
+/** A Program instance's placement; a fresh group per start (`start`): the last one's cleanup may still run. */
 export function placeInstance(
   spec: { name: string; limits: LimitValues | undefined },
   index: number,
   start: number,
-): TreePlacement | undefined {
-  if (!spec.limits) return undefined;
-  return placeTree('programs', `${process.pid}.${spec.name}-${index}.${start}`, spec.limits);
+  hosts: PlacementHosts = {},
+): TreePlacement {
+  return placeTree('programs', `${process.pid}.${spec.name}-${index}.${start}`, spec.limits, hosts);
 }
