@@ -156,6 +156,22 @@ export class Cgroups {
     return reaped;
   }
 
+  /**
+   * Removes the empty groups under `scope` whose owner pid is dead: what a tend that was killed left
+   * after its processes ended. A populated group is never touched (rmdir refuses it anyway): its
+   * processes may be adopted by a live tend. Returns their names.
+   */
+  removeEmptyAbandoned(scope: string): string[] {
+    const removed: string[] = [];
+    for (const name of this.list(scope)) {
+      const owner = Number(name.split('.')[0]);
+      if (!Number.isInteger(owner) || owner <= 0 || this.fs.exists(`/proc/${owner}`)) continue;
+      const group = this.open(scope, name);
+      if (group && group.pids().length === 0 && group.remove()) removed.push(name);
+    }
+    return removed;
+  }
+
   /** A handle on an existing group (from list()). */
   open(scope: string, name: string): Cgroup | undefined {
     if (!this.hierarchy || !this.kind) return undefined;

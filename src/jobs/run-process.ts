@@ -29,6 +29,8 @@ export interface RunProcess {
   exited: Promise<RunExit>;
   /** Stop signal to the group, SIGKILL after the Job's stop timeout; resolves once the leader is gone. */
   stop(graceful?: boolean): Promise<void>;
+  /** The run's tree cgroup in scope `jobs`; undefined when none could be made. */
+  tree: string | undefined;
   /** Why the run has no cgroup of its own (a stop reaches its process group only). */
   untracked: string | undefined;
 }
@@ -68,21 +70,25 @@ export async function startRunProcess(
   }
   const { child, pid } = spawned;
   const proc: Proc = newProc(pid, pid, 0, host.now(), child);
+  let stopping: Promise<unknown> | undefined;
   const exited = new Promise<RunExit>((resolve) => {
     child.once('exit', (exitCode, signal) => {
       proc.done = true;
       proc.markExited();
       const oomKilled = place.oomKilled();
-      void cleanup().then(() => resolve({ exitCode, signal, oomKilled }));
+      // A stop in progress gives the escapees the rest of its timeout before the tree is killed.
+      void (stopping ?? Promise.resolve()).then(cleanup).then(() => resolve({ exitCode, signal, oomKilled }));
     });
   });
   return {
     pid,
     exited,
+    tree: place.tree,
     untracked: place.untracked,
     async stop(graceful = true) {
       if (proc.done) return;
-      await stopTree(host, proc, place, job.process, graceful);
+      stopping = stopTree(host, proc, place, job.process, graceful);
+      await stopping;
     },
   };
 }

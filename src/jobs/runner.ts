@@ -53,6 +53,7 @@ export class JobRunner extends EventEmitter {
   /** Runs a previous tend left "running" become interrupted (see recover.ts). */
   async recover(names: readonly string[]): Promise<void> {
     await recoverInterrupted(this.opts.host, this.history, this.clock.now(), names, {
+      ...(this.opts.cgroups ? { cgroups: this.opts.cgroups } : {}),
       isActive: (name, id) => this.active.get(name)?.has(id) === true,
       onInterrupted: (name, id) =>
         this.emitEvent(name, 'Warning', 'RunInterrupted', `run ${id} was interrupted by a tend restart`),
@@ -215,7 +216,7 @@ export class JobRunner extends EventEmitter {
       return active;
     }
     active.proc = proc;
-    active.record = { ...record, pid: proc.pid };
+    active.record = { ...record, pid: proc.pid, ...(proc.tree ? { cgroup: proc.tree } : {}) };
     this.history.write(active.record);
     this.emitEvent(job.name, 'Normal', 'RunStarted', `run ${id} started (${trigger}), pid ${proc.pid}`);
     this.emit('change', job.name);

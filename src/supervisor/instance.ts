@@ -29,8 +29,6 @@ import { stopTree } from './stop-tree.js';
 export type { InstanceContext } from './instance-core.js';
 
 export class Instance extends InstanceCore {
-  private starts = 0;
-
   /** Restores an instance that finished on this generation before tend restarted: not started. */
   restoreCompleted(m: CompletedMarker): void {
     this.desired = 'stop';
@@ -48,7 +46,7 @@ export class Instance extends InstanceCore {
     this.state = 'starting';
     this.ready = false;
     const startedAt = this.ctx.now();
-    const place = (this.place = placeInstance(this.spec, this.index, ++this.starts, this.ctx));
+    const place = (this.place = placeInstance(this.spec, this.index, this.ctx));
     const spawned = await spawnInstance(this.spec, this.index, this.port, this.identity, this.pipe, place);
     if ('error' in spawned) {
       // Nothing was born in the groups: they go now, not with a process that never existed.
@@ -149,7 +147,8 @@ export class Instance extends InstanceCore {
     if (this.place?.oomKilled()) this.lastExit = { ...this.lastExit, reason: 'OOMKilled' };
     // The leader is the instance: whatever else is left in its group (or its cgroup) goes with it.
     groupKill(this.ctx.host, proc.pgid, 'SIGKILL');
-    void this.place?.cleanup();
+    // A stop in progress gives the escapees the rest of its timeout, then cleans up (stop-tree.ts).
+    if (this.state !== 'stopping') void this.place?.cleanup();
     const wasReady = this.ready;
     this.ready = false;
     proc.markExited();

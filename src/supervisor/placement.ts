@@ -16,6 +16,8 @@ export interface TreePlacement extends Placement {
   oomKilled(): boolean;
   /** `signal` to the tree's processes outside process group `pgid` (setsid escapes), for a graceful stop. */
   signalOutside(signal: NodeJS.Signals, pgid: number): void;
+  /** Waits up to `ms` for every process of the tree to end; true when none is left (or no group). */
+  drained(ms: number): Promise<boolean>;
   /** SIGKILL to whatever is left of the tree (setsid escapes too), then the groups are removed. */
   cleanup(): Promise<void>;
 }
@@ -69,6 +71,13 @@ export function reopenTree(
   const limiter = hosts.limits ?? hostLimits();
   if (name === undefined)
     return placement(undefined, 'adopted from a tend that recorded no cgroup for it', undefined);
+  // The name comes from a file: one path segment of tend's own making, never a way out of the scope.
+  if (!/^[A-Za-z0-9][A-Za-z0-9._@-]*$/.test(name))
+    return placement(
+      undefined,
+      `the recorded cgroup name ${JSON.stringify(name)} is not one of tend's`,
+      undefined,
+    );
   const tree = cgroups.open(scope, name);
   const untracked = tree
     ? undefined
@@ -103,6 +112,14 @@ function placement(
     signalOutside(signal, pgid) {
       tree?.signalOutsideGroup(signal, pgid);
     },
+    async drained(ms) {
+      const deadline = Date.now() + ms;
+      while (tree && tree.pids().some((pid) => pid !== process.pid)) {
+        if (Date.now() >= deadline) return false;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      return true;
+    },
     cleanup() {
       this.oomKilled();
       // Once: the exit handler and a stop may both ask.
@@ -118,12 +135,14 @@ function placement(
   };
 }
 
-/** A Program instance's placement; a fresh group per start (`start`): the last one's cleanup may still run. */
+/** Starts placed by this process: a fresh group name for each (an earlier one's cleanup may still run). */
+let placed = 0;
+
+/** A Program instance's placement, in a group of its own: `<tend pid>.<program>-<index>.<n>`. */
 export function placeInstance(
   spec: { name: string; limits: LimitValues | undefined },
   index: number,
-  start: number,
   hosts: PlacementHosts = {},
 ): TreePlacement {
-  return placeTree('programs', `${process.pid}.${spec.name}-${index}.${start}`, spec.limits, hosts);
+  return placeTree('programs', `${process.pid}.${spec.name}-${index}.${++placed}`, spec.limits, hosts);
 }

@@ -10,7 +10,7 @@ import { ProgramRunner } from './program-runner.js';
 import { isSameLiveProcess, readRunFiles, type RunFile } from './run-file.js';
 import type { ProgramStatus, SupervisorEvent } from './types.js';
 import { topoOrder } from './order.js';
-import type { Cgroups } from '../host/cgroup.js';
+import { hostCgroups, type Cgroups } from '../host/cgroup.js';
 
 export interface SupervisorOptions {
   host: Host;
@@ -73,6 +73,8 @@ export class Supervisor extends EventEmitter {
   }
 
   private async doAdopt(): Promise<void> {
+    // A killed tend's groups whose processes have ended since (adopted ones are populated: kept).
+    (this.cgroups ?? hostCgroups()).removeEmptyAbandoned('programs');
     const files = await readRunFiles(this.host, this.layout.programs.runDir);
     const live = new Set<RunFile>();
     for (const rf of files) if (await isSameLiveProcess(this.host, rf.pid, rf.startTime)) live.add(rf);

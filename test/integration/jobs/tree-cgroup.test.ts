@@ -1,6 +1,7 @@
 // A Job run killed by its timeout takes its whole tree along, limits or not: a process the script
 // started with setsid() (out of the process group the timeout signals) is killed too, and the run's
-// cgroup is removed. Without cgroups, the TreeContained condition says a stop reaches the group only.
+// cgroup is removed; a run a killed tend left behind is ended through the group its record names.
+// Without cgroups, the TreeContained condition says a stop reaches the group only.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -51,6 +52,42 @@ test(
     const done = await rig.runner.wait('hung', rec.id);
     assert.equal(done?.outcome, 'timedOut', JSON.stringify(done));
     assert.equal(alive(escaped), false, 'the escapee is gone once the run is recorded');
+    assert.equal(existsSync(dir), false, 'the cgroup is removed');
+  },
+);
+
+test(
+  'a new tend kills and removes the cgroup of a run the last one left running, setsid() escapes too',
+  { skip: cgroups.available ? false : `no cgroups here: ${cgroups.reason}` },
+  async (t) => {
+    const rig = jobRig(t, Date.now(), false);
+    const pidFile = join(rig.root, 'escaped.pid');
+    // The leader drops its environment, so /proc no longer proves it is the run: only the group
+    // the record names can reach it and the escapee.
+    const orphan = job('orphan', {
+      command: [`setsid sh -c 'echo $$ > ${pidFile}; exec sleep 300' & exec env -i sleep 300`],
+      shell: true,
+      user: 'root',
+      allowRoot: true,
+    });
+    await rig.runner.apply([orphan]);
+    const rec = await rig.runner.trigger('orphan');
+    const escaped = await until('the escaped pid', () => {
+      try {
+        return Number(readFileSync(pidFile, 'utf8').trim()) || undefined;
+      } catch {
+        return undefined;
+      }
+    });
+    const recorded = rig.runner.history.get('orphan', rec.id);
+    assert.equal(recorded?.cgroup, `${process.pid}.orphan.${rec.id}`);
+    const dir = cgroups.open('jobs', recorded!.cgroup!)!.dir;
+    // tend "dies" (the runner is dropped, not stopped); a new one recovers on the same state.
+    const after = rig.restart();
+    await after.apply([orphan]);
+    assert.equal(after.history.get('orphan', rec.id)?.outcome, 'interrupted');
+    assert.equal(alive(escaped), false, 'the escapee is gone once recovery returns');
+    assert.equal(alive(rec.pid!), false, 'the leader too');
     assert.equal(existsSync(dir), false, 'the cgroup is removed');
   },
 );

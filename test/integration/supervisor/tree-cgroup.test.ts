@@ -29,12 +29,13 @@ const readPid = (file: string) => () => {
 const sessionOf = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[3];
 
 /**
- * A Program without limits whose shell starts an escapee in its own session, then waits. `escapee`
- * is the escapee's shell script (it writes its pid first).
+ * A Program without limits whose shell starts an escapee in its own session, then waits. The
+ * escapee sets its trap, then writes its pid (so a test that read the pid stops a trapped escapee),
+ * then runs `then`.
  */
-function escaper(name: string, pidFile: string, escapee: string) {
+function escaper(name: string, pidFile: string, trap: string, then: string) {
   return program(name, {
-    command: [`setsid sh -c 'echo $$ > ${pidFile}; ${escapee}' & exec sleep 300`],
+    command: [`setsid sh -c '${trap}; echo $$ > ${pidFile}; ${then}' & exec sleep 300`],
     shell: true,
     user: 'root',
     allowRoot: true,
@@ -60,7 +61,12 @@ test(
     const termFile = join(r.root, 'escapee-got-term');
     // The escapee leaves on SIGTERM after writing a file: the graceful stop reached it.
     await r.sup.apply([
-      escaper('worker', pidFile, `trap "echo term > ${termFile}; exit 0" TERM; while :; do sleep 0.2; done`),
+      escaper(
+        'worker',
+        pidFile,
+        `trap "echo term > ${termFile}; exit 0" TERM`,
+        'while :; do sleep 0.2; done',
+      ),
     ]);
     const escaped = await until('the escaped pid', readPid(pidFile));
     assert.equal(sessionOf(escaped), String(escaped), 'it left the session and the process group');
@@ -82,7 +88,7 @@ test(
   async (t) => {
     const r = rig(t);
     const pidFile = join(r.root, 'escaped.pid');
-    await r.sup.apply([escaper('stubborn', pidFile, 'trap "" TERM; exec sleep 300')]);
+    await r.sup.apply([escaper('stubborn', pidFile, 'trap "" TERM', 'exec sleep 300')]);
     const escaped = await until('the escaped pid', readPid(pidFile));
     assert.equal(sessionOf(escaped), String(escaped));
     const dir = await groupDirOf(() => r.sup.statusOf('stubborn'));
@@ -98,14 +104,14 @@ test(
   async (t) => {
     const r = rig(t);
     const pidFile = join(r.root, 'escaped.pid');
-    await r.sup.apply([escaper('adoptee', pidFile, 'trap "" TERM; exec sleep 300')]);
+    await r.sup.apply([escaper('adoptee', pidFile, 'trap "" TERM', 'exec sleep 300')]);
     const escaped = await until('the escaped pid', readPid(pidFile));
     const dir = await groupDirOf(() => r.sup.statusOf('adoptee'));
     const leader = r.sup.statusOf('adoptee')!.instances[0]!.pid!;
     await r.sup.release();
 
     const next = new Supervisor({ host: createRealHost(), layout: r.layout, leases: r.leases });
-    t.after(() => next.stopAll({ graceful: false }));
+    r.alsoStop(next);
     await next.adopt();
     const adopted = next.statusOf('adoptee')!.instances[0]!;
     assert.equal(adopted.adopted, true);
@@ -118,11 +124,40 @@ test(
   },
 );
 
+test(
+  'an instance that died while tend was down: the new supervisor kills its setsid() escape and removes the old group before restarting it',
+  { skip: noCgroups },
+  async (t) => {
+    const r = rig(t);
+    const pidFile = join(r.root, 'escaped.pid');
+    await r.sup.apply([escaper('phoenix', pidFile, 'trap "" TERM', 'exec sleep 300')]);
+    const escaped = await until('the escaped pid', readPid(pidFile));
+    const oldDir = await groupDirOf(() => r.sup.statusOf('phoenix'));
+    const leader = r.sup.statusOf('phoenix')!.instances[0]!.pid!;
+    await r.sup.release();
+    // The leader dies while no tend watches; its escapee lives on in the group.
+    process.kill(leader, 'SIGKILL');
+    await until('the leader to be gone', () => !alive(leader));
+    assert.equal(alive(escaped), true);
+
+    const next = new Supervisor({ host: createRealHost(), layout: r.layout, leases: r.leases });
+    r.alsoStop(next);
+    await next.adopt();
+    assert.equal(alive(escaped), false, 'the escapee is gone once adoption returns');
+    assert.equal(existsSync(oldDir), false, 'the old group is removed');
+    const fresh = await until('the restarted instance', () => {
+      const i = next.statusOf('phoenix')?.instances[0];
+      return i?.pid !== undefined && i.pid !== leader && i.cgroup !== undefined && i;
+    });
+    assert.notEqual(cgroups.open('programs', fresh.cgroup!)?.dir, oldDir, 'it runs in a new group');
+  },
+);
+
 test('without cgroups, status says TreeContained=False and a stop still ends the process group', async (t) => {
   const r = rig(t);
   const off = Cgroups.unavailable('turned off by the test');
   const sup = new Supervisor({ host: createRealHost(), layout: r.layout, leases: r.leases, cgroups: off });
-  t.after(() => sup.stopAll({ graceful: false }));
+  r.alsoStop(sup);
   const pidFile = join(r.root, 'child.pid');
   // A grandchild in the process group (no setsid): the fallback's group kill must reach it.
   await sup.apply([
