@@ -264,6 +264,8 @@ export class Cgroup {
    * between), then waits up to `timeoutMs` for the group to empty. True when it did.
    */
   async kill(timeoutMs = 5_000): Promise<boolean> {
+    // Removed already (another handle on the same group, a later tend's recovery): nothing is left.
+    if (!this.fs.exists(this.dir)) return true;
     if (this.pids().includes(process.pid)) this.fs.write(`${this.ownDir}/cgroup.procs`, `${process.pid}\n`);
     if (this.kind === 'v2') this.fs.write(`${this.dir}/cgroup.kill`, '1');
     else await this.freezeAndKill();

@@ -124,9 +124,13 @@ function placement(
       this.oomKilled();
       // Once: the exit handler and a stop may both ask.
       cleaned ??= (async () => {
-        if (tree) {
-          await tree.kill(5_000);
-          tree.remove();
+        try {
+          if (tree) {
+            await tree.kill(5_000);
+            tree.remove();
+          }
+        } catch {
+          // Never a rejection: a run's record and an instance's stop wait on this.
         }
         limited?.remove();
       })();

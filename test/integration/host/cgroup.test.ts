@@ -109,3 +109,14 @@ test("removeEmptyAbandoned() removes a dead owner's empty groups only: a populat
   assert.ok(adopted.pids().includes(running.pid!), 'a populated group and its process are untouched');
   assert.equal(existsSync(mine.dir), true, "a live owner's empty group stays");
 });
+
+test('kill() on a group another handle removed already resolves (a run settles after a recovery removed it)', async (t) => {
+  const cgroups = Cgroups.detect();
+  if (!cgroups.available) return t.skip(`no cgroups here: ${cgroups.reason}`);
+  const first = cgroups.create('test-gone', `${process.pid}.twice`);
+  const second = cgroups.open('test-gone', `${process.pid}.twice`)!;
+  assert.equal(first.remove(), true);
+  tidy(first.dir);
+  assert.equal(await second.kill(100), true);
+  assert.equal(second.remove(), false);
+});

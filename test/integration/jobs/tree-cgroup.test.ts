@@ -89,6 +89,13 @@ test(
     assert.equal(alive(escaped), false, 'the escapee is gone once recovery returns');
     assert.equal(alive(rec.pid!), false, 'the leader too');
     assert.equal(existsSync(dir), false, 'the cgroup is removed');
+    // The old runner (still in this process) sees its leader die and must still settle the run,
+    // though its group is gone already.
+    const settled = await Promise.race([
+      rig.runner.wait('orphan', rec.id).then(() => true),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 15_000)),
+    ]);
+    assert.equal(settled, true, "the first runner's run settles after its group was removed");
   },
 );
 
