@@ -28,6 +28,7 @@ import type { ControllerOptions } from './options.js';
 
 export type { ControllerOptions } from './options.js';
 import { WorkQueue, type Outcome } from './work-queue.js';
+import type { LoadResult } from '../source/index.js';
 
 export class Controller {
   readonly queue: WorkQueue;
@@ -50,6 +51,8 @@ export class Controller {
   private probeNext = new Set<string>();
   private readonly rechecks = new Rechecks((key) => this.queue.add(key));
   lastReport: PassReport | undefined;
+  /** The load of the pass in progress, once it has planned (see `declared`). */
+  private passLoad: LoadResult | undefined;
   /** What the last converge's Programs step reported (it runs inside converge, before status). */
   private programsApplied: Awaited<ReturnType<ProgramsBridge['apply']>> = {
     errors: new Map(),
@@ -137,6 +140,15 @@ export class Controller {
     });
   }
 
+  /**
+   * The desired state as readers must pair it with status: the running pass's load from the moment
+   * it plans (before it changes any status), else the last pass's. The last report alone lags a pass
+   * that already removed a deleted resource's status, and the API listed it again (decision 0047).
+   */
+  get declared(): LoadResult | undefined {
+    return this.passLoad ?? this.lastReport?.result?.computed.load;
+  }
+
   get passes(): number {
     return this.coalescer.started;
   }
@@ -222,6 +234,7 @@ export class Controller {
       ...(this.opts.resolveDesired ? { resolveDesired: this.opts.resolveDesired } : {}),
       ...(this.opts.hostSlice ? { hostSlice: this.opts.hostSlice } : {}),
       holdChanges: (computed) => this.controls.planToApply(computed.plan, computed.load),
+      onPlanned: (computed) => (this.passLoad = computed.load),
       beforeStatus: async (computed) => {
         // Paused: nothing is started, rolled or stopped either.
         if (this.controls.paused) return;
@@ -284,6 +297,7 @@ export class Controller {
     }
     this.metrics.observePass(report.durationMs / 1000, report.result !== undefined);
     this.lastReport = report;
+    this.passLoad = undefined;
     logPass(this.opts.log, report);
     this.opts.afterPass?.();
     try {

@@ -25,6 +25,8 @@ export interface JobRunnerOptions {
   timers?: boolean;
   /** The host's cgroups for run trees (tests inject Cgroups.unavailable); detected when absent. */
   cgroups?: Cgroups;
+  /** The host's log ceiling (Layout.logLimits): a run's log stays within it. */
+  logLimits?: { maxBytes: number; keep: number };
 }
 
 export interface Active {

@@ -47,7 +47,10 @@ export async function rotateOne(
   if (!rename) return false;
   const st = await host.fs.lstat(path);
   if (!st?.isFile) return false;
-  const previous = await host.fs.lstat(`${path}.1`);
+  // The last rotation's time only matters for an age limit: without one, each check of a log that
+  // is not due is one lstat, not two (5,000 a minute at 1,000 Sites + Pools).
+  const ageMatters = limits.maxAgeMs !== undefined && st.size > 0 && st.size <= limits.maxBytes;
+  const previous = ageMatters ? await host.fs.lstat(`${path}.1`) : undefined;
   if (!isDue(st.size, previous?.mtimeMs, host.now(), limits)) return false;
   await host.fs.remove(`${path}.${limits.keep}`);
   for (let i = limits.keep - 1; i >= 1; i--)
@@ -109,30 +112,4 @@ export async function rotateEmbeddedLogs(
     if (Number.isInteger(pid) && pid > 1 && host.kill(pid, 'SIGUSR1')) signalled.push(pidFile);
   }
   return { rotated, signalled };
-}
-
-/** How often `tend serve` checks the logs' sizes: a log grows at most this long past its limit. */
-export const ROTATION_CHECK_MS = 60_000;
-
-/**
- * Under `tend serve` in the embedded profile: a rotation round every ROTATION_CHECK_MS (one stat per
- * log when nothing is due). Returns the stop function. A failed round is logged, never fatal.
- */
-export function startLogRotation(opts: {
-  host: Host;
-  layout: Layout;
-  limits: RotationLimits;
-  warn: (message: string) => void;
-  intervalMs?: number;
-}): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    rotateEmbeddedLogs(opts.host, opts.layout, opts.limits)
-      .catch((err: unknown) => opts.warn(`log rotation failed: ${String(err)}`))
-      .finally(() => (running = false));
-  }, opts.intervalMs ?? ROTATION_CHECK_MS);
-  timer.unref();
-  return () => clearInterval(timer);
 }

@@ -4,6 +4,7 @@ import type { PortLeases } from '../state/port-leases.js';
 import type { Identity } from './identity.js';
 import { Instance, type InstanceContext } from './instance.js';
 import { LogPipe } from './log-pipe.js';
+import { withinCeiling } from '../layout/log-ceiling.js';
 import type { RunnerDeps } from './program-runner.js';
 import { fifoPath, logPath } from './run-file.js';
 import type { RuntimeSpec } from './runtime-spec.js';
@@ -48,11 +49,11 @@ export async function openInstance(
     deps.host,
     fifoPath(runDir, name, slot.index),
     logPath(logDir, name, slot.index),
-    {
-      maxBytes: spec.logMaxBytes,
-      keep: spec.logKeep,
-      maxLineLength: spec.maxLineLength,
-    },
+    // The host's ceiling (--log-max-size/--log-keep) bounds what the spec asks.
+    withinCeiling(
+      { maxBytes: spec.logMaxBytes, keep: spec.logKeep, maxLineLength: spec.maxLineLength },
+      deps.layout.logLimits,
+    ),
   );
   const ctx: InstanceContext = {
     host: deps.host,
