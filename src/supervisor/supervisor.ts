@@ -10,6 +10,7 @@ import { ProgramRunner } from './program-runner.js';
 import { isSameLiveProcess, readRunFiles, type RunFile } from './run-file.js';
 import type { ProgramStatus, SupervisorEvent } from './types.js';
 import { topoOrder } from './order.js';
+import { hostCgroups, type Cgroups } from '../host/cgroup.js';
 
 export interface SupervisorOptions {
   host: Host;
@@ -18,6 +19,8 @@ export interface SupervisorOptions {
   now?: () => number;
   /** Instances an operator stopped (see controls/holds.ts): never started until started again. */
   isStopped?: (program: string, index: number) => boolean;
+  /** The host's cgroups for process trees (tests inject Cgroups.unavailable); detected when absent. */
+  cgroups?: Cgroups;
 }
 
 export class Supervisor extends EventEmitter {
@@ -26,6 +29,7 @@ export class Supervisor extends EventEmitter {
   private readonly leases: PortLeases;
   private readonly now: () => number;
   private readonly isStopped: SupervisorOptions['isStopped'];
+  private readonly cgroups: Cgroups | undefined;
   private readonly runners = new Map<string, ProgramRunner>();
   /** Desired programs whose dependencies are not Ready yet; started from onChanged. */
   private readonly pending = new Map<string, Program>();
@@ -39,6 +43,7 @@ export class Supervisor extends EventEmitter {
     this.leases = opts.leases;
     this.now = opts.now ?? (() => Date.now());
     this.isStopped = opts.isStopped;
+    this.cgroups = opts.cgroups;
   }
 
   private deps() {
@@ -50,6 +55,7 @@ export class Supervisor extends EventEmitter {
       emit: (ev: SupervisorEvent) => this.emit('event', ev),
       changed: () => this.onChanged(),
       ...(this.isStopped ? { isStopped: this.isStopped } : {}),
+      ...(this.cgroups ? { cgroups: this.cgroups } : {}),
     };
   }
 
@@ -67,6 +73,8 @@ export class Supervisor extends EventEmitter {
   }
 
   private async doAdopt(): Promise<void> {
+    // A killed tend's groups whose processes have ended since (adopted ones are populated: kept).
+    (this.cgroups ?? hostCgroups()).removeEmptyAbandoned('programs');
     const files = await readRunFiles(this.host, this.layout.programs.runDir);
     const live = new Set<RunFile>();
     for (const rf of files) if (await isSameLiveProcess(this.host, rf.pid, rf.startTime)) live.add(rf);
