@@ -1,5 +1,5 @@
-// Control groups for process trees tend must be able to end completely: a terminal session today,
-// Programs and Jobs (with limits) later. A process cannot leave its cgroup without write access to
+// Control groups for process trees tend must be able to end completely: terminal sessions, every
+// native Program instance and every Job run. A process cannot leave its cgroup without write access to
 // the cgroup files (root's), so `setsid`, double forks and reparenting to PID 1 do not escape it.
 // cgroup v2 (cgroup.kill) is used where tend may create groups; else v1's freezer (freeze, kill every
 // member, thaw); else `available` is false with the reason and callers fall back to their own sweep.
@@ -156,6 +156,22 @@ export class Cgroups {
     return reaped;
   }
 
+  /**
+   * Removes the empty groups under `scope` whose owner pid is dead: what a tend that was killed left
+   * after its processes ended. A populated group is never touched (rmdir refuses it anyway): its
+   * processes may be adopted by a live tend. Returns their names.
+   */
+  removeEmptyAbandoned(scope: string): string[] {
+    const removed: string[] = [];
+    for (const name of this.list(scope)) {
+      const owner = Number(name.split('.')[0]);
+      if (!Number.isInteger(owner) || owner <= 0 || this.fs.exists(`/proc/${owner}`)) continue;
+      const group = this.open(scope, name);
+      if (group && group.pids().length === 0 && group.remove()) removed.push(name);
+    }
+    return removed;
+  }
+
   /** A handle on an existing group (from list()). */
   open(scope: string, name: string): Cgroup | undefined {
     if (!this.hierarchy || !this.kind) return undefined;
@@ -231,10 +247,25 @@ export class Cgroup {
   }
 
   /**
+   * Sends `signal` to the members that are not in process group `pgid`: what left the group with
+   * setsid() gets the same graceful stop the group gets (the group is signalled by its owner).
+   */
+  signalOutsideGroup(signal: NodeJS.Signals, pgid: number): void {
+    for (const pid of this.pids()) {
+      if (pid === process.pid) continue;
+      // /proc/<pid>/stat after the name: state, ppid, pgrp.
+      const pgrp = Number((this.fs.read(`/proc/${pid}/stat`) ?? '').split(') ')[1]?.split(' ')[2]);
+      if (Number.isInteger(pgrp) && pgrp !== pgid) tryKill(pid, signal);
+    }
+  }
+
+  /**
    * SIGKILL to every member at once (v2: cgroup.kill; v1: freeze, kill, thaw, so none forks in
    * between), then waits up to `timeoutMs` for the group to empty. True when it did.
    */
   async kill(timeoutMs = 5_000): Promise<boolean> {
+    // Removed already (another handle on the same group, a later tend's recovery): nothing is left.
+    if (!this.fs.exists(this.dir)) return true;
     if (this.pids().includes(process.pid)) this.fs.write(`${this.ownDir}/cgroup.procs`, `${process.pid}\n`);
     if (this.kind === 'v2') this.fs.write(`${this.dir}/cgroup.kill`, '1');
     else await this.freezeAndKill();

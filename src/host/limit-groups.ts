@@ -148,6 +148,20 @@ export class ResourceLimits {
     return members.length > 0 ? new LimitGroup(members, this.fs) : undefined;
   }
 
+  /**
+   * The existing groups `<scope>/<name>` (of a process tend adopts), limits left as they are;
+   * undefined when there are none.
+   */
+  open(scope: string, name: string): LimitGroup | undefined {
+    if (![scope, name].every((part) => SEGMENT.test(part))) return undefined;
+    const members: Member[] = [];
+    for (const [controller, d] of this.dirs) {
+      const dir = `${d.base}/${scope}/${name}`;
+      if (this.fs.exists(dir)) members.push({ controller, dir, own: d.own, v2: d.v2 });
+    }
+    return members.length > 0 ? new LimitGroup(members, this.fs) : undefined;
+  }
+
   /** v1 with swap accounting: the same limit on memory+swap, so a tree cannot spill into swap. */
   private memswLimit(bytes: string): [string, string][] {
     const d = this.dirs.get('memory');

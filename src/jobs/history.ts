@@ -30,6 +30,8 @@ export interface RunRecord {
   revision?: string;
   generation: string;
   pid?: number;
+  /** The run's tree cgroup in scope `jobs`, so a later tend kills what a killed one left of it. */
+  cgroup?: string;
   /** Set when this run failed and a retry was planned: the backoff it waits. */
   retryDelayMs?: number;
   log: string;

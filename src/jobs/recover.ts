@@ -1,7 +1,10 @@
 // After a crash: records a previous tend left "running" become interrupted, once, and a process of
 // theirs still alive is killed (its group), but only when /proc proves it is that run: pids are
-// reused. Nothing is rerun for them here; the next trigger (or retries) decides.
+// reused. The run's own cgroup, named in its record, is killed and removed (setsid() escapes too).
+// Nothing is rerun for them here; the next trigger (or retries) decides.
 import type { Host } from '../host/index.js';
+import type { Cgroups } from '../host/cgroup.js';
+import { reopenTree } from '../supervisor/placement.js';
 import type { JobHistory } from './history.js';
 
 /** A pid is only ours if its environment still names the run. */
@@ -18,12 +21,16 @@ export async function recoverInterrupted(
   hooks: {
     isActive: (name: string, id: string) => boolean;
     onInterrupted: (name: string, id: string) => void;
+    cgroups?: Cgroups;
   },
 ): Promise<void> {
   for (const name of names)
     for (const r of history.list(name)) {
       if (r.outcome !== 'running' || hooks.isActive(name, r.id)) continue;
       if (r.pid && (await isOurRun(host, r.pid, r.id))) host.kill(-r.pid, 'SIGKILL');
+      // The group the record names is this run's alone: what left the process group dies there.
+      if (r.cgroup)
+        await reopenTree('jobs', r.cgroup, hooks.cgroups ? { cgroups: hooks.cgroups } : {}).cleanup();
       history.write({
         ...r,
         outcome: 'interrupted',

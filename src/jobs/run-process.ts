@@ -1,15 +1,15 @@
 // One run's process: spawned through the supervisor's spawnInstance (same identity switch, env
 // rules and own process group as a Program), born in its own cgroup with its limits, its output into
-// the run's own log file through a FIFO, and a stop that signals the whole group, then SIGKILLs what
-// is left (grandchildren included). When the run ends, whatever is left of its tree is killed too
+// the run's own log file through a FIFO, and a stop that signals the whole tree (supervisor/stop-tree.ts),
+// then SIGKILLs what is left (grandchildren and setsid() escapes included). When the run ends, whatever is left of its tree is killed too
 // (processes that left the group with setsid()), and an OOM kill is reported.
 import { renameSync, rmSync } from 'node:fs';
 import type { Host } from '../host/index.js';
-import { escalateStop } from '../supervisor/proc.js';
+import { stopTree } from '../supervisor/stop-tree.js';
 import { newProc, type Proc } from '../supervisor/proc.js';
 import type { Identity } from '../supervisor/identity.js';
 import { LogPipe } from '../supervisor/log-pipe.js';
-import { placeTree } from '../supervisor/placement.js';
+import { placeTree, type PlacementHosts } from '../supervisor/placement.js';
 import { spawnInstance } from '../supervisor/spawn-child.js';
 import { join } from 'node:path';
 import { resolveIdentity } from '../supervisor/identity.js';
@@ -29,6 +29,10 @@ export interface RunProcess {
   exited: Promise<RunExit>;
   /** Stop signal to the group, SIGKILL after the Job's stop timeout; resolves once the leader is gone. */
   stop(graceful?: boolean): Promise<void>;
+  /** The run's tree cgroup in scope `jobs`; undefined when none could be made. */
+  tree: string | undefined;
+  /** Why the run has no cgroup of its own (a stop reaches its process group only). */
+  untracked: string | undefined;
 }
 
 export async function startRunProcess(
@@ -37,6 +41,7 @@ export async function startRunProcess(
   runId: string,
   identity: Identity,
   paths: { fifo: string; log: string; spare?: string },
+  hosts: PlacementHosts = {},
 ): Promise<RunProcess | { error: string }> {
   // A spare FIFO made ahead of the due time (see spareFifo) saves a mkfifo process at the start.
   if (paths.spare)
@@ -51,7 +56,7 @@ export async function startRunProcess(
     maxLineLength: job.process.maxLineLength,
   });
   const spec = { ...job.process, env: { ...job.process.env, TEND_JOB: job.name, TEND_JOB_RUN: runId } };
-  const place = placeTree('jobs', `${process.pid}.${job.name}.${runId}`, job.process.limits);
+  const place = placeTree('jobs', `${process.pid}.${job.name}.${runId}`, job.process.limits, hosts);
   const spawned = await spawnInstance(spec, 0, undefined, identity, pipe, place);
   const cleanup = async () => {
     await place.cleanup();
@@ -65,20 +70,25 @@ export async function startRunProcess(
   }
   const { child, pid } = spawned;
   const proc: Proc = newProc(pid, pid, 0, host.now(), child);
+  let stopping: Promise<unknown> | undefined;
   const exited = new Promise<RunExit>((resolve) => {
     child.once('exit', (exitCode, signal) => {
       proc.done = true;
       proc.markExited();
       const oomKilled = place.oomKilled();
-      void cleanup().then(() => resolve({ exitCode, signal, oomKilled }));
+      // A stop in progress gives the escapees the rest of its timeout before the tree is killed.
+      void (stopping ?? Promise.resolve()).then(cleanup).then(() => resolve({ exitCode, signal, oomKilled }));
     });
   });
   return {
     pid,
     exited,
+    tree: place.tree,
+    untracked: place.untracked,
     async stop(graceful = true) {
       if (proc.done) return;
-      await escalateStop(host, proc, job.process.stopSignal, job.process.stopTimeoutMs, graceful);
+      stopping = stopTree(host, proc, place, job.process, graceful);
+      await stopping;
     },
   };
 }
@@ -89,14 +99,16 @@ export async function launchRun(
   job: JobRuntime,
   record: RunRecord,
   runDir: string,
+  hosts: PlacementHosts = {},
 ): Promise<RunProcess | { error: string }> {
   try {
     const identity = await resolveIdentity(host, job.name, job.process);
-    return await startRunProcess(host, job, record.id, identity, {
+    const paths = {
       fifo: join(runDir, `${job.name}.${record.id}.fifo`),
       log: record.log,
       spare: spareFifo(runDir, job.name),
-    });
+    };
+    return await startRunProcess(host, job, record.id, identity, paths, hosts);
   } catch (err) {
     // resolveIdentity speaks of Programs; the run record names the Job.
     return { error: (err as Error).message.split(`Program/${job.name}:`).join(`Job/${job.name}:`) };

@@ -1,5 +1,6 @@
 // The shapes around the JobRunner: its clock, its options, the events it emits, and one run in
 // progress as the runner tracks it.
+import type { Cgroups } from '../host/cgroup.js';
 import type { Host } from '../host/index.js';
 import type { RunRecord } from './history.js';
 import type { RunProcess } from './run-process.js';
@@ -22,6 +23,8 @@ export interface JobRunnerOptions {
   clock?: JobClock;
   /** Arm real timers for schedules and retries (the daemon); tests drive tick() themselves. */
   timers?: boolean;
+  /** The host's cgroups for run trees (tests inject Cgroups.unavailable); detected when absent. */
+  cgroups?: Cgroups;
   /** The host's log ceiling (Layout.logLimits): a run's log stays within it. */
   logLimits?: { maxBytes: number; keep: number };
 }

@@ -9,7 +9,8 @@ import { TendError } from '../errors/catalogue.js';
 import type { Job } from '../model/index.js';
 import { redact } from '../supervisor/runtime-spec.js';
 import { nextDue } from './cron.js';
-import { nextWake, runOnceKey, scheduleDecision } from './due.js';
+import { nextWake } from './due.js';
+import { startApplied, tickSchedules, type TriggerHooks } from './triggers.js';
 import { JobHistory, type RunRecord, type RunTrigger } from './history.js';
 import type { Active, JobClock, JobEvent, JobRunnerOptions } from './runner-types.js';
 import { jobRuntime, type JobRuntime } from './job-spec.js';
@@ -19,6 +20,8 @@ import { launchRun, prepareSpares } from './run-process.js';
 import { newRunRecord } from './new-record.js';
 import { syncJobTokens, TriggerTokens } from './trigger-token.js';
 import { jobWarnings } from './warnings.js';
+import { hostCgroups } from '../host/cgroup.js';
+import type { TreeFacts } from '../supervisor/tree-status.js';
 
 export type { JobClock, JobEvent, JobRunnerOptions } from './runner-types.js';
 
@@ -50,6 +53,7 @@ export class JobRunner extends EventEmitter {
   /** Runs a previous tend left "running" become interrupted (see recover.ts). */
   async recover(names: readonly string[]): Promise<void> {
     await recoverInterrupted(this.opts.host, this.history, this.clock.now(), names, {
+      ...(this.opts.cgroups ? { cgroups: this.opts.cgroups } : {}),
       isActive: (name, id) => this.active.get(name)?.has(id) === true,
       onInterrupted: (name, id) =>
         this.emitEvent(name, 'Warning', 'RunInterrupted', `run ${id} was interrupted by a tend restart`),
@@ -74,21 +78,7 @@ export class JobRunner extends EventEmitter {
       this.emitEvent(name, 'Warning', 'TriggerTokenFailed', message),
     );
     await this.recover(fresh);
-    for (const job of next.values()) {
-      // A schedule counts from when tend first saw the Job: the next due time runs, history does not.
-      if (job.schedule && this.history.readState(job.name).lastTick === undefined)
-        this.history.writeState(job.name, {
-          ...this.history.readState(job.name),
-          lastTick: this.clock.now(),
-        });
-      const key = runOnceKey(job, revision);
-      if (!key) continue;
-      const state = this.history.readState(job.name);
-      if (state.onceDone.includes(key)) continue;
-      // The key is spent before the process starts: a run cut short by a crash is never repeated.
-      this.history.writeState(job.name, { ...state, onceDone: [...state.onceDone, key] });
-      await this.start(job, 'runOnce', {});
-    }
+    await startApplied(this.history, next.values(), revision, this.clock.now(), this.hooks);
     if (this.opts.timers) this.arm();
   }
 
@@ -110,34 +100,15 @@ export class JobRunner extends EventEmitter {
     this.history.forget(name);
   }
 
-  /**
-   * Evaluates every schedule up to `now`: a due time in (lastTick, now] runs once. Due times that
-   * are late by more than a normal tick's lag were missed (tend was down): the newest of them runs
-   * once if it is within startingDeadline, never once per missed tick.
-   */
+  /** Starts what came due in (last tick, now] (see triggers.ts). */
   async tick(now = this.clock.now()): Promise<void> {
-    for (const job of this.jobs.values()) {
-      if (!job.schedule) continue;
-      const state = this.history.readState(job.name);
-      // First sight, or a clock that went back: count from now.
-      if (state.lastTick === undefined || state.lastTick > now) {
-        this.history.writeState(job.name, { ...state, lastTick: now });
-        continue;
-      }
-      const d = scheduleDecision(job, state.lastTick, now);
-      // Nothing came due: the stored lastTick still covers (lastTick, now], so an idle tick writes nothing.
-      if (d.kind === 'none' && !job.suspend) continue;
-      this.history.writeState(job.name, { ...state, lastTick: now });
-      if (d.kind === 'run') await this.start(job, d.trigger, { dueAt: d.dueAt });
-      else if (d.kind === 'skipMissed')
-        this.emitEvent(
-          job.name,
-          'Warning',
-          'MissedRunSkipped',
-          `${d.count} run(s) missed while tend was down; the newest was due ${Math.round(d.lateMs / 1000)} s ago, past startingDeadline`,
-        );
-    }
+    await tickSchedules(this.history, this.jobs.values(), now, this.hooks);
   }
+
+  private readonly hooks: TriggerHooks = {
+    start: (job, trigger, extra) => this.start(job, trigger, extra),
+    event: (job, type, reason, message) => this.emitEvent(job, type, reason, message),
+  };
 
   private arm(): void {
     if (this.tickTimer) clearTimeout(this.tickTimer);
@@ -184,6 +155,16 @@ export class JobRunner extends EventEmitter {
     return nextDue(job.schedule, job.timeZone, this.clock.now());
   }
 
+  /** For the TreeContained condition: the host's lack of cgroups, and running runs without a group. */
+  treeFacts(name: string): TreeFacts {
+    const cgroups = this.opts.cgroups ?? hostCgroups();
+    const runs = [...(this.active.get(name)?.values() ?? [])];
+    return {
+      noCgroups: cgroups.available ? undefined : cgroups.reason,
+      untracked: runs.flatMap((a) => (a.proc?.untracked ? [`run ${a.record.id}: ${a.proc.untracked}`] : [])),
+    };
+  }
+
   spec(name: string): JobRuntime | undefined {
     return this.jobs.get(name);
   }
@@ -222,7 +203,8 @@ export class JobRunner extends EventEmitter {
     const active: Active = { record, proc: undefined, done: new Promise((r) => (finish = r)) };
     runs.set(id, active);
 
-    const proc = await launchRun(this.opts.host, job, record, this.opts.runDir);
+    const hosts = this.opts.cgroups ? { cgroups: this.opts.cgroups } : {};
+    const proc = await launchRun(this.opts.host, job, record, this.opts.runDir, hosts);
     if ('error' in proc) {
       this.settle(
         job,
@@ -234,7 +216,7 @@ export class JobRunner extends EventEmitter {
       return active;
     }
     active.proc = proc;
-    active.record = { ...record, pid: proc.pid };
+    active.record = { ...record, pid: proc.pid, ...(proc.tree ? { cgroup: proc.tree } : {}) };
     this.history.write(active.record);
     this.emitEvent(job.name, 'Normal', 'RunStarted', `run ${id} started (${trigger}), pid ${proc.pid}`);
     this.emit('change', job.name);

@@ -10,6 +10,7 @@ import type { Job, Resource, ResourceKey } from '../model/index.js';
 import { setCondition, type Phase, type ResourceStatus } from '../state/conditions.js';
 import type { EventLog } from '../state/events.js';
 import { limitsCondition } from '../supervisor/limits-status.js';
+import { treeCondition } from '../supervisor/tree-status.js';
 import type { StatusStore } from '../state/status-store.js';
 import type { ComputedPlan } from '../pipeline/compute-plan.js';
 
@@ -91,6 +92,7 @@ export class JobsBridge {
       Date.now(),
     );
     next = limitsCondition(next, this.runner.spec(name)?.process.limits, Date.now());
+    next = treeCondition(next, this.runner.treeFacts(name), Date.now());
     const summary = (r: typeof view.lastRun) =>
       r && {
         id: r.id,

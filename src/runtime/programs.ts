@@ -14,6 +14,7 @@ import type { PortLeases } from '../state/port-leases.js';
 import type { StatusStore } from '../state/status-store.js';
 import { Supervisor, type ProgramStatus, type SupervisorEvent } from '../supervisor/index.js';
 import { limitsCondition } from '../supervisor/limits-status.js';
+import { programTreeFacts, treeCondition } from '../supervisor/tree-status.js';
 import { withRevision } from '../supervisor/restart-on.js';
 import type { HealthVerdict } from '../observe/assess.js';
 import type { ComputedPlan } from '../pipeline/compute-plan.js';
@@ -291,6 +292,7 @@ export function programStatus(current: ResourceStatus, st: ProgramStatus, now: n
     now,
   );
   next = limitsCondition(next, st.limits, now);
+  next = treeCondition(next, programTreeFacts(st), now);
   const pids = st.instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
   const ports = st.instances.map((i) => i.port).filter((p): p is number => p !== undefined);
   const outputs: Record<string, string | number> = {

@@ -22,6 +22,8 @@ export const CONDITION_TYPES = [
   'Saturated',
   // Programs and Jobs with limits: False names the cgroup controller (or prlimit) the host lacks.
   'LimitsEnforced',
+  // Native Programs and Jobs: False when a process tree has no cgroup (stop reaches its group only).
+  'TreeContained',
   // An operator's holds (see controls/): suspended reconciliation, a Program stopped by hand.
   'Suspended',
   'Stopped',

@@ -33,9 +33,11 @@ export function statusOf(i: InstanceFacts, proc: Proc | undefined, now: number):
   };
 }
 
-export function runFileOf(i: InstanceFacts, proc: Proc): RunFile {
+/** `cgroup`: the process tree's group in scope `programs`, so a later tend's stop reaches all of it. */
+export function runFileOf(i: InstanceFacts, proc: Proc, cgroup?: string): RunFile {
   const { spec, index, port, restarts, resource } = i;
   return {
+    ...(cgroup ? { cgroup } : {}),
     ...{ version: 1, program: spec.name, index, port, restarts, resource },
     ...{ pid: proc.pid, pgid: proc.pgid, startTime: proc.startTime, startedAt: proc.startedAt },
     ...{ generation: spec.generation, instanceGeneration: spec.instanceGeneration },

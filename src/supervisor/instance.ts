@@ -1,18 +1,14 @@
-// One instance slot of a Program: owns at most one process at a time, learns of its exit from that
-// child's own 'exit' event (or, when adopted, from polling pid + start time), and applies the
-// restart policy, backoff, crash-loop detection, stop escalation and probes.
-import type { Host } from '../host/index.js';
-import type { Program } from '../model/index.js';
-import type { Identity } from './identity.js';
-import type { LogPipe } from './log-pipe.js';
+// One instance slot of a Program, its lifecycle: owns at most one process at a time (born in its own
+// cgroup), learns of its exit from that child's own 'exit' event (or, when adopted, from polling pid
+// + start time), and applies the restart policy, backoff, crash-loop detection, stop escalation to
+// the whole tree, and probes. Its state and what it shows are instance-core.ts.
 import { tailLines } from './log-writer.js';
-import { probeAllowsReady, type Prober } from './probe.js';
+import { probeAllowsReady } from './probe.js';
 import { restartsOn, startProber } from './instance-probe.js';
 import {
   afterExit,
   crashLoopMessage,
   describeExit,
-  escalateStop,
   exitRecord,
   newProc,
   watchAdopted,
@@ -20,84 +16,19 @@ import {
   type Proc,
 } from './proc.js';
 import { readProcStat } from '../host/proc-stat.js';
-import { runFilePath, writeRunFile, type RunFile } from './run-file.js';
-import { redact, type RuntimeSpec } from './runtime-spec.js';
-import { runFileOf, statusOf } from './instance-records.js';
+import { runFilePath, type RunFile } from './run-file.js';
+import { redact } from './runtime-spec.js';
 import { spawnInstance } from './spawn-child.js';
-import type { ExitRecord, Health, InstanceState, InstanceStatus, SupervisorEvent } from './types.js';
+import type { Health } from './types.js';
 import { groupKill } from './group.js';
 import { recordCompleted, removeCompleted, restoredMessage, type CompletedMarker } from './completed.js';
-import { placeInstance, type TreePlacement } from './placement.js';
+import { placeInstance, reopenTree } from './placement.js';
+import { InstanceCore } from './instance-core.js';
+import { stopTree } from './stop-tree.js';
 
-export interface InstanceContext {
-  host: Host;
-  runDir: string;
-  /** Where finished instances leave their marker (see completed.ts). */
-  doneDir: string;
-  now: () => number;
-  emit: (ev: Omit<SupervisorEvent, 'key' | 'at'>) => void;
-  /** Called on every change that may alter readiness, so the program and its dependents re-check. */
-  changed: () => void;
-}
+export type { InstanceContext } from './instance-core.js';
 
-export class Instance {
-  state: InstanceState = 'stopped';
-  restarts = 0;
-  lastExit: ExitRecord | undefined;
-  ready = false;
-  adopted = false;
-  crashLoop: string | undefined;
-  message: string | undefined;
-  private failures = 0;
-  /** Bumped by every stop() from the owner, so a liveness restart in flight never revives it. */
-  private epoch = 0;
-  private proc: Proc | undefined;
-  private desired: 'run' | 'stop' = 'stop';
-  private timer: NodeJS.Timeout | undefined;
-  private unwatch: (() => void) | undefined;
-  private prober: Prober | undefined;
-  /** The cgroups of the current process when the spec sets limits (see placement.ts). */
-  private place: TreePlacement | undefined;
-  private starts = 0;
-
-  constructor(
-    private readonly ctx: InstanceContext,
-    readonly index: number,
-    public spec: RuntimeSpec,
-    public resource: Program,
-    public identity: Identity,
-    public port: number | undefined,
-    readonly pipe: LogPipe,
-  ) {}
-
-  /** What this instance runs (see RuntimeSpec.instanceGeneration). */
-  get generation(): string {
-    return this.spec.instanceGeneration;
-  }
-
-  /** Takes a spec that differs only in what needs no restart (instances); rewrites the run file. */
-  async retarget(spec: RuntimeSpec, resource: Program, identity: Identity): Promise<void> {
-    const changed = spec.generation !== this.spec.generation;
-    this.spec = spec;
-    this.resource = resource;
-    this.identity = identity;
-    if (changed && this.alive) await this.persist();
-  }
-  get pid(): number | undefined {
-    return this.proc?.pid;
-  }
-  get alive(): boolean {
-    return this.proc !== undefined && !this.proc.done;
-  }
-  get health(): Health {
-    return this.prober?.health ?? 'unknown';
-  }
-
-  /** Status as reported outside: secrets redacted, pid only while alive. */
-  status(): InstanceStatus {
-    return statusOf(this, this.proc, this.ctx.now());
-  }
-
+export class Instance extends InstanceCore {
   /** Restores an instance that finished on this generation before tend restarted: not started. */
   restoreCompleted(m: CompletedMarker): void {
     this.desired = 'stop';
@@ -115,9 +46,13 @@ export class Instance {
     this.state = 'starting';
     this.ready = false;
     const startedAt = this.ctx.now();
-    const place = (this.place = placeInstance(this.spec, this.index, ++this.starts));
+    const place = (this.place = placeInstance(this.spec, this.index, this.ctx));
     const spawned = await spawnInstance(this.spec, this.index, this.port, this.identity, this.pipe, place);
-    if ('error' in spawned) return this.spawnFailed(spawned.error);
+    if ('error' in spawned) {
+      // Nothing was born in the groups: they go now, not with a process that never existed.
+      await place.cleanup();
+      return this.spawnFailed(spawned.error);
+    }
     const { child, pid } = spawned;
     const proc = newProc(pid, pid, 0, startedAt, child);
     this.proc = proc;
@@ -138,6 +73,8 @@ export class Instance {
     this.restarts = rf.restarts;
     const proc = newProc(rf.pid, rf.pgid, rf.startTime, rf.startedAt);
     this.proc = proc;
+    // The tree the previous tend placed it in: a stop still reaches what left the process group.
+    this.place = reopenTree('programs', rf.cgroup, this.ctx);
     this.state = 'starting';
     this.unwatch = watchAdopted(this.ctx.host, proc, () =>
       this.onExit(proc, null, null, 'exit code unknown: the process was adopted, tend is not its parent'),
@@ -210,7 +147,8 @@ export class Instance {
     if (this.place?.oomKilled()) this.lastExit = { ...this.lastExit, reason: 'OOMKilled' };
     // The leader is the instance: whatever else is left in its group (or its cgroup) goes with it.
     groupKill(this.ctx.host, proc.pgid, 'SIGKILL');
-    void this.place?.cleanup();
+    // A stop in progress gives the escapees the rest of its timeout, then cleans up (stop-tree.ts).
+    if (this.state !== 'stopping') void this.place?.cleanup();
     const wasReady = this.ready;
     this.ready = false;
     proc.markExited();
@@ -277,41 +215,10 @@ export class Instance {
       return;
     }
     this.state = 'stopping';
-    const exited = await escalateStop(
-      this.ctx.host,
-      proc,
-      this.spec.stopSignal,
-      this.spec.stopTimeoutMs,
-      graceful,
-    );
+    const exited = await stopTree(this.ctx.host, proc, this.place, this.spec, graceful);
     if (!exited && !proc.child) this.onExit(proc, null, 'SIGKILL', 'adopted process killed');
-    // What left the process group (setsid) is still in the cgroup: it goes too.
-    await this.place?.cleanup();
     this.state = 'stopped';
     this.adopted = false;
     await this.ctx.host.fs.remove(runFilePath(this.ctx.runDir, this.spec.name, this.index));
-  }
-
-  /** Stops watching without touching the process (tend is going away; a new one adopts it). */
-  release(): void {
-    this.clearTimer();
-    this.unwatch?.();
-    this.prober?.stop();
-    this.proc?.child?.removeAllListeners('exit');
-    this.proc?.child?.unref();
-    this.proc = undefined;
-  }
-
-  private event(type: SupervisorEvent['type'], reason: SupervisorEvent['reason'], message: string): void {
-    this.ctx.emit({ instance: this.index, type, reason, message });
-  }
-
-  private clearTimer(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-  }
-
-  private async persist(): Promise<void> {
-    if (this.proc) await writeRunFile(this.ctx.host, this.ctx.runDir, runFileOf(this, this.proc));
   }
 }

@@ -8,11 +8,13 @@ import { asTendError } from '../errors/catalogue.js';
 import { resolveIdentity, userDbStamp, type Identity } from './identity.js';
 import { Instance } from './instance.js';
 import { LogPipe } from './log-pipe.js';
-import { withinCeiling } from '../layout/log-ceiling.js';
-import { fifoPath, logPath, runFilePath, type RunFile } from './run-file.js';
+import { fifoPath, runFilePath, type RunFile } from './run-file.js';
+import { leaseKey, openInstance, slotPort } from './instance-slot.js';
 import { runtimeSpec, type RuntimeSpec } from './runtime-spec.js';
 import { Rollout } from './rollout.js';
 import { readCompleted, removeCompleted } from './completed.js';
+import { adoptRunFiles } from './adopt-run-files.js';
+import { hostCgroups, type Cgroups } from '../host/cgroup.js';
 import type { ProgramStatus, SupervisorEvent } from './types.js';
 
 export interface RunnerDeps {
@@ -27,12 +29,14 @@ export interface RunnerDeps {
   isStopped?: (program: string, index: number) => boolean;
   /** See SupervisorOptions.portHolder. */
   portHolder?: (port: number) => Promise<string | undefined>;
+  /** The host's cgroups for process trees (tests inject Cgroups.unavailable); detected when absent. */
+  cgroups?: Cgroups;
 }
 
 /** How many new instances of one program are spawned at the same time. */
 export const START_PARALLELISM = 16;
 
-export const leaseKey = (program: string, index: number) => `Program/${program}#${index}`;
+export { leaseKey } from './instance-slot.js';
 
 export class ProgramRunner {
   readonly instances = new Map<number, Instance>();
@@ -60,7 +64,7 @@ export class ProgramRunner {
     return `${this.deps.layout.stateDir}/programs/completed`;
   }
 
-  private emit(ev: Omit<SupervisorEvent, 'key' | 'at'>): void {
+  emit(ev: Omit<SupervisorEvent, 'key' | 'at'>): void {
     this.deps.emit({ ...ev, key: `Program/${this.name}`, at: new Date(this.deps.now()).toISOString() });
   }
 
@@ -80,7 +84,7 @@ export class ProgramRunner {
   }
 
   /** Re-evaluates program readiness and emits Ready/NotReady on a flip. */
-  private onInstanceChange = (): void => {
+  readonly onInstanceChange = (): void => {
     const ready = this.ready;
     if (ready !== this.wasReady) {
       this.wasReady = ready;
@@ -97,75 +101,20 @@ export class ProgramRunner {
     this.deps.changed(this);
   };
 
-  private async port(index: number, heldByUs?: number): Promise<number | undefined> {
-    const p = this.spec.port;
-    if (p === undefined) return undefined;
-    if (p !== 'auto') return p + index;
-    return this.deps.leases.acquire(leaseKey(this.name, index), { heldByUs: (port) => port === heldByUs });
+  private port(index: number, heldByUs?: number): Promise<number | undefined> {
+    return slotPort(this.deps.leases, this.spec, this.name, index, heldByUs);
   }
 
-  private async newInstance(index: number, identity: Identity, adoptedPort?: number): Promise<Instance> {
-    const { runDir, logDir } = this.deps.layout.programs;
-    await this.deps.host.fs.mkdirp(runDir, 0o700);
-    await this.deps.host.fs.mkdirp(logDir, 0o750);
-    const pipe = await LogPipe.open(
-      this.deps.host,
-      fifoPath(runDir, this.name, index),
-      logPath(logDir, this.name, index),
-      withinCeiling(
-        { maxBytes: this.spec.logMaxBytes, keep: this.spec.logKeep, maxLineLength: this.spec.maxLineLength },
-        this.deps.layout.logLimits,
-      ),
-    );
+  /** A new Instance for slot `index` (its log pipe open, its port leased). */
+  async newInstance(index: number, identity: Identity, adoptedPort?: number): Promise<Instance> {
     const port = await this.port(index, adoptedPort);
-    const ctx = {
-      host: this.deps.host,
-      runDir,
-      doneDir: this.doneDir,
-      now: this.deps.now,
-      emit: (e: Omit<SupervisorEvent, 'key' | 'at'>) => this.emit(e),
-      changed: this.onInstanceChange,
-    };
-    return new Instance(ctx, index, this.spec, this.resource, identity, port, pipe);
+    return openInstance(this.deps, this, { index, identity, port, doneDir: this.doneDir });
   }
 
   /** Wraps processes found in run files; missing slots are started per the restart policy. */
   async adopt(files: RunFile[], live: Set<RunFile>): Promise<void> {
     const identity = await resolveIdentity(this.deps.host, this.name, this.spec);
-    for (const rf of files) {
-      if (rf.index >= this.spec.instances || this.instances.has(rf.index)) continue;
-      const inst = await this.newInstance(rf.index, identity, rf.port);
-      // The adopted process keeps the spec it was started with, so a changed spec rolls it later.
-      if (rf.instanceGeneration !== this.spec.instanceGeneration)
-        inst.spec = { ...this.spec, generation: rf.generation, instanceGeneration: rf.instanceGeneration };
-      inst.restarts = rf.restarts;
-      this.instances.set(rf.index, inst);
-      if (live.has(rf)) inst.adopt(rf);
-      else if (this.spec.restart !== 'never' && !this.held(rf.index)) {
-        inst.lastExit = {
-          code: null,
-          signal: null,
-          at: new Date(this.deps.now()).toISOString(),
-          unknown: 'exited while tend was down; exit code unknown',
-        };
-        inst.restarts++;
-        this.emit({
-          instance: rf.index,
-          type: 'Warning',
-          reason: 'Restarted',
-          message: `instance ${rf.index} exited while tend was down; restarting`,
-        });
-        await inst.start();
-      } else {
-        inst.state = 'exited';
-        inst.lastExit = {
-          code: null,
-          signal: null,
-          at: new Date(this.deps.now()).toISOString(),
-          unknown: 'exited while tend was down; exit code unknown',
-        };
-      }
-    }
+    await adoptRunFiles(this, identity, files, live, this.deps);
   }
 
   /**
@@ -364,6 +313,7 @@ export class ProgramRunner {
   }
 
   status(): ProgramStatus {
+    const cgroups = this.deps.cgroups ?? hostCgroups();
     const rollout = this.rollout.status(this.spec, this.instances.values());
     return {
       name: this.name,
@@ -376,6 +326,7 @@ export class ProgramRunner {
       error: this.error,
       ...(rollout ? { rollout } : {}),
       ...(this.spec.limits ? { limits: this.spec.limits } : {}),
+      ...(cgroups.available ? {} : { noCgroups: cgroups.reason }),
     };
   }
 }

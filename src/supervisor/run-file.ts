@@ -22,6 +22,8 @@ export interface RunFile {
   restarts: number;
   /** The Program as applied, so an adopted instance is restarted per its policy before apply(). */
   resource: Program;
+  /** Its process tree's cgroup in scope `programs` (see placement.ts); absent: none was made. */
+  cgroup?: string;
 }
 
 export const runFilePath = (runDir: string, program: string, index: number) =>

@@ -10,6 +10,7 @@ import { ProgramRunner } from './program-runner.js';
 import { isSameLiveProcess, readRunFiles, type RunFile } from './run-file.js';
 import type { ProgramStatus, SupervisorEvent } from './types.js';
 import { topoOrder } from './order.js';
+import { hostCgroups, type Cgroups } from '../host/cgroup.js';
 
 export interface SupervisorOptions {
   host: Host;
@@ -23,6 +24,8 @@ export interface SupervisorOptions {
    * process listens on is refused before an instance is started on it. Absent: not checked.
    */
   portHolder?: (port: number) => Promise<string | undefined>;
+  /** The host's cgroups for process trees (tests inject Cgroups.unavailable); detected when absent. */
+  cgroups?: Cgroups;
 }
 
 export class Supervisor extends EventEmitter {
@@ -32,6 +35,7 @@ export class Supervisor extends EventEmitter {
   private readonly now: () => number;
   private readonly isStopped: SupervisorOptions['isStopped'];
   private readonly portHolder: SupervisorOptions['portHolder'];
+  private readonly cgroups: Cgroups | undefined;
   private readonly runners = new Map<string, ProgramRunner>();
   /** Desired programs whose dependencies are not Ready yet; started from onChanged. */
   private readonly pending = new Map<string, Program>();
@@ -46,6 +50,7 @@ export class Supervisor extends EventEmitter {
     this.now = opts.now ?? (() => Date.now());
     this.isStopped = opts.isStopped;
     this.portHolder = opts.portHolder;
+    this.cgroups = opts.cgroups;
   }
 
   private deps() {
@@ -58,6 +63,7 @@ export class Supervisor extends EventEmitter {
       changed: () => this.onChanged(),
       ...(this.isStopped ? { isStopped: this.isStopped } : {}),
       ...(this.portHolder ? { portHolder: this.portHolder } : {}),
+      ...(this.cgroups ? { cgroups: this.cgroups } : {}),
     };
   }
 
@@ -75,6 +81,8 @@ export class Supervisor extends EventEmitter {
   }
 
   private async doAdopt(): Promise<void> {
+    // A killed tend's groups whose processes have ended since (adopted ones are populated: kept).
+    (this.cgroups ?? hostCgroups()).removeEmptyAbandoned('programs');
     const files = await readRunFiles(this.host, this.layout.programs.runDir);
     const live = new Set<RunFile>();
     for (const rf of files) if (await isSameLiveProcess(this.host, rf.pid, rf.startTime)) live.add(rf);

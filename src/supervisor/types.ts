@@ -35,6 +35,10 @@ export interface InstanceStatus {
   /** Set while the instance is in a crash loop, with the tail of its log. */
   crashLoop: string | undefined;
   message: string | undefined;
+  /** While alive: the cgroup holding its whole process tree (in scope `programs`). */
+  cgroup?: string;
+  /** While alive without one: why, so status can say a setsid() escape would outlive a stop. */
+  untracked?: string;
 }
 
 export interface ProgramStatus {
@@ -53,6 +57,8 @@ export interface ProgramStatus {
   rollout?: RolloutStatus;
   /** The spec's limits, for the LimitsEnforced condition. */
   limits?: LimitsRuntime;
+  /** Why this host has no cgroups for process trees (the TreeContained condition); absent when it has. */
+  noCgroups?: string;
 }
 
 export interface RolloutStatus {

@@ -85,3 +85,38 @@ test("reapAbandoned() ends the groups of a dead owner and leaves a live owner's 
   assert.ok(mine.pids().includes(kept.pid!), "a live owner's group is untouched");
   assert.ok(left.pid);
 });
+
+test("removeEmptyAbandoned() removes a dead owner's empty groups only: a populated one may be adopted", async (t) => {
+  const cgroups = Cgroups.detect();
+  if (!cgroups.available) return t.skip(`no cgroups here: ${cgroups.reason}`);
+  const gone = spawnSync('true').pid!;
+  const empty = cgroups.create('test-empty', `${gone}.ended`);
+  const adopted = cgroups.create('test-empty', `${gone}.adopted`);
+  const mine = cgroups.create('test-empty', `${process.pid}.fresh`);
+  const running = adopted.runInside(() => spawn('sleep', ['1000'], { stdio: 'ignore' }));
+  t.after(async () => {
+    running.kill('SIGKILL');
+    for (const g of [adopted, mine]) {
+      await g.kill();
+      g.remove();
+    }
+    tidy(mine.dir);
+  });
+  const deadline = Date.now() + 5_000;
+  while (adopted.pids().length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(cgroups.removeEmptyAbandoned('test-empty'), [`${gone}.ended`]);
+  assert.equal(existsSync(empty.dir), false);
+  assert.ok(adopted.pids().includes(running.pid!), 'a populated group and its process are untouched');
+  assert.equal(existsSync(mine.dir), true, "a live owner's empty group stays");
+});
+
+test('kill() on a group another handle removed already resolves (a run settles after a recovery removed it)', async (t) => {
+  const cgroups = Cgroups.detect();
+  if (!cgroups.available) return t.skip(`no cgroups here: ${cgroups.reason}`);
+  const first = cgroups.create('test-gone', `${process.pid}.twice`);
+  const second = cgroups.open('test-gone', `${process.pid}.twice`)!;
+  assert.equal(first.remove(), true);
+  tidy(first.dir);
+  assert.equal(await second.kill(100), true);
+  assert.equal(second.remove(), false);
+});

@@ -27,12 +27,16 @@ export interface Rig {
   sup: Supervisor;
   leases: PortLeases;
   events: SupervisorEvent[];
+  /** Another supervisor on this rig (an adopter): stopped with the rig's, before its dir goes. */
+  alsoStop(sup: Supervisor): void;
 }
 
 export function rig(t: TestContext, range?: { from: number; to: number }): Rig {
   // Registered before the temp dir's cleanup so that processes die before their dir goes.
-  const holder: { sup?: Supervisor } = {};
-  t.after(() => holder.sup?.stopAll({ graceful: false }));
+  const holder: { sup?: Supervisor; more: Supervisor[] } = { more: [] };
+  t.after(async () => {
+    for (const s of [holder.sup, ...holder.more]) await s?.stopAll({ graceful: false });
+  });
   const root = tempDir(t, 'tend-sup-');
   const host = createRealHost();
   const layout = embeddedLayout(root);
@@ -41,7 +45,7 @@ export function rig(t: TestContext, range?: { from: number; to: number }): Rig {
   holder.sup = sup;
   const events: SupervisorEvent[] = [];
   sup.on('event', (e: SupervisorEvent) => events.push(e));
-  return { root, layout, sup, leases, events };
+  return { root, layout, sup, leases, events, alsoStop: (s) => void holder.more.push(s) };
 }
 
 export async function until<T>(
