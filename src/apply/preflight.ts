@@ -25,5 +25,33 @@ export async function preflightRefusals(
     if (members.length === 0) continue;
     for (const [key, why] of await driver.preflight(members)) refused.set(key, why);
   }
+  holdDependents(changes, refused);
   return refused;
 }
+
+/**
+ * A change that points another service at a refused address (a vhost's fastcgi_pass naming a pool
+ * socket a foreign process holds) is held with it: nginx is never sent to that process.
+ */
+function holdDependents(changes: readonly Change[], refused: Map<string, PreflightRefusal>): void {
+  const addresses = [...refused].flatMap(([key, r]) =>
+    r.address ? [{ key, ...r, address: r.address }] : [],
+  );
+  if (addresses.length === 0) return;
+  for (const c of changes) {
+    if (c.action === 'delete' || refused.has(c.key)) continue;
+    const written = c.ops.flatMap((o) => (o.op === 'write' ? [o.content] : []));
+    const hit = addresses.find((a) =>
+      written.some((text) => text.split('\n').some((line) => pointsAt(line, a.address))),
+    );
+    if (hit)
+      refused.set(c.key, {
+        code: hit.code,
+        message: `its upstream ${hit.address} (${hit.key}) is refused: ${hit.message}`,
+      });
+  }
+}
+
+/** A `fastcgi_pass <address>;` or tend's `set $tend_fastcgi <address>;` line. */
+const pointsAt = (line: string, address: string) =>
+  /^\s*(?:fastcgi_pass|set \$tend_fastcgi)\s/.test(line) && line.trim().endsWith(` ${address};`);

@@ -35,6 +35,10 @@ export async function runApply(opts: ReconcileOptions, io: CliIO): Promise<numbe
   await host.fs.mkdirp(layout.stateDir, 0o700);
   const { checkOwnPaths } = await import('../state/ownership.js');
   await checkOwnPaths(host, { root: layout.root, stateDir: layout.stateDir });
+  // nginx's workers must reach the pool sockets under the root: refuse a 0700 parent now, not with 502s.
+  const { checkOwnDirsTraversable } = await import('../observe/root-traversal.js');
+  const { readAccounts } = await import('../host/accounts.js');
+  await checkOwnDirsTraversable(host, layout, await readAccounts(host));
   // A running `tend serve` owns this root: ask it and report its result instead of racing it.
   const { findDaemon, reconcileViaDaemon } = await import('./client.js');
   const daemon = await findDaemon(host, layout.stateDir);

@@ -77,6 +77,10 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
     stateDir: layout.stateDir,
     ...(opts.tokenFile ? { tokenFile: opts.tokenFile } : {}),
   });
+  // nginx's workers must reach the pool sockets under the root: refuse a 0700 parent now, not with 502s.
+  const { checkOwnDirsTraversable } = await import('../observe/root-traversal.js');
+  const { readAccounts } = await import('../host/accounts.js');
+  await checkOwnDirsTraversable(host, layout, await readAccounts(host));
   const lock = await acquireLock(host, layout.stateDir, 'tend serve');
   let ready = false;
   try {

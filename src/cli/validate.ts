@@ -4,6 +4,7 @@ import { detectPhpVersions } from '../observe/observe.js';
 import { isTendError } from '../errors/catalogue.js';
 import { createRealHost, type Host } from '../host/index.js';
 import { readAccounts } from '../host/accounts.js';
+import { rootTraversal } from '../observe/root-traversal.js';
 import { embeddedLayout, type Layout } from '../layout/index.js';
 import { formatLoadError } from '../source/index.js';
 import { jobWarnings } from '../jobs/warnings.js';
@@ -75,12 +76,16 @@ export async function validateCommand(
     return 1;
   }
   // The web bases are policy, not a fact about this host: they apply even with --no-host-checks.
-  const ruleContext = values['no-host-checks']
+  const accounts = values['no-host-checks'] ? undefined : await readAccounts(env.host);
+  // As the daemon judges it: as root, nginx's workers are www-data, and a root they cannot reach is refused.
+  const traversal = accounts && env.host.isRoot() ? rootTraversal(env.host, accounts, 'www-data') : undefined;
+  const ruleContext = !accounts
     ? { webBases: bases.webBases }
     : {
         webBases: bases.webBases,
         installedPhp: await detectPhpVersions(env.host, env.layout),
-        accounts: await readAccounts(env.host),
+        accounts,
+        ...(traversal ? { traversal } : {}),
       };
   let result;
   let hosts: string[];

@@ -31,6 +31,11 @@ export interface PreflightRefusal {
   /** A TEND_ERR_* code, e.g. TEND_ERR_PORT_IN_USE. */
   code: string;
   message: string;
+  /**
+   * The address refused (`unix:/run/x.sock`, `127.0.0.1:9000`) when others point at it: a vhost
+   * whose fastcgi_pass names it is held back with it, so nginx is never sent to a foreign server.
+   */
+  address?: string;
 }
 
 export interface ServiceDriver {

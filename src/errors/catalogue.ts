@@ -36,6 +36,10 @@ export const ERROR_CODES = {
     kind: 'transient',
     summary: 'a port a resource listens on is held by another process',
   },
+  TEND_ERR_SOCKET_IN_USE: {
+    kind: 'transient',
+    summary: 'a unix socket a Pool listens on is held by a process tend does not manage',
+  },
   TEND_ERR_SPAWN: { kind: 'transient', summary: 'a process could not be started' },
   TEND_ERR_USER_UNKNOWN: { kind: 'config', summary: 'a user or group does not exist on this host' },
   TEND_ERR_COMMAND_NOT_FOUND: {
@@ -43,6 +47,10 @@ export const ERROR_CODES = {
     summary: "a Program's or Job's command is not an executable on its user's PATH",
   },
   TEND_ERR_ROOT_REFUSED: { kind: 'config', summary: 'running as root needs an explicit allowRoot' },
+  TEND_ERR_NOT_TRAVERSABLE: {
+    kind: 'config',
+    summary: "a directory above a Site root or tend's socket dir cannot be entered by nginx's worker user",
+  },
   TEND_ERR_OUTSIDE_WEB_BASE: {
     kind: 'config',
     summary: "a tenant's path lies outside the web bases, or in a system or tend's own directory",

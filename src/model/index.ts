@@ -17,3 +17,4 @@ export * from './tenancy.js';
 export * from './process-fields.js';
 export * from './domain-claims.js';
 export * from './accounts-exist.js';
+export * from './root-traversal.js';

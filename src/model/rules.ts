@@ -11,6 +11,7 @@ import { DEFAULT_WEB_BASES, tenantPathProblem, tlsPathProblem } from './tenancy.
 import { foreignDomainClaims, uniqueDomains, type LiveVhosts } from './domain-claims.js';
 import { accountsExist } from './accounts-exist.js';
 import { acmeIssuersResolve, acmeNamesPublic } from './issuer-rules.js';
+import { rootsTraversable, type TraversalFacts } from './root-traversal.js';
 
 export interface RuleIssue {
   key: ResourceKey;
@@ -34,6 +35,11 @@ export interface RuleContext {
   protectedPaths?: readonly string[];
   /** The server blocks nginx loads now (`nginx -T`): foreign claims and which Site holds a domain. */
   liveVhosts?: LiveVhosts;
+  /**
+   * What nginx's worker user can enter (set when tend runs as root): a Site root below a directory
+   * it cannot search is refused. The loader prepares it with every Site root before the rules run.
+   */
+  traversal?: TraversalFacts & { prepare(paths: readonly string[]): Promise<string> };
 }
 
 const ofKind = <T extends Resource>(all: readonly Resource[], kind: T['kind']) =>
@@ -274,6 +280,7 @@ export const CROSS_RULES = [
   poolPathsClearOfSiteRoutes,
   (all: readonly Resource[], ctx: RuleContext): RuleIssue[] => foreignDomainClaims(all, ctx.liveVhosts),
   (all: readonly Resource[], ctx: RuleContext): RuleIssue[] => accountsExist(all, ctx.accounts),
+  (all: readonly Resource[], ctx: RuleContext): RuleIssue[] => rootsTraversable(all, ctx.traversal),
   acmeIssuersResolve,
   acmeNamesPublic,
 ] as const;

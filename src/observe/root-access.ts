@@ -1,6 +1,6 @@
-// Plan warnings for a Site's document root that its readers cannot reach: missing, a parent folder
-// nginx's worker user cannot enter (a 0700 temp dir is the usual one), or a root the Pool's user
-// cannot read. Read-only: stat of the root and its ancestors, judged with the accounts' ids.
+// Plan warnings for a Site's document root that its readers cannot reach: missing, or a root the
+// Pool's user cannot read. Read-only: stat of the root and its ancestors, judged with the accounts'
+// ids. A parent nginx's worker user cannot enter is not a warning but a refusal (root-traversal.ts).
 import { dirname } from 'node:path';
 import type { FileStat, Host } from '../host/host.js';
 import {
@@ -11,13 +11,13 @@ import {
   type ResourceKey,
 } from '../model/index.js';
 
-interface Who {
+export interface Who {
   user: string;
   uid: number;
   gids: number[];
 }
 
-function who(accounts: AccountFacts, user: string): Who | undefined {
+export function who(accounts: AccountFacts, user: string): Who | undefined {
   const entry = accounts.users.get(user);
   return entry ? { user, uid: entry.uid, gids: membershipOf(accounts, user).map((g) => g.gid) } : undefined;
 }
@@ -60,12 +60,11 @@ async function blockedAncestor(stat: Stats, path: string, w: Who): Promise<strin
 
 const modeOf = (st: FileStat) => (st.mode & 0o7777).toString(8).padStart(4, '0');
 
-/** Warnings per Site key; `webUser` is nginx's worker user (undefined: tend does not run as root). */
+/** Warnings per Site key (the Pool's user is judged only with the host's accounts). */
 export async function siteRootWarnings(
   host: Host,
   resources: Iterable<Resource>,
   accounts: AccountFacts | undefined,
-  webUser: string | undefined,
 ): Promise<Map<ResourceKey, string[]>> {
   const out = new Map<ResourceKey, string[]>();
   const all = [...resources];
@@ -84,16 +83,6 @@ export async function siteRootWarnings(
     const warnings: string[] = [];
     const st = await stat(root);
     if (!st) warnings.push(`root ${root} does not exist: every request will answer 404`);
-    const nginx = accounts && webUser ? whoOnce(accounts, webUser) : undefined;
-    if (nginx) {
-      const blocked = await blockedAncestor(stat, root, nginx);
-      if (blocked) {
-        const b = await stat(blocked);
-        warnings.push(
-          `nginx's worker user ${webUser} cannot enter ${blocked} (mode ${b ? modeOf(b) : '?'}), a parent of root ${root}: every request will fail with 403 or 404; make it traversable (chmod o+x ${blocked})`,
-        );
-      }
-    }
     const pool = r.spec.php ? pools.get(r.spec.php.pool) : undefined;
     const poolUser = pool?.kind === 'Pool' ? poolUserName(pool.spec.user) : undefined;
     const php = accounts && poolUser ? whoOnce(accounts, poolUser) : undefined;

@@ -216,8 +216,9 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
   }
   const t2 = performance.now();
   const observed = await observe(host, layout, want);
-  // A root its readers cannot reach is worth a warning, not a refusal: the operator may fix it later.
-  const access = await siteRootWarnings(host, resources.values(), ruleContext.accounts, webUser);
+  // A root missing or closed to its Pool is worth a warning, not a refusal: the operator may fix it
+  // later. One nginx's workers cannot reach was refused by the load (decision 0042).
+  const access = await siteRootWarnings(host, resources.values(), ruleContext.accounts);
   for (const [i, r] of rendered.entries()) {
     const more = access.get(r.key);
     if (more) rendered[i] = { ...r, warnings: [...(r.warnings ?? []), ...more] };

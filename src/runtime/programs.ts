@@ -7,6 +7,7 @@ import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import type { Program, Resource, ResourceKey } from '../model/index.js';
 import { phaseOf } from '../drivers/programs-native.js';
+import { tcpPortHolder } from '../drivers/health/socket-holders.js';
 import { setCondition, type ResourceStatus } from '../state/conditions.js';
 import type { EventLog } from '../state/events.js';
 import type { PortLeases } from '../state/port-leases.js';
@@ -59,6 +60,7 @@ export class ProgramsBridge {
       layout: opts.layout,
       leases: this.leases,
       ...(opts.isStopped ? { isStopped: opts.isStopped } : {}),
+      portHolder: (port) => tcpPortHolder(opts.host, port),
     });
     const onEvent = (ev: SupervisorEvent) => this.onEvent(ev);
     this.supervisor.on('event', onEvent);
@@ -240,13 +242,31 @@ function details(st: ProgramStatus): Record<string, unknown> {
 /** Healthy, Ready and Reconciling from the supervisor's observation; pids and ports as outputs. */
 export function programStatus(current: ResourceStatus, st: ProgramStatus, now: number): ResourceStatus {
   const { phase, message } = phaseOf(st);
+  // A fixed port another process holds says so (the same reason as a Site's or Pool's, 0042).
+  const conflict = st.error?.code === 'TEND_ERR_PORT_IN_USE';
+  const why = conflict ? 'PortConflict' : phase;
+  const appliedNow = current.conditions.find((c) => c.type === 'Applied');
+  // Not applied while the port is taken (phase Failed); applied again once it started there.
+  if (conflict || appliedNow?.reason === 'PortConflict')
+    current = setCondition(
+      current,
+      conflict
+        ? { type: 'Applied', status: 'False', reason: 'PortConflict', message }
+        : {
+            type: 'Applied',
+            status: 'True',
+            reason: 'Applied',
+            message: `generation ${st.generation} is applied`,
+          },
+      now,
+    );
   const applied = current.conditions.find((c) => c.type === 'Applied')?.status !== 'False';
   let next = setCondition(
     current,
     {
       type: 'Healthy',
       status: phase === 'Ready' || phase === 'Completed' ? 'True' : 'False',
-      reason: phase === 'Ready' ? 'Running' : phase,
+      reason: phase === 'Ready' ? 'Running' : why,
       message,
     },
     now,
@@ -266,7 +286,7 @@ export function programStatus(current: ResourceStatus, st: ProgramStatus, now: n
     {
       type: 'Ready',
       status: applied && phase === 'Ready' ? 'True' : 'False',
-      reason: phase === 'Ready' ? 'Ready' : phase,
+      reason: phase === 'Ready' ? 'Ready' : why,
       message,
     },
     now,

@@ -10,6 +10,7 @@ import type { PortLeases } from '../state/port-leases.js';
 import type { StatusStore } from '../state/status-store.js';
 import { TerminalManager, type TerminalApplyResult, type TerminalEvent } from '../terminal/index.js';
 import type { HealthVerdict } from '../observe/assess.js';
+import { tcpPortHolder } from '../drivers/health/socket-holders.js';
 import type { ComputedPlan } from '../pipeline/compute-plan.js';
 
 /** Manager events after which a Terminal's session count changed. */
@@ -30,7 +31,11 @@ export class TerminalsBridge {
   private results = new Map<string, TerminalApplyResult>();
 
   constructor(private readonly opts: TerminalsOptions) {
-    this.manager = new TerminalManager({ host: opts.host, stateDir: opts.layout.stateDir });
+    this.manager = new TerminalManager({
+      host: opts.host,
+      stateDir: opts.layout.stateDir,
+      portHolder: (port, address) => tcpPortHolder(opts.host, port, address),
+    });
     this.manager.on('event', (ev: TerminalEvent) => {
       opts.events.record({
         key: ev.key as ResourceKey,
@@ -124,7 +129,13 @@ function verdictOf(
   name: string,
 ): HealthVerdict {
   if (!result) return { ok: false, message: 'not started yet', details: {} };
-  if (!result.ok) return { ok: false, message: result.error.message, details: { code: result.error.code } };
+  if (!result.ok)
+    return {
+      ok: false,
+      message: result.error.message,
+      details: { code: result.error.code },
+      ...(result.error.code === 'TEND_ERR_PORT_IN_USE' ? { reason: 'PortConflict' } : {}),
+    };
   const st = manager.status(name);
   const sessions = st?.sessions.length ?? 0;
   if (st?.expired)
@@ -141,13 +152,24 @@ function verdictOf(
 }
 
 export function terminalStatus(current: ResourceStatus, verdict: HealthVerdict, now: number): ResourceStatus {
+  // A fixed port another process holds: not applied (phase Failed) until the port is free (0042).
+  const conflict = verdict.reason === 'PortConflict';
+  if (conflict || current.conditions.find((c) => c.type === 'Applied')?.reason === 'PortConflict')
+    current = setCondition(
+      current,
+      conflict
+        ? { type: 'Applied', status: 'False', reason: 'PortConflict', message: verdict.message }
+        : { type: 'Applied', status: 'True', reason: 'Applied', message: 'the terminal listens on its port' },
+      now,
+    );
+  const notListening = conflict ? 'PortConflict' : 'NotListening';
   const applied = current.conditions.find((c) => c.type === 'Applied')?.status !== 'False';
   let next = setCondition(
     current,
     {
       type: 'Healthy',
       status: verdict.ok ? 'True' : 'False',
-      reason: verdict.ok ? 'Listening' : 'NotListening',
+      reason: verdict.ok ? 'Listening' : notListening,
       message: verdict.message,
     },
     now,
@@ -157,7 +179,7 @@ export function terminalStatus(current: ResourceStatus, verdict: HealthVerdict, 
     {
       type: 'Ready',
       status: applied && verdict.ok ? 'True' : 'False',
-      reason: verdict.ok ? 'Ready' : 'NotListening',
+      reason: verdict.ok ? 'Ready' : notListening,
       message: verdict.message,
     },
     now,

@@ -2,7 +2,7 @@
 // Files are read in batches; those the outcome cache does not know are checked, on two cores when
 // there are many.
 import { resolve } from 'node:path';
-import type { ResourceKey, RuleContext } from '../model/index.js';
+import { siteRootsOf, type ResourceKey, type RuleContext } from '../model/index.js';
 import { stableIdentity, type FileIdentity } from '../host/file-identity.js';
 import { lazyLocator, type FileOutcome } from './check-file.js';
 import { startChecker, type Parallel } from './check-parallel.js';
@@ -43,6 +43,8 @@ export interface LoadMemo {
   files?: Map<string, RememberedFile>;
   /** The clock the racy-file rule reads (tests move it forward). */
   now?: () => number;
+  /** The Site roots the last load judged: their traversal verdicts are part of the fingerprint. */
+  roots?: string[];
 }
 
 /** Undefined when any file is racy or unreadable: such a tree is always loaded afresh. */
@@ -51,6 +53,7 @@ function treeFingerprint(
   identities: readonly (FileIdentity | undefined)[],
   ctx: RuleContext | undefined,
   slice?: HostSlice,
+  traversal = '',
 ): string | undefined {
   if (identities.includes(undefined)) return undefined;
   const context = [
@@ -60,6 +63,7 @@ function treeFingerprint(
     ctx?.protectedPaths ?? [],
     ctx?.accounts?.stamp ?? '',
     ctx?.liveVhosts?.stamp ?? '',
+    traversal,
     slice ?? null,
   ];
   return JSON.stringify([context, absFiles, identities]);
@@ -109,7 +113,9 @@ export async function loadDesiredState(dir: string, opts: LoadOptions = {}): Pro
   if (!memo) return withHostNames((await loadFiles(root, absFiles, opts, [])).result, hostNames);
   const now = memo.now?.() ?? Date.now();
   const identities = absFiles.map((abs) => stableIdentity(abs, now));
-  const fingerprint = treeFingerprint(absFiles, identities, opts.ruleContext, slice);
+  // A directory opened (or closed) above a root changes the verdict though no file changed.
+  const traversal = (await opts.ruleContext?.traversal?.prepare(memo.roots ?? [])) ?? '';
+  const fingerprint = treeFingerprint(absFiles, identities, opts.ruleContext, slice, traversal);
   if (fingerprint !== undefined && memo.fingerprint === fingerprint && memo.result) return memo.result;
   const remembered = absFiles.map((abs, i) => {
     const known = memo.files?.get(abs);
@@ -118,8 +124,14 @@ export async function loadDesiredState(dir: string, opts: LoadOptions = {}): Pro
   const loaded = await loadFiles(root, absFiles, opts, remembered);
   const result = withHostNames(loaded.result, hostNames);
   const perFile = loaded.perFile;
-  memo.fingerprint = fingerprint;
+  // Keyed by the verdicts on the roots this load judged (the next load asks about the same ones).
+  const judged = (await opts.ruleContext?.traversal?.prepare(loaded.roots)) ?? '';
+  memo.fingerprint =
+    fingerprint === undefined
+      ? undefined
+      : treeFingerprint(absFiles, identities, opts.ruleContext, slice, judged);
   memo.result = result;
+  memo.roots = loaded.roots;
   // Rebuilt from this load only, so files that left the tree leave the memo too.
   const files = new Map<string, RememberedFile>();
   absFiles.forEach((abs, i) => {
@@ -153,7 +165,7 @@ async function loadFiles(
   absFiles: string[],
   opts: LoadOptions,
   remembered: readonly (RememberedFile | undefined)[],
-): Promise<{ result: LoadResult; perFile: Omit<RememberedFile, 'identity'>[] }> {
+): Promise<{ result: LoadResult; perFile: Omit<RememberedFile, 'identity'>[]; roots: string[] }> {
   const files = absFiles.map((a) => toRel(root, a));
   const errors: LoadError[] = [];
   const unknownFiles = new Set<string>();
@@ -218,6 +230,8 @@ async function loadFiles(
   const perFile: Omit<RememberedFile, 'identity'>[] = reads.map((read) => ({ read }));
   readable.forEach((r, k) => (perFile[r.i]!.outcome = outcomes[k]));
 
+  const roots = siteRootsOf(clean.map((c) => c.resource));
+  await opts.ruleContext?.traversal?.prepare(roots);
   const cross = crossCheck(clean, elsewhere, opts.ruleContext);
   errors.push(...cross.errors);
   const invalidKeys = new Set<ResourceKey>(
@@ -244,5 +258,5 @@ async function loadFiles(
     files,
     ...(hostNamesIn([], seen).length > 0 ? { hostNames: hostNamesIn([], seen) } : {}),
   };
-  return { result, perFile };
+  return { result, perFile, roots };
 }

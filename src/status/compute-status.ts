@@ -16,6 +16,16 @@ export const OUTCOME_REASON: Record<ChangeOutcome['status'], string> = {
   failed: 'ReloadFailed',
 };
 
+/** Held because another process owns the address: the reason says so, not a validator's refusal. */
+const CONFLICT_REASON: Readonly<Record<string, string>> = {
+  TEND_ERR_PORT_IN_USE: 'PortConflict',
+  TEND_ERR_SOCKET_IN_USE: 'SocketConflict',
+};
+
+/** The Applied reason of an outcome that did not apply (a conflict's own, else by status). */
+const failedReason = (o: ChangeOutcome) =>
+  (o.code ? CONFLICT_REASON[o.code] : undefined) ?? OUTCOME_REASON[o.status];
+
 /** What the pass knows about the resource besides its outcome and verdict. */
 export interface StatusFacts {
   kind: Kind;
@@ -68,11 +78,7 @@ export function appliedStatus(
   }
   const failed = outcome!;
   const message = failed.message ?? failed.status;
-  st = setCondition(
-    st,
-    { type: 'Applied', status: 'False', reason: OUTCOME_REASON[failed.status], message },
-    now,
-  );
+  st = setCondition(st, { type: 'Applied', status: 'False', reason: failedReason(failed), message }, now);
   return {
     ...st,
     lastError: { code: failed.code ?? 'TEND_ERR_INTERNAL', message, at: new Date(now).toISOString() },
@@ -114,7 +120,7 @@ export function computeStatus(
   }
   const ready = applied && verdict?.ok === true;
   const readyReason = !applied
-    ? 'ApplyFailed'
+    ? (outcome?.code && CONFLICT_REASON[outcome.code]) || 'ApplyFailed'
     : !verdict
       ? 'NotProbed'
       : verdict.ok

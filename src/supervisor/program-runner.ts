@@ -27,6 +27,8 @@ export interface RunnerDeps {
   changed: (runner: ProgramRunner) => void;
   /** Whether an operator stopped this instance (`tend stop`): it is neither started nor rolled. */
   isStopped?: (program: string, index: number) => boolean;
+  /** See SupervisorOptions.portHolder. */
+  portHolder?: (port: number) => Promise<string | undefined>;
   /** The host's cgroups for process trees (tests inject Cgroups.unavailable); detected when absent. */
   cgroups?: Cgroups;
 }
@@ -144,6 +146,16 @@ export class ProgramRunner {
       this.emit({ type: 'Warning', reason: 'Failed', message: e.message });
       return;
     }
+    // Judged before the error is cleared, so no status read in between sees the conflict gone.
+    const slots = [...Array(next.instances).keys()].filter((i) => !this.instances.has(i) && !this.held(i));
+    const conflict = await this.fixedPortConflict(next, slots);
+    if (conflict) {
+      // Like a spec that cannot run: the running instances stay, nothing starts on a foreign port.
+      this.error = conflict;
+      this.emit({ type: 'Warning', reason: 'Failed', message: conflict.message });
+      this.onInstanceChange();
+      return;
+    }
     this.error = undefined;
     this.resource = resource;
     this.spec = next;
@@ -181,6 +193,30 @@ export class ProgramRunner {
       this.emit({ type: 'Warning', reason: 'Failed', message: e.message });
     }
     this.onInstanceChange();
+  }
+
+  /**
+   * A fixed `port` (not leased: a leased one was proved free) that a process tend does not manage
+   * listens on, for the slots about to start: the instance would fail to bind and crash-loop.
+   */
+  private async fixedPortConflict(
+    spec: RuntimeSpec,
+    slots: readonly number[],
+  ): Promise<{ code: string; message: string } | undefined> {
+    const base = spec.port;
+    if (typeof base !== 'number' || !this.deps.portHolder) return undefined;
+    for (const i of slots) {
+      const holder = await this.deps.portHolder(base + i);
+      if (holder)
+        return {
+          code: 'TEND_ERR_PORT_IN_USE',
+          message:
+            `port ${base + i} (instance ${i}) is already in use by ${holder}, a process tend does not ` +
+            `manage; the instance is not started, and that process keeps the port. Free the port ` +
+            `(tend retries) or choose another port`,
+        };
+    }
+    return undefined;
   }
 
   private async scaleDown(): Promise<void> {

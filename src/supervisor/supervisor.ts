@@ -19,6 +19,11 @@ export interface SupervisorOptions {
   now?: () => number;
   /** Instances an operator stopped (see controls/holds.ts): never started until started again. */
   isStopped?: (program: string, index: number) => boolean;
+  /**
+   * Who holds a TCP port now ("pid 12 (python3)"), undefined when it is free: a fixed `port` another
+   * process listens on is refused before an instance is started on it. Absent: not checked.
+   */
+  portHolder?: (port: number) => Promise<string | undefined>;
   /** The host's cgroups for process trees (tests inject Cgroups.unavailable); detected when absent. */
   cgroups?: Cgroups;
 }
@@ -29,6 +34,7 @@ export class Supervisor extends EventEmitter {
   private readonly leases: PortLeases;
   private readonly now: () => number;
   private readonly isStopped: SupervisorOptions['isStopped'];
+  private readonly portHolder: SupervisorOptions['portHolder'];
   private readonly cgroups: Cgroups | undefined;
   private readonly runners = new Map<string, ProgramRunner>();
   /** Desired programs whose dependencies are not Ready yet; started from onChanged. */
@@ -43,6 +49,7 @@ export class Supervisor extends EventEmitter {
     this.leases = opts.leases;
     this.now = opts.now ?? (() => Date.now());
     this.isStopped = opts.isStopped;
+    this.portHolder = opts.portHolder;
     this.cgroups = opts.cgroups;
   }
 
@@ -55,6 +62,7 @@ export class Supervisor extends EventEmitter {
       emit: (ev: SupervisorEvent) => this.emit('event', ev),
       changed: () => this.onChanged(),
       ...(this.isStopped ? { isStopped: this.isStopped } : {}),
+      ...(this.portHolder ? { portHolder: this.portHolder } : {}),
       ...(this.cgroups ? { cgroups: this.cgroups } : {}),
     };
   }

@@ -26,6 +26,11 @@ export interface TerminalManagerOptions {
   pty?: PtyProvider;
   /** Where sessions get their cgroups (default: this host's); see host/cgroup.ts. */
   cgroups?: Cgroups;
+  /**
+   * Who listens on a TCP port now ("pid 12 (python3)"), undefined when free: a fixed `port` another
+   * process holds is refused with TEND_ERR_PORT_IN_USE naming it (decision 0042). Absent: not checked.
+   */
+  portHolder?: (port: number, address: string) => Promise<string | undefined>;
 }
 
 interface Running {
@@ -165,6 +170,14 @@ export class TerminalManager extends EventEmitter {
       return { ok: true, url: current.server.url, port };
     }
     if (current) await this.stopOne(key, `its port changed from ${current.port} to ${port}`);
+    const holder = typeof spec.port === 'number' ? await this.opts.portHolder?.(port, spec.bind) : undefined;
+    if (holder)
+      throw new TendError(
+        'TEND_ERR_PORT_IN_USE',
+        `port ${port} on ${spec.bind} is already in use by ${holder}, a process tend does not manage; ` +
+          `the terminal is not started, and that process keeps the port. Free the port (tend retries) ` +
+          `or choose another port`,
+      );
     const token = await ensureTerminalToken(this.opts.host, this.opts.stateDir, name);
     const server = new TerminalServer({
       spec,

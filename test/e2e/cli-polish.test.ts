@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, collect, ensureBuilt, REPO, staticSiteYaml } from '../helpers/e2e.js';
@@ -16,6 +16,7 @@ const sh = (cmd: string, env: NodeJS.ProcessEnv = {}) =>
 
 function tempDesired(t: { after: (fn: () => void) => void }): { base: string; ds: string } {
   const base = mkdtempSync(join(tmpdir(), 'tend-cli-'));
+  chmodSync(base, 0o755); // www-data must reach the Site root below it (0042)
   t.after(() => rmSync(base, { recursive: true, force: true }));
   const ds = join(base, 'ds');
   mkdirSync(ds);

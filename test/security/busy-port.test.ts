@@ -12,7 +12,7 @@ import { holdPort, inventoryOf, release, untrackedManaged } from '../faults/faul
 
 interface Status {
   phase: string;
-  conditions: { type: string; status: string }[];
+  conditions: { type: string; status: string; reason?: string }[];
   lastError?: { code: string; message: string };
 }
 
@@ -48,6 +48,7 @@ test(
       return s?.lastError?.code === 'TEND_ERR_PORT_IN_USE' ? s : undefined;
     })) as Status;
     assert.notEqual(held.phase, 'Ready');
+    assert.equal(held.conditions.find((c) => c.type === 'Ready')?.reason, 'PortConflict');
     assert.match(
       held.lastError!.message,
       new RegExp(`port ${busy} on 127\\.0\\.0\\.1 is already in use by pid ${holder.pid}`),

@@ -2,7 +2,14 @@
 // (a bad config kills a re-exec'd master), and every start or reload proven by live pool sockets.
 import { TendError } from '../../errors/catalogue.js';
 import type { ServiceId } from '../../model/service.js';
-import type { ReloadOptions, ReloadResult, ServiceDriver, ValidationResult } from '../service.js';
+import type {
+  PreflightChange,
+  PreflightRefusal,
+  ReloadOptions,
+  ReloadResult,
+  ServiceDriver,
+  ValidationResult,
+} from '../service.js';
 import { describeTarget, lastLines, logOffset, logSince, notListening } from '../health/observe.js';
 import {
   resolveManager,
@@ -13,6 +20,7 @@ import {
 } from '../health/manager.js';
 import { MasterTracker, type MasterIdentity } from '../health/master-process.js';
 import { findOrphans, ORPHAN_GRACE_MS, stopOrphans } from '../health/orphans.js';
+import { refuseForeignPoolListens } from './listen-preflight.js';
 import { phpFpmDirectories, phpFpmPrefix, renderPhpFpmMainConfig } from './main-config.js';
 import { phpFpmFailingFiles, phpFpmValidationMessage, readPools, type PoolFileInfo } from './pool-files.js';
 
@@ -122,6 +130,12 @@ export class PhpFpmDriver implements ServiceDriver {
       message: phpFpmValidationMessage(output),
       failingFiles: result.exitCode === 0 ? [] : phpFpmFailingFiles(output, pools),
     };
+  }
+
+  /** A pool whose socket or port a process tend does not manage listens on is held back alone. */
+  async preflight(changes: readonly PreflightChange[]): Promise<Map<string, PreflightRefusal>> {
+    const master = await this.tracker.current();
+    return refuseForeignPoolListens(this.ctx.host, changes, master ? { masterPid: master.pid } : {});
   }
 
   /** Exclusive with heal(), so the master watch never takes a reload's re-exec for a death. */

@@ -174,3 +174,21 @@ test("runners' outputs survive for Programs and Terminals; a Site's outputs are 
   const oldSite = { ...site(), outputs: { stale: 'x' } };
   assert.deepEqual(appliedStatus(oldSite, undefined, facts()).outputs, { url: 'http://shop.test/' });
 });
+
+test('a change held because another process owns its socket or port says so: SocketConflict, PortConflict', () => {
+  for (const [code, reason] of [
+    ['TEND_ERR_SOCKET_IN_USE', 'SocketConflict'],
+    ['TEND_ERR_PORT_IN_USE', 'PortConflict'],
+  ] as const) {
+    const conflict: ChangeOutcome = { ...held, code, message: 'already listened on by pid 60 (python3)' };
+    const st = computeStatus(frozen(site()), conflict, undefined, facts());
+    assert.equal(st.phase, 'Failed');
+    assert.equal(cond(st, 'Applied').reason, reason);
+    assert.equal(cond(st, 'Ready').reason, reason);
+    assert.equal(st.lastError?.code, code);
+  }
+  // Any other hold keeps the validator's reasons.
+  const st = computeStatus(frozen(site()), held, undefined, facts());
+  assert.equal(cond(st, 'Applied').reason, 'ValidationFailed');
+  assert.equal(cond(st, 'Ready').reason, 'ApplyFailed');
+});
