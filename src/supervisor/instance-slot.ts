@@ -1,5 +1,6 @@
-// Making one instance slot of a Program: its port (fixed + index, or a lease that survives restarts)
-// and its Instance, with the slot's log pipe open and the context it reports through.
+// Making one instance slot of a Program: its port (fixed + index, or a lease that survives restarts;
+// a fixed one a foreign process holds is a conflict) and its Instance, with the slot's log pipe open
+// and the context it reports through.
 import type { PortLeases } from '../state/port-leases.js';
 import type { Identity } from './identity.js';
 import { Instance, type InstanceContext } from './instance.js';
@@ -25,6 +26,31 @@ export async function slotPort(
   if (p === undefined) return undefined;
   if (p !== 'auto') return p + index;
   return leases.acquire(leaseKey(program, index), { heldByUs: (port) => port === heldByUs });
+}
+
+/**
+ * A fixed `port` (not leased: a leased one was proved free) that a process tend does not manage
+ * listens on, for the slots about to start: the instance would fail to bind and crash-loop.
+ */
+export async function fixedPortConflict(
+  spec: RuntimeSpec,
+  slots: readonly number[],
+  portHolder: ((port: number) => Promise<string | undefined>) | undefined,
+): Promise<{ code: string; message: string } | undefined> {
+  const base = spec.port;
+  if (typeof base !== 'number' || !portHolder) return undefined;
+  for (const i of slots) {
+    const holder = await portHolder(base + i);
+    if (holder)
+      return {
+        code: 'TEND_ERR_PORT_IN_USE',
+        message:
+          `port ${base + i} (instance ${i}) is already in use by ${holder}, a process tend does not ` +
+          `manage; the instance is not started, and that process keeps the port. Free the port ` +
+          `(tend retries) or choose another port`,
+      };
+  }
+  return undefined;
 }
 
 /** The runner an instance belongs to: its spec now, and where the instance reports. */

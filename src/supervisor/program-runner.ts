@@ -9,11 +9,12 @@ import { resolveIdentity, userDbStamp, type Identity } from './identity.js';
 import { Instance } from './instance.js';
 import { LogPipe } from './log-pipe.js';
 import { fifoPath, runFilePath, type RunFile } from './run-file.js';
-import { leaseKey, openInstance, slotPort } from './instance-slot.js';
+import { fixedPortConflict, leaseKey, openInstance, slotPort } from './instance-slot.js';
 import { runtimeSpec, type RuntimeSpec } from './runtime-spec.js';
 import { Rollout } from './rollout.js';
 import { readCompleted, removeCompleted } from './completed.js';
 import { adoptRunFiles } from './adopt-run-files.js';
+import { operatorControl } from './operator-control.js';
 import { hostCgroups, type Cgroups } from '../host/cgroup.js';
 import type { ProgramStatus, SupervisorEvent } from './types.js';
 
@@ -148,7 +149,7 @@ export class ProgramRunner {
     }
     // Judged before the error is cleared, so no status read in between sees the conflict gone.
     const slots = [...Array(next.instances).keys()].filter((i) => !this.instances.has(i) && !this.held(i));
-    const conflict = await this.fixedPortConflict(next, slots);
+    const conflict = await fixedPortConflict(next, slots, this.deps.portHolder);
     if (conflict) {
       // Like a spec that cannot run: the running instances stay, nothing starts on a foreign port.
       this.error = conflict;
@@ -193,30 +194,6 @@ export class ProgramRunner {
       this.emit({ type: 'Warning', reason: 'Failed', message: e.message });
     }
     this.onInstanceChange();
-  }
-
-  /**
-   * A fixed `port` (not leased: a leased one was proved free) that a process tend does not manage
-   * listens on, for the slots about to start: the instance would fail to bind and crash-loop.
-   */
-  private async fixedPortConflict(
-    spec: RuntimeSpec,
-    slots: readonly number[],
-  ): Promise<{ code: string; message: string } | undefined> {
-    const base = spec.port;
-    if (typeof base !== 'number' || !this.deps.portHolder) return undefined;
-    for (const i of slots) {
-      const holder = await this.deps.portHolder(base + i);
-      if (holder)
-        return {
-          code: 'TEND_ERR_PORT_IN_USE',
-          message:
-            `port ${base + i} (instance ${i}) is already in use by ${holder}, a process tend does not ` +
-            `manage; the instance is not started, and that process keeps the port. Free the port ` +
-            `(tend retries) or choose another port`,
-        };
-    }
-    return undefined;
   }
 
   private async scaleDown(): Promise<void> {
@@ -273,24 +250,9 @@ export class ProgramRunner {
     if (forget) await removeCompleted(this.deps.host, this.doneDir, this.name, index);
   }
 
-  /**
-   * An operator's control: stop or restart these instances (all when absent), or start the ones
-   * no longer held (missing slots are created by a converge to the current spec).
-   */
-  async control(op: 'stop' | 'start' | 'restart', indexes?: readonly number[]): Promise<void> {
-    const targets = indexes ?? [...Array(this.spec.instances).keys()];
-    if (op === 'start') {
-      if (targets.some((i) => !this.instances.has(i))) await this.converge(this.resource);
-      for (const i of targets) if (!this.held(i)) await this.instances.get(i)?.start();
-    } else
-      for (const i of targets) {
-        const inst = this.instances.get(i);
-        if (!inst) continue;
-        if (op === 'stop') await inst.stop();
-        else if (inst.alive) await inst.restart('restarted by an operator');
-        else if (!this.held(i)) await inst.start();
-      }
-    this.onInstanceChange();
+  /** An operator's control of these instances (all when absent): see operator-control.ts. */
+  control(op: 'stop' | 'start' | 'restart', indexes?: readonly number[]): Promise<void> {
+    return operatorControl(this, op, indexes);
   }
 
   /**
