@@ -35,6 +35,8 @@ export class JobRunner extends EventEmitter {
   private tickTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private revision: string | undefined;
+  /** Jobs whose trigger token could not be written at the last apply: a driver tries them again. */
+  private readonly tokenFailed = new Set<string>();
 
   constructor(private readonly opts: JobRunnerOptions) {
     super();
@@ -70,9 +72,11 @@ export class JobRunner extends EventEmitter {
         this.emitEvent(j.metadata.name, 'Warning', 'SpecWarning', `${w.field}: ${w.message}`);
     }
     this.jobs = next;
-    await syncJobTokens(this.opts.host, this.tokens, [...next.values()], (name, message) =>
-      this.emitEvent(name, 'Warning', 'TriggerTokenFailed', message),
-    );
+    this.tokenFailed.clear();
+    await syncJobTokens(this.opts.host, this.tokens, [...next.values()], (name, message) => {
+      this.tokenFailed.add(name);
+      this.emitEvent(name, 'Warning', 'TriggerTokenFailed', message);
+    });
     await this.recover(fresh);
     for (const job of next.values()) {
       // A schedule counts from when tend first saw the Job: the next due time runs, history does not.
@@ -102,6 +106,28 @@ export class JobRunner extends EventEmitter {
     if (job) next.set(name, job);
     else next.delete(name);
     await this.apply([...next.values()], this.revision);
+  }
+
+  /** True when `job` is applied as it is (same generation, its trigger token written): a driver's drift check. */
+  upToDate(job: Job): boolean {
+    const name = job.metadata.name;
+    return this.jobs.get(name)?.generation === jobRuntime(job).generation && !this.tokenFailed.has(name);
+  }
+
+  /**
+   * The desired state's revision for the applies that follow; true when it changed. A driver sets it
+   * before applying a pass's changes (so a changed runOnce Job runs once, at the new revision), then
+   * calls reapply() for the Jobs no change named.
+   */
+  setRevision(revision: string | undefined): boolean {
+    if (revision === this.revision) return false;
+    this.revision = revision;
+    return true;
+  }
+
+  /** The Jobs as last applied, at the revision set: runOnce Jobs whose key is new start. */
+  reapply(): Promise<void> {
+    return this.apply([...this.resources.values()], this.revision);
   }
 
   private async forget(name: string): Promise<void> {
