@@ -3,6 +3,7 @@
 import { benchAcme } from './acme-bench.js';
 import { benchApply } from './apply-bench.js';
 import { benchDashboard } from './dashboard-bench.js';
+import { benchFleetPush } from './fleet-push-bench.js';
 import { benchFpmStatus } from './fpm-status-bench.js';
 import { benchHeal } from './heal-bench.js';
 import { benchJobs } from './jobs-bench.js';
@@ -24,6 +25,7 @@ const benches: [string, () => Promise<void>][] = [
   ['jobs', benchJobs],
   ['acme', benchAcme],
   ['fpm-status', benchFpmStatus],
+  ['fleet-push', benchFleetPush],
 ];
 
 const only = process.env.TEND_BENCH?.split(',').map((s) => s.trim());

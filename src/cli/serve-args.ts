@@ -45,9 +45,11 @@ Git source (the desired state comes from a repository instead of -d; -d then onl
   --git-interval DURATION   fetch this often (default 1m, ±20% jitter); also POST /v1/source/refresh
   --git-ssh-key FILE        private key for ssh remotes (the only way to pass credentials)
   --git-max-size BYTES      refuse a repository bigger than this after a fetch (default 1073741824)
+  --git-verify KEYRING      apply only commits signed by a key of this OpenPGP keyring file
+                            (gpg --export KEY > FILE); others are held with SourceReady=False
   --partial-apply           apply the valid resources of a revision that does not fully validate
   The same settings may live in tend.yaml (embedded: <root>/tend.yaml; system: /etc/tend/tend.yaml):
-    git: { url: URL, branch: main, path: deploy, interval: 1m, sshKey: FILE, maxSize: BYTES }
+    git: { url: URL, branch: main, path: deploy, interval: 1m, sshKey: FILE, maxSize: BYTES, verify: FILE }
     partialApply: false
 
 The first SIGTERM or SIGINT drains (the running pass finishes, the API closes, programs stop

@@ -18,6 +18,7 @@ const CONFIG = z
         interval: z.string().optional(),
         sshKey: z.string().optional(),
         maxSize: z.number().int().positive().optional(),
+        verify: z.string().optional(),
       })
       .strict()
       .optional(),
@@ -67,6 +68,7 @@ export function readServeConfig(file: string): ConfigValues {
           'git-interval': c.git.interval,
           'git-ssh-key': c.git.sshKey === undefined ? undefined : resolve(base, c.git.sshKey),
           'git-max-size': c.git.maxSize === undefined ? undefined : String(c.git.maxSize),
+          'git-verify': c.git.verify === undefined ? undefined : resolve(base, c.git.verify),
         }
       : {}),
     'partial-apply': c.partialApply,

@@ -1,5 +1,6 @@
 // `tend serve --git …` options, checked up front: a URL with credentials, an odd branch name or a
 // path leaving the repository is refused before anything is fetched.
+import { statSync } from 'node:fs';
 import { isAbsolute, normalize, resolve } from 'node:path';
 import { TendError } from '../errors/catalogue.js';
 import { checkKeyPath } from '../gitsource/git-cli.js';
@@ -15,6 +16,8 @@ export interface GitArgs {
   sshKey?: string;
   maxBytes: number;
   partialApply: boolean;
+  /** --git-verify: an OpenPGP public keyring file (absolute); only commits its keys signed apply. */
+  verifyKeyring?: string;
 }
 
 export const GIT_FLAGS = {
@@ -24,6 +27,7 @@ export const GIT_FLAGS = {
   'git-interval': { type: 'string' },
   'git-ssh-key': { type: 'string' },
   'git-max-size': { type: 'string' },
+  'git-verify': { type: 'string' },
   'partial-apply': { type: 'boolean' },
 } as const;
 
@@ -65,6 +69,21 @@ export function parseGitArgs(values: GitValues, cwd: string): { git?: GitArgs } 
     sshKey = resolve(cwd, values['git-ssh-key']);
     checkKeyPath(sshKey);
   }
+  let verifyKeyring: string | undefined;
+  if (values['git-verify'] !== undefined) {
+    verifyKeyring = resolve(cwd, values['git-verify']);
+    const st = (() => {
+      try {
+        return statSync(verifyKeyring);
+      } catch {
+        return undefined;
+      }
+    })();
+    if (!st?.isFile())
+      throw usage(
+        `expected --git-verify as a keyring file (gpg --export KEY > FILE), got ${JSON.stringify(values['git-verify'])}: ${st ? 'not a regular file' : 'no such file'}`,
+      );
+  }
   return {
     git: {
       url: values.git,
@@ -74,6 +93,7 @@ export function parseGitArgs(values: GitValues, cwd: string): { git?: GitArgs } 
       ...(sshKey ? { sshKey } : {}),
       maxBytes,
       partialApply: values['partial-apply'] === true,
+      ...(verifyKeyring ? { verifyKeyring } : {}),
     },
   };
 }

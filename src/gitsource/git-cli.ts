@@ -53,10 +53,12 @@ export function gitEnv(opts: GitEnvOptions): Record<string, string> {
 /** `git <args>`; never throws for a failing git, only reports. A timeout reads as exit code -1. */
 export async function runGit(
   args: string[],
-  opts: GitEnvOptions & { timeoutMs?: number; indexFile?: string } = {},
+  opts: GitEnvOptions & { timeoutMs?: number; indexFile?: string; gnupgHome?: string } = {},
 ): Promise<GitResult> {
   const env = gitEnv(opts);
   if (opts.indexFile) env.GIT_INDEX_FILE = opts.indexFile;
+  // verify-commit's gpg reads keys from tend's own home (verify.ts), never root's ~/.gnupg.
+  if (opts.gnupgHome) env.GNUPGHOME = opts.gnupgHome;
   // No credential helper may run (it could prompt or read secrets from elsewhere).
   const argv = ['-c', 'credential.helper=', '-c', 'core.hooksPath=/dev/null', ...args];
   const r = await execa('git', argv, {

@@ -32,6 +32,7 @@ export function gitServeHook(
     intervalMs: args.intervalMs,
     ...(args.sshKey ? { sshKey: args.sshKey } : {}),
     maxBytes: args.maxBytes,
+    ...(args.verifyKeyring ? { verifyKeyring: args.verifyKeyring } : {}),
     partialApply: args.partialApply,
     // The same rule context as a pass (compute-plan.ts), so a revision that validates here loads there.
     // This host's slice only: a revision broken for another host alone is not held here.

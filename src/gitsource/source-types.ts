@@ -12,6 +12,8 @@ export interface GitSourceOptions {
   intervalMs: number;
   sshKey?: string;
   maxBytes: number;
+  /** --git-verify: an OpenPGP keyring file; only commits signed by its keys are applied. */
+  verifyKeyring?: string;
   /** Apply the valid resources of a revision that does not fully validate (--partial-apply). */
   partialApply: boolean;
   /** Loads a checked-out desired-state dir the way a pass would (same rule context). */

@@ -10,6 +10,7 @@ import { GitRepo, gitPaths, type GitPaths } from './repo.js';
 import { readPin, removePin, writePin } from './pin-file.js';
 import type { GitSourceOptions, SourceCondition, SourceStatus } from './source-types.js';
 import { displayUrl } from './url.js';
+import { CommitVerifier, REFUSED_SIGNATURES } from './verify.js';
 
 export class GitSource {
   readonly repo: GitRepo;
@@ -23,6 +24,8 @@ export class GitSource {
   private held: { rev: string; reason: string; message: string } | undefined;
   /** Fetches, pins and unpins run one at a time: a pin must not race a switch to the branch head. */
   private tail: Promise<unknown> = Promise.resolve();
+  /** Set by --git-verify: no revision is switched to unless its commit's signature verifies. */
+  private readonly verifier: CommitVerifier | undefined;
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.tail.then(fn, fn);
@@ -32,7 +35,15 @@ export class GitSource {
 
   constructor(private readonly opts: GitSourceOptions) {
     this.paths = gitPaths(opts.stateDir);
-    this.repo = new GitRepo(this.paths, opts.sshKey ? { sshKey: opts.sshKey } : {});
+    const env = opts.sshKey ? { sshKey: opts.sshKey } : {};
+    this.repo = new GitRepo(this.paths, env);
+    if (opts.verifyKeyring)
+      this.verifier = new CommitVerifier(
+        opts.verifyKeyring,
+        join(this.paths.base, 'gnupg'),
+        this.paths.repo,
+        env,
+      );
     this.st = {
       url: displayUrl(opts.url),
       branch: opts.branch,
@@ -87,6 +98,10 @@ export class GitSource {
   /** Prepares the repository, reads the pin and the current link, then fetches once. */
   async start(): Promise<void> {
     await this.repo.prepare();
+    // A keyring that holds no key would refuse every revision: say so at start, not at the first push.
+    await this.verifier?.prepare().catch((err: Error) => {
+      throw new TendError('TEND_ERR_USAGE', err.message);
+    });
     const pin = await readPin(this.paths.base);
     if (pin) this.st.pinnedRevision = pin;
     const current = await this.repo.currentRevision();
@@ -165,8 +180,21 @@ export class GitSource {
       }
       const outcome = await this.tryApply(target);
       if (!outcome.ok) {
-        if (outcome.reason === 'InvalidRevision') this.held = { rev: target, ...outcome };
+        if (outcome.reason === 'InvalidRevision' || REFUSED_SIGNATURES.has(outcome.reason))
+          this.held = { rev: target, ...outcome };
         this.setReady('False', outcome.reason, outcome.message);
+        return;
+      }
+    } else if (this.verifier) {
+      // The revision serving since before --git-verify was set (or whose key left the keyring) is not
+      // removed, which would delete everything; status says it is not verified until one replaces it.
+      const v = await this.verifier.verify(target);
+      if (!v.ok) {
+        this.setReady(
+          'False',
+          v.reason,
+          `${v.message}; it was applied before and keeps serving until a verified revision replaces it`,
+        );
         return;
       }
     }
@@ -183,6 +211,13 @@ export class GitSource {
     rev: string,
   ): Promise<{ ok: true } | { ok: false; reason: string; message: string }> {
     this.st.lastAttemptedRevision = rev;
+    const serving = this.st.revision ? `; still serving ${this.st.revision.slice(0, 12)}` : '';
+    if (this.verifier) {
+      // Before the checkout: an unverified revision's files are not even written.
+      const v = await this.verifier.verify(rev);
+      if (!v.ok)
+        return { ok: false, reason: v.reason, message: `${v.message}, so --git-verify refuses it${serving}` };
+    }
     let dir: string;
     try {
       dir = await this.repo.materialize(rev);
@@ -206,7 +241,6 @@ export class GitSource {
         .map((e) => formatLoadError(e))
         .join('; ');
       const more = load.errors.length > 3 ? ` (and ${load.errors.length - 3} more)` : '';
-      const serving = this.st.revision ? `; still serving ${this.st.revision.slice(0, 12)}` : '';
       return {
         ok: false,
         reason: 'InvalidRevision',

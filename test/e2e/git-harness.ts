@@ -13,8 +13,11 @@ export interface GitRemote {
   port: number;
   bare: string;
   work: string;
-  /** Writes files in the work clone (path → text; null removes), commits, pushes; returns the commit. */
-  commit(files: Record<string, string | null>, message?: string): string;
+  /**
+   * Writes files in the work clone (path → text; null removes), commits (signed when `sign` is
+   * given: test/helpers/gpg.ts), pushes; returns the commit.
+   */
+  commit(files: Record<string, string | null>, message?: string, sign?: CommitSigner): string;
   /** `git push --force` of an older commit to the branch. */
   forcePush(rev: string): void;
   deleteBranch(): void;
@@ -22,6 +25,12 @@ export interface GitRemote {
   git(...args: string[]): string;
   startDaemon(): Promise<void>;
   stopDaemon(): Promise<void>;
+}
+
+/** `-c` options and env that make `git commit` sign (GpgKey.gitSign). */
+export interface CommitSigner {
+  config: string[];
+  env: Record<string, string>;
 }
 
 const portOpen = (port: number) =>
@@ -39,14 +48,17 @@ export async function gitRemote(
   const bare = join(served, 'site.git');
   const work = join(base, 'work');
   mkdirSync(served, { recursive: true });
-  const run = (cwd: string, ...args: string[]) => {
-    const r = spawnSync('git', ['-c', 'user.email=e2e@tend.test', '-c', 'user.name=e2e', ...args], {
+  const runAs = (cwd: string, sign: CommitSigner | undefined, ...args: string[]) => {
+    const who = ['-c', 'user.email=e2e@tend.test', '-c', 'user.name=e2e', ...(sign?.config ?? [])];
+    const r = spawnSync('git', [...who, ...args], {
       cwd,
       encoding: 'utf8',
+      ...(sign ? { env: { ...process.env, ...sign.env } } : {}),
     });
     if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
     return r.stdout.trim();
   };
+  const run = (cwd: string, ...args: string[]) => runAs(cwd, undefined, ...args);
   run(served, 'init', '--quiet', '--bare', '-b', 'main', bare);
   run(base, 'init', '--quiet', '-b', 'main', work);
   const port = await freePort();
@@ -57,7 +69,7 @@ export async function gitRemote(
     bare,
     work,
     git: (...args) => run(work, ...args),
-    commit(files, message = 'change') {
+    commit(files, message = 'change', sign) {
       for (const [path, text] of Object.entries(files)) {
         const abs = join(work, path);
         if (text === null) rmSync(abs, { force: true, recursive: true });
@@ -67,7 +79,7 @@ export async function gitRemote(
         }
       }
       run(work, 'add', '-A');
-      run(work, 'commit', '--quiet', '--allow-empty', '-m', message);
+      runAs(work, sign, 'commit', '--quiet', '--allow-empty', ...(sign ? ['-S'] : []), '-m', message);
       run(work, 'push', '--quiet', '--force', bare, 'HEAD:refs/heads/main');
       return run(work, 'rev-parse', 'HEAD');
     },

@@ -4,17 +4,12 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Response as LightMyRequestResponse } from 'light-my-request';
-import { pino } from 'pino';
 import { buildServer } from '../../src/api/server.js';
 import { controllerApiDeps } from '../../src/controller/api-deps.js';
-import { Controller } from '../../src/controller/controller.js';
-import { createRealHost } from '../../src/host/real-host.js';
-import { embeddedLayout } from '../../src/layout/layout.js';
-import { EventLog } from '../../src/state/events.js';
-import { StatusStore } from '../../src/state/status-store.js';
+import { liveController } from '../helpers/controller-env.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from './serve-harness.js';
 
@@ -34,28 +29,10 @@ async function serveJobs(t: TestContext, yaml: string): Promise<{ base: string; 
   const ds = join(base, 'ds');
   mkdirSync(ds);
   writeFileSync(join(ds, 'j.yaml'), yaml);
-  const host = createRealHost();
-  const layout = embeddedLayout(join(base, 'root'));
-  await host.fs.mkdirp(layout.stateDir, 0o700);
-  const store = await StatusStore.load(host, layout.stateDir);
-  const events = await EventLog.open(host, layout.stateDir);
-  const opts = {
-    host,
-    layout,
-    desiredDir: ds,
-    store,
-    events,
-    log: pino({ level: 'silent' }),
-    resyncMs: 60_000,
-  };
-  const controller = new Controller(opts);
+  const { controller, opts } = await liveController(t, base, ds, 60_000);
   const deps = controllerApiDeps({ controller, opts, isReady: () => true });
   const app = buildServer(deps, { token: TOKEN });
-  t.after(async () => {
-    await app.close();
-    await controller.stop({ keepPrograms: false });
-    if (!process.env.TEND_KEEP_TMP) rmSync(base, { recursive: true, force: true });
-  });
+  t.after(() => app.close());
   const call: Call = (method, url, body, auth = false) =>
     app.inject({
       method,

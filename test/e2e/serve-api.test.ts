@@ -2,16 +2,9 @@
 // through inject(): every route, auth refusals, bad input, and secrets never leaving the host.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { buildServer } from '../../src/api/server.js';
 import { controllerApiDeps } from '../../src/controller/api-deps.js';
-import { Controller } from '../../src/controller/controller.js';
-import { createRealHost } from '../../src/host/real-host.js';
-import { embeddedLayout } from '../../src/layout/layout.js';
-import { EventLog } from '../../src/state/events.js';
-import { StatusStore } from '../../src/state/status-store.js';
+import { idleProgramDir, liveController } from '../helpers/controller-env.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -19,47 +12,12 @@ const SECRET = 'Pw-very-secret-4711';
 
 test('API routes over the real controller deps', async (t) => {
   const base = tempDir(t, 'tend-e2e-api-');
-  const ds = join(base, 'ds');
-  mkdirSync(ds);
-  const script = join(base, 'idle.mjs');
-  writeFileSync(script, 'setInterval(() => {}, 1 << 30);\n');
-  writeFileSync(
-    join(ds, 'p.yaml'),
-    `apiVersion: tend/v1
-kind: Program
-metadata: { name: idle }
-spec:
-  command: [${process.execPath}, ${script}]
-  user: nobody
-  startSeconds: 0
-  stop: { timeout: 2s }
-  env: { DB_PASSWORD: { value: ${SECRET}, secret: true } }
-`,
-  );
-  const host = createRealHost();
-  const layout = embeddedLayout(join(base, 'root'));
-  await host.fs.mkdirp(layout.stateDir, 0o700);
-  const store = await StatusStore.load(host, layout.stateDir);
-  const events = await EventLog.open(host, layout.stateDir);
-  const opts = {
-    host,
-    layout,
-    desiredDir: ds,
-    store,
-    events,
-    log: pino({ level: 'silent' }),
-    resyncMs: 60_000,
-  };
-  const controller = new Controller(opts);
+  const ds = idleProgramDir(base, `  env: { DB_PASSWORD: { value: ${SECRET}, secret: true } }\n`);
+  const { controller, opts } = await liveController(t, base, ds, 60_000);
   let ready = false;
   const deps = controllerApiDeps({ controller, opts, isReady: () => ready });
   const app = buildServer(deps, { token: TOKEN });
-  t.after(async () => {
-    await app.close();
-    await controller.stop({ keepPrograms: false });
-    // Stopping flushes the event log, after tempDir's own removal ran: remove what it wrote.
-    if (!process.env.TEND_KEEP_TMP) rmSync(base, { recursive: true, force: true });
-  });
+  t.after(() => app.close());
   const call = (method: 'GET' | 'POST', url: string, body?: unknown, auth = false) =>
     app.inject({
       method,
@@ -111,9 +69,9 @@ spec:
   // /v1/events streams what the EventLog records (the SSE framing itself is tested with the fake deps).
   const seen: string[] = [];
   const off = deps.subscribe((e) => seen.push(`${e.reason}:${e.key ?? ''}`));
-  events.record({ key: 'Program/idle', type: 'Normal', reason: 'Probe', message: 'hello' });
+  opts.events.record({ key: 'Program/idle', type: 'Normal', reason: 'Probe', message: 'hello' });
   off();
-  events.record({ type: 'Normal', reason: 'After', message: 'not seen' });
+  opts.events.record({ type: 'Normal', reason: 'After', message: 'not seen' });
   assert.deepEqual(seen, ['Probe:Program/idle']);
 
   const metrics = await call('GET', '/metrics');

@@ -5,16 +5,11 @@
 // path ever becomes a label.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import { buildServer } from '../../src/api/server.js';
 import { controllerApiDeps } from '../../src/controller/api-deps.js';
-import { Controller } from '../../src/controller/controller.js';
-import { createRealHost } from '../../src/host/real-host.js';
-import { embeddedLayout } from '../../src/layout/layout.js';
-import { EventLog } from '../../src/state/events.js';
-import { StatusStore } from '../../src/state/status-store.js';
+import { idleProgramDir, liveController } from '../helpers/controller-env.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -82,44 +77,10 @@ test(
     const base = tempDir(t, 'tend-e2e-metrics-');
     // The Program runs as nobody: its script must be reachable.
     chmodSync(base, 0o755);
-    const ds = join(base, 'ds');
-    mkdirSync(ds);
-    const script = join(base, 'idle.mjs');
-    writeFileSync(script, 'setInterval(() => {}, 1 << 30);\n');
-    writeFileSync(
-      join(ds, 'p.yaml'),
-      `apiVersion: tend/v1
-kind: Program
-metadata: { name: idle }
-spec:
-  command: [${process.execPath}, ${script}]
-  user: nobody
-  startSeconds: 0
-  stop: { timeout: 2s }
-`,
-    );
-    const host = createRealHost();
-    const layout = embeddedLayout(join(base, 'root'));
-    // The root stays traversable (a recursive mkdir of the state dir alone would make it 0700).
-    await host.fs.mkdirp(layout.root, 0o755);
-    await host.fs.mkdirp(layout.stateDir, 0o700);
-    const opts = {
-      host,
-      layout,
-      desiredDir: ds,
-      store: await StatusStore.load(host, layout.stateDir),
-      events: await EventLog.open(host, layout.stateDir),
-      log: pino({ level: 'silent' }),
-      // No resync during the run: every pass is one this test asked for.
-      resyncMs: 3_600_000,
-    };
-    const controller = new Controller(opts);
+    // No resync during the run: every pass is one this test asked for.
+    const { controller, opts } = await liveController(t, base, idleProgramDir(base), 3_600_000);
     const app = buildServer(controllerApiDeps({ controller, opts, isReady: () => true }), { token: TOKEN });
-    t.after(async () => {
-      await app.close();
-      await controller.stop({ keepPrograms: false });
-      if (!process.env.TEND_KEEP_TMP) rmSync(base, { recursive: true, force: true });
-    });
+    t.after(() => app.close());
     await controller.start();
     const scrape = async () => {
       const res = await app.inject('/metrics');

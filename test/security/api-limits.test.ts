@@ -2,23 +2,18 @@
 // on event streams, one auth rule for every read (events and plan included) with an optional read
 // token, a plan computed once per pass rather than per request, and no silent remote bind.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { get, request, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { pino } from 'pino';
 import type { ApiDeps } from '../../src/api/deps.js';
 import { listen } from '../../src/api/listen.js';
 import { buildServer, type ServerOptions } from '../../src/api/server.js';
 import { isTendError } from '../../src/errors/catalogue.js';
 import { controllerApiDeps } from '../../src/controller/api-deps.js';
 import { computePlan } from '../../src/pipeline/compute-plan.js';
-import { Controller } from '../../src/controller/controller.js';
-import { createRealHost } from '../../src/host/real-host.js';
-import { embeddedLayout } from '../../src/layout/layout.js';
-import { EventLog } from '../../src/state/events.js';
-import { StatusStore } from '../../src/state/status-store.js';
+import { idleProgramDir, liveController } from '../helpers/controller-env.js';
 import { FakeDeps } from '../unit/api/fake-deps.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -48,47 +43,14 @@ function call(url: string, path: string, headers: Record<string, string> = {}): 
 
 /** The real controller on a one-Program desired state, its API deps with a counting planner. */
 async function realDeps(t: TestContext) {
-  // Not tempDir: its removal would run before the controller stops and flushes its files.
   const base = mkdtempSync(join(tmpdir(), 'tend-sec-api-'));
-  const ds = join(base, 'ds');
-  mkdirSync(ds);
-  const script = join(base, 'idle.mjs');
-  writeFileSync(script, 'setInterval(() => {}, 1 << 30);\n');
-  writeFileSync(
-    join(ds, 'p.yaml'),
-    `apiVersion: tend/v1
-kind: Program
-metadata: { name: idle }
-spec:
-  command: [${process.execPath}, ${script}]
-  user: nobody
-  startSeconds: 0
-  stop: { timeout: 2s }
-`,
-  );
-  const host = createRealHost();
-  const layout = embeddedLayout(join(base, 'root'));
-  await host.fs.mkdirp(layout.stateDir, 0o700);
-  const opts = {
-    host,
-    layout,
-    desiredDir: ds,
-    store: await StatusStore.load(host, layout.stateDir),
-    events: await EventLog.open(host, layout.stateDir),
-    log: pino({ level: 'silent' }),
-    resyncMs: 600_000,
-  };
-  const controller = new Controller(opts);
+  const { controller, opts } = await liveController(t, base, idleProgramDir(base), 600_000);
   const planned = { count: 0 };
   const counting: typeof computePlan = (o) => {
     planned.count++;
     return computePlan(o);
   };
   const deps = controllerApiDeps({ controller, opts, isReady: () => true, computePlan: counting });
-  t.after(async () => {
-    await controller.stop({ keepPrograms: false });
-    if (!process.env.TEND_KEEP_TMP) rmSync(base, { recursive: true, force: true });
-  });
   await controller.start();
   return { controller, deps, planned };
 }

@@ -50,3 +50,26 @@ test('a bad tend.yaml is refused with file, line and field; credentials in it to
     (e) => isTendError(e) && /without credentials/.test(e.message) && !e.message.includes('s3cret'),
   );
 });
+
+test('--git-verify and tend.yaml git.verify name a keyring file, resolved beside the file', (t) => {
+  const root = tempDir(t, 'tend-config-');
+  writeFileSync(join(root, 'keyring.asc'), 'a keyring\n');
+  writeFileSync(join(root, 'tend.yaml'), 'git:\n  url: git://127.0.0.1/site.git\n  verify: keyring.asc\n');
+  const fromFile = parseServeArgs(['--root', root], '/');
+  assert.ok(fromFile !== 'help');
+  assert.equal(fromFile.git?.verifyKeyring, join(root, 'keyring.asc'));
+  const usage = (args: string[], pattern: RegExp) =>
+    assert.throws(
+      () => parseServeArgs(args, root),
+      (e) => isTendError(e) && e.code === 'TEND_ERR_USAGE' && pattern.test(e.message),
+    );
+  usage(['--git-verify', 'keyring.asc'], /--git-verify needs --git URL/);
+  usage(
+    ['--root', root, '--git-verify', 'missing.asc'],
+    /expected --git-verify as a keyring file .*no such file/,
+  );
+  usage(
+    ['--root', root, '--git-verify', '.'],
+    /expected --git-verify as a keyring file .*not a regular file/,
+  );
+});
