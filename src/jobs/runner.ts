@@ -72,11 +72,7 @@ export class JobRunner extends EventEmitter {
         this.emitEvent(j.metadata.name, 'Warning', 'SpecWarning', `${w.field}: ${w.message}`);
     }
     this.jobs = next;
-    this.tokenFailed.clear();
-    await syncJobTokens(this.opts.host, this.tokens, [...next.values()], (name, message) => {
-      this.tokenFailed.add(name);
-      this.emitEvent(name, 'Warning', 'TriggerTokenFailed', message);
-    });
+    await this.syncTokens();
     await this.recover(fresh);
     for (const job of next.values()) {
       // A schedule counts from when tend first saw the Job: the next due time runs, history does not.
@@ -163,6 +159,24 @@ export class JobRunner extends EventEmitter {
           `${d.count} run(s) missed while tend was down; the newest was due ${Math.round(d.lateMs / 1000)} s ago, past startingDeadline`,
         );
     }
+  }
+
+  /**
+   * What a pass does even when no Job changed: trigger token files get their owner and mode back
+   * (a hand-made chmod is undone), and the schedule timer is armed again from the wall clock now (a
+   * timer armed before the clock jumped, NTP or a resumed VM, would otherwise fire late).
+   */
+  async heal(): Promise<void> {
+    await this.syncTokens();
+    if (this.opts.timers) this.arm();
+  }
+
+  private async syncTokens(): Promise<void> {
+    this.tokenFailed.clear();
+    await syncJobTokens(this.opts.host, this.tokens, [...this.jobs.values()], (name, message) => {
+      this.tokenFailed.add(name);
+      this.emitEvent(name, 'Warning', 'TriggerTokenFailed', message);
+    });
   }
 
   private arm(): void {

@@ -64,6 +64,7 @@ export class JobsBridge {
     this.known = desired;
     const changes = runtimeChanges({ kind: 'Job', desired, present, drifted, planned: applied.changes });
     await this.driver.applyAt(plan.revision, changes);
+    await this.runner.heal();
   }
 
   statusFor(resource: Resource, current: ResourceStatus): ResourceStatus | undefined {
