@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { programYaml, serveEnv, waitFor } from './serve-harness.js';
 
@@ -111,4 +111,33 @@ test('tend serve: a new revision rolls a restartOn: revision worker as the plan 
   await waitFor('the plan in sync', async () =>
     /No changes\./.test((await env.tend('reconcile', '--plan')).stdout),
   );
+});
+
+test('tend serve: a Program gone after a reboot is started again with no plan step (drift)', async (t) => {
+  const env = await serveEnv(t);
+  env.write('app.yaml', programYaml('app', env.programScript));
+  await env.start();
+  const ready = async () => {
+    const st = (await env.resource('Program/app')) as Status | undefined;
+    return st?.phase === 'Ready' ? String(st.outputs?.pids ?? '') : undefined;
+  };
+  const before = await waitFor('app Ready', ready);
+
+  // As after a reboot: tend and its Program are gone, and so are the run files /run held (nothing to
+  // adopt), while the inventory still says the Program is applied.
+  env.daemon.proc.kill('SIGKILL');
+  await env.daemon.exited;
+  for (const pid of before.split(',')) process.kill(Number(pid), 'SIGKILL');
+  await waitFor('the instance gone', () => !existsSync(`/proc/${before}`));
+  rmSync(join(env.root, 'run/programs'), { recursive: true, force: true });
+  const plan = await env.tend('reconcile', '--plan');
+  assert.match(plan.stdout, /No changes\. The host matches the desired state\./, plan.stdout + plan.stderr);
+
+  // The plan names nothing; the driver's observation finds the Program missing and starts it.
+  await env.start();
+  const after = await waitFor('app Ready again', async () => {
+    const pids = await ready();
+    return pids && pids !== before ? pids : undefined;
+  });
+  assert.ok(existsSync(`/proc/${after}`), 'the new instance runs');
 });
