@@ -7,6 +7,7 @@ set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HTTP_PORT="${TEND_HTTP_PORT:-8080}"
+HTTPS_PORT="${TEND_HTTPS_PORT:-8443}"
 API="${TEND_LISTEN:-127.0.0.1:7080}"
 ROOT="$REPO/.tend"
 SUDO=""
@@ -15,7 +16,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
 # 1. Packages: only what is missing, without the distribution's recommends.
 missing=()
-for pkg in nginx-light php8.2-fpm php8.2-cli supervisor; do
+for pkg in nginx-light php8.2-fpm php8.2-cli supervisor openssl; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -40,16 +41,20 @@ $SUDO mkdir -p /var/www/tend-example
 $SUDO cp -R examples/www/. /var/www/tend-example/
 $SUDO chmod -R a+rX /var/www/tend-example
 
+# 3b. Site/docs serves HTTPS from files: a self-signed pair in /etc/ssl (a TLS place tend accepts,
+#     root-only, never inside a document root), made once and again near its expiry.
+$SUDO "$REPO/scripts/example-tls.sh" /etc/ssl/tend-example
+
 # 4. Start (or find) the daemon.
 api_get() { node "$REPO/scripts/up-urls.mjs" "$API" "$@"; }
 if api_get ready >/dev/null 2>&1; then
   say "tend serve already answers on $API"
 elif [ "${1:-}" = "--foreground" ]; then
-  exec $SUDO node bin/tend serve -d desired-state --http-port "$HTTP_PORT" --listen "$API"
+  exec $SUDO node bin/tend serve -d desired-state --http-port "$HTTP_PORT" --https-port "$HTTPS_PORT" --listen "$API"
 else
   say "starting tend serve (log: $ROOT/serve.log)"
   $SUDO mkdir -p "$ROOT"
-  $SUDO sh -c "nohup node '$REPO/bin/tend' serve -d '$REPO/desired-state' --http-port '$HTTP_PORT' --listen '$API' >>'$ROOT/serve.log' 2>&1 &"
+  $SUDO sh -c "nohup node '$REPO/bin/tend' serve -d '$REPO/desired-state' --http-port '$HTTP_PORT' --https-port '$HTTPS_PORT' --listen '$API' >>'$ROOT/serve.log' 2>&1 &"
   for _ in $(seq 1 120); do api_get ready >/dev/null 2>&1 && break; sleep 1; done
   api_get ready >/dev/null || { echo "tend serve did not become ready; see $ROOT/serve.log" >&2; tail -20 "$ROOT/serve.log" >&2; exit 1; }
 fi

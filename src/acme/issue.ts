@@ -1,4 +1,4 @@
-// One issuance over HTTP-01 with acme-client: the account (key created once, 0600), an order for the
+// One issuance over HTTP-01 with acme-client: the account (account.ts), an order for the
 // Site's domains, one answer file per challenge in tend's challenge dir, then a fresh key and CSR.
 // A refused challenge is reported with the server's own problem type and detail.
 import * as https from 'node:https';
@@ -8,6 +8,7 @@ import type { Host } from '../host/host.js';
 import { directoryUrlOf, type Issuer } from '../model/index.js';
 import { AcmeFailure, failureOf, installProblemCapture, resetSeen } from './problem.js';
 import type { AcmePaths } from './paths.js';
+import { loadAccount, retireIfRefused, saveAccountUrl } from './account.js';
 
 export interface IssueRequest {
   issuer: Issuer;
@@ -21,22 +22,8 @@ export interface Issued {
   key: string;
 }
 
-interface AccountFile {
-  key: string;
-  url?: string;
-}
-
-async function account(host: Host, paths: AcmePaths, issuer: Issuer): Promise<AccountFile> {
-  const file = paths.accountFile(issuer.metadata.name);
-  const text = await host.fs.readFile(file);
-  if (text !== undefined) return JSON.parse(text) as AccountFile;
-  const key = (await acme.crypto.createPrivateEcdsaKey()).toString();
-  await host.fs.mkdirp(file.slice(0, file.lastIndexOf('/')), 0o700);
-  await host.fs.writeFileAtomic(file, `${JSON.stringify({ key })}\n`, 0o600);
-  return { key };
-}
-
-async function trustFor(host: Host, issuer: Issuer): Promise<https.Agent | undefined> {
+/** The https.Agent that trusts the public roots and the Issuer's caRoots (undefined: Node's default). */
+export async function trustFor(host: Host, issuer: Issuer): Promise<https.Agent | undefined> {
   if (issuer.spec.caRoots.length === 0) return undefined;
   const extra: string[] = [];
   for (const f of issuer.spec.caRoots) {
@@ -54,7 +41,7 @@ export async function issueCertificate(host: Host, paths: AcmePaths, req: IssueR
   try {
     const agent = await trustFor(host, issuer);
     acme.axios.defaults.httpsAgent = agent;
-    const acct = await account(host, paths, issuer);
+    const acct = await loadAccount(host, paths, issuer.metadata.name);
     const eab = issuer.spec.externalAccountBinding;
     const hmacKey = eab ? (await host.fs.readFile(eab.hmacKeyFile))?.trim() : undefined;
     if (eab && !hmacKey)
@@ -68,15 +55,12 @@ export async function issueCertificate(host: Host, paths: AcmePaths, req: IssueR
       backoffMin: req.pollMs?.min ?? 250,
       backoffMax: req.pollMs?.max ?? 5000,
     });
-    await client.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${issuer.spec.email}`] });
-    if (client.getAccountUrl() !== acct.url) {
-      const file = paths.accountFile(issuer.metadata.name);
-      await host.fs.writeFileAtomic(
-        file,
-        `${JSON.stringify({ key: acct.key, url: client.getAccountUrl() })}\n`,
-        0o600,
-      );
+    try {
+      await client.createAccount({ termsOfServiceAgreed: true, contact: [`mailto:${issuer.spec.email}`] });
+    } catch (err) {
+      throw await retireIfRefused(host, paths, issuer.metadata.name, acct, failureOf(err));
     }
+    await saveAccountUrl(host, paths, issuer.metadata.name, acct, client.getAccountUrl());
     const order = await client.createOrder({
       identifiers: req.domains.map((value) => ({ type: 'dns', value })),
     });

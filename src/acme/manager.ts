@@ -2,6 +2,7 @@
 // renews what is due, one order at a time, in the background. A new certificate is installed beside
 // the old one and the Site's key is queued, so the next pass renders and validates the vhost that
 // names it and nginx reloads once. A failure only records itself: the old pair keeps serving.
+// When the CA offers ARI, each live certificate's renewalInfo is checked beside the orders (ari.ts).
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { registerAcmeMetrics } from './metrics.js';
@@ -17,6 +18,9 @@ import { EXPIRY_WARNING_MS, withCertificate, withFileCertificate, type Certifica
 import { fileCertJudgements, type FileCertMemo } from './file-certs.js';
 import { CertificateStore } from './store.js';
 import { failureOf } from './problem.js';
+import { ARI_MIN_POLL_MS, nextAriRecord, renewalOf } from './ari.js';
+import { askRenewalInfo } from './ari-fetch.js';
+import { AccountRetired } from './account.js';
 
 export interface AcmeManagerOptions {
   host: Host;
@@ -34,6 +38,11 @@ export interface AcmeManagerOptions {
   fileCerts?: FileCertMemo;
 }
 
+interface View extends CertificateView {
+  /** When to ask the CA's renewalInfo next (ARI), for a live certificate. */
+  ariCheckAt?: number;
+}
+
 interface Wanted {
   site: Site;
   issuer: Issuer;
@@ -46,9 +55,10 @@ export class AcmeManager {
   readonly paths: AcmePaths;
   readonly certs: CertificateStore;
   private wanted = new Map<string, Wanted>();
-  private views = new Map<string, CertificateView>();
+  private views = new Map<string, View>();
   private warned = new Set<string>();
   private heldNoted = new Map<string, string>();
+  private ariNotBefore = new Map<string, { serial: string; at: number }>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -117,29 +127,71 @@ export class AcmeManager {
   private async refreshView(name: string): Promise<void> {
     const w = this.wanted.get(name);
     if (!w) return;
-    const [cert, attempt] = await Promise.all([this.certs.current(name), this.certs.attempt(name)]);
+    const [cert, attempt, ari] = await Promise.all([
+      this.certs.current(name),
+      this.certs.attempt(name),
+      this.certs.ari(name),
+    ]);
+    const now = this.opts.host.now();
+    const renewal = cert ? renewalOf(cert, ari) : undefined;
     const next = nextAttempt({
-      now: this.opts.host.now(),
+      now,
       cert,
       attempt,
       domains: w.site.spec.domains,
       issuerName: w.issuer.metadata.name,
+      ...(renewal?.rule === 'ari' ? { ari: { renewAt: renewal.at } } : {}),
     });
-    this.views.set(name, { issuer: w.issuer.metadata.name, cert, attempt, nextAttemptAt: next.at });
+    // A certificate the CA was never asked about is asked about now; then when it said to ask again.
+    const asked = cert && ari?.serial === cert.serial ? Date.parse(ari.nextCheckAt) : now;
+    const guard = this.ariNotBefore.get(name);
+    const ariCheckAt = cert ? Math.max(asked, guard?.serial === cert.serial ? guard.at : 0) : undefined;
+    this.views.set(name, {
+      issuer: w.issuer.metadata.name,
+      cert,
+      attempt,
+      nextAttemptAt: next.at,
+      ...(renewal ? { renewal } : {}),
+      ...(ariCheckAt !== undefined ? { ariCheckAt } : {}),
+    });
+  }
+
+  /** Asks the CA's renewalInfo about the live certificate; any failure leaves the one-third rule. */
+  private async checkAri(name: string): Promise<void> {
+    const w = this.wanted.get(name);
+    const cert = await this.certs.current(name);
+    if (!w || !cert) return;
+    // Whatever happens below (a full disk, say), this certificate waits a minute before the next check.
+    this.ariNotBefore.set(name, { serial: cert.serial, at: this.opts.host.now() + ARI_MIN_POLL_MS });
+    const outcome = await askRenewalInfo(this.opts.host, w.issuer, cert);
+    const prev = await this.certs.ari(name);
+    const rec = nextAriRecord(prev, cert.serial, outcome, this.opts.host.now(), Math.random());
+    await this.certs.recordAri(name, rec);
+    this.opts.log.info(
+      { site: name, serial: cert.serial, window: rec.window, renewAt: rec.renewAt, problem: rec.problem },
+      'renewal information checked',
+    );
+    await this.refreshView(name);
+    this.publish();
+    this.opts.store.saveSoon();
   }
 
   private schedule(): void {
     if (this.stopped || this.running) return;
     if (this.timer) clearTimeout(this.timer);
     const now = this.opts.host.now();
-    let soonest: { name: string; at: number } | undefined;
-    for (const [name, v] of this.views)
+    let soonest: { name: string; at: number; what: 'attempt' | 'ari' } | undefined;
+    for (const [name, v] of this.views) {
       if (v.nextAttemptAt !== undefined && (!soonest || v.nextAttemptAt < soonest.at))
-        soonest = { name, at: v.nextAttemptAt };
+        soonest = { name, at: v.nextAttemptAt, what: 'attempt' };
+      if (v.ariCheckAt !== undefined && (!soonest || v.ariCheckAt < soonest.at))
+        soonest = { name, at: v.ariCheckAt, what: 'ari' };
+    }
     if (!soonest) return;
     if (soonest.at <= now) {
       const name = soonest.name;
-      this.running = this.attempt(name).finally(() => {
+      const work = soonest.what === 'ari' ? this.checkAri(name) : this.attempt(name);
+      this.running = work.finally(() => {
         this.running = undefined;
         this.schedule();
       });
@@ -197,11 +249,22 @@ export class AcmeManager {
         { site: name, type: f.type, detail: f.detail, nextAttemptAt },
         'certificate attempt failed',
       );
+      if (f instanceof AccountRetired) this.accountRetired(w.issuer.metadata.name, f, nextAttemptAt);
     }
     await this.refreshView(name);
     this.publish();
     this.opts.store.saveSoon();
     this.opts.queue.add(key, { immediate: true });
+  }
+
+  private accountRetired(issuer: string, f: AccountRetired, nextAttemptAt: string): void {
+    this.opts.events.record({
+      key: `Issuer/${issuer}`,
+      type: 'Warning',
+      reason: 'AcmeAccountRetired',
+      message: `Issuer/${issuer}: the CA refused account ${f.accountUrl} (${f.type}: ${f.detail}); its key is set aside as ${f.retiredFile} and a new account is registered at the next attempt (${nextAttemptAt})`,
+    });
+    this.opts.log.warn({ issuer, accountUrl: f.accountUrl, type: f.type }, 'ACME account retired');
   }
 
   private warnExpiry(name: string, view: CertificateView, now: number): void {

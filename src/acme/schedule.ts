@@ -6,12 +6,12 @@ import type { AttemptRecord, StoredCertificate } from './store.js';
 export const BACKOFF_BASE_MS = 30_000;
 export const BACKOFF_CAP_MS = 3_600_000;
 
-/** The moment a certificate should be renewed: its ARI window's start if known, else 2/3 of its life. */
+/** The moment a certificate should be renewed: the moment chosen in its ARI window if known, else 2/3 of its life. */
 export function renewAt(
   cert: Pick<StoredCertificate, 'notBefore' | 'notAfter'>,
-  ari?: { start: string },
+  ari?: { renewAt: string },
 ): number {
-  if (ari) return Date.parse(ari.start);
+  if (ari) return Date.parse(ari.renewAt);
   const from = Date.parse(cert.notBefore);
   const to = Date.parse(cert.notAfter);
   return to - (to - from) / 3;
@@ -30,7 +30,8 @@ export interface DueInput {
   /** The Site's domains and Issuer now: a certificate for other names or another CA is replaced. */
   domains: readonly string[];
   issuerName: string;
-  ari?: { start: string };
+  /** The CA's ARI answer for this certificate (see ari.ts), when it gave one. */
+  ari?: { renewAt: string };
 }
 
 /** When the next attempt may run (≤ now: run it now); why, for status and logs. */
@@ -46,7 +47,7 @@ export function nextAttempt(input: DueInput): { at: number; why: string } {
     if (missing.length > 0) return { at: now, why: `the certificate does not cover ${missing.join(', ')}` };
     return {
       at: renewAt(cert, i.ari),
-      why: i.ari ? 'the ARI renewal window opened' : 'a third of its lifetime is left',
+      why: i.ari ? 'the moment chosen in the ARI window came' : 'a third of its lifetime is left',
     };
   }
 }

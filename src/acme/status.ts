@@ -2,7 +2,12 @@
 // certificate block (issuer, serial, notAfter, domains, last attempt with the ACME error).
 import type { StoredCertificate, AttemptRecord } from './store.js';
 import type { FileCertJudgement } from './file-certs.js';
-import { setCondition, type CertificateStatus, type ResourceStatus } from '../state/conditions.js';
+import {
+  setCondition,
+  type CertificateStatus,
+  type RenewalStatus,
+  type ResourceStatus,
+} from '../state/conditions.js';
 
 export const EXPIRY_WARNING_MS = 14 * 86_400_000;
 
@@ -11,6 +16,7 @@ export interface CertificateView {
   cert: StoredCertificate | undefined;
   attempt: AttemptRecord | undefined;
   nextAttemptAt?: number;
+  renewal?: RenewalStatus;
 }
 
 export function certificateStatus(view: CertificateView): CertificateStatus {
@@ -26,6 +32,7 @@ export function certificateStatus(view: CertificateView): CertificateStatus {
     ...(view.nextAttemptAt !== undefined
       ? { nextAttemptAt: new Date(view.nextAttemptAt).toISOString() }
       : {}),
+    ...(cert && view.renewal ? { renewal: view.renewal } : {}),
   };
 }
 

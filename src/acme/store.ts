@@ -5,6 +5,7 @@
 import type { Host } from '../host/host.js';
 import type { AcmePaths } from './paths.js';
 import { factsOf, type CertificateFacts } from './pem.js';
+import type { AriRecord } from './ari.js';
 
 export interface StoredCertificate extends CertificateFacts {
   issuerName: string;
@@ -92,6 +93,22 @@ export class CertificateStore {
     const dir = this.paths.siteDir(site);
     await this.host.fs.mkdirp(dir, 0o700);
     await this.host.fs.writeFileAtomic(`${dir}/attempt.json`, `${JSON.stringify(record, null, 2)}\n`, 0o600);
+  }
+
+  /** What the CA's renewalInfo last said about this Site's certificate (ari.ts). */
+  async ari(site: string): Promise<AriRecord | undefined> {
+    const text = await this.host.fs.readFile(`${this.paths.siteDir(site)}/ari.json`);
+    try {
+      return text === undefined ? undefined : (JSON.parse(text) as AriRecord);
+    } catch {
+      return undefined;
+    }
+  }
+
+  async recordAri(site: string, record: AriRecord): Promise<void> {
+    const dir = this.paths.siteDir(site);
+    await this.host.fs.mkdirp(dir, 0o700);
+    await this.host.fs.writeFileAtomic(`${dir}/ari.json`, `${JSON.stringify(record, null, 2)}\n`, 0o600);
   }
 
   /** A Site that left the desired state takes its keys with it. */

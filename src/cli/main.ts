@@ -97,6 +97,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'pause: the running daemon applies nothing until `tend resume` (plans still preview)',
     load: async () => (await import('./control.js')).controlCommand('pause'),
   },
+  import: {
+    summary:
+      'import --out DIR | --dry-run: desired state (adopt: true) for the vhosts, pools and programs a host runs',
+    load: async () => (await import('./import.js')).importCommand,
+  },
   schema: {
     summary: 'print the JSON Schema of tend/v1 resources',
     load: async () => (await import('./schema.js')).schemaCommand,

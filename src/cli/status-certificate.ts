@@ -32,5 +32,13 @@ export function certificateSection(s: Pick<ResourceStatus, 'certificate'>, now: 
       `${c.lastAttempt.at} ${c.lastAttempt.ok ? 'succeeded' : `failed: ${c.lastAttempt.error?.type ?? ''}: ${c.lastAttempt.error?.detail ?? ''}`}`,
     );
   field('Next attempt', c.nextAttemptAt);
+  const r = c.renewal;
+  if (r)
+    field(
+      'Renewal',
+      r.rule === 'ari'
+        ? `${r.at} (ARI window ${r.window?.start ?? '?'} … ${r.window?.end ?? '?'}${r.explanationURL ? `; see ${r.explanationURL}` : ''})`
+        : `${r.at} (a third of the lifetime left${r.reason ? `; ARI: ${r.reason}` : ''})`,
+    );
   return out;
 }

@@ -1,17 +1,17 @@
 // `tend terminal open <name>`: prints a one-time login link (60 s, no token in it); `tend terminal
 // token <name>`: prints the long-lived token for the page's form, the one explicit way to see it
 // (status, events, logs and the API never show it). Both need access to the state dir, i.e. root.
-import { parseArgs } from 'node:util';
 import { TendError } from '../errors/catalogue.js';
 import { createRealHost } from '../host/index.js';
 import { NAME_PATTERN } from '../model/index.js';
 import { StatusStore } from '../state/status-store.js';
 import { loginUrl, mintLoginTicket, readTerminalToken } from '../terminal/index.js';
+import { COMMON_USAGE, parseCommandArgs, type CommonValues } from './common-args.js';
 import type { CliIO } from './io.js';
 import { resolveStateDir } from './status.js';
 
 const USAGE =
-  'usage: tend terminal open|token <name> [--root DIR] [--profile embedded|system] [--desired-state DIR]\n' +
+  `usage: tend terminal open|token <name> ${COMMON_USAGE}\n` +
   '  open:  prints a login link for Terminal/<name> that works once, within 60 seconds\n' +
   '  token: prints the token to type into the page of Terminal/<name>\n';
 
@@ -25,34 +25,18 @@ export async function terminalCommand(
   io: CliIO,
   deps: TerminalCommandDeps = {},
 ): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      strict: true,
-      allowPositionals: true,
-      options: {
-        root: { type: 'string' },
-        profile: { type: 'string' },
-        'desired-state': { type: 'string', short: 'd' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    io.stderr(`tend terminal: ${(err as Error).message}\n${USAGE}`);
-    return 1;
-  }
-  const { values, positionals } = parsed;
+  const { values: parsed, positionals } = parseCommandArgs(args, {}, USAGE);
+  const values = parsed as CommonValues;
   if (values.help) {
     io.stdout(USAGE);
     return 0;
   }
   const [sub, name, ...extra] = positionals;
   if ((sub !== 'token' && sub !== 'open') || name === undefined || extra.length > 0) {
-    io.stderr(
-      `tend terminal: expected "open <name>" or "token <name>", got "${positionals.join(' ')}"\n${USAGE}`,
+    throw new TendError(
+      'TEND_ERR_USAGE',
+      `expected "open <name>" or "token <name>", got "${positionals.join(' ')}"\n${USAGE}`,
     );
-    return 1;
   }
   if (!NAME_PATTERN.test(name))
     throw new TendError(

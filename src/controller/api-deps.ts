@@ -1,4 +1,5 @@
-// The real ApiDeps: resources and status from the controller's StatusStore and last load, the plan
+// The real ApiDeps: resources and status from the controller's StatusStore and the load it pairs
+// with (Controller.declared: the running pass's once it plans, else the last one's), the plan
 // computed once per controller pass (read-only) and served from memory until the next pass,
 // reconciles through the work queue, events from the EventLog.
 import type {
@@ -52,11 +53,11 @@ export function controllerApiDeps({
    */
   let served: { after: unknown; plan: Promise<ServedPlan> } | undefined;
   const specs = (): Map<ResourceKey, unknown> => {
-    const load = controller.lastReport?.result?.computed.load;
+    const load = controller.declared;
     return new Map((load?.resources ?? []).map((r) => [r.key, maskSecrets(r.resource.spec)]));
   };
   const labelsOf = (): Map<ResourceKey, Record<string, string>> => {
-    const load = controller.lastReport?.result?.computed.load;
+    const load = controller.declared;
     return new Map((load?.resources ?? []).map((r) => [r.key, r.resource.metadata.labels ?? {}]));
   };
   const view = (
@@ -99,7 +100,7 @@ export function controllerApiDeps({
     },
     getResource(kind: Kind, name: string): ResourceView | undefined {
       const key = `${kind}/${name}` as ResourceKey;
-      const load = controller.lastReport?.result?.computed.load;
+      const load = controller.declared;
       const loaded = load?.resources.find((r) => r.key === key);
       return view(
         key,

@@ -29,6 +29,7 @@ import type { ControllerOptions } from './options.js';
 
 export type { ControllerOptions } from './options.js';
 import { WorkQueue, type Outcome } from './work-queue.js';
+import type { LoadResult } from '../source/index.js';
 
 export class Controller {
   readonly queue: WorkQueue;
@@ -53,6 +54,8 @@ export class Controller {
   private probeNext = new Set<string>();
   private readonly rechecks = new Rechecks((key) => this.queue.add(key));
   lastReport: PassReport | undefined;
+  /** The load of the pass in progress, once it has planned (see `declared`). */
+  private passLoad: LoadResult | undefined;
   /** The /metrics registry: passes are observed as they end, gauges read the store at scrape time. */
   readonly metrics: TendMetrics;
   /** Everything passes reuse (load memo, outcome cache, renders, inventory, leases): this daemon's own. */
@@ -126,7 +129,17 @@ export class Controller {
       masters: this.masters,
       rechecks: this.rechecks,
       source: this.source,
+      onPlanned: (load) => (this.passLoad = load),
     };
+  }
+
+  /**
+   * The desired state as readers must pair it with status: the running pass's load from the moment
+   * it plans (before it changes any status), else the last pass's. The last report alone lags a pass
+   * that already removed a deleted resource's status, and the API listed it again (decision 0047).
+   */
+  get declared(): LoadResult | undefined {
+    return this.passLoad ?? this.lastReport?.result?.computed.load;
   }
 
   get passes(): number {
@@ -209,6 +222,7 @@ export class Controller {
     }
     this.metrics.observePass(report.durationMs / 1000, report.result !== undefined);
     this.lastReport = report;
+    this.passLoad = undefined;
     logPass(this.opts.log, report);
     this.opts.afterPass?.();
     try {

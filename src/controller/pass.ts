@@ -11,6 +11,7 @@ import type { PassReport } from './outcomes.js';
 import type { Rechecks } from './rechecks.js';
 import type { RuntimeStage } from './runtime-stage.js';
 import type { SourceIndex } from './source-index.js';
+import type { LoadResult } from '../source/index.js';
 
 export interface PassParts {
   opts: ControllerOptions;
@@ -21,6 +22,8 @@ export interface PassParts {
   masters: MasterWatch;
   rechecks: Rechecks;
   source: SourceIndex;
+  /** Told of the load a pass acts on once it planned, before any status changes (Controller.declared). */
+  onPlanned?: (load: LoadResult) => void;
 }
 
 function convergeOnce(parts: PassParts, probeNow?: ReadonlySet<string>): Promise<ConvergeResult> {
@@ -43,6 +46,7 @@ function convergeOnce(parts: PassParts, probeNow?: ReadonlySet<string>): Promise
     ...(opts.resolveDesired ? { resolveDesired: opts.resolveDesired } : {}),
     ...(opts.hostSlice ? { hostSlice: opts.hostSlice } : {}),
     holdChanges: (computed) => controls.planToApply(computed.plan, computed.load),
+    onPlanned: (computed) => parts.onPlanned?.(computed.load),
     applyRuntime: async (computed, applied) => {
       // Paused: nothing is started, rolled or stopped either.
       if (controls.paused) return;

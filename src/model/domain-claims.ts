@@ -19,6 +19,11 @@ export interface LiveServerBlock {
   names: readonly string[];
   listens: readonly LiveListen[];
   site?: string;
+  /**
+   * Not tend's, but at the very path the Site of this name renders to (sites-available/<name>.conf
+   * or its sites-enabled link): a Site with `adopt: true` takes this block over instead of clashing.
+   */
+  adoptableBy?: string;
 }
 
 export interface LiveVhosts {
@@ -69,10 +74,12 @@ export function foreignDomainClaims(
   for (const r of all) {
     if (r.kind !== 'Site') continue;
     const listens = siteListens(r, live);
+    const adopting = (b: LiveServerBlock) => r.spec.adopt && b.adoptableBy === r.metadata.name;
     r.spec.domains.forEach((domain, i) => {
       const d = domain.toLowerCase();
       const other = foreign.find(
-        (b) => b.names.includes(d) && b.listens.some((l) => listens.some((m) => overlap(l, m))),
+        (b) =>
+          !adopting(b) && b.names.includes(d) && b.listens.some((l) => listens.some((m) => overlap(l, m))),
       );
       if (!other) return;
       const socket = other.listens.find((l) => listens.some((m) => overlap(l, m)))!;

@@ -57,6 +57,9 @@ export const programSpec = z
     limits: limits.optional(),
     /** revision: instances are rolled (one at a time) when a new desired-state revision is applied. */
     restartOn: z.enum(['revision']).optional(),
+    /** backend supervisord: take over a [program:x] file tend did not write (`tend import`, 0043).
+     * Optional, not defaulted: a new default would change every Program's generation hash. */
+    adopt: z.boolean().optional(),
   })
   .superRefine((s, ctx) => {
     checkProcessFields(s, ctx);

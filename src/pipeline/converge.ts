@@ -66,6 +66,11 @@ export interface ConvergeOptions {
   hostSlice?: ComputePlanOptions['hostSlice'];
   /** The part of the plan to apply (suspended resources and a paused daemon hold theirs back). */
   holdChanges?: (computed: ComputedPlan) => Plan;
+  /**
+   * Told of the plan this pass acts on before it changes anything, status included: a reader that
+   * pairs status with the desired state (the API) must see this load from the first status change.
+   */
+  onPlanned?: (computed: ComputedPlan) => void;
 }
 
 export interface ConvergeResult {
@@ -168,6 +173,7 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
     await host.sleep(opts.deletionGraceMs ?? DELETION_GRACE_MS);
     computed = await computePlan({ ...planOpts, previous: computed });
   }
+  opts.onPlanned?.(computed);
   // nginx -t opens every log file a vhost names, so their directories must exist first.
   await host.fs.mkdirp(layout.nginx.siteLog('x', 'access').replace(/\/[^/]+$/, ''));
   // php-fpm -t refuses a pool whose user is missing: accounts and tenant dirs come first.

@@ -89,6 +89,18 @@ export interface CertificateStatus {
   domains?: string[];
   lastAttempt?: { at: string; ok: boolean; error?: { type: string; detail: string } };
   nextAttemptAt?: string;
+  /** Which rule times the renewal: the CA's ARI window, or a third of the lifetime left (and why). */
+  renewal?: RenewalStatus;
+}
+
+export interface RenewalStatus {
+  rule: 'ari' | 'one-third-lifetime';
+  at: string;
+  window?: { start: string; end: string };
+  explanationURL?: string;
+  /** Why ARI is not used (one-third-lifetime only). */
+  reason?: string;
+  nextCheckAt?: string;
 }
 
 const certificateStatusSchema = z.strictObject({
@@ -104,6 +116,16 @@ const certificateStatusSchema = z.strictObject({
     })
     .optional(),
   nextAttemptAt: z.string().optional(),
+  renewal: z
+    .strictObject({
+      rule: z.enum(['ari', 'one-third-lifetime']),
+      at: z.string(),
+      window: z.strictObject({ start: z.string(), end: z.string() }).optional(),
+      explanationURL: z.string().optional(),
+      reason: z.string().optional(),
+      nextCheckAt: z.string().optional(),
+    })
+    .optional(),
 });
 
 export const conditionSchema = z.strictObject({

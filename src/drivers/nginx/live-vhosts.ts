@@ -5,7 +5,7 @@
 import { dirname } from 'node:path';
 import type { Host } from '../../host/host.js';
 import type { Layout } from '../../layout/layout.js';
-import type { LiveVhosts } from '../../model/index.js';
+import type { LiveServerBlock, LiveVhosts } from '../../model/index.js';
 import { dumpLiveConfig } from './config-check.js';
 import { parseNginxDump } from './nginx-dump.js';
 
@@ -30,6 +30,17 @@ function filesOf(dump: string): string[] {
   return [...dump.matchAll(/^# configuration file (.+):\r?$/gm)].map((m) => m[1]!);
 }
 
+/** An unmanaged block in the file a Site of that name would render (its adopt: true takes it over). */
+function markAdoptable(blocks: LiveServerBlock[], layout: Layout): LiveServerBlock[] {
+  const n = layout.nginx;
+  return blocks.map((b) => {
+    if (b.site !== undefined) return b;
+    const name = /([a-z0-9-]+)\.conf$/.exec(b.file)?.[1];
+    if (name === undefined || (b.file !== n.siteFile(name) && b.file !== n.siteLink(name))) return b;
+    return { ...b, adoptableBy: name };
+  });
+}
+
 export async function liveVhosts(
   host: Host,
   layout: Layout,
@@ -52,7 +63,7 @@ export async function liveVhosts(
   const value: LiveVhosts | undefined = dump
     ? {
         stamp: signature,
-        blocks: parseNginxDump(dump),
+        blocks: markAdoptable(parseNginxDump(dump), layout),
         listen: { address: n.listenAddress, port: n.listenPort, tlsPort: n.tlsPort },
       }
     : undefined;

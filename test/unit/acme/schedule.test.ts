@@ -20,9 +20,17 @@ const cert = (over: Partial<StoredCertificate> = {}): StoredCertificate => ({
 });
 const base = { domains: ['shop.example.com'], issuerName: 'le', attempt: undefined };
 
-test('renewal is due when a third of the lifetime is left, or at the ARI window', () => {
+test('renewal is due when a third of the lifetime is left, or at the moment chosen in the ARI window', () => {
   assert.equal(renewAt(cert()), T0 + 60 * DAY);
-  assert.equal(renewAt(cert(), { start: '2026-02-01T00:00:00Z' }), Date.parse('2026-02-01T00:00:00Z'));
+  assert.equal(renewAt(cert(), { renewAt: '2026-02-01T00:00:00Z' }), Date.parse('2026-02-01T00:00:00Z'));
+  const early = nextAttempt({
+    ...base,
+    now: T0 + DAY,
+    cert: cert(),
+    ari: { renewAt: '2025-01-01T00:00:00Z' },
+  });
+  assert.equal(early.at, T0 + DAY, 'a moment already past is due now');
+  assert.match(early.why, /ARI/);
   assert.equal(nextAttempt({ ...base, now: T0 + DAY, cert: cert() }).at, T0 + 60 * DAY);
   assert.equal(nextAttempt({ ...base, now: T0 + DAY, cert: undefined }).at, T0 + DAY);
 });

@@ -39,3 +39,36 @@ test('the detail shows issuer, serial, notAfter with days, domains and the ACME 
     /Last attempt: +2026-03-01T00:00:00Z failed: urn:ietf:params:acme:error:rateLimited: too many certificates/,
   );
 });
+
+test('the detail names the renewal rule: the ARI window, or the one-third rule with the reason', () => {
+  const ari = {
+    ...site,
+    certificate: {
+      ...site.certificate,
+      renewal: {
+        rule: 'ari' as const,
+        at: '2026-03-20T00:00:00Z',
+        window: { start: '2026-03-19T00:00:00Z', end: '2026-03-21T00:00:00Z' },
+      },
+    },
+  };
+  assert.match(
+    renderStatusDetail({ ...ari, events: [] } as never, now),
+    /Renewal: +2026-03-20T00:00:00Z \(ARI window 2026-03-19T00:00:00Z … 2026-03-21T00:00:00Z\)/,
+  );
+  const third = {
+    ...site,
+    certificate: {
+      ...site.certificate,
+      renewal: {
+        rule: 'one-third-lifetime' as const,
+        at: '2026-03-21T00:00:00Z',
+        reason: 'the CA does not offer ARI (no renewalInfo)',
+      },
+    },
+  };
+  assert.match(
+    renderStatusDetail({ ...third, events: [] } as never, now),
+    /Renewal: +2026-03-21T00:00:00Z \(a third of the lifetime left; ARI: the CA does not offer ARI/,
+  );
+});
