@@ -30,6 +30,7 @@ ${WEB_BASE_USAGE.trimEnd()}
   --log-max-size SIZE       rotate a log tend's nginx/php-fpm write past this size (default 100M; 64K–100G)
   --log-keep N              rotated generations kept per log (default 5; 1–100)
   --log-max-age DURATION    also rotate a non-empty log this old (default: size only; 1h–365d)
+  --log-check DURATION      check the logs' sizes (system: logrotate's rules) this often (default 1m; 1s–1h)
   --keep-programs           leave native programs running on exit (the next tend adopts them)
   --allow-mass-delete       allow a pass that deletes more than half of the managed resources
   --notify-webhook URL      POST a JSON batch per pass on phase changes, crash loops, held changes and
@@ -71,6 +72,10 @@ export interface ServeOptions {
   probeMaxAgeMs: number;
   /** Embedded log rotation limits (src/runtime/log-rotate.ts). */
   logRotation: { maxBytes: number; keep: number; maxAgeMs?: number };
+  /** Set when --log-max-size or --log-keep was given: the ceiling for Program and Job logs too. */
+  logCeiling?: { maxBytes: number; keep: number };
+  /** --log-check: how often the logs are checked (default serve-logs.ts LOG_CHECK_MS). */
+  logCheckMs?: number;
   keepPrograms: boolean;
   allowMassDelete: boolean;
   /** --paused: apply nothing until `tend resume` (the plan stays previewable). */
@@ -126,6 +131,7 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
         'log-max-size': { type: 'string' },
         'log-keep': { type: 'string' },
         'log-max-age': { type: 'string' },
+        'log-check': { type: 'string' },
         'keep-programs': { type: 'boolean' },
         'allow-mass-delete': { type: 'boolean' },
         paused: { type: 'boolean' },
@@ -181,6 +187,12 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
       `expected --probe-max-age as a duration of at least 1s (e.g. 10m, 1h), got "${values['probe-max-age']}"`,
     );
   const logRotation = parseLogRotation(values['log-max-size'], values['log-keep'], values['log-max-age']);
+  const logCheckMs = values['log-check'] === undefined ? undefined : durationMs(values['log-check']);
+  if (logCheckMs !== undefined && !(logCheckMs >= 1000 && logCheckMs <= 3_600_000))
+    throw new TendError(
+      'TEND_ERR_USAGE',
+      `expected --log-check as a duration between 1s and 1h (e.g. 1m), got "${values['log-check']}"`,
+    );
   const streams = values['max-event-streams'] ?? '32';
   const maxEventStreams = Number(streams);
   if (!/^\d{1,5}$/.test(streams) || maxEventStreams < 1 || maxEventStreams > 10_000)
@@ -213,6 +225,10 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
     resyncMs,
     probeMaxAgeMs,
     logRotation,
+    ...(values['log-max-size'] !== undefined || values['log-keep'] !== undefined
+      ? { logCeiling: { maxBytes: logRotation.maxBytes, keep: logRotation.keep } }
+      : {}),
+    ...(logCheckMs !== undefined ? { logCheckMs } : {}),
     keepPrograms: values['keep-programs'] === true,
     allowMassDelete: values['allow-mass-delete'] === true,
     ...(values.paused ? { paused: true } : {}),

@@ -66,6 +66,7 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
     ...(opts.httpPort ? { httpPort: opts.httpPort } : {}),
     ...(opts.httpsPort ? { httpsPort: opts.httpsPort } : {}),
     webBases: opts.webBases,
+    ...(opts.logCeiling ? { logLimits: opts.logCeiling } : {}),
   });
   // A recursive mkdir gives every new directory the mode: the root must stay traversable for nginx's workers.
   await host.fs.mkdirp(layout.root, 0o755);
@@ -204,19 +205,21 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
       await info.notifySystemd(host, 'ready', `serving ${served} resources`).catch(() => undefined);
     };
     await startAndAnnounce();
-    // Embedded: tend rotates the logs its nginx and php-fpm write (system: logrotate's job).
-    const stopRotation =
-      layout.profile === 'embedded'
-        ? (await import('../runtime/log-rotate.js')).startLogRotation({
-            host,
-            layout,
-            limits: opts.logRotation,
-            warn: (message) => log.warn(message),
-          })
-        : () => undefined;
+    // Embedded: tend rotates its nginx and php-fpm logs; system: it keeps logrotate's rules for them.
+    const stopLogs = await (
+      await import('../runtime/serve-logs.js')
+    ).startServeLogs({
+      host,
+      layout,
+      limits: opts.logRotation,
+      ...(opts.logCheckMs !== undefined ? { intervalMs: opts.logCheckMs } : {}),
+      resources: () => controller.lastReport?.result?.computed.load.resources.map((r) => r.resource),
+      info: (fields, message) => log.info(fields, message),
+      warn: (message) => log.warn(message),
+    });
     await stopped;
     trim.stop();
-    stopRotation();
+    await stopLogs();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     // Offline `tend status` reads Programs and Terminals as Unknown, "last seen" this moment.

@@ -1,6 +1,7 @@
 // Run records on disk: <stateDir>/jobs/<job>/runs/<id>.json beside <id>.log, written atomically,
-// pruned to history.succeeded / history.failed, and the Job's own small state file (the last
-// schedule tick seen and which runOnce keys already ran) so a restart neither skips nor repeats.
+// pruned to history.succeeded / history.failed (with the run's log and its one rotation), and the
+// Job's own small state file (the last schedule tick seen and which runOnce keys already ran) so a
+// restart neither skips nor repeats.
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -125,6 +126,8 @@ export class JobHistory {
       if (keep) continue;
       rmSync(join(this.runsDir(job), `${r.id}.json`), { force: true });
       rmSync(this.logPath(job, r.id), { force: true });
+      // Its rotation too (job-spec.ts keeps one), or pruning would leave a run's older half behind.
+      rmSync(`${this.logPath(job, r.id)}.1`, { force: true });
     }
   }
 

@@ -24,7 +24,8 @@ export interface JobRuntime {
   process: RuntimeSpec;
 }
 
-export function jobRuntime(job: Job): JobRuntime {
+/** `ceiling`: the host's log ceiling when one is set (Layout.logLimits); a run's log stays within it. */
+export function jobRuntime(job: Job, ceiling?: { maxBytes: number; keep: number }): JobRuntime {
   const s = job.spec;
   const generation = generationOf(job);
   return {
@@ -57,9 +58,10 @@ export function jobRuntime(job: Job): JobRuntime {
       stopSignal: `SIG${s.stop.signal}` as NodeJS.Signals,
       stopTimeoutMs: durationMs(s.stop.timeout),
       probe: undefined,
-      logMaxBytes: sizeBytes(s.logs.maxSize),
-      // A run has its own log file: past maxSize it starts over rather than keeping rotations.
-      logKeep: 0,
+      // A run has its own log file; past maxSize it is rotated once (`<id>.log.1`), so its newest
+      // lines are never lost and a run's output is bounded by 2 × maxSize (within the host's ceiling).
+      logMaxBytes: Math.min(sizeBytes(s.logs.maxSize), ceiling?.maxBytes ?? Infinity),
+      logKeep: 1,
       maxLineLength: s.logs.maxLineLength,
       dependsOn: [],
       restartOn: undefined,

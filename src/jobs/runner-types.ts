@@ -22,6 +22,8 @@ export interface JobRunnerOptions {
   clock?: JobClock;
   /** Arm real timers for schedules and retries (the daemon); tests drive tick() themselves. */
   timers?: boolean;
+  /** The host's log ceiling (Layout.logLimits): a run's log stays within it. */
+  logLimits?: { maxBytes: number; keep: number };
 }
 
 export interface Active {

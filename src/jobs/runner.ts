@@ -62,7 +62,7 @@ export class JobRunner extends EventEmitter {
   async apply(jobs: readonly Job[], revision?: string): Promise<void> {
     this.revision = revision;
     this.resources = new Map(jobs.map((j) => [j.metadata.name, j]));
-    const next = new Map(jobs.map((j) => [j.metadata.name, jobRuntime(j)]));
+    const next = new Map(jobs.map((j) => [j.metadata.name, jobRuntime(j, this.opts.logLimits)]));
     const fresh = [...next.keys()].filter((n) => !this.jobs.has(n));
     for (const name of this.jobs.keys()) if (!next.has(name)) await this.forget(name);
     for (const j of jobs) {

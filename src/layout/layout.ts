@@ -69,6 +69,11 @@ export interface Layout {
   terminals: { runDir: string };
   /** Where tenants' document roots may lie (tend's --web-base flag; never the desired state). */
   webBases: readonly string[];
+  /**
+   * The host's ceiling for every log tend writes, when `tend serve --log-max-size/--log-keep` set
+   * one: a Program's or Job's own `logs` limits apply up to it. Absent: their own (decision 0044).
+   */
+  logLimits?: { maxBytes: number; keep: number };
 }
 
 export interface LayoutOptions {
@@ -79,6 +84,8 @@ export interface LayoutOptions {
   sbin?: string;
   /** Where Sites' roots may lie (default DEFAULT_WEB_BASES). */
   webBases?: readonly string[];
+  /** The log ceiling (Layout.logLimits). */
+  logLimits?: { maxBytes: number; keep: number };
 }
 
 const join = (...parts: string[]) => parts.join('/').replace(/\/{2,}/g, '/');
@@ -126,6 +133,7 @@ export function embeddedLayout(root: string, opts: LayoutOptions = {}): Layout {
     programs: { runDir: join(root, 'run/programs'), logDir: join(root, 'log/programs') },
     terminals: { runDir: join(root, 'run/terminals') },
     webBases: opts.webBases ?? DEFAULT_WEB_BASES,
+    ...(opts.logLimits ? { logLimits: opts.logLimits } : {}),
   };
 }
 
@@ -174,6 +182,7 @@ export function systemLayout(root = '/', opts: LayoutOptions = {}): Layout {
     programs: { runDir: at('/run/tend/programs'), logDir: at('/var/log/tend/programs') },
     terminals: { runDir: at('/run/tend/terminals') },
     webBases: opts.webBases ?? DEFAULT_WEB_BASES,
+    ...(opts.logLimits ? { logLimits: opts.logLimits } : {}),
   };
 }
 

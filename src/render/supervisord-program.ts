@@ -2,6 +2,7 @@
 // three parsers it crosses: configparser (inline `;`/`#` comments), `%` expansion, and shlex.
 import { TendError } from '../errors/catalogue.js';
 import type { Layout } from '../layout/layout.js';
+import { withinCeiling } from '../layout/log-ceiling.js';
 import { durationMs, envIsSecret, envPlain, resourceKey, sizeBytes, type Program } from '../model/index.js';
 import { managedHeader, type Rendered, type RenderedFile } from './types.js';
 
@@ -135,6 +136,10 @@ export function renderSupervisordProgram(
     envPairs.push(`${envKey}=${quoted}`);
   }
 
+  const logs = withinCeiling(
+    { maxBytes: sizeBytes(spec.logs.maxSize), keep: spec.logs.keep },
+    layout.logLimits,
+  );
   const logDir = safePath('supervisord log directory', layout.supervisord.logDir).replace(/%/g, '%%');
   const several = spec.instances > 1;
   const lines = [`[program:${name}]`, `command=${supervisordCommand(spec.command, spec.shell)}`];
@@ -155,8 +160,9 @@ export function renderSupervisordProgram(
     'killasgroup=true',
     'redirect_stderr=true',
     `stdout_logfile=${logDir}/${name}${several ? '_%(process_num)02d' : ''}.log`,
-    `stdout_logfile_maxbytes=${sizeBytes(spec.logs.maxSize)}`,
-    `stdout_logfile_backups=${spec.logs.keep}`,
+    // supervisord rotates its own logs (rename, then reopen): the same limits as a native Program's.
+    `stdout_logfile_maxbytes=${logs.maxBytes}`,
+    `stdout_logfile_backups=${logs.keep}`,
   );
 
   const file: RenderedFile = {

@@ -35,6 +35,7 @@ export class JobsBridge {
       stateDir: opts.layout.stateDir,
       runDir: join(dirname(opts.layout.programs.runDir), 'jobs'),
       timers: true,
+      ...(opts.layout.logLimits ? { logLimits: opts.layout.logLimits } : {}),
     });
     this.runner.on('event', (ev: JobEvent) =>
       opts.events.record({

@@ -110,29 +110,3 @@ export async function rotateEmbeddedLogs(
   }
   return { rotated, signalled };
 }
-
-/** How often `tend serve` checks the logs' sizes: a log grows at most this long past its limit. */
-export const ROTATION_CHECK_MS = 60_000;
-
-/**
- * Under `tend serve` in the embedded profile: a rotation round every ROTATION_CHECK_MS (one stat per
- * log when nothing is due). Returns the stop function. A failed round is logged, never fatal.
- */
-export function startLogRotation(opts: {
-  host: Host;
-  layout: Layout;
-  limits: RotationLimits;
-  warn: (message: string) => void;
-  intervalMs?: number;
-}): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    rotateEmbeddedLogs(opts.host, opts.layout, opts.limits)
-      .catch((err: unknown) => opts.warn(`log rotation failed: ${String(err)}`))
-      .finally(() => (running = false));
-  }, opts.intervalMs ?? ROTATION_CHECK_MS);
-  timer.unref();
-  return () => clearInterval(timer);
-}

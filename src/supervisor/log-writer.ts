@@ -1,10 +1,12 @@
 // An instance's log file: whole lines only (a partial line waits for its end), lines longer than
-// maxLineLength split and marked, and size-based rotation (<file>.1 … <file>.<keep>).
+// maxLineLength split and marked, size-based rotation (<file>.1 … <file>.<keep>) within the host's
+// ceiling, and a reopen when someone else (logrotate) renamed the file under it (decision 0044).
 import {
   closeSync,
   existsSync,
   fchmodSync,
   fstatSync,
+  lstatSync,
   openSync,
   readSync,
   renameSync,
@@ -29,6 +31,19 @@ export function safeCut(buf: Buffer, max: number): number {
   return cut === 0 ? max : cut;
 }
 
+/** Every writer of this process with a file open: what a reopen (SIGUSR2, the rotation round) visits. */
+const openWriters = new Set<LogWriter>();
+
+/**
+ * Reopens every log this process writes whose path no longer names the file it has open (renamed
+ * by logrotate, or removed): later lines go to a new file at the path. Returns the paths reopened.
+ */
+export function reopenMovedLogs(): string[] {
+  const out: string[] = [];
+  for (const w of [...openWriters]) if (w.reopenIfMoved()) out.push(w.path);
+  return out;
+}
+
 export class LogWriter {
   private fd: number | undefined;
   private size = 0;
@@ -47,13 +62,31 @@ export class LogWriter {
       // A log left world-readable (by an older tend, or a hand-made file) is made private too.
       if ((st.mode & 0o007) !== 0) fchmodSync(this.fd, st.mode & 0o770);
       this.size = st.size;
+      openWriters.add(this);
     }
     return this.fd;
   }
 
+  /**
+   * When the path names another file than the open one (or none), closes it: the next line creates
+   * the file anew. Lines written before this went to the renamed file, so none is lost.
+   */
+  reopenIfMoved(): boolean {
+    if (this.fd === undefined) return false;
+    const had = fstatSync(this.fd);
+    let now: { ino: number; dev: number } | undefined;
+    try {
+      now = lstatSync(this.path);
+    } catch {
+      now = undefined;
+    }
+    if (now && now.ino === had.ino && now.dev === had.dev) return false;
+    this.close();
+    return true;
+  }
+
   private rotate(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    this.close();
     if (this.opts.keep === 0) rmSync(this.path, { force: true });
     else {
       rmSync(`${this.path}.${this.opts.keep}`, { force: true });
@@ -103,6 +136,7 @@ export class LogWriter {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+    openWriters.delete(this);
   }
 }
 

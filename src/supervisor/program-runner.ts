@@ -8,6 +8,7 @@ import { asTendError } from '../errors/catalogue.js';
 import { resolveIdentity, userDbStamp, type Identity } from './identity.js';
 import { Instance } from './instance.js';
 import { LogPipe } from './log-pipe.js';
+import { withinCeiling } from '../layout/log-ceiling.js';
 import { fifoPath, logPath, runFilePath, type RunFile } from './run-file.js';
 import { runtimeSpec, type RuntimeSpec } from './runtime-spec.js';
 import { Rollout } from './rollout.js';
@@ -109,11 +110,10 @@ export class ProgramRunner {
       this.deps.host,
       fifoPath(runDir, this.name, index),
       logPath(logDir, this.name, index),
-      {
-        maxBytes: this.spec.logMaxBytes,
-        keep: this.spec.logKeep,
-        maxLineLength: this.spec.maxLineLength,
-      },
+      withinCeiling(
+        { maxBytes: this.spec.logMaxBytes, keep: this.spec.logKeep, maxLineLength: this.spec.maxLineLength },
+        this.deps.layout.logLimits,
+      ),
     );
     const port = await this.port(index, adoptedPort);
     const ctx = {

@@ -83,3 +83,21 @@ test('log rotation limits: defaults 100M × 5, flags read, out-of-bounds values 
       `${flag} ${value}`,
     );
 });
+
+test('--log-check: default unset (1m), a duration between 1s and 1h, anything else names the flag; a ceiling only with --log-max-size/--log-keep', () => {
+  const d = parseServeArgs([], '/srv');
+  assert.ok(d !== 'help');
+  assert.equal(d.logCheckMs, undefined);
+  assert.equal(d.logCeiling, undefined, 'no host ceiling for Program and Job logs without the flags');
+  const ceiling = parseServeArgs(['--log-keep', '3'], '/srv');
+  assert.ok(ceiling !== 'help');
+  assert.deepEqual(ceiling.logCeiling, { maxBytes: 100 * 1024 * 1024, keep: 3 });
+  const set = parseServeArgs(['--log-check', '2s'], '/srv');
+  assert.ok(set !== 'help');
+  assert.equal(set.logCheckMs, 2000);
+  for (const value of ['500ms', '2h', 'often'])
+    assert.throws(
+      () => parseServeArgs(['--log-check', value], '/srv'),
+      (e: unknown) => isTendError(e) && e.code === 'TEND_ERR_USAGE' && e.message.includes(`--log-check`),
+    );
+});

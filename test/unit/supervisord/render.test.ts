@@ -185,3 +185,22 @@ test('a port goes to PORT for one instance; restart maps to autorestart and retr
   assert.ok(lines({ backoff: { max: '1h' } }).includes('startretries=100'));
   assert.ok(lines({ startSeconds: 0 }).includes('startsecs=1'));
 });
+
+test("supervisord's own log rotation follows the host ceiling (--log-max-size/--log-keep) over a Program's limits", () => {
+  const line = (conf: string, key: string) => new RegExp(`^${key}=(.*)$`, 'm').exec(conf)?.[1];
+  const p = program('q', { command: ['sleep', '1'], user: 'www-data', logs: { maxSize: '10m', keep: 9 } });
+  // No ceiling given (no --log-max-size/--log-keep): the Program's own 10m × 9.
+  const plain = renderSupervisordProgram(p, embeddedLayout('/srv/tend')).files[0]!.content;
+  assert.equal(line(plain, 'stdout_logfile_maxbytes'), String(10 * 1024 * 1024));
+  assert.equal(line(plain, 'stdout_logfile_backups'), '9');
+  // A host ceiling of 64K × 2 wins over both.
+  const capped = systemLayout('/', { logLimits: { maxBytes: 65536, keep: 2 } });
+  const conf = renderSupervisordProgram(p, capped).files[0]!.content;
+  assert.equal(line(conf, 'stdout_logfile_maxbytes'), '65536');
+  assert.equal(line(conf, 'stdout_logfile_backups'), '2');
+  // Below the ceiling, the Program's own smaller limits stay.
+  const small = program('s', { command: ['sleep', '1'], user: 'www-data', logs: { maxSize: '1k', keep: 1 } });
+  const own = renderSupervisordProgram(small, capped).files[0]!.content;
+  assert.equal(line(own, 'stdout_logfile_maxbytes'), '1024');
+  assert.equal(line(own, 'stdout_logfile_backups'), '1');
+});
