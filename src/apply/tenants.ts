@@ -2,6 +2,7 @@
 // and each Pool's own tmp and session dirs, owned by the pool's user. php-fpm -t refuses a pool whose
 // user does not exist, so this runs before the gate. tend never deletes an account it created; it
 // remembers them in state/accounts.json so that removing the Pool can say the account stays.
+import { readAccounts, type Accounts } from '../host/accounts.js';
 import type { Host } from '../host/host.js';
 import type { ResourceKey } from '../model/index.js';
 import type { Rendered } from '../render/types.js';
@@ -56,8 +57,15 @@ export async function prepareTenants(opts: PrepareTenantsOptions): Promise<void>
   const { host } = opts;
   const root = host.isRoot();
   const known = new Map<string, PasswdEntry | undefined>();
+  // /etc/passwd first, read once per pass: a pool user listed there needs no `getent` fork (one per
+  // distinct user per pass, 1,000 on a host with a user per Pool). NSS-only users, and a name not
+  // found there (before a useradd), still ask getent.
+  let local: Promise<Accounts> | undefined;
   const user = async (name: string) => {
-    if (!known.has(name)) known.set(name, await lookupUser(host, name));
+    if (!known.has(name)) {
+      const listed = (await (local ??= readAccounts(host))).users.get(name);
+      known.set(name, listed ? { uid: listed.uid, gid: listed.gid } : await lookupUser(host, name));
+    }
     return known.get(name);
   };
   const created = new Map<ResourceKey, string>();
@@ -78,6 +86,7 @@ export async function prepareTenants(opts: PrepareTenantsOptions): Promise<void>
         name,
       ]);
       known.delete(name);
+      local = undefined;
       if (res.exitCode === 0) {
         created.set(r.key, name);
         opts.events?.record({
@@ -95,10 +104,13 @@ export async function prepareTenants(opts: PrepareTenantsOptions): Promise<void>
         });
     }
     for (const dir of r.tenantDirs ?? []) {
-      // Root-owned and not listable: one tenant cannot see which others exist.
-      await host.fs.mkdirp(dir.parent, 0o711);
+      // One stat when the dir is there (every pass but the first): its parent is then there too.
       const st = await host.fs.stat(dir.path);
-      if (!st) await host.fs.mkdirp(dir.path, dir.mode);
+      if (!st) {
+        // Root-owned and not listable: one tenant cannot see which others exist.
+        await host.fs.mkdirp(dir.parent, 0o711);
+        await host.fs.mkdirp(dir.path, dir.mode);
+      }
       if (!root) continue;
       const owner = await user(dir.owner);
       if (owner && (st?.uid !== owner.uid || st.gid !== owner.gid))

@@ -198,6 +198,7 @@ export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
     const startAndAnnounce = async () => {
       const first = await controller.start();
       git?.attach(() => controller.reconcile());
+      trim.afterStart();
       ready = true;
       const summary = first?.result?.computed.plan.summary;
       log.info({ durationMs: first?.durationMs, ...summary }, 'first pass done; watching for changes');

@@ -1,8 +1,8 @@
 // The render memo of a long-lived pipeline: what a resource rendered to, kept while nothing it
 // depends on changed (its generation, what it references, its ports, its certificates).
-import { keyOf, type Resource, type ResourceKey } from '../model/index.js';
+import { keyOf, type Pool, type Resource, type ResourceKey } from '../model/index.js';
 import { renderOne, type RenderContext, type Rendered } from '../render/index.js';
-import { sitesUsing } from '../render/pool-tenancy.js';
+import { sitesByPool } from '../render/pool-tenancy.js';
 import { runtimeFieldsOf } from '../plan/runtime-change.js';
 import { withRevision } from '../supervisor/restart-on.js';
 import type { RenderMemoEntry } from './snapshot.js';
@@ -15,6 +15,29 @@ import type { RenderMemoEntry } from './snapshot.js';
 function runsAt(resource: Resource, revision: string | undefined): Resource {
   if (resource.kind !== 'Program' || resource.spec.backend !== 'native') return resource;
   return withRevision([resource], revision)[0]!;
+}
+
+/**
+ * Pool name → the keys of the Sites `sitesUsing` gives it, worked out once per set of resources:
+ * asking `sitesUsing` per Pool walked every resource for each (2.1 million checks a pass at 1,000
+ * Pools, the largest CPU item of an idle pass's render). Keyed by the resources map itself, which a
+ * plan builds fresh each pass and never changes; a map of another size is indexed again.
+ */
+const usersIndex = new WeakMap<RenderContext['resources'], { size: number; byPool: Map<string, string[]> }>();
+
+export function sitesUsingKeys(pool: Pool, ctx: Pick<RenderContext, 'resources'>): readonly string[] {
+  let index = usersIndex.get(ctx.resources);
+  if (!index || index.size !== ctx.resources.size) {
+    const byPool = new Map<string, string[]>();
+    for (const [name, sites] of sitesByPool(ctx.resources.values()))
+      byPool.set(
+        name,
+        sites.map((s) => keyOf(s)),
+      );
+    index = { size: ctx.resources.size, byPool };
+    usersIndex.set(ctx.resources, index);
+  }
+  return index.byPool.get(pool.metadata.name) ?? [];
 }
 
 /**
@@ -45,7 +68,7 @@ export function renderMemo(
   }
   // A pool's open_basedir and account home come from the Sites that use it.
   if (resource.kind === 'Pool')
-    for (const site of sitesUsing(resource, ctx)) refs.push(generations.get(keyOf(site)) ?? '-');
+    for (const site of sitesUsingKeys(resource, ctx)) refs.push(generations.get(site as ResourceKey) ?? '-');
   if (resource.kind === 'Program') refs.push(String(ctx.programPorts?.get(resource.metadata.name) ?? ''));
   if (resource.kind === 'Program' && resource.spec.restartOn === 'revision') refs.push(revision ?? '');
   const stamp = [generation, ctx.webUser ?? '', ctx.probeSecret ?? '', ...refs].join('|');

@@ -1,7 +1,7 @@
 // What keeps one Pool's PHP inside its own tenant: open_basedir over its Sites' roots and its own tmp
 // and session dirs, and PHP's temp and session paths pointed at those dirs (tend creates them,
 // owned by the pool's user).
-import { isWithin, PHP_PRESETS, poolUserName, type Pool, type Site } from '../model/index.js';
+import { isWithin, PHP_PRESETS, poolUserName, type Pool, type Resource, type Site } from '../model/index.js';
 import type { RenderContext } from './context.js';
 
 export interface PoolDirs {
@@ -31,13 +31,30 @@ function phpDirOf(site: Site, webBases: readonly string[]): string | undefined {
   return isBaseOrAbove ? root : parent;
 }
 
+/** The pool a PHP Site routes to (undefined for any other resource). */
+const phpPoolOf = (r: Resource): string | undefined =>
+  r.kind === 'Site' && PHP_PRESETS.includes(r.spec.preset) ? r.spec.php?.pool : undefined;
+const byName = (a: Site, b: Site) => (a.metadata.name < b.metadata.name ? -1 : 1);
+
 /** The PHP Sites that route to this pool, by name: their roots are its default open_basedir. */
 export function sitesUsing(pool: Pool, ctx: Pick<RenderContext, 'resources'>): Site[] {
   const sites: Site[] = [];
-  for (const r of ctx.resources.values())
-    if (r.kind === 'Site' && PHP_PRESETS.includes(r.spec.preset) && r.spec.php?.pool === pool.metadata.name)
-      sites.push(r);
-  return sites.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+  for (const r of ctx.resources.values()) if (phpPoolOf(r) === pool.metadata.name) sites.push(r as Site);
+  return sites.sort(byName);
+}
+
+/** `sitesUsing` for every pool name at once, in one walk of the resources. */
+export function sitesByPool(resources: Iterable<Resource>): Map<string, Site[]> {
+  const out = new Map<string, Site[]>();
+  for (const r of resources) {
+    const pool = phpPoolOf(r);
+    if (pool === undefined) continue;
+    const list = out.get(pool);
+    if (list) list.push(r as Site);
+    else out.set(pool, [r as Site]);
+  }
+  for (const list of out.values()) list.sort(byName);
+  return out;
 }
 
 /**

@@ -47,7 +47,10 @@ export async function rotateOne(
   if (!rename) return false;
   const st = await host.fs.lstat(path);
   if (!st?.isFile) return false;
-  const previous = await host.fs.lstat(`${path}.1`);
+  // The last rotation's time only matters for an age limit: without one, each check of a log that
+  // is not due is one lstat, not two (5,000 a minute at 1,000 Sites + Pools).
+  const ageMatters = limits.maxAgeMs !== undefined && st.size > 0 && st.size <= limits.maxBytes;
+  const previous = ageMatters ? await host.fs.lstat(`${path}.1`) : undefined;
   if (!isDue(st.size, previous?.mtimeMs, host.now(), limits)) return false;
   await host.fs.remove(`${path}.${limits.keep}`);
   for (let i = limits.keep - 1; i >= 1; i--)

@@ -71,7 +71,12 @@ export async function loadInventory(
   const content = host.fs.readFiles ? (await host.fs.readFiles([path]))[0] : await host.fs.readFile(path);
   if (content === undefined) return emptyInventory();
   // Validating 2,000 entries costs more than a pass's planning; the same bytes validate the same way.
-  if (memo?.last && content === memo.last.text) return copyOf(memo.last.inventory);
+  if (memo?.last && content === memo.last.text) {
+    // The same bytes as the text this process wrote: keep the copy the read memo holds, not both
+    // (1.4 MB each at 1,000 Sites + Pools).
+    memo.last = { text: content, inventory: memo.last.inventory };
+    return copyOf(memo.last.inventory);
+  }
   const inv = await parseStateFile(
     host,
     path,

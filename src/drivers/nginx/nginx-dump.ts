@@ -113,13 +113,23 @@ function serversOf(file: string, text: string): ServerBlock[] {
   return found;
 }
 
+/** `nginx -T` output cut into its files, in the order nginx lists them: [path, text] pairs. */
+export function dumpSections(dump: string): [string, string][] {
+  const parts = dump.split(/^# configuration file (.+):\r?\n/m);
+  const out: [string, string][] = [];
+  // parts: [preamble, path1, text1, path2, text2, …]
+  for (let i = 1; i + 1 < parts.length; i += 2) out.push([parts[i]!, parts[i + 1]!]);
+  return out;
+}
+
+/** The HTTP server blocks one file's text declares, as `nginx -T` shows that file. */
+export function parseNginxFile(file: string, text: string): ServerBlock[] {
+  return serversOf(file, text);
+}
+
 /** Every HTTP server block in `nginx -T` output, file by file. */
 export function parseNginxDump(dump: string): ServerBlock[] {
-  const parts = dump.split(/^# configuration file (.+):\r?\n/m);
-  const out: ServerBlock[] = [];
-  // parts: [preamble, path1, text1, path2, text2, …]
-  for (let i = 1; i + 1 < parts.length; i += 2) out.push(...serversOf(parts[i]!, parts[i + 1]!));
-  return out;
+  return dumpSections(dump).flatMap(([file, text]) => serversOf(file, text));
 }
 
 /** Two sockets accept the same connections: same port, same address or an IPv4 wildcard. */

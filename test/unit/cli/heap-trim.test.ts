@@ -36,3 +36,14 @@ test('after a pass that grew the heap, one collection follows; none while a pass
   trim.stop();
   assert.ok(used() < before / 2, `heap ${used()} after trim, ${before} before`);
 });
+
+test("afterStart: start-up's collection runs at once, even with passes queued behind it", () => {
+  setFlagsFromString('--expose-gc');
+  const trim = heapTrim({ isBusy: () => true });
+  trim.afterStart();
+  makeGarbage();
+  const before = used();
+  trim.afterStart();
+  assert.ok(used() < before / 2, `heap ${used()} after afterStart, ${before} before`);
+  trim.stop();
+});

@@ -2,7 +2,15 @@
 // owner, group and mode; and the parse of `id`'s output.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseId, permits, reachProblem, socketDrift } from '../../../src/drivers/php-fpm/socket-access.js';
+import {
+  idOf,
+  parseId,
+  permits,
+  reachProblem,
+  socketDrift,
+  workerCredential,
+} from '../../../src/drivers/php-fpm/socket-access.js';
+import type { Host } from '../../../src/host/host.js';
 
 const www = { name: 'www-data', uid: 33, gid: 33, groups: [33, 1001] };
 const sock = (mode: number, uid = 33, gid = 33) => ({ mode: 0o140000 | mode, uid, gid });
@@ -55,4 +63,58 @@ test('parseId reads uid, primary gid and every group', () => {
     },
   );
   assert.equal(parseId('x', 'id: x: no such user'), undefined);
+});
+
+/** A host whose `getent` answers after a tick, counting the commands it ran; its clock is `t.now`. */
+function getentHost(answer: (args: readonly string[]) => string | Error) {
+  const t = { now: 1_000_000, execs: 0 };
+  const host = {
+    now: () => t.now,
+    async exec(_file: string, args: readonly string[]) {
+      t.execs++;
+      await new Promise((r) => setTimeout(r, 5));
+      const out = answer(args);
+      if (out instanceof Error) throw out;
+      return { exitCode: 0, stdout: out, stderr: '' };
+    },
+  } as unknown as Host;
+  return { host, t };
+}
+
+test('idOf: lookups that overlap share one getent; the answer is kept for a minute, then asked again', async () => {
+  let uid = 33;
+  const { host, t } = getentHost(() => `www-data:x:${uid}:33::/var/www:/usr/sbin/nologin`);
+  const ids = await Promise.all(Array.from({ length: 32 }, () => idOf(host, 'passwd', 'www-data')));
+  assert.deepEqual(new Set(ids), new Set([33]));
+  assert.equal(t.execs, 1, '32 concurrent lookups of one name fork one getent');
+  uid = 34;
+  t.now += 59_000;
+  assert.equal(await idOf(host, 'passwd', 'www-data'), 33, 'within the minute');
+  assert.equal(t.execs, 1);
+  t.now += 2_000;
+  assert.equal(await idOf(host, 'passwd', 'www-data'), 34, 'an expired answer is never served');
+  assert.equal(t.execs, 2);
+  assert.equal(await idOf(host, 'group', 'www-data'), 34, 'another database is another key');
+  assert.equal(t.execs, 3);
+});
+
+test('idOf: a lookup that failed is not kept; the next one asks again', async () => {
+  let fail = true;
+  const { host, t } = getentHost(() => (fail ? new Error('fork failed') : 'shop:x:1001:1001::/:/bin/false'));
+  const both = await Promise.allSettled([idOf(host, 'passwd', 'shop'), idOf(host, 'passwd', 'shop')]);
+  assert.deepEqual(
+    both.map((r) => r.status),
+    ['rejected', 'rejected'],
+  );
+  assert.equal(t.execs, 1);
+  fail = false;
+  assert.equal(await idOf(host, 'passwd', 'shop'), 1001);
+  assert.equal(t.execs, 2);
+});
+
+test('workerCredential: one `id` for overlapping callers', async () => {
+  const { host, t } = getentHost(() => 'uid=33(www-data) gid=33(www-data) groups=33(www-data)');
+  const creds = await Promise.all(Array.from({ length: 8 }, () => workerCredential(host, 'www-data')));
+  assert.equal(t.execs, 1);
+  assert.equal(creds[7]?.uid, 33);
 });

@@ -40,3 +40,31 @@ test('age: a non-empty log rotates once its last rotation is older than maxAge',
   assert.equal(isDue(0, 0, 10 * 3_600_000, limits), false, 'an empty log never rotates');
   assert.equal(isDue(1001, undefined, 0, limits), true);
 });
+
+test('a log that is not due costs one lstat; an age limit reads its last rotation and rotates on it', async (t) => {
+  const dir = tempDir(t, 'tend-rotate-');
+  const real = createRealHost();
+  const looked: string[] = [];
+  const host = {
+    ...real,
+    fs: {
+      ...real.fs,
+      lstat: (p: string) => {
+        looked.push(p.slice(dir.length + 1));
+        return real.fs.lstat(p);
+      },
+    },
+  };
+  const log = join(dir, 'b.log');
+  writeFileSync(log, 'small\n');
+  writeFileSync(`${log}.1`, 'old\n');
+  assert.equal(await rotateOne(host, log, { maxBytes: 100, keep: 2 }), false);
+  assert.deepEqual(looked, ['b.log'], 'no age limit: the .1 is not looked at');
+
+  looked.length = 0;
+  const aged = { maxBytes: 100, keep: 2, maxAgeMs: 60_000 };
+  assert.equal(await rotateOne({ ...host, now: () => Date.now() + 10_000 }, log, aged), false);
+  assert.deepEqual(looked, ['b.log', 'b.log.1']);
+  assert.equal(await rotateOne({ ...host, now: () => Date.now() + 120_000 }, log, aged), true);
+  assert.equal(readFileSync(`${log}.1`, 'utf8'), 'small\n', 'rotated on age alone');
+});
