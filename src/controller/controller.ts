@@ -6,7 +6,6 @@ import { asTendError, TendError } from '../errors/catalogue.js';
 import type { ResourceKey } from '../model/index.js';
 import { TendMetrics } from '../api/metrics.js';
 import { PassCoalescer } from './coalesce.js';
-import { converge, type ConvergeResult } from '../pipeline/converge.js';
 import { affectedBy, MasterWatch } from '../runtime/masters.js';
 import { registerSeries } from './metrics-state.js';
 import { ALL_KEY, outcomeFor, type PassReport } from './outcomes.js';
@@ -15,13 +14,15 @@ import { logPass } from './pass-log.js';
 import { Rechecks } from './rechecks.js';
 import { Resync } from './resync.js';
 import { SourceIndex } from './source-index.js';
-import { JobsBridge } from '../runtime/jobs.js';
 import { ControlsBridge } from '../controls/bridge.js';
 import { Holds } from '../controls/holds.js';
 import { AcmeManager } from '../acme/manager.js';
-import { ProgramsBridge } from '../runtime/programs.js';
-import { SupervisordProgramsBridge } from '../runtime/supervisord-programs.js';
-import { TerminalsBridge } from '../runtime/terminals.js';
+import type { JobsBridge } from '../runtime/jobs.js';
+import type { ProgramsBridge } from '../runtime/programs.js';
+import type { SupervisordProgramsBridge } from '../runtime/supervisord-programs.js';
+import type { TerminalsBridge } from '../runtime/terminals.js';
+import { RuntimeStage } from './runtime-stage.js';
+import { runOnePass, type PassParts } from './pass.js';
 import { ControllerSnapshot } from '../pipeline/snapshot.js';
 import { watchDesiredState, watchLogging, type DesiredStateWatcher } from './watch.js';
 import type { ControllerOptions } from './options.js';
@@ -32,6 +33,8 @@ import type { LoadResult } from '../source/index.js';
 
 export class Controller {
   readonly queue: WorkQueue;
+  /** Programs, Terminals and Jobs: applied through their runtime drivers after the file changes. */
+  readonly runtime: RuntimeStage;
   readonly programs: ProgramsBridge;
   readonly supervisordPrograms: SupervisordProgramsBridge;
   readonly terminals: TerminalsBridge;
@@ -53,15 +56,12 @@ export class Controller {
   lastReport: PassReport | undefined;
   /** The load of the pass in progress, once it has planned (see `declared`). */
   private passLoad: LoadResult | undefined;
-  /** What the last converge's Programs step reported (it runs inside converge, before status). */
-  private programsApplied: Awaited<ReturnType<ProgramsBridge['apply']>> = {
-    errors: new Map(),
-    portsChanged: false,
-  };
   /** The /metrics registry: passes are observed as they end, gauges read the store at scrape time. */
   readonly metrics: TendMetrics;
   /** Everything passes reuse (load memo, outcome cache, renders, inventory, leases): this daemon's own. */
   readonly snapshot = new ControllerSnapshot({ longLived: true });
+  /** What a pass works with (pass.ts). */
+  private readonly passParts: PassParts;
 
   constructor(private readonly opts: ControllerOptions) {
     this.metrics = opts.metrics ?? new TendMetrics();
@@ -77,34 +77,16 @@ export class Controller {
       events: opts.events,
       forget: (key) => this.queue.forget(key),
     });
-    this.programs = new ProgramsBridge({
-      isStopped: (name, index) => this.controls.holds.isStopped(`Program/${name}`, index),
-      suspended: () => this.controls.suspendedPrograms(),
-      host: opts.host,
-      layout: opts.layout,
+    this.runtime = new RuntimeStage({
+      opts,
+      controls: this.controls,
       leases: this.snapshot.portLeases(opts.host, opts.layout.stateDir),
-      events: opts.events,
-      store: opts.store,
-      onFlip: (key) => this.queue.add(key),
-      onSettled: ({ changed, portsChanged }) => {
-        for (const key of changed) this.queue.add(key);
-        if (portsChanged) this.queue.add(ALL_KEY);
-      },
+      enqueue: (key) => this.queue.add(key),
     });
-    this.supervisordPrograms = new SupervisordProgramsBridge({ layout: opts.layout, events: opts.events });
-    this.terminals = new TerminalsBridge({
-      host: opts.host,
-      layout: opts.layout,
-      events: opts.events,
-      store: opts.store,
-      leases: this.programs.leases,
-    });
-    this.jobs = new JobsBridge({
-      host: opts.host,
-      layout: opts.layout,
-      events: opts.events,
-      store: opts.store,
-    });
+    this.programs = this.runtime.programs;
+    this.supervisordPrograms = this.runtime.supervisordPrograms;
+    this.terminals = this.runtime.terminals;
+    this.jobs = this.runtime.jobs;
     registerSeries(this.metrics, this, opts);
     this.failures = new PassFailures({
       log: opts.log,
@@ -138,6 +120,17 @@ export class Controller {
       queue: this.queue,
       fileCerts: this.snapshot.fileCerts(opts.layout.stateDir),
     });
+    this.passParts = {
+      opts,
+      snapshot: this.snapshot,
+      controls: this.controls,
+      runtime: this.runtime,
+      acme: this.acme,
+      masters: this.masters,
+      rechecks: this.rechecks,
+      source: this.source,
+      onPlanned: (load) => (this.passLoad = load),
+    };
   }
 
   /**
@@ -214,81 +207,13 @@ export class Controller {
     return { outcome, report: this.lastReport };
   }
 
-  private converge(probeNow?: ReadonlySet<string>): Promise<ConvergeResult> {
-    const { host, layout, desiredDir, store, events, allowMassDelete, serviceContext, probeMaxAgeMs } =
-      this.opts;
-    return converge({
-      host,
-      layout,
-      desiredDir,
-      store,
-      events,
-      ...(probeMaxAgeMs !== undefined ? { probeMaxAgeMs } : {}),
-      ...(probeNow && probeNow.size > 0 ? { probeNow } : {}),
-      ...(allowMassDelete ? { allowMassDelete } : {}),
-      ...(serviceContext ? { serviceContext } : {}),
-      reuseLoad: true,
-      snapshot: this.snapshot,
-      beforeServiceStart: (service) =>
-        /^(nginx|php-fpm@)/.test(service) ? this.masters.checkNow(service) : Promise.resolve(),
-      ...(this.opts.resolveDesired ? { resolveDesired: this.opts.resolveDesired } : {}),
-      ...(this.opts.hostSlice ? { hostSlice: this.opts.hostSlice } : {}),
-      holdChanges: (computed) => this.controls.planToApply(computed.plan, computed.load),
-      onPlanned: (computed) => (this.passLoad = computed.load),
-      beforeStatus: async (computed) => {
-        // Paused: nothing is started, rolled or stopped either.
-        if (this.controls.paused) return;
-        this.programsApplied = await this.programs.apply(computed);
-        // supervisord's programs are observed (and FATAL ones restarted) on every pass.
-        this.rechecks.schedule(
-          await this.supervisordPrograms.observe(computed.load.resources.map((r) => r.resource)),
-        );
-        await this.terminals.apply(computed);
-        await this.jobs.apply(computed);
-        await this.acme.apply(computed.load.resources.map((r) => r.resource));
-      },
-      externalHealth: (r) =>
-        this.programs.health(r) ?? this.supervisordPrograms.health(r) ?? this.terminals.health(r),
-      runtimeStatus: (r, st) =>
-        this.programs.statusFor(r, st) ??
-        this.supervisordPrograms.statusFor(r, st) ??
-        this.terminals.statusFor(r, st) ??
-        this.jobs.statusFor(r, st),
-    });
-  }
-
   private async runPass(keys: ReadonlySet<string>): Promise<PassReport> {
     const startedAt = Date.now();
-    const { store } = this.opts;
     let report: PassReport;
     const probeNow = this.probeNext;
     this.probeNext = new Set();
     try {
-      let result = await this.converge(probeNow);
-      let programs = this.programsApplied;
-      // A Site proxying to a `port: auto` Program renders once the port is leased: converge again now.
-      const waiting = result.computed.plan.changes.some(
-        (c) => c.blocked?.code === 'TEND_ERR_DEPENDENCY_PENDING',
-      );
-      if (programs.portsChanged && waiting) {
-        result = await this.converge();
-        programs = this.programsApplied;
-      }
-      this.programs.refreshAll();
-      this.terminals.refreshAll();
-      this.jobs.refreshAll();
-      this.controls.markStatus(store);
-      this.acme.publish();
-      this.source.note(result);
-      this.rechecks.schedule(result.recheck);
-      await store.save();
-      report = {
-        result,
-        programErrors: programs.errors,
-        keys,
-        startedAt,
-        durationMs: Date.now() - startedAt,
-      };
+      report = await runOnePass(this.passParts, keys, probeNow, startedAt);
       this.failures.succeeded();
     } catch (err) {
       const e = asTendError(err);
@@ -325,9 +250,7 @@ export class Controller {
       new TendError('TEND_ERR_SHUTTING_DOWN', 'tend is stopping; the pass was not run'),
     );
     await this.queue.stop();
-    await this.programs.stop(opts);
-    await this.terminals.stop();
-    await this.jobs.stop();
+    await this.runtime.stop(opts);
     await this.acme.stop();
     await this.opts.store.save().catch(() => undefined);
     await this.opts.events.flush().catch(() => undefined);

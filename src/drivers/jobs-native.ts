@@ -37,6 +37,31 @@ export class JobsDriver implements RuntimeDriver<Job> {
     });
   }
 
+  /** See JobRunner.upToDate. */
+  upToDate(job: Job): boolean {
+    return this.runner.upToDate(job);
+  }
+
+  /**
+   * Applies a pass's changes at the desired state's revision: the revision is set first, so a
+   * changed runOnce Job runs once at it, and when it moved the Jobs no change named are applied
+   * again, so those keyed on the revision run too (and none twice).
+   */
+  async applyAt(
+    revision: string | undefined,
+    changes: readonly RuntimeApplyChange<Job>[],
+  ): Promise<RuntimeApplyResult[]> {
+    const revised = this.runner.setRevision(revision);
+    const results: RuntimeApplyResult[] = [];
+    for (const change of changes) results.push(await this.apply(change));
+    if (revised) {
+      const run = this.chain.then(() => this.runner.reapply());
+      this.chain = run.catch(() => undefined);
+      await run;
+    }
+    return results;
+  }
+
   apply(change: RuntimeApplyChange<Job>): Promise<RuntimeApplyResult> {
     const run = this.chain.then(() => this.applyNow(change));
     this.chain = run.catch(() => undefined);

@@ -70,31 +70,18 @@ export class NativeProgramsDriver implements RuntimeDriver<Program> {
 
   /** Status per supervised program, from the supervisor's own observation (never from memory of the plan). */
   observe(): ObservedProgram[] {
-    return this.supervisor.status().map((status) => {
-      const { phase, message } = phaseOf(status);
-      const gens = new Set(status.instances.map((i) => i.generation));
-      const observedGeneration = gens.size === 1 ? [...gens][0]! : gens.size === 0 ? '' : 'mixed';
-      return {
-        key: status.key,
-        phase,
-        observedGeneration,
-        message,
-        instances: status.instances.map((i) => ({
-          index: i.index,
-          pid: i.pid,
-          state: i.state,
-          ready: i.ready,
-          port: i.port,
-          generation: i.generation,
-        })),
-        ...(status.error ? { error: status.error } : {}),
-        outputs: {
-          pids: status.instances.map((i) => i.pid).filter((p): p is number => p !== undefined),
-          ports: status.instances.map((i) => i.port).filter((p): p is number => p !== undefined),
-        },
-        status,
-      };
-    });
+    return this.supervisor.status().map(observation);
+  }
+
+  /** One Program's observation; undefined while the supervisor does not run it. */
+  observeOne(name: string): ObservedProgram | undefined {
+    const status = this.supervisor.statusOf(name);
+    return status && observation(status);
+  }
+
+  /** False when a converge would change something about this Program (see Supervisor.upToDate). */
+  upToDate(p: Program): Promise<boolean> {
+    return this.supervisor.upToDate(p);
   }
 
   /**
@@ -160,6 +147,32 @@ export class NativeProgramsDriver implements RuntimeDriver<Program> {
     this.supervisor.on('event', fn);
     return () => this.supervisor.off('event', fn);
   }
+}
+
+function observation(status: ProgramStatus): ObservedProgram {
+  const { phase, message } = phaseOf(status);
+  const gens = new Set(status.instances.map((i) => i.generation));
+  const observedGeneration = gens.size === 1 ? [...gens][0]! : gens.size === 0 ? '' : 'mixed';
+  return {
+    key: status.key,
+    phase,
+    observedGeneration,
+    message,
+    instances: status.instances.map((i) => ({
+      index: i.index,
+      pid: i.pid,
+      state: i.state,
+      ready: i.ready,
+      port: i.port,
+      generation: i.generation,
+    })),
+    ...(status.error ? { error: status.error } : {}),
+    outputs: {
+      pids: status.instances.map((i) => i.pid).filter((p): p is number => p !== undefined),
+      ports: status.instances.map((i) => i.port).filter((p): p is number => p !== undefined),
+    },
+    status,
+  };
 }
 
 /** What the supervisor did to one Program, from its status before and after (not from the plan's guess). */

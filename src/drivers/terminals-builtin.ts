@@ -2,7 +2,7 @@
 // observes which servers listen and applies one plan change to the one Terminal it names; a
 // deleted Terminal's token and port lease go with it, so a later namesake gets new ones.
 import type { Terminal } from '../model/index.js';
-import type { TerminalManager } from '../terminal/index.js';
+import type { TerminalApplyResult, TerminalManager } from '../terminal/index.js';
 import type { RuntimeApplyChange, RuntimeApplyResult, RuntimeDriver, RuntimeObservation } from './runtime.js';
 
 export interface TerminalsDriverOptions {
@@ -14,6 +14,8 @@ export interface TerminalsDriverOptions {
 
 export class BuiltinTerminalsDriver implements RuntimeDriver<Terminal> {
   readonly kind = 'Terminal' as const;
+  /** What each Terminal's last apply reported (URL and port, or why it cannot be served). */
+  private readonly results = new Map<string, TerminalApplyResult>();
 
   constructor(
     private readonly manager: TerminalManager,
@@ -48,6 +50,11 @@ export class BuiltinTerminalsDriver implements RuntimeDriver<Terminal> {
     });
   }
 
+  /** What the last apply(change) of this Terminal reported; undefined before one, and after a delete. */
+  lastResult(name: string): TerminalApplyResult | undefined {
+    return this.results.get(name);
+  }
+
   async apply(change: RuntimeApplyChange<Terminal>): Promise<RuntimeApplyResult> {
     const { key } = change;
     const name = key.slice('Terminal/'.length);
@@ -57,10 +64,12 @@ export class BuiltinTerminalsDriver implements RuntimeDriver<Terminal> {
       await this.manager.applyOne(name, undefined, this.opts.ports);
       await this.manager.forget(name);
       await this.opts.released?.(key);
+      this.results.delete(name);
       return { key, did: ran ? 'stop' : 'none' };
     }
     const portBefore = this.manager.status(name)?.port;
     const result = await this.manager.applyOne(name, change.resource, this.opts.ports);
+    if (result) this.results.set(name, result);
     if (result && !result.ok)
       return {
         key,

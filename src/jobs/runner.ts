@@ -38,6 +38,8 @@ export class JobRunner extends EventEmitter {
   private tickTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private revision: string | undefined;
+  /** Jobs whose trigger token could not be written at the last apply: a driver tries them again. */
+  private readonly tokenFailed = new Set<string>();
 
   constructor(private readonly opts: JobRunnerOptions) {
     super();
@@ -74,9 +76,7 @@ export class JobRunner extends EventEmitter {
         this.emitEvent(j.metadata.name, 'Warning', 'SpecWarning', `${w.field}: ${w.message}`);
     }
     this.jobs = next;
-    await syncJobTokens(this.opts.host, this.tokens, [...next.values()], (name, message) =>
-      this.emitEvent(name, 'Warning', 'TriggerTokenFailed', message),
-    );
+    await this.syncTokens();
     await this.recover(fresh);
     await startApplied(this.history, next.values(), revision, this.clock.now(), this.hooks);
     if (this.opts.timers) this.arm();
@@ -94,6 +94,28 @@ export class JobRunner extends EventEmitter {
     await this.apply([...next.values()], this.revision);
   }
 
+  /** True when `job` is applied as it is (same generation, its trigger token written): a driver's drift check. */
+  upToDate(job: Job): boolean {
+    const name = job.metadata.name;
+    return this.jobs.get(name)?.generation === jobRuntime(job).generation && !this.tokenFailed.has(name);
+  }
+
+  /**
+   * The desired state's revision for the applies that follow; true when it changed. A driver sets it
+   * before applying a pass's changes (so a changed runOnce Job runs once, at the new revision), then
+   * calls reapply() for the Jobs no change named.
+   */
+  setRevision(revision: string | undefined): boolean {
+    if (revision === this.revision) return false;
+    this.revision = revision;
+    return true;
+  }
+
+  /** The Jobs as last applied, at the revision set: runOnce Jobs whose key is new start. */
+  reapply(): Promise<void> {
+    return this.apply([...this.resources.values()], this.revision);
+  }
+
   private async forget(name: string): Promise<void> {
     const runs = this.active.get(name);
     if (runs) await Promise.all([...runs.values()].map((a) => this.end(a, 'interrupted')));
@@ -109,6 +131,24 @@ export class JobRunner extends EventEmitter {
     start: (job, trigger, extra) => this.start(job, trigger, extra),
     event: (job, type, reason, message) => this.emitEvent(job, type, reason, message),
   };
+
+  /**
+   * What a pass does even when no Job changed: trigger token files get their owner and mode back
+   * (a hand-made chmod is undone), and the schedule timer is armed again from the wall clock now (a
+   * timer armed before the clock jumped, NTP or a resumed VM, would otherwise fire late).
+   */
+  async heal(): Promise<void> {
+    await this.syncTokens();
+    if (this.opts.timers) this.arm();
+  }
+
+  private async syncTokens(): Promise<void> {
+    this.tokenFailed.clear();
+    await syncJobTokens(this.opts.host, this.tokens, [...this.jobs.values()], (name, message) => {
+      this.tokenFailed.add(name);
+      this.emitEvent(name, 'Warning', 'TriggerTokenFailed', message);
+    });
+  }
 
   private arm(): void {
     if (this.tickTimer) clearTimeout(this.tickTimer);

@@ -197,7 +197,9 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
       continue;
     }
     try {
-      rendered.push(renderMemo(snapshot.renderMemo(layout), resource, generation, ctx, generations));
+      rendered.push(
+        renderMemo(snapshot.renderMemo(layout), resource, generation, ctx, generations, git?.commit),
+      );
     } catch (err) {
       // One resource that cannot be rendered is blocked alone; it is desired, so never deleted.
       if (!isTendError(err)) throw err;

@@ -1,5 +1,5 @@
-// One reconcile pass: recover an interrupted apply, plan, apply, make sure the services tend owns are
-// running, then write status back. `tend reconcile` runs it once; `tend serve` runs it in a loop.
+// One reconcile pass: recover an interrupted apply, plan, apply the file changes, apply the runtime
+// changes (Programs, Terminals, Jobs), make sure the services tend owns are running, then write status back. `tend reconcile` runs it once; `tend serve` runs it in a loop.
 import { applyPlan, type ApplyResult } from '../apply/executor.js';
 import { recoverInterruptedApply, type RecoveryReport } from '../apply/recover.js';
 import { sweepTempFiles, writableDirs } from '../apply/temp-sweep.js';
@@ -46,10 +46,12 @@ export interface ConvergeOptions {
   /** Keys to probe afresh ("*": all), whatever the probe policy says: an API reconcile asks. */
   probeNow?: ReadonlySet<string>;
   /**
-   * Runtime work that must not wait for health probes: the daemon starts Programs and Terminals
-   * here, right after the files are applied, so a saved Program runs without waiting for probes.
+   * The runtime stage: the daemon hands the applied plan's Program, Terminal and Job steps (with the
+   * drift its drivers observe) to the runtime drivers here, right after the file changes and before
+   * health probes, so a saved Program runs without waiting for probes. `applied` is the part of the
+   * plan that was applied (held changes taken out). A one-shot reconcile runs nothing (no daemon).
    */
-  beforeStatus?: (computed: ComputedPlan) => Promise<void>;
+  applyRuntime?: (computed: ComputedPlan, applied: Plan) => Promise<void>;
   /** Asked before starting an owned service found not running (tend serve's master watch). */
   beforeServiceStart?: (service: ServiceId) => Promise<void>;
   /** A daemon: see ComputePlanOptions.reuseLoad. */
@@ -185,7 +187,7 @@ export async function converge(opts: ConvergeOptions): Promise<ConvergeResult> {
   const toApply = opts.holdChanges ? opts.holdChanges(computed) : computed.plan;
   const apply = await applyPlan(toApply, { host, services, journal, ...inventoryIo });
   const t3 = performance.now();
-  await opts.beforeStatus?.(computed);
+  await opts.applyRuntime?.(computed, toApply);
 
   const inventory = await inventoryIo.loadInventory();
   const { started, degraded } = await settleServices({

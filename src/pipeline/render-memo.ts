@@ -4,7 +4,18 @@ import { keyOf, type Pool, type Resource, type ResourceKey } from '../model/inde
 import { renderOne, type RenderContext, type Rendered } from '../render/index.js';
 import { sitesByPool } from '../render/pool-tenancy.js';
 import { runtimeFieldsOf } from '../plan/runtime-change.js';
+import { withRevision } from '../supervisor/restart-on.js';
 import type { RenderMemoEntry } from './snapshot.js';
+
+/**
+ * A `restartOn: revision` Program runs with the revision in its environment (TEND_REVISION), so a
+ * new revision is a new instance generation and a roll: its recorded fields carry it, and the plan
+ * shows the roll like any other field change. supervisord programs do not get it.
+ */
+function runsAt(resource: Resource, revision: string | undefined): Resource {
+  if (resource.kind !== 'Program' || resource.spec.backend !== 'native') return resource;
+  return withRevision([resource], revision)[0]!;
+}
 
 /**
  * Pool name → the keys of the Sites `sitesUsing` gives it, worked out once per set of resources:
@@ -39,6 +50,8 @@ export function renderMemo(
   generation: string,
   ctx: RenderContext,
   generations: ReadonlyMap<ResourceKey, string>,
+  /** The desired state's revision (its git commit), which `restartOn: revision` Programs run with. */
+  revision?: string,
 ): Rendered {
   const refs: string[] = [];
   if (resource.kind === 'Site') {
@@ -57,13 +70,14 @@ export function renderMemo(
   if (resource.kind === 'Pool')
     for (const site of sitesUsingKeys(resource, ctx)) refs.push(generations.get(site as ResourceKey) ?? '-');
   if (resource.kind === 'Program') refs.push(String(ctx.programPorts?.get(resource.metadata.name) ?? ''));
+  if (resource.kind === 'Program' && resource.spec.restartOn === 'revision') refs.push(revision ?? '');
   const stamp = [generation, ctx.webUser ?? '', ctx.probeSecret ?? '', ...refs].join('|');
   const key = keyOf(resource);
   const hit = cache.get(key);
   if (hit?.stamp === stamp) return hit.rendered;
   const files = renderOne(resource, ctx);
   // A runtime resource carries its spec fields, so its plan shows a field diff (plan/runtime-change.ts).
-  const runtime = runtimeFieldsOf(resource);
+  const runtime = runtimeFieldsOf(runsAt(resource, revision));
   const rendered = runtime ? { ...files, runtime } : files;
   cache.set(key, { stamp, rendered });
   return rendered;

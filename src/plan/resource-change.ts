@@ -4,7 +4,7 @@ import { KINDS, type Kind, type ResourceKey } from '../model/index.js';
 import type { Rendered, RenderedFile, ServiceId } from '../render/types.js';
 import { removeDiff, writeDiff } from './file-diff.js';
 import { sensitivePrefixes } from './secrets.js';
-import { runtimeChange } from './runtime-change.js';
+import { fieldChanges, REVISION_FIELD, runtimeChange } from './runtime-change.js';
 import type { Change, FileOp, InventoryEntry, Observed, Owned, PendingResource } from './types.js';
 
 export interface ResourceContext {
@@ -98,11 +98,17 @@ function base(key: ResourceKey, generation?: string) {
 
 /** A Program's field diff and restart verdict beside its file ops (none for other kinds). */
 export function planResource(r: Rendered, ctx: ResourceContext): Change {
-  const change = planFiles(r, ctx);
+  let change = planFiles(r, ctx);
   if (!r.runtime || change.blocked) return change;
   // An entry from before fields were recorded, at the same generation: the spec did not change.
   const entry = ctx.entry;
   const before = entry?.runtime ?? (entry && entry.generation === ctx.generation ? r.runtime : undefined);
+  // The spec is the same but what runs is not: a `restartOn: revision` Program at a new revision.
+  if (change.action === 'no-op' && before && fieldChanges(before, r.runtime).length > 0) {
+    const revision = fieldChanges(before, r.runtime).every((f) => f.field === REVISION_FIELD);
+    const reason = revision ? 'the revision changed (restartOn: revision)' : 'what runs changed';
+    change = { ...change, action: 'update', reason, owns: ownedBy(r) };
+  }
   const runtime = runtimeChange(change.action, r.runtime, before, change.ops.length > 0);
   return runtime ? { ...change, runtime } : change;
 }

@@ -84,6 +84,9 @@ export function fieldChanges(before: RuntimeFields, after: RuntimeFields): Field
 
 const instancesOf = (f: RuntimeFields | undefined) => Number(f?.['spec.instances'] ?? '1');
 
+/** The field a `restartOn: revision` Program carries the desired state's revision in. */
+export const REVISION_FIELD = 'spec.env.TEND_REVISION';
+
 /**
  * The runtime part of a Program's change. Native Programs roll on any change but the instance
  * count (the supervisor's instanceGeneration leaves it out); supervisord restarts the program's
@@ -118,6 +121,22 @@ export function runtimeChange(
           summary: "supervisord restarts the program's processes (its file is rewritten)",
         }
       : { fields, restart: 'none', summary: 'no running instance restarts' };
+  // Only the revision a `restartOn: revision` Program runs at (issue 11): the graceful roll.
+  if (fields.every((f) => f.field === REVISION_FIELD)) {
+    if (fields[0]!.before === null && fields[0]!.after !== null)
+      return {
+        fields,
+        restart: 'unknown',
+        summary:
+          'the revision applied before was not recorded (an older tend): instances restart one at a time (restartOn: revision) if it changed',
+      };
+    return {
+      fields,
+      restart: 'rolling',
+      summary:
+        'instances restart one at a time (rolling, restartOn: revision: the revision changed), each once the one before is ready',
+    };
+  }
   if (fields.every((f) => f.field === 'spec.instances')) {
     const from = instancesOf(before);
     const to = instancesOf(after);

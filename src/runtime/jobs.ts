@@ -1,6 +1,7 @@
-// The daemon's Jobs: the JobRunner lives in `tend serve`. Each pass hands it the loaded Jobs and the
-// desired state's revision (never dropping a Job while the source is broken); status gets the Job
-// phase, last runs, next run, pid and the tail of the last failed run's log.
+// The daemon's Jobs: the JobRunner lives in `tend serve`. Each pass hands the runtime driver
+// (drivers/jobs-native.ts) the plan's Job steps plus the drift observation finds (runtime-changes.ts)
+// at the desired state's revision, never dropping a Job while the source is broken; status gets the
+// Job phase, last runs, next run, pid and the tail of the last failed run's log.
 import { dirname, join } from 'node:path';
 import type { Host } from '../host/host.js';
 import { JobRunner, type JobEvent } from '../jobs/runner.js';
@@ -13,6 +14,8 @@ import { limitsCondition } from '../supervisor/limits-status.js';
 import { treeCondition } from '../supervisor/tree-status.js';
 import type { StatusStore } from '../state/status-store.js';
 import type { ComputedPlan } from '../pipeline/compute-plan.js';
+import { JobsDriver } from '../drivers/jobs-native.js';
+import { runtimeChanges } from './runtime-changes.js';
 
 export interface JobsOptions {
   host: Host;
@@ -23,6 +26,8 @@ export interface JobsOptions {
 
 export class JobsBridge {
   readonly runner: JobRunner;
+  /** The runtime driver every Job change goes through. */
+  readonly driver: JobsDriver;
   private known = new Map<string, Job>();
 
   constructor(private readonly opts: JobsOptions) {
@@ -42,9 +47,11 @@ export class JobsBridge {
       }),
     );
     this.runner.on('change', (name: string) => this.refresh(name));
+    this.driver = new JobsDriver(this.runner);
   }
 
-  async apply(computed: ComputedPlan): Promise<void> {
+  /** `applied`: the part of the plan that was applied (held changes taken out). */
+  async apply(computed: ComputedPlan, applied = computed.plan): Promise<void> {
     const { load, plan } = computed;
     const desired = new Map(
       load.resources
@@ -54,8 +61,12 @@ export class JobsBridge {
     );
     const holdAll = plan.pruneHeld !== undefined || !load.ok;
     for (const [name, j] of this.known) if (!desired.has(name) && holdAll) desired.set(name, j);
+    const present = new Set([...this.runner.names(), ...this.known.keys()]);
+    const drifted = new Set([...desired].filter(([, j]) => !this.driver.upToDate(j)).map(([n]) => n));
     this.known = desired;
-    await this.runner.apply([...desired.values()], plan.revision);
+    const changes = runtimeChanges({ kind: 'Job', desired, present, drifted, planned: applied.changes });
+    await this.driver.applyAt(plan.revision, changes);
+    await this.runner.heal();
   }
 
   statusFor(resource: Resource, current: ResourceStatus): ResourceStatus | undefined {

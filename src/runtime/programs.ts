@@ -1,12 +1,13 @@
-// The daemon's native Programs: the Supervisor lives in `tend serve`. Each pass hands it the loaded
-// Programs (never removing one while the source is broken) and does not wait: starts, rollouts and
-// stops run beside the pass (a rollout of instances that ignore SIGTERM can take minutes), one
-// converge at a time, always to the newest set. Ports are leased before planning (compute-plan.ts)
-// from the controller's one lease store; this folds the supervisor's observation into status and events.
+// The daemon's native Programs: the Supervisor lives in `tend serve`. Each pass hands the runtime
+// driver (drivers/programs-native.ts) the plan's Program steps plus the drift observation finds
+// (runtime-changes.ts), never removing one while the source is broken, and does not wait: starts,
+// rollouts and stops run beside the pass (a rollout of instances that ignore SIGTERM can take
+// minutes), one converge at a time, always to the newest set. Ports are leased before planning
+// (compute-plan.ts) from the controller's one lease store; the driver's observation feeds status.
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import type { Program, Resource, ResourceKey } from '../model/index.js';
-import { phaseOf } from '../drivers/programs-native.js';
+import { NativeProgramsDriver, phaseOf } from '../drivers/programs-native.js';
 import { tcpPortHolder } from '../drivers/health/socket-holders.js';
 import { setCondition, type ResourceStatus } from '../state/conditions.js';
 import type { EventLog } from '../state/events.js';
@@ -18,6 +19,8 @@ import { programTreeFacts, treeCondition } from '../supervisor/tree-status.js';
 import { withRevision } from '../supervisor/restart-on.js';
 import type { HealthVerdict } from '../observe/assess.js';
 import type { ComputedPlan } from '../pipeline/compute-plan.js';
+import type { Change } from '../plan/types.js';
+import { runtimeChanges } from './runtime-changes.js';
 
 /** Events that change what the controller must do (dependents' health, a spec that cannot run). */
 const REQUEUE_ON = new Set(['Ready', 'NotReady', 'Failed', 'CrashLoop']);
@@ -42,15 +45,23 @@ export interface ProgramsOptions {
   suspended?: () => ReadonlySet<string>;
 }
 
+/** The newest set a converge must reach, with the plan steps that named changes in it. */
+interface Target {
+  programs: Program[];
+  planned: readonly Change[];
+}
+
 export class ProgramsBridge {
   readonly supervisor: Supervisor;
+  /** The runtime driver every start, roll, scale and stop goes through. */
+  readonly driver: NativeProgramsDriver;
   readonly leases: PortLeases;
   private readonly unsubscribe: () => void;
   /** The Programs last handed to the supervisor, to keep them as they are while deletions are held. */
   private known = new Map<string, Program>();
   /** The converge running beside the pass, and the newest set waiting for it. */
   private converging: Promise<void> | undefined;
-  private waiting: Program[] | undefined;
+  private waiting: Target | undefined;
   private stopped = false;
 
   constructor(private readonly opts: ProgramsOptions) {
@@ -62,6 +73,7 @@ export class ProgramsBridge {
       ...(opts.isStopped ? { isStopped: opts.isStopped } : {}),
       portHolder: (port) => tcpPortHolder(opts.host, port),
     });
+    this.driver = new NativeProgramsDriver(this.supervisor);
     const onEvent = (ev: SupervisorEvent) => this.onEvent(ev);
     this.supervisor.on('event', onEvent);
     this.unsubscribe = () => this.supervisor.off('event', onEvent);
@@ -81,10 +93,12 @@ export class ProgramsBridge {
   /**
    * Converges the supervisor to this pass's Programs. While the pass held its deletions (a broken or
    * truncated source), programs missing from the load keep running with the spec they had.
-   * Returns the Programs whose spec cannot run, and whether a port was newly leased.
+   * `applied` is the part of the plan that was applied (held changes taken out); its Program steps
+   * carry the runtime diff. Returns the Programs whose spec cannot run, and whether a port was newly leased.
    */
   async apply(
     computed: ComputedPlan,
+    applied = computed.plan,
   ): Promise<{ errors: Map<ResourceKey, { code: string; message: string }>; portsChanged: boolean }> {
     const { load, plan } = computed;
     const suspended = this.opts.suspended?.() ?? new Set<string>();
@@ -118,7 +132,7 @@ export class ProgramsBridge {
     // An adopted program whose spec this daemon never saw cannot be kept by re-applying it: leave
     // the supervisor as it is until the source loads cleanly.
     if (!unknownRunning) {
-      this.converge([...desired.values()]);
+      this.converge({ programs: [...desired.values()], planned: applied.changes });
       this.known = desired;
     }
     const errors = new Map<ResourceKey, { code: string; message: string }>();
@@ -128,8 +142,8 @@ export class ProgramsBridge {
   }
 
   /** Starts a supervisor converge beside the pass, or leaves the newest set for the running one. */
-  private converge(programs: Program[]): void {
-    this.waiting = programs;
+  private converge(target: Target): void {
+    this.waiting = target;
     if (this.converging) return;
     this.converging = (async () => {
       while (this.waiting && !this.stopped) {
@@ -150,10 +164,23 @@ export class ProgramsBridge {
     });
   }
 
-  private async convergeOnce(programs: Program[]): Promise<void> {
+  private async convergeOnce(target: Target): Promise<void> {
     const errorsBefore = this.errorsByKey();
     const leasesBefore = JSON.stringify(await this.leases.all());
-    await this.supervisor.apply(programs);
+    await this.supervisor.adopt();
+    const desired = new Map(
+      target.programs.filter(NativeProgramsDriver.handles).map((p) => [p.metadata.name, p]),
+    );
+    const present = new Set(this.supervisor.programs().map((p) => p.metadata.name));
+    const drifted = new Set<string>();
+    for (const [name, p] of desired)
+      if (present.has(name) && !(await this.driver.upToDate(p))) drifted.add(name);
+    const changes = runtimeChanges({ kind: 'Program', desired, present, drifted, planned: target.planned });
+    // One change at a time, in dependsOn order: each resolves once the supervisor settled it.
+    for (const change of this.driver.order(changes)) {
+      if (this.stopped) return;
+      await this.driver.apply(change);
+    }
     // A stop ran behind this converge: the state dir may be gone, and nobody listens any more.
     if (this.stopped) return;
     this.refreshAll();
@@ -180,34 +207,37 @@ export class ProgramsBridge {
   /** Health verdict for converge's status writer: native Programs are judged by their supervisor. */
   health(resource: Resource): HealthVerdict | undefined {
     if (resource.kind !== 'Program' || resource.spec.backend !== 'native') return undefined;
-    const st = this.supervisor.statusOf(resource.metadata.name);
+    const seen = this.driver.observeOne(resource.metadata.name);
     // Not handed to the supervisor yet (its converge runs beside the pass): no verdict, so Pending.
-    if (!st) return undefined;
-    const { phase, message } = phaseOf(st);
-    return { ok: phase === 'Ready' || phase === 'Completed', message, details: details(st) };
+    if (!seen) return undefined;
+    return {
+      ok: seen.phase === 'Ready' || seen.phase === 'Completed',
+      message: seen.message,
+      details: details(seen.status),
+    };
   }
 
   /** A native Program's whole status from its supervisor, once the supervisor runs it. */
   statusFor(resource: Resource, current: ResourceStatus): ResourceStatus | undefined {
     if (resource.kind !== 'Program' || resource.spec.backend !== 'native') return undefined;
-    const st = this.supervisor.statusOf(resource.metadata.name);
-    return st ? programStatus(current, st, Date.now()) : undefined;
+    const seen = this.driver.observeOne(resource.metadata.name);
+    return seen ? programStatus(current, seen.status, Date.now()) : undefined;
   }
 
   /** Status-only refresh of one Program from the supervisor (after an exit, a restart, a probe flip). */
   refreshStatus(key: ResourceKey): void {
     const current = this.opts.store.get(key);
-    const st = this.supervisor.statusOf(key.slice('Program/'.length));
-    if (!current || !st) return;
-    this.opts.store.put(programStatus(current, st, Date.now()));
+    const seen = this.driver.observeOne(key.slice('Program/'.length));
+    if (!current || !seen) return;
+    this.opts.store.put(programStatus(current, seen.status, Date.now()));
     this.opts.store.saveSoon();
   }
 
   /** Applies the supervisor's view to every native Program's status after a pass. */
   refreshAll(): void {
-    for (const st of this.supervisor.status()) {
-      const current = this.opts.store.get(st.key);
-      if (current) this.opts.store.put(programStatus(current, st, Date.now()));
+    for (const seen of this.driver.observe()) {
+      const current = this.opts.store.get(seen.key);
+      if (current) this.opts.store.put(programStatus(current, seen.status, Date.now()));
     }
   }
 

@@ -1,6 +1,7 @@
-// The daemon's Terminals: the built-in terminal servers live in `tend serve`. Each pass converges
-// them to the loaded Terminals (never stopping one while the source is broken), leases `port: auto`
-// ports from the same lease store as Programs, and writes URL and sessions into status.
+// The daemon's Terminals: the built-in terminal servers live in `tend serve`. Each pass hands the
+// runtime driver (drivers/terminals-builtin.ts) the plan's Terminal steps plus the drift observation
+// finds (runtime-changes.ts), never stopping one while the source is broken; `port: auto` ports come
+// from the same lease store as Programs. URL and sessions go into status.
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import type { Resource, ResourceKey, Terminal } from '../model/index.js';
@@ -12,6 +13,8 @@ import { TerminalManager, type TerminalApplyResult, type TerminalEvent } from '.
 import type { HealthVerdict } from '../observe/assess.js';
 import { tcpPortHolder } from '../drivers/health/socket-holders.js';
 import type { ComputedPlan } from '../pipeline/compute-plan.js';
+import { BuiltinTerminalsDriver } from '../drivers/terminals-builtin.js';
+import { runtimeChanges } from './runtime-changes.js';
 
 /** Manager events after which a Terminal's session count changed. */
 const SESSION_REASONS = new Set(['SessionOpened', 'SessionClosed']);
@@ -26,6 +29,8 @@ export interface TerminalsOptions {
 
 export class TerminalsBridge {
   readonly manager: TerminalManager;
+  /** The runtime driver every start, reconfigure and stop goes through. */
+  readonly driver: BuiltinTerminalsDriver;
   /** The Terminals last applied, kept as they are while the source cannot be trusted. */
   private known = new Map<string, Terminal>();
   private results = new Map<string, TerminalApplyResult>();
@@ -35,6 +40,15 @@ export class TerminalsBridge {
       host: opts.host,
       stateDir: opts.layout.stateDir,
       portHolder: (port, address) => tcpPortHolder(opts.host, port, address),
+    });
+    const { leases } = opts;
+    this.driver = new BuiltinTerminalsDriver(this.manager, {
+      ports: (key) =>
+        leases.acquire(key, {
+          heldByUs: (port) => this.manager.status(key.slice('Terminal/'.length))?.port === port,
+        }),
+      // A Terminal deleted from the desired state loses its token and its lease with it.
+      released: (key) => leases.release(key),
     });
     this.manager.on('event', (ev: TerminalEvent) => {
       opts.events.record({
@@ -60,7 +74,12 @@ export class TerminalsBridge {
     this.opts.store.saveSoon();
   }
 
-  async apply(computed: ComputedPlan): Promise<void> {
+  /**
+   * Converges the servers to this pass's Terminals, one change at a time: the applied plan's steps
+   * (`applied`, held changes taken out) and what observation finds drifted (not serving, a spec
+   * that failed, another spec than desired).
+   */
+  async apply(computed: ComputedPlan, applied = computed.plan): Promise<void> {
     const { load, plan } = computed;
     const desired = new Map(
       load.resources
@@ -71,18 +90,27 @@ export class TerminalsBridge {
     const holdAll = plan.pruneHeld !== undefined || !load.ok;
     for (const [name, t] of this.known) if (!desired.has(name) && holdAll) desired.set(name, t);
 
-    const { leases } = this.opts;
-    this.results = await this.manager.apply([...desired.values()], (key) =>
-      leases.acquire(key, {
-        heldByUs: (port) => this.manager.status(key.slice('Terminal/'.length))?.port === port,
-      }),
-    );
-    // A Terminal deleted from the desired state loses its token and its lease with it.
-    for (const name of this.known.keys())
-      if (!desired.has(name)) {
-        await this.manager.forget(name);
-        await leases.release(`Terminal/${name}`);
-      }
+    // A Terminal whose server failed is held too (not running): its deletion still removes its token.
+    const present = new Set([...this.manager.names(), ...this.known.keys()]);
+    const drifted = new Set<string>();
+    for (const [name, t] of desired) {
+      const spec = this.manager.specOf(name);
+      const last = this.results.get(`Terminal/${name}`);
+      if (!spec || last?.ok !== true || JSON.stringify(spec) !== JSON.stringify(t.spec)) drifted.add(name);
+    }
+    const changes = runtimeChanges({
+      kind: 'Terminal',
+      desired,
+      present,
+      drifted,
+      planned: applied.changes,
+    });
+    for (const change of changes) {
+      await this.driver.apply(change);
+      const result = this.driver.lastResult(change.key.slice('Terminal/'.length));
+      if (result) this.results.set(change.key, result);
+      else this.results.delete(change.key);
+    }
     this.known = desired;
   }
 

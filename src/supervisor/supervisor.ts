@@ -11,6 +11,7 @@ import { isSameLiveProcess, readRunFiles, type RunFile } from './run-file.js';
 import type { ProgramStatus, SupervisorEvent } from './types.js';
 import { topoOrder } from './order.js';
 import { hostCgroups, type Cgroups } from '../host/cgroup.js';
+import { runtimeSpec } from './runtime-spec.js';
 
 export interface SupervisorOptions {
   host: Host;
@@ -186,6 +187,20 @@ export class Supervisor extends EventEmitter {
     for (const r of this.runners.values()) out.set(r.name, r.resource);
     for (const [name, p] of this.pending) out.set(name, p);
     return [...out.values()];
+  }
+
+  /**
+   * True when this Program runs as `program` says, so a converge would leave it alone (a runtime
+   * driver's drift check): converged to this spec with every instance at its generation and the user
+   * database unchanged, or waiting for its dependencies with this spec. A spec that failed is never
+   * up to date, so it is tried again.
+   */
+  async upToDate(program: Program): Promise<boolean> {
+    const name = program.metadata.name;
+    const waiting = this.pending.get(name);
+    if (waiting) return runtimeSpec(waiting).generation === runtimeSpec(program).generation;
+    const runner = this.runners.get(name);
+    return runner !== undefined && (await runner.upToDate(program));
   }
 
   /** An operator's stop/start/restart of one Program's instances; false when it does not run here. */

@@ -141,6 +141,11 @@ export class TerminalManager extends EventEmitter {
     return run;
   }
 
+  /** The spec a Terminal's server runs now (a runtime driver's drift check). */
+  specOf(name: string): TerminalSpec | undefined {
+    return this.running.get(keyOf(name))?.spec;
+  }
+
   /** The names of the Terminals whose servers run now. */
   names(): string[] {
     return [...this.running.keys()].map((k) => k.slice('Terminal/'.length)).sort();

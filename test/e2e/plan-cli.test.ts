@@ -346,6 +346,60 @@ describe('tend reconcile --plan', () => {
     assert.equal(both.find((c) => c.key === 'Site/docs')?.runtime, null);
   });
 
+  test("a new revision shows a restartOn: revision Program's graceful roll, in text and JSON", (t) => {
+    const env = setup(t);
+    for (const f of ['shop.yaml', 'docs.yaml', 'blog.yaml']) env.remove(f);
+    const git = (...args: string[]) =>
+      spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-C', env.ds, ...args], {
+        encoding: 'utf8',
+      });
+    const worker = (restartOn: string) =>
+      `apiVersion: tend/v1\nkind: Program\nmetadata: { name: ${restartOn ? 'worker' : 'cron'} }\nspec:\n` +
+      `  command: [sleep, "1000"]\n  instances: 2\n${restartOn ? `  restartOn: ${restartOn}\n` : ''}`;
+    env.write('worker.yaml', worker('revision'));
+    env.write('cron.yaml', worker(''));
+    git('init', '-q');
+    git('add', '.');
+    git('commit', '-qm', 'init');
+    const first = git('rev-parse', 'HEAD').stdout.trim();
+    const applied = spawnSync(process.execPath, [BIN, 'reconcile'], {
+      cwd: env.base,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(applied.status, 0, `${applied.stdout}${applied.stderr}`);
+    assert.match(env.tend().stdout, /^No changes\. The host matches the desired state\.$/m);
+
+    // A deploy: another file changes, the worker's spec does not.
+    env.write('docs.yaml', SITE('docs'));
+    git('add', '.');
+    git('commit', '-qm', 'deploy');
+    const second = git('rev-parse', 'HEAD').stdout.trim();
+    const rolled = env.tend();
+    assert.equal(rolled.code, 2, rolled.stderr);
+    assert.match(
+      rolled.stdout,
+      /^ {2}~ Program\/worker will be updated \(the revision changed \(restartOn: revision\)\)$/m,
+    );
+    assert.ok(
+      rolled.stdout.includes(`      ~ spec.env.TEND_REVISION: "${first}" -> "${second}"\n`),
+      rolled.stdout,
+    );
+    assert.match(
+      rolled.stdout,
+      /^ {6}instances: instances restart one at a time \(rolling, restartOn: revision: the revision changed\), each once the one before is ready$/m,
+    );
+    assert.doesNotMatch(rolled.stdout, /Program\/cron/, 'a Program without restartOn stays as it runs');
+    const json = JSON.parse(env.tend('--json').stdout);
+    const change = json.changes.find((c: { key: string }) => c.key === 'Program/worker');
+    assert.deepEqual(change.actions, ['update']);
+    assert.equal(change.runtime.restart, 'rolling');
+    assert.deepEqual(change.runtime.fields, [
+      { field: 'spec.env.TEND_REVISION', before: JSON.stringify(first), after: JSON.stringify(second) },
+    ]);
+    assert.deepEqual(json.changes.find((c: { key: string }) => c.key === 'Program/cron').actions, ['no-op']);
+  });
+
   test('the git commit of the desired state heads the plan', async (t) => {
     const env = setup(t);
     const git = (...args: string[]) =>
