@@ -4,7 +4,7 @@
 // the previous pass's load until that pass ends (the truth-offline e2e flake, decision 0047).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { controllerApiDeps } from '../../../src/controller/api-deps.js';
@@ -25,6 +25,8 @@ spec:
 
 test('a never-applied Site deleted from the desired state leaves the API at the moment it leaves status', async (t) => {
   const base = mkdtempSync(join(tmpdir(), 'tend-declared-'));
+  // nginx's workers must be able to enter the Site's root, or the Site is invalid (decision 0042).
+  chmodSync(base, 0o755);
   const ds = join(base, 'ds');
   const www = join(base, 'www');
   mkdirSync(ds);
