@@ -15,8 +15,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { missingFrom } from '../../src/import/nginx-config.js';
-import { linesOf } from '../../src/import/verify.js';
+import { missingFrom } from '../../src/directives/nginx-config.js';
+import { linesOf } from '../../src/directives/compare.js';
 import { BIN, REPO, collect, ensureBuilt, freePort, killMasters, type Run } from '../helpers/e2e.js';
 import { relocateStockNginx } from './stock-nginx.js';
 
