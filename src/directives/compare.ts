@@ -52,7 +52,7 @@ export interface DirectiveComparison {
 
 /**
  * The host file against tend's rendering of the same resource, as multisets of lines; undefined
- * when the host file is not a config nginx would read (the full diff is all there is to show).
+ * when either is not a config nginx would read (the full diff is all there is to show).
  */
 export function compareConfig(
   kind: ConfigKind,
@@ -61,12 +61,13 @@ export function compareConfig(
   rendered: string,
 ): DirectiveComparison | undefined {
   let before: string[];
+  let after: string[];
   try {
     before = fileLines(kind, name, host);
+    after = fileLines(kind, name, rendered, true);
   } catch {
     return undefined;
   }
-  const after = fileLines(kind, name, rendered, true);
   const hostOnly = missingFrom(before, after);
   return { sameDirectives: hostOnly.length === 0, hostOnly, tendAdds: missingFrom(after, before) };
 }

@@ -151,7 +151,7 @@ describe('tend reconcile --plan', () => {
     assert.deepEqual(c.actions, ['create']);
     assert.match(c.generation, /^[0-9a-f]{16}$/);
     assert.deepEqual(c.services, ['php-fpm@8.2']);
-    assert.deepEqual(Object.keys(c.files[0]), ['path', 'op', 'diff', 'target']);
+    assert.deepEqual(Object.keys(c.files[0]), ['path', 'op', 'diff', 'target', 'adoption']);
     assert.equal(c.files[0].path, env.layout.php.poolFile('8.2', 'shop'));
     noSecrets(j, SECRET);
   });
