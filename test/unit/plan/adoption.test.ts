@@ -4,6 +4,7 @@
 // behind fullDiff (decision 0043).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { parseReconcileArgs } from '../../../src/cli/reconcile.js';
 import { formatPlanText, plan, planToJson, type Change, type FileOp } from '../../../src/plan/index.js';
 import { planJsonSchema } from '../../../src/plan/plan-json-schema.js';
 import type { ResourceKey } from '../../../src/model/index.js';
@@ -167,4 +168,13 @@ test('a change that adopts nothing is printed as before', () => {
     summary: { create: 0, update: 1, delete: 0, noop: 0, blocked: 0 },
   });
   assert.ok(text.includes('  ~ Site/x will be updated (spec changed)\n'), text);
+});
+
+test('--diff full asks for the text diff; any other value is refused by name', () => {
+  const full = parseReconcileArgs(['--plan', '--diff', 'full'], '/work');
+  assert.ok(full.ok === true && full.opts.fullDiff === true);
+  const compact = parseReconcileArgs(['--plan'], '/work');
+  assert.ok(compact.ok === true && compact.opts.fullDiff === undefined);
+  const bad = parseReconcileArgs(['--plan', '--diff', 'unified'], '/work');
+  assert.deepEqual(bad, { ok: false, message: 'expected --diff directives or full, got "unified"' });
 });
