@@ -202,8 +202,14 @@ describe('tend reconcile --plan', () => {
 
     env.write('blog.yaml', SITE('blog', '  adopt: true\n'));
     const adopted = env.tend();
-    assert.match(adopted.stdout, /^ {2}~ Site\/blog will be updated \(adopting /m);
-    assert.ok(adopted.stdout.includes('      -server { listen 9; }'), adopted.stdout);
+    assert.match(
+      adopted.stdout,
+      /^ {2}~ Site\/blog will be updated \(adopting .*; 1 host directive dropped or changed;/m,
+    );
+    // The host's directives tend would not keep, not the whole text diff, unless asked for.
+    assert.ok(adopted.stdout.includes('      - server > listen *:9\n'), adopted.stdout);
+    assert.ok(!adopted.stdout.includes('      -server { listen 9; }'), adopted.stdout);
+    assert.ok(env.tend('--diff', 'full').stdout.includes('      -server { listen 9; }'));
     assert.equal(readFileSync(blog, 'utf8'), 'server { listen 9; }\n', 'untouched by a plan');
   });
 
