@@ -4,6 +4,7 @@
 // behind fullDiff (decision 0043).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { publicPlan } from '../../../src/api/plan-view.js';
 import { parseReconcileArgs } from '../../../src/cli/reconcile.js';
 import { formatPlanText, plan, planToJson, type Change, type FileOp } from '../../../src/plan/index.js';
 import { planJsonSchema } from '../../../src/plan/plan-json-schema.js';
@@ -177,4 +178,36 @@ test('--diff full asks for the text diff; any other value is refused by name', (
   assert.ok(compact.ok === true && compact.opts.fullDiff === undefined);
   const bad = parseReconcileArgs(['--plan', '--diff', 'unified'], '/work');
   assert.deepEqual(bad, { ok: false, message: 'expected --diff directives or full, got "unified"' });
+});
+
+test('the served plan masks every secret in adoption lines too, as in diffs', () => {
+  const op: FileOp = {
+    op: 'write',
+    path: '/etc/pool/shop.conf',
+    service: 'php-fpm@8.2',
+    mode: 0o600,
+    content: 'env[X] = "s3cr3t"',
+    diff: '',
+    secrets: ['s3cr3t'],
+    adoption: { sameDirectives: false, hostOnly: ['[other] env[Y] = s3cr3t'], tendAdds: ['pm = s3cr3t'] },
+  };
+  const c: Change = {
+    key: 'Pool/shop',
+    kind: 'Pool',
+    name: 'shop',
+    action: 'update',
+    reason: 'adopting',
+    ops: [op],
+    services: [],
+  };
+  const served = publicPlan({
+    formatVersion: 1,
+    changes: [c],
+    summary: { create: 0, update: 1, delete: 0, noop: 0, blocked: 0 },
+  });
+  assert.deepEqual(served.changes[0]!.files[0]!.adoption, {
+    sameDirectives: false,
+    hostOnly: ['[other] env[Y] = (sensitive)'],
+    tendAdds: ['pm = (sensitive)'],
+  });
 });
