@@ -1,4 +1,4 @@
-// Lint rules for tend. The restricted-imports block keeps model/, render/ and plan/ pure:
+// Lint rules for tend. The restricted-imports block keeps model/, render/, plan/ and directives/ pure:
 // they may not reach the host, the drivers or any module that does I/O. A second block keeps the
 // loop (controller/) off the drivers' internals: it reaches them only through drivers/index.ts.
 // test/unit/lint/rooms.test.ts proves both fire.
@@ -23,7 +23,7 @@ const ioModules = [
   'fastify',
   'pino',
 ];
-const pureRooms = ['src/model/**/*.ts', 'src/render/**/*.ts', 'src/plan/**/*.ts'];
+const pureRooms = ['src/model/**/*.ts', 'src/render/**/*.ts', 'src/plan/**/*.ts', 'src/directives/**/*.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.tend/**', 'test/fixtures/**/*.js'] },
@@ -78,7 +78,10 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         {
-          paths: ioModules.map((name) => ({ name, message: 'model/, render/ and plan/ are pure: no I/O.' })),
+          paths: ioModules.map((name) => ({
+            name,
+            message: 'model/, render/, plan/ and directives/ are pure: no I/O.',
+          })),
           patterns: [
             {
               group: [
@@ -95,8 +98,9 @@ export default tseslint.config(
                 '**/api/**',
                 '**/cli/**',
                 '**/source/**',
+                '**/import/**',
               ],
-              message: 'model/, render/ and plan/ are pure: they may not import I/O rooms.',
+              message: 'model/, render/, plan/ and directives/ are pure: they may not import I/O rooms.',
             },
           ],
         },

@@ -9,7 +9,14 @@ import { maskValues } from './mask.js';
 export type PublicPlan = JsonPlan & { computedAt?: string };
 
 function maskOp(op: FileOp, secrets: readonly string[]): FileOp {
-  if (op.op === 'write') return { ...op, content: '', diff: maskValues(op.diff, secrets) };
+  if (op.op === 'write') {
+    const adoption = op.adoption && {
+      ...op.adoption,
+      hostOnly: op.adoption.hostOnly.map((l) => maskValues(l, secrets)),
+      tendAdds: op.adoption.tendAdds.map((l) => maskValues(l, secrets)),
+    };
+    return { ...op, content: '', diff: maskValues(op.diff, secrets), ...(adoption ? { adoption } : {}) };
+  }
   if (op.op === 'remove') return { ...op, diff: maskValues(op.diff, secrets) };
   return op;
 }

@@ -71,7 +71,11 @@ export async function runApply(opts: ReconcileOptions, io: CliIO): Promise<numbe
       );
     } else {
       io.stdout(
-        plans.formatPlanText(plan, { color: io.isTTY && !io.env.NO_COLOR, desiredDir: opts.desiredLabel }),
+        plans.formatPlanText(plan, {
+          color: io.isTTY && !io.env.NO_COLOR,
+          desiredDir: opts.desiredLabel,
+          ...(opts.fullDiff ? { fullDiff: true } : {}),
+        }),
       );
       for (const r of result.apply.reloads)
         io.stdout(

@@ -16,6 +16,8 @@ const USAGE = `usage: tend reconcile [--plan] [options]
   --plan                    show what would change, change nothing
   --json                    print the plan (and, when applying, the outcome) as JSON (see docs/plan-json.md)
   --only KIND/NAME          plan one resource, e.g. Site/shop
+  --diff directives|full    an adopting update (spec.adopt: true) shows the host directives it drops
+                            or changes (default), or its full text diff
   -d, --desired-state DIR   directory of YAML resources (default: ./desired-state)
   --profile embedded|system where managed files live (default: embedded)
   --root DIR                root of the layout (embedded: <desired-state>/../.tend; system: /)
@@ -30,6 +32,8 @@ exit status when applying: 0 every change went live, 1 a change was held back, b
 export interface ReconcileOptions {
   plan: boolean;
   json: boolean;
+  /** `--diff full`: an adopting update prints its full text diff, not its directive comparison. */
+  fullDiff?: boolean;
   only?: ResourceKey;
   desiredDir: string;
   /** As the user wrote it, for the header line. */
@@ -56,6 +60,7 @@ export function parseReconcileArgs(args: string[], cwd: string): Parsed {
         plan: { type: 'boolean' },
         json: { type: 'boolean' },
         only: { type: 'string' },
+        diff: { type: 'string' },
         'desired-state': { type: 'string', short: 'd' },
         profile: { type: 'string' },
         root: { type: 'string' },
@@ -82,6 +87,9 @@ export function parseReconcileArgs(args: string[], cwd: string): Parsed {
       return { ok: false, message: `expected --only KIND/NAME such as Site/shop, got "${values.only}"` };
     only = `${parsed.kind}/${parsed.name}`;
   }
+  const diff = values.diff ?? 'directives';
+  if (diff !== 'directives' && diff !== 'full')
+    return { ok: false, message: `expected --diff directives or full, got "${diff}"` };
   let httpPort: number | undefined;
   if (values['http-port'] !== undefined) {
     httpPort = Number(values['http-port']);
@@ -110,6 +118,7 @@ export function parseReconcileArgs(args: string[], cwd: string): Parsed {
     opts: {
       plan: values.plan === true,
       json: values.json === true,
+      ...(diff === 'full' ? { fullDiff: true } : {}),
       ...(only ? { only } : {}),
       desiredDir,
       desiredLabel,
@@ -169,6 +178,7 @@ export async function runPlan(opts: ReconcileOptions, io: CliIO): Promise<number
           color: io.isTTY && !io.env.NO_COLOR,
           desiredDir: opts.desiredLabel,
           ...(git?.dirty ? { dirty: true } : {}),
+          ...(opts.fullDiff ? { fullDiff: true } : {}),
         }),
   );
 

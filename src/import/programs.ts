@@ -1,54 +1,11 @@
 // supervisord program files (conf.d/*.conf, read with the `ini` package) → Program documents with
 // `backend: supervisord` for `tend import`. The command is split the way supervisord splits it (posix
 // shlex, no shell). Keys without a Program field get a reason the round trip reports (verify.ts).
-import { iniSections, type IniSection } from './ini-sections.js';
-import { lineOf, sectionLine, sectionLines } from './pools.js';
+import { iniSections, type IniSection } from '../directives/ini-sections.js';
+import { lineOf, sectionLine, sectionLines } from '../directives/ini-lines.js';
+import { parseEnvironment, shlexSplit } from '../directives/supervisord-words.js';
 import { resourceName } from './sites.js';
 import { oneLine, type Finding, type ImportedResource } from './types.js';
-
-/** posix shlex as supervisord uses it: quotes group, a backslash escapes outside single quotes. */
-export function shlexSplit(command: string): string[] | undefined {
-  const out: string[] = [];
-  let word: string | undefined;
-  let quote: '"' | "'" | undefined;
-  for (let i = 0; i < command.length; i++) {
-    const c = command[i]!;
-    if (quote === "'") {
-      if (c === "'") quote = undefined;
-      else word = (word ?? '') + c;
-    } else if (quote === '"') {
-      if (c === '"') quote = undefined;
-      else if (c === '\\' && i + 1 < command.length && '\\"$`\n'.includes(command[i + 1]!))
-        word = (word ?? '') + command[++i];
-      else word = (word ?? '') + c;
-    } else if (/\s/.test(c)) {
-      if (word !== undefined) out.push(word);
-      word = undefined;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-      word ??= '';
-    } else if (c === '\\' && i + 1 < command.length) word = (word ?? '') + command[++i];
-    else word = (word ?? '') + c;
-  }
-  if (quote) return undefined;
-  if (word !== undefined) out.push(word);
-  return out;
-}
-
-/** environment=A="1",B=2: supervisord's KEY=value list (non-posix shlex, quotes stripped). */
-export function parseEnvironment(value: string): Record<string, string> | undefined {
-  const env: Record<string, string> = {};
-  const re = /\s*([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^,]*)\s*(,|$)/y;
-  let at = 0;
-  while (at < value.length) {
-    re.lastIndex = at;
-    const m = re.exec(value);
-    if (!m || m[0] === '') return undefined;
-    env[m[1]!] = m[2]!.replace(/^["']|["']$/g, '');
-    at = re.lastIndex;
-  }
-  return env;
-}
 
 const AUTORESTART: Record<string, string> = { true: 'always', unexpected: 'on-failure', false: 'never' };
 

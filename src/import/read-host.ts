@@ -4,7 +4,7 @@
 import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { parseManagedHeader } from '../render/types.js';
-import { parseNginxConfig } from './nginx-config.js';
+import { parseNginxConfig } from '../directives/nginx-config.js';
 import { poolListens, poolsFromFile } from './pools.js';
 import { programsFromFile } from './programs.js';
 import { resourceName, sitesFromConfig } from './sites.js';

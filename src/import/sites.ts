@@ -3,7 +3,7 @@
 // the round trip (verify.ts) reports beside it. Nothing here is trusted: the loader validates it all.
 import { HOSTNAME_PATTERN } from '../model/primitives.js';
 import { siteSpec } from '../model/site.js';
-import { directiveText, flattenWithLines, type NginxDirective } from './nginx-config.js';
+import { directiveText, flattenWithLines, type NginxDirective } from '../directives/nginx-config.js';
 import { oneLine, type Finding, type ImportedResource } from './types.js';
 
 export interface SiteImportContext {

@@ -1,7 +1,9 @@
 // What `tend import` produces: desired-state documents read off a host, each with what tend's own
 // rendering of it would change, and what could not be imported at all (decision 0043).
 
-export type ImportKind = 'Site' | 'Pool' | 'Program';
+import type { ConfigKind } from '../directives/normalise.js';
+
+export type ImportKind = ConfigKind;
 
 /** One thing in a host file, at a line when known, and why it is listed. */
 export interface Finding {

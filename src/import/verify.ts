@@ -9,10 +9,9 @@ import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import { computePlan } from '../pipeline/compute-plan.js';
 import { formatLoadError } from '../source/describe.js';
-import { iniSections } from './ini-sections.js';
-import { flattenWithLines, missingFrom, parseNginxConfig } from './nginx-config.js';
-import { normaliseLine } from './normalise.js';
-import { sectionLines } from './pools.js';
+import { linesOf } from '../directives/compare.js';
+import { missingFrom } from '../directives/nginx-config.js';
+import { normaliseLine } from '../directives/normalise.js';
 import type { ImportedResource, ImportReport } from './types.js';
 
 export const stagedName = (r: Pick<ImportedResource, 'kind' | 'name'>) =>
@@ -22,24 +21,6 @@ function renderedPath(r: ImportedResource, layout: Layout): string {
   if (r.kind === 'Site') return layout.nginx.siteFile(r.name);
   if (r.kind === 'Pool') return layout.php.poolFile((r.document.spec as { php: string }).php, r.name);
   return layout.supervisord.programFile(r.name);
-}
-
-/**
- * A config file as the normalised lines import compares (every directive of a vhost; the keys of
- * the resource's own pool or program section), so a test can check a written file the same way.
- */
-export function linesOf(
-  kind: ImportedResource['kind'],
-  name: string,
-  content: string,
-  rendered = false,
-): string[] {
-  const section = kind === 'Pool' ? name : `program:${name}`;
-  const lines =
-    kind === 'Site'
-      ? flattenWithLines(parseNginxConfig(content))
-      : sectionLines(section, iniSections(content).get(section) ?? {}, content);
-  return lines.flatMap((l) => normaliseLine(kind, l.text, rendered) ?? []);
 }
 
 function compare(r: ImportedResource, content: string): void {

@@ -10,6 +10,11 @@ export interface JsonFile {
   diff: string;
   /** Link target for link ops, otherwise null. */
   target: string | null;
+  /**
+   * An adopting write over a host file tend did not manage, compared directive by directive: the
+   * host's lines tend's file lacks (dropped or changed) and the lines tend adds; null otherwise.
+   */
+  adoption: { sameDirectives: boolean; hostOnly: string[]; tendAdds: string[] } | null;
 }
 
 export interface JsonChange {
@@ -65,6 +70,14 @@ function toJsonChange(c: Change): JsonChange {
       op: op.op,
       diff: op.op === 'write' || op.op === 'remove' ? op.diff : '',
       target: op.op === 'link' ? op.target : null,
+      adoption:
+        op.op === 'write' && op.adoption
+          ? {
+              sameDirectives: op.adoption.sameDirectives,
+              hostOnly: [...op.adoption.hostOnly],
+              tendAdds: [...op.adoption.tendAdds],
+            }
+          : null,
     })),
     runtime: c.runtime
       ? {

@@ -1,5 +1,6 @@
 // The human plan, Terraform-like: one line per change with its symbol, the masked diffs indented
 // below, the deletions held back, and a closing count line. Colour only when the caller asks.
+import { adoptionNote, adoptionLines } from './format-adoption.js';
 import type { Change, FileOp, Plan } from './types.js';
 
 export interface TextOptions {
@@ -10,6 +11,11 @@ export interface TextOptions {
   dirty?: boolean;
   /** Print file diffs under each change (default true). */
   diffs?: boolean;
+  /**
+   * An adopting write shows its full text diff instead of its directive comparison (the host lines
+   * dropped or changed, and what replaces them). `tend reconcile --plan --diff full`.
+   */
+  fullDiff?: boolean;
 }
 
 const CODES = { red: 31, green: 32, yellow: 33, cyan: 36, bold: 1, dim: 2 } as const;
@@ -21,7 +27,8 @@ const VERB = { create: 'created', update: 'updated', delete: 'deleted', 'no-op':
 
 function headline(c: Change, paint: Paint): string {
   if (c.blocked) return `  ${paint('red', '!')} ${paint('bold', c.key)} is blocked: ${c.blocked.message}`;
-  const reason = c.action === 'create' && c.reason === 'not on the host' ? '' : ` (${c.reason})`;
+  const reason =
+    c.action === 'create' && c.reason === 'not on the host' ? '' : ` (${c.reason}${adoptionNote(c)})`;
   return `  ${paint(STYLE[c.action], SYMBOL[c.action])} ${paint('bold', c.key)} will be ${VERB[c.action]}${reason}`;
 }
 
@@ -42,8 +49,12 @@ function runtimeLines(c: Change, paint: Paint): string[] {
   return lines;
 }
 
-function opLines(op: FileOp, paint: Paint): string[] {
+function opLines(c: Change, op: FileOp, paint: Paint, fullDiff: boolean): string[] {
   if (op.op === 'link') return [`      ${paint('green', '+')} link ${op.path} -> ${op.target}`];
+  if (op.op === 'write' && op.adoption && !fullDiff)
+    return adoptionLines(c.kind, op.adoption).map(
+      (l) => `      ${paint(l.startsWith('-') ? 'red' : 'green', l)}`,
+    );
   if (op.op === 'unlink') return [`      ${paint('red', '-')} link ${op.path}`];
   return op.diff
     .replace(/\n$/, '')
@@ -84,7 +95,7 @@ export function formatPlanText(plan: Plan, opts: TextOptions = {}): string {
     out.push(headline(c, paint));
     if (opts.diffs !== false && !c.blocked) {
       out.push(...runtimeLines(c, paint));
-      for (const op of c.ops) out.push(...opLines(op, paint));
+      for (const op of c.ops) out.push(...opLines(c, op, paint, opts.fullDiff === true));
     }
   }
   if (shown.length) out.push('');

@@ -9,6 +9,14 @@ export const jsonFileSchema = z.strictObject({
   op: z.enum(['write', 'remove', 'link', 'unlink']),
   diff: z.string(),
   target: z.string().nullable(),
+  /** An adopting write, compared directive by directive with the host file; null otherwise. */
+  adoption: z
+    .strictObject({
+      sameDirectives: z.boolean(),
+      hostOnly: z.array(z.string()),
+      tendAdds: z.array(z.string()),
+    })
+    .nullable(),
 });
 
 export const jsonChangeSchema = z.strictObject({

@@ -2,10 +2,11 @@
 // found and what the inventory remembers, and say why in the words an operator reads.
 import { KINDS, type Kind, type ResourceKey } from '../model/index.js';
 import type { Rendered, RenderedFile, ServiceId } from '../render/types.js';
+import { adoptionOf } from './adoption.js';
 import { removeDiff, writeDiff } from './file-diff.js';
 import { sensitivePrefixes } from './secrets.js';
 import { fieldChanges, REVISION_FIELD, runtimeChange } from './runtime-change.js';
-import type { Change, FileOp, InventoryEntry, Observed, Owned, PendingResource } from './types.js';
+import type { Adoption, Change, FileOp, InventoryEntry, Observed, Owned, PendingResource } from './types.js';
 
 export interface ResourceContext {
   generation?: string;
@@ -60,7 +61,12 @@ function stalePaths(recorded: readonly string[], current: readonly string[]): st
   return recorded.filter((p) => !now.has(p));
 }
 
-function writeOp(f: RenderedFile, before: string | undefined, entry?: InventoryEntry): FileOp {
+function writeOp(
+  f: RenderedFile,
+  before: string | undefined,
+  entry?: InventoryEntry,
+  adoption?: Adoption,
+): FileOp {
   const diff = writeDiff({
     path: f.path,
     before,
@@ -77,6 +83,7 @@ function writeOp(f: RenderedFile, before: string | undefined, entry?: InventoryE
     ...(before === undefined ? {} : { before }),
     diff,
     secrets: f.secrets,
+    ...(adoption ? { adoption } : {}),
   };
 }
 
@@ -134,7 +141,9 @@ function planFiles(r: Rendered, ctx: ResourceContext): Change {
         continue;
       }
       drift.push(`adopting ${f.path} (spec.adopt: true)`);
-      ops.push(writeOp(f, seen.content, entry));
+      const { kind, name } = base(r.key);
+      const adoption = adoptionOf(kind, name, f, seen.content, entry?.sensitivePrefixes);
+      ops.push(writeOp(f, seen.content, entry, adoption));
       continue;
     }
     if (seen.content === f.content) continue;

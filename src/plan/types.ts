@@ -17,10 +17,23 @@ export type FileOp =
       before?: string;
       diff: string;
       secrets: string[];
+      /** An adopting write over a host file tend did not manage: its change directive by directive. */
+      adoption?: Adoption;
     }
   | { op: 'remove'; path: string; service: ServiceId; before?: string; diff: string }
   | { op: 'link'; path: string; target: string; service: ServiceId }
   | { op: 'unlink'; path: string; service: ServiceId };
+
+/**
+ * What adopting a host file changes, compared directive by directive (decision 0043): the host's
+ * lines tend's rendering lacks (dropped or changed) and the lines tend adds, secrets masked.
+ */
+export interface Adoption {
+  /** Every directive of the host file is in tend's rendering: only tend's own lines are added. */
+  sameDirectives: boolean;
+  hostOnly: string[];
+  tendAdds: string[];
+}
 
 export interface Change {
   key: ResourceKey;

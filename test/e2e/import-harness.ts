@@ -15,8 +15,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { missingFrom } from '../../src/import/nginx-config.js';
-import { linesOf } from '../../src/import/verify.js';
+import { missingFrom } from '../../src/directives/nginx-config.js';
+import { linesOf } from '../../src/directives/compare.js';
 import { BIN, REPO, collect, ensureBuilt, freePort, killMasters, type Run } from '../helpers/e2e.js';
 import { relocateStockNginx } from './stock-nginx.js';
 
@@ -113,4 +113,47 @@ export function assertExactlyListed(listed: Listed, original: string, written: s
     `${listed.key}: lost`,
   );
   assert.deepEqual(missingFrom(after, before), listed.added, `${listed.key}: added`);
+}
+
+export interface PlannedChange {
+  key: string;
+  reason: string;
+  blocked?: unknown;
+  files: {
+    path: string;
+    adoption: { sameDirectives: boolean; hostOnly: string[]; tendAdds: string[] } | null;
+  }[];
+}
+
+/**
+ * `tend reconcile --plan` on the imported documents says what the import listed: in JSON the
+ * adopted file's hostOnly lines are the import's *not carried over* ones and its tendAdds the import's
+ * *tend adds*; the text says "same directives as the host file" when nothing was left out, and
+ * otherwise prints each line left out as `- line` (never the full text diff).
+ */
+export function assertPlanMatchesImport(listed: Listed, changes: PlannedChange[], text: string): void {
+  const change = changes.find((c) => c.key === listed.key);
+  const file = change?.files.find((f) => f.path === listed.file);
+  assert.ok(file?.adoption, `${listed.key}: the plan compares ${listed.file} directive by directive`);
+  const lost = listed.lost.map((l) => l.text);
+  assert.deepEqual(file.adoption, {
+    sameDirectives: lost.length === 0,
+    hostOnly: lost,
+    tendAdds: listed.added,
+  });
+  const lines = text.split('\n');
+  const at = lines.findIndex((l) =>
+    l.startsWith(`  ~ ${listed.key} will be updated (adopting ${listed.file} `),
+  );
+  assert.ok(at >= 0, `${listed.key} in the text plan:\n${text}`);
+  const same = lines[at]!.includes('; same directives as the host file');
+  assert.equal(same, lost.length === 0, lines[at]);
+  const body: string[] = [];
+  for (let i = at + 1; lines[i]?.startsWith('      '); i++) body.push(lines[i]!.trim());
+  assert.deepEqual(
+    body.filter((l) => l.startsWith('- ')),
+    lost.map((l) => `- ${l}`),
+    `${listed.key}: the lines not carried over, and only those`,
+  );
+  assert.ok(!body.some((l) => l.startsWith('@@') || l.startsWith('+++')), `${listed.key}: no text diff`);
 }

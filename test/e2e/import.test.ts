@@ -13,7 +13,15 @@ import { parse as parseYaml } from 'yaml';
 import { phpFpmDirectories, renderPhpFpmMainConfig } from '../../src/drivers/php-fpm/main-config.js';
 import { systemLayout } from '../../src/layout/layout.js';
 import { httpGet } from '../helpers/e2e.js';
-import { assertExactlyListed, hostArgs, importEnv, type ImportEnv, type Report } from './import-harness.js';
+import {
+  assertExactlyListed,
+  assertPlanMatchesImport,
+  hostArgs,
+  importEnv,
+  type ImportEnv,
+  type PlannedChange,
+  type Report,
+} from './import-harness.js';
 
 test("Debian's stock default site and [www] pool: listed with why, nothing written for them", async (t) => {
   const env = await importEnv(t);
@@ -208,11 +216,12 @@ test('a supervisord program: imported as backend supervisord, adopted by the pla
     ...hostArgs(env),
   );
   assert.equal(plan.code, 2, plan.stderr);
-  const change = (
-    JSON.parse(plan.stdout) as { changes: { key: string; reason: string; blocked?: unknown }[] }
-  ).changes.find((c) => c.key === 'Program/shop-worker');
+  const changes = (JSON.parse(plan.stdout) as { changes: PlannedChange[] }).changes;
+  const change = changes.find((c) => c.key === 'Program/shop-worker');
   assert.equal(change?.blocked ?? null, null, 'Program/shop-worker: blocked');
   assert.match(change?.reason ?? '', /adopting .*shop-worker\.conf \(spec\.adopt: true\)/);
+  const text = await env.tend('reconcile', '--plan', '-d', out, '--profile', 'system', ...hostArgs(env));
+  assertPlanMatchesImport(report.resources[0]!, changes, text.stdout);
 });
 /**
  * import → validate → plan (an adopting update each, none blocked) → apply on real nginx and
@@ -238,14 +247,17 @@ async function roundTrip(env: ImportEnv, originals: Record<string, string>, serv
   assert.equal(valid.code, 0, valid.stdout + valid.stderr);
   const plan = await env.tend('reconcile', '--plan', '--json', ...common);
   assert.equal(plan.code, 2, plan.stderr);
-  const changes = (
-    JSON.parse(plan.stdout) as { changes: { key: string; reason: string; blocked?: unknown }[] }
-  ).changes;
+  const changes = (JSON.parse(plan.stdout) as { changes: PlannedChange[] }).changes;
   for (const key of Object.keys(originals)) {
     const change = changes.find((c) => c.key === key);
     assert.equal(change?.blocked ?? null, null, `${key}: blocked`);
     assert.match(change?.reason ?? '', /^adopting .* \(spec\.adopt: true\)$/, key);
   }
+  // The plan says, directive by directive, what the import listed: the same directives when nothing
+  // was left out, otherwise exactly the lines not carried over; the text shows only those.
+  const text = await env.tend('reconcile', '--plan', ...common);
+  assert.equal(text.code, 2, text.stderr);
+  for (const r of report.resources) assertPlanMatchesImport(r, changes, text.stdout);
 
   // The distribution's php-fpm.conf (the test plays Debian here), then apply for real.
   const layout = systemLayout(env.root, { httpPort: env.port });
@@ -264,3 +276,44 @@ async function roundTrip(env: ImportEnv, originals: Record<string, string>, serv
   await served();
   return report;
 }
+
+test('exact imports (a reverse proxy, a queue worker): the plan says "same directives" and names what tend adds', async (t) => {
+  const env = await importEnv(t);
+  unlinkSync(join(env.etc, 'sites-enabled/default'));
+  unlinkSync(join(env.pools, 'www.conf'));
+  // The fixtures less the one line each that tend would not carry over (listed in the tests above).
+  const vhost = join(env.etc, 'sites-available/proxy.conf');
+  env.fixture('proxy.conf', vhost, 3000);
+  writeFileSync(
+    vhost,
+    readFileSync(vhost, 'utf8').replace(/^\s*proxy_set_header Connection "upgrade";\n/m, ''),
+  );
+  env.enable(vhost);
+  const worker = join(env.root, 'etc/supervisor/conf.d/shop-worker.conf');
+  env.fixture('worker.conf', worker);
+  writeFileSync(worker, readFileSync(worker, 'utf8').replace(/^stdout_logfile=.*\n/m, ''));
+
+  const out = join(env.base, 'ds');
+  const run = await env.tend('import', '--out', out, '--json', ...hostArgs(env));
+  assert.ok(run.code === 0 || run.code === 2, run.stderr);
+  const report = JSON.parse(run.stdout) as Report;
+  assert.deepEqual(report.resources.map((r) => r.key).sort(), ['Program/shop-worker', 'Site/proxy']);
+  for (const r of report.resources) assert.deepEqual(r.lost, [], `${r.key}: nothing left out`);
+
+  const common = ['-d', out, '--profile', 'system', ...hostArgs(env)];
+  const json = await env.tend('reconcile', '--plan', '--json', ...common);
+  assert.equal(json.code, 2, json.stderr);
+  const changes = (JSON.parse(json.stdout) as { changes: PlannedChange[] }).changes;
+  const text = await env.tend('reconcile', '--plan', ...common);
+  assert.equal(text.code, 2, text.stderr);
+  for (const r of report.resources) assertPlanMatchesImport(r, changes, text.stdout);
+  const proxy = text.stdout.split('\n').find((l) => l.startsWith('  ~ Site/proxy '))!;
+  assert.match(proxy, /; same directives as the host file; tend adds \d+ lines: .*proxy_set_header/);
+  assert.match(
+    text.stdout,
+    /~ Program\/shop-worker will be updated \(adopting .*; same directives as the host file/,
+  );
+  // The full text diff is still there for whoever wants it.
+  const full = await env.tend('reconcile', '--plan', '--diff', 'full', ...common);
+  assert.match(full.stdout, new RegExp(`^ {6}\\+\\+\\+ ${vhost.replace(/[.]/g, '\\.')}$`, 'm'));
+});

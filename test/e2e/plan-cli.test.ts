@@ -151,7 +151,7 @@ describe('tend reconcile --plan', () => {
     assert.deepEqual(c.actions, ['create']);
     assert.match(c.generation, /^[0-9a-f]{16}$/);
     assert.deepEqual(c.services, ['php-fpm@8.2']);
-    assert.deepEqual(Object.keys(c.files[0]), ['path', 'op', 'diff', 'target']);
+    assert.deepEqual(Object.keys(c.files[0]), ['path', 'op', 'diff', 'target', 'adoption']);
     assert.equal(c.files[0].path, env.layout.php.poolFile('8.2', 'shop'));
     noSecrets(j, SECRET);
   });
@@ -202,8 +202,14 @@ describe('tend reconcile --plan', () => {
 
     env.write('blog.yaml', SITE('blog', '  adopt: true\n'));
     const adopted = env.tend();
-    assert.match(adopted.stdout, /^ {2}~ Site\/blog will be updated \(adopting /m);
-    assert.ok(adopted.stdout.includes('      -server { listen 9; }'), adopted.stdout);
+    assert.match(
+      adopted.stdout,
+      /^ {2}~ Site\/blog will be updated \(adopting .*; 1 host directive dropped or changed;/m,
+    );
+    // The host's directives tend would not keep, not the whole text diff, unless asked for.
+    assert.ok(adopted.stdout.includes('      - server > listen *:9\n'), adopted.stdout);
+    assert.ok(!adopted.stdout.includes('      -server { listen 9; }'), adopted.stdout);
+    assert.ok(env.tend('--diff', 'full').stdout.includes('      -server { listen 9; }'));
     assert.equal(readFileSync(blog, 'utf8'), 'server { listen 9; }\n', 'untouched by a plan');
   });
 

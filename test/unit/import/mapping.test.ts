@@ -2,10 +2,11 @@
 // program sections to Pools and Programs, and the spellings the round trip treats as one.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseNginxConfig } from '../../../src/import/nginx-config.js';
-import { normaliseLine } from '../../../src/import/normalise.js';
+import { parseNginxConfig } from '../../../src/directives/nginx-config.js';
+import { normaliseLine } from '../../../src/directives/normalise.js';
 import { poolsFromFile } from '../../../src/import/pools.js';
-import { programsFromFile, shlexSplit } from '../../../src/import/programs.js';
+import { programsFromFile } from '../../../src/import/programs.js';
+import { shlexSplit } from '../../../src/directives/supervisord-words.js';
 import { sitesFromConfig } from '../../../src/import/sites.js';
 
 const ctx = {

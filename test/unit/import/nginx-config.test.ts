@@ -8,7 +8,7 @@ import {
   missingFrom,
   NginxParseError,
   parseNginxConfig,
-} from '../../../src/import/nginx-config.js';
+} from '../../../src/directives/nginx-config.js';
 
 test('directives, nested blocks and line numbers', () => {
   const tree = parseNginxConfig(

@@ -56,7 +56,7 @@ test('controller/ may import drivers through their public entry, and other rooms
 
 test('the purity rule still holds for model/, render/ and plan/, including the new rooms', async () => {
   const fs = `import { readFileSync } from 'node:fs';\nexport const y = readFileSync;\n`;
-  for (const room of ['model', 'render', 'plan'])
+  for (const room of ['model', 'render', 'plan', 'directives'])
     assert.equal(
       (await restricted(`src/${room}/lint-probe.ts`, fs)).length,
       1,
@@ -69,6 +69,7 @@ test('the purity rule still holds for model/, render/ and plan/, including the n
     '../runtime/programs.js',
     '../controller/controller.js',
     '../drivers/index.js',
+    '../import/verify.js',
   ])
     assert.equal(
       (await restricted('src/plan/lint-probe.ts', `import { x } from '${spec}';\nexport const y = x;\n`))
@@ -79,7 +80,13 @@ test('the purity rule still holds for model/, render/ and plan/, including the n
 });
 
 test('the real tree passes both rules', async () => {
-  const results = await eslint.lintFiles(['src/controller/', 'src/model/', 'src/render/', 'src/plan/']);
+  const results = await eslint.lintFiles([
+    'src/controller/',
+    'src/model/',
+    'src/render/',
+    'src/plan/',
+    'src/directives/',
+  ]);
   const found = results.flatMap((r) =>
     r.messages
       .filter((m) => m.ruleId === 'no-restricted-imports')

@@ -77,7 +77,7 @@ test('JSON: stable shape, actions arrays, diffs but never contents', () => {
   assert.equal(c.runtime, null, 'a Site has no runtime part');
   assert.deepEqual(c.actions, ['create']);
   assert.equal(c.blocked, null);
-  assert.deepEqual(Object.keys(c.files[0]), ['path', 'op', 'diff', 'target']);
+  assert.deepEqual(Object.keys(c.files[0]), ['path', 'op', 'diff', 'target', 'adoption']);
   assert.ok(!('content' in c.files[0]) && !('before' in c.files[0]));
   assert.match(
     c.files[0].diff,

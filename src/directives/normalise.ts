@@ -1,9 +1,11 @@
-// Two spellings of one setting compare equal in the import's round trip: `listen 80` and
+// Two spellings of one setting compare equal (in the import's round trip and an adopting plan): `listen 80` and
 // `listen 0.0.0.0:80`, `120` and `120s`, a supervisord command quoted two ways. A pool or program
 // line that states the program's own default is dropped: present or absent, it does the same.
 // nginx lines keep their defaults, because a server-level value overrides the http block's.
-import { parseEnvironment, shlexSplit } from './programs.js';
-import type { ImportKind } from './types.js';
+import { parseEnvironment, shlexSplit } from './supervisord-words.js';
+
+/** The kinds whose host file tend can compare with its own rendering, directive by directive. */
+export type ConfigKind = 'Site' | 'Pool' | 'Program';
 
 /** php-fpm's per-pool defaults (php-fpm.conf documentation); a pool inherits none from [global]. */
 const FPM_DEFAULTS: Record<string, string> = {
@@ -91,7 +93,7 @@ const PROBE_MARKER =
  * One compared line in its canonical spelling; undefined when it only states a default, or (on the
  * side tend rendered, never the host's) is tend's probe marker.
  */
-export function normaliseLine(kind: ImportKind, line: string, rendered = false): string | undefined {
+export function normaliseLine(kind: ConfigKind, line: string, rendered = false): string | undefined {
   if (kind === 'Site') {
     if (rendered && PROBE_MARKER.test(line)) return undefined;
     return line.replace(/(^|> )listen (?:\*:|0\.0\.0\.0:)?(\d+)(?= |$)/, '$1listen *:$2');
