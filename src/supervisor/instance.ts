@@ -58,6 +58,12 @@ export class Instance extends InstanceCore {
     this.proc = proc;
     child.on('error', () => undefined);
     child.once('exit', (code, signal) => this.onExit(proc, code, signal));
+    if (this.desired !== 'run') {
+      // A stop came while this process was being spawned (a restart timer or a liveness restart
+      // races the daemon's stop): it found nothing to stop, so this one must not outlive it.
+      await this.halt(false);
+      return;
+    }
     this.message = undefined;
     this.event('Normal', 'Started', `instance ${this.index} started, pid ${pid}`);
     const st = await readProcStat(this.ctx.host.fs, pid);

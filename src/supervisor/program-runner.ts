@@ -260,8 +260,13 @@ export class ProgramRunner {
    * the daemon is stopping, so leases and completed markers stay for the next one.
    */
   async remove(opts: { graceful?: boolean; keepLeases?: boolean } = {}): Promise<void> {
+    // One instance that fails to stop must not leave the others running: stop all, then report.
+    let failure: unknown;
     for (const i of [...this.instances.keys()].sort((a, b) => b - a))
-      await this.removeInstance(i, opts.graceful ?? true, !opts.keepLeases);
+      await this.removeInstance(i, opts.graceful ?? true, !opts.keepLeases).catch((err: unknown) => {
+        failure ??= err;
+      });
+    if (failure !== undefined) throw asTendError(failure);
     if (!opts.keepLeases) await this.deps.leases.release(`Program/${this.name}#`);
     this.onInstanceChange();
   }

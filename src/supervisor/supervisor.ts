@@ -236,10 +236,16 @@ export class Supervisor extends EventEmitter {
     return this.locked(async () => {
       this.pending.clear();
       const order = topoOrder([...this.runners.values()].map((r) => r.resource)).reverse();
+      // A Program that fails to stop must not leave the ones after it running: stop all, then report.
+      let failure: unknown;
       for (const name of order) {
-        await this.runners.get(name)?.remove({ graceful: opts.graceful ?? true, keepLeases: true });
+        await this.runners
+          .get(name)
+          ?.remove({ graceful: opts.graceful ?? true, keepLeases: true })
+          .catch((err: unknown) => (failure ??= err));
         this.runners.delete(name);
       }
+      if (failure !== undefined) throw failure;
     });
   }
 
