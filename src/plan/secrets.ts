@@ -31,20 +31,42 @@ export function sensitivePrefixes(content: string, secrets: readonly string[]): 
   return [...prefixes];
 }
 
-/** Masks the rest of every line that starts with a sensitive prefix. */
+/**
+ * Where the value starts on `line` when it begins with `prefix`, spacing and quoting aside: a host's
+ * own `env[DB_PASS]=old` or `env[DB_PASS] = old` holds the same secret as tend's `env[DB_PASS] = "…"`.
+ */
+function valueStart(line: string, prefix: string): number | undefined {
+  if (line.startsWith(prefix)) return prefix.length;
+  const core = prefix.replace(/["']$/, '').replace(/\s+/g, '');
+  if (core.length === 0) return undefined;
+  let at = 0;
+  for (let matched = 0; matched < core.length; at += 1) {
+    if (at >= line.length) return undefined;
+    if (/\s/.test(line[at]!)) continue;
+    if (line[at] !== core[matched]) return undefined;
+    matched += 1;
+  }
+  while (at < line.length && /\s/.test(line[at]!)) at += 1;
+  if (line[at] === '"' || line[at] === "'") at += 1;
+  return at;
+}
+
+/** Masks the rest of every line that starts with a sensitive prefix (spacing and quoting aside). */
 export function maskLines(content: string, prefixes: readonly string[]): string {
   if (prefixes.length === 0) return content;
   return content
     .split('\n')
     .map((line) => {
-      const prefix = prefixes.find((p) => line.startsWith(p));
-      if (prefix === undefined) return line;
-      const rest = line.slice(prefix.length);
+      let start: number | undefined;
+      for (const p of prefixes) if ((start = valueStart(line, p)) !== undefined) break;
+      if (start === undefined) return line;
+      const head = line.slice(0, start);
+      const rest = line.slice(start);
       if (rest.startsWith(SENSITIVE)) return line;
       // Keep a closing quote that matches the opening one, so the masked line still reads as config.
-      const quote = prefix.at(-1);
+      const quote = head.at(-1);
       const close = (quote === '"' || quote === "'") && rest.length > 0 && rest.endsWith(quote) ? quote : '';
-      return `${prefix}${SENSITIVE}${close}`;
+      return `${head}${SENSITIVE}${close}`;
     })
     .join('\n');
 }

@@ -73,3 +73,17 @@ test('a deleted file shows no body: its secrets are no longer known', () => {
   assert.ok(!formatPlanJson(p).includes(OLD));
   assert.ok(content('Pool/gone', '').length > 0);
 });
+
+const SENSITIVE = '(sensitive)';
+
+test("a host's own spelling of a secret line is masked too: no quotes, other spacing", () => {
+  const prefixes = ['env[DB_PASS] = "'];
+  const host =
+    'env[DB_PASS] = old-secret\nenv[DB_PASS]=old-secret\nenv[DB_PASS]   =  "old-secret"\nenv[OTHER] = x';
+  assert.equal(
+    maskLines(host, prefixes),
+    `env[DB_PASS] = ${SENSITIVE}\nenv[DB_PASS]=${SENSITIVE}\nenv[DB_PASS]   =  "${SENSITIVE}"\nenv[OTHER] = x`,
+  );
+  // Another key that merely starts the same way is not a match.
+  assert.equal(maskLines('env[DB_PASSWORD] = v', prefixes), 'env[DB_PASSWORD] = v');
+});
