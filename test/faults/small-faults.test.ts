@@ -80,11 +80,16 @@ test('a YAML file missing for 150 ms deletes and recreates nothing', async (t) =
   stop = true;
   await checker;
 
-  const keyed = stream.events.filter((e) => e.key === 'Site/flap' || e.key === 'Program/pflap');
+  // A load that meets the file half-written may mark it broken for a pass, and status says so
+  // (StatusChanged, the phase stays Ready): honest, and not what this test is about. What must not
+  // happen is a delete, a create or an update of what the file declares.
+  const keyed = stream.events.filter(
+    (e) => (e.key === 'Site/flap' || e.key === 'Program/pflap') && e.reason !== 'StatusChanged',
+  );
   assert.deepEqual(
     keyed.map((e) => `${e.reason} ${e.key}`),
     [],
-    'no Deleted/Created for the flapping file',
+    `no Deleted/Created for the flapping file: ${JSON.stringify(keyed)}`,
   );
   assert.ok(statuses.length > 20, `only ${statuses.length} requests`);
   assert.deepEqual([...new Set(statuses)], [200], 'every request during the gaps was served');
