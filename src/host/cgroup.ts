@@ -5,6 +5,7 @@
 // member, thaw); else `available` is false with the reason and callers fall back to their own sweep.
 // See docs/decisions/0019-process-trees-and-cgroups.md.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { ownPath, parseMountinfo } from './cgroup-paths.js';
 
 /** Synchronous on purpose: runInside() must move tend, spawn and move back with no await between. */
 export interface CgroupFs {
@@ -49,34 +50,6 @@ export interface DetectOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-interface Mount {
-  dir: string;
-  fstype: string;
-  options: string;
-}
-
-export function parseMountinfo(text: string): Mount[] {
-  return text
-    .split('\n')
-    .map((line) => {
-      const [left, right] = line.split(' - ');
-      const dir = left?.split(' ')[4];
-      const [fstype, , options] = (right ?? '').split(' ');
-      return dir && fstype ? { dir, fstype, options: options ?? '' } : undefined;
-    })
-    .filter((m): m is Mount => m !== undefined);
-}
-
-/** The path of this process's group in hierarchy `id` (0 for v2, or a v1 controller name). */
-export function ownPath(selfCgroup: string, controller: string | undefined): string | undefined {
-  for (const line of selfCgroup.split('\n')) {
-    const [id, controllers, ...path] = line.split(':');
-    const hit = controller === undefined ? id === '0' : (controllers ?? '').split(',').includes(controller);
-    if (hit) return path.join(':');
-  }
-  return undefined;
-}
 
 export class Cgroups {
   private constructor(

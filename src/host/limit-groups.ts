@@ -4,7 +4,8 @@
 // the host lacks is named by missing(), so status can say LimitsEnforced=False instead of pretending.
 // Names are tend's own (never from a spec). See docs/decisions/0035-limits-and-completed-programs.md.
 import { existsSync } from 'node:fs';
-import { ownPath, parseMountinfo, realCgroupFs, type CgroupFs, type DetectOptions } from './cgroup.js';
+import { realCgroupFs, type CgroupFs, type DetectOptions } from './cgroup.js';
+import { ownPath, parseMountinfo } from './cgroup-paths.js';
 
 export type LimitController = 'memory' | 'cpu' | 'pids';
 

@@ -7,20 +7,21 @@
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import type { Program, Resource, ResourceKey } from '../model/index.js';
-import { NativeProgramsDriver, phaseOf } from '../drivers/programs-native.js';
+import { NativeProgramsDriver } from '../drivers/programs-native.js';
 import { tcpPortHolder } from '../drivers/health/socket-holders.js';
-import { setCondition, type ResourceStatus } from '../state/conditions.js';
+import type { ResourceStatus } from '../state/conditions.js';
 import type { EventLog } from '../state/events.js';
 import type { PortLeases } from '../state/port-leases.js';
 import type { StatusStore } from '../state/status-store.js';
-import { Supervisor, type ProgramStatus, type SupervisorEvent } from '../supervisor/index.js';
-import { limitsCondition } from '../supervisor/limits-status.js';
-import { programTreeFacts, treeCondition } from '../supervisor/tree-status.js';
+import { Supervisor, type SupervisorEvent } from '../supervisor/index.js';
 import { withRevision } from '../supervisor/restart-on.js';
 import type { HealthVerdict } from '../observe/assess.js';
 import type { ComputedPlan } from '../pipeline/compute-plan.js';
 import type { Change } from '../plan/types.js';
 import { runtimeChanges } from './runtime-changes.js';
+import { programDetails, programStatus } from './program-status.js';
+
+export { programStatus } from './program-status.js';
 
 /** Events that change what the controller must do (dependents' health, a spec that cannot run). */
 const REQUEUE_ON = new Set(['Ready', 'NotReady', 'Failed', 'CrashLoop']);
@@ -213,7 +214,7 @@ export class ProgramsBridge {
     return {
       ok: seen.phase === 'Ready' || seen.phase === 'Completed',
       message: seen.message,
-      details: details(seen.status),
+      details: programDetails(seen.status),
     };
   }
 
@@ -251,86 +252,4 @@ export class ProgramsBridge {
     if (opts.keepPrograms) await this.supervisor.release();
     else await this.supervisor.stopAll({ graceful: true });
   }
-}
-
-function details(st: ProgramStatus): Record<string, unknown> {
-  return {
-    instances: st.instances.map((i) => ({
-      index: i.index,
-      pid: i.pid,
-      state: i.state,
-      ready: i.ready,
-      restarts: i.restarts,
-      port: i.port,
-      ...(i.lastExit ? { lastExit: i.lastExit } : {}),
-      ...(i.crashLoop ? { crashLoop: i.crashLoop } : {}),
-    })),
-    ...(st.rollout ? { rollout: st.rollout } : {}),
-  };
-}
-
-/** Healthy, Ready and Reconciling from the supervisor's observation; pids and ports as outputs. */
-export function programStatus(current: ResourceStatus, st: ProgramStatus, now: number): ResourceStatus {
-  const { phase, message } = phaseOf(st);
-  // A fixed port another process holds says so (the same reason as a Site's or Pool's, 0042).
-  const conflict = st.error?.code === 'TEND_ERR_PORT_IN_USE';
-  const why = conflict ? 'PortConflict' : phase;
-  const appliedNow = current.conditions.find((c) => c.type === 'Applied');
-  // Not applied while the port is taken (phase Failed); applied again once it started there.
-  if (conflict || appliedNow?.reason === 'PortConflict')
-    current = setCondition(
-      current,
-      conflict
-        ? { type: 'Applied', status: 'False', reason: 'PortConflict', message }
-        : {
-            type: 'Applied',
-            status: 'True',
-            reason: 'Applied',
-            message: `generation ${st.generation} is applied`,
-          },
-      now,
-    );
-  const applied = current.conditions.find((c) => c.type === 'Applied')?.status !== 'False';
-  let next = setCondition(
-    current,
-    {
-      type: 'Healthy',
-      status: phase === 'Ready' || phase === 'Completed' ? 'True' : 'False',
-      reason: phase === 'Ready' ? 'Running' : why,
-      message,
-    },
-    now,
-  );
-  next = setCondition(
-    next,
-    {
-      type: 'Reconciling',
-      status: phase === 'Progressing' || phase === 'Pending' ? 'True' : 'False',
-      reason: phase,
-      message,
-    },
-    now,
-  );
-  next = setCondition(
-    next,
-    {
-      type: 'Ready',
-      status: applied && phase === 'Ready' ? 'True' : 'False',
-      reason: phase === 'Ready' ? 'Ready' : why,
-      message,
-    },
-    now,
-  );
-  next = limitsCondition(next, st.limits, now);
-  next = treeCondition(next, programTreeFacts(st), now);
-  const pids = st.instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
-  const ports = st.instances.map((i) => i.port).filter((p): p is number => p !== undefined);
-  const outputs: Record<string, string | number> = {
-    ...current.outputs,
-    instances: st.instances.length,
-    pids: pids.join(','),
-  };
-  if (ports.length > 0) outputs.ports = ports.join(',');
-  if (ports[0] !== undefined) outputs.port = ports[0];
-  return { ...next, health: details(st), outputs };
 }

@@ -1,6 +1,5 @@
 // The nginx ServiceDriver: adopts or starts the master (embedded: daemonized with -p/-c), validates
 // with the live prefix and config, and proves every reload by new worker pids and a clean error log.
-import { dirname } from 'node:path';
 import { TendError } from '../../errors/catalogue.js';
 import type {
   PreflightChange,
@@ -11,6 +10,7 @@ import type {
   ValidationResult,
 } from '../service.js';
 import { refuseBusyListens } from './listen-preflight.js';
+import { preparePrivateLogs } from './private-logs.js';
 import { dumpLiveConfig, nginxBaseArgs, validateLive, validateScopedFiles } from './config-check.js';
 import { lastLines, linesWith, logOffset, logSince } from '../health/observe.js';
 import {
@@ -25,7 +25,6 @@ import { findOrphans, ORPHAN_GRACE_MS, stopOrphans } from '../health/orphans.js'
 import { childrenOf, liveStat, readCmdline } from '../health/proc.js';
 import {
   NGINX_FATAL_TAGS,
-  nginxAccessLog,
   nginxDirectories,
   nginxFailingFiles,
   renderNginxMainConfig,
@@ -248,42 +247,10 @@ export class NginxDriver implements ServiceDriver {
     }
   }
 
-  /**
-   * nginx creates a missing log file with mode 0644 (compiled in), readable by every local user:
-   * create each log the config names first, mode 0640, so nginx only ever opens tend's file.
-   */
-  private async prepareLogs(): Promise<void> {
-    const { host, layout } = this.ctx;
-    if (!host.fs.ensureLogFile) return;
-    const n = layout.nginx;
-    const wanted = layout.profile === 'embedded' ? [n.errorLog, nginxAccessLog(layout)] : [];
-    for (const file of await host.fs.readdir(n.includeDir)) {
-      if (!file.endsWith('.conf')) continue;
-      const site = file.slice(0, -5);
-      if (this.privateLogs.has(n.siteLog(site, 'error'))) continue;
-      // System profile: sites-enabled also holds the distribution's sites; only tend's links count.
-      if (n.siteLink(site) && (await host.fs.readlink(`${n.includeDir}/${file}`)) !== n.siteFile(site))
-        continue;
-      wanted.push(n.siteLog(site, 'access'), n.siteLog(site, 'error'));
-    }
-    for (const path of wanted) {
-      if (this.privateLogs.has(path)) continue;
-      // A driver lives for one pass, so this runs before every reload: a log that is already a
-      // regular file with no bits beyond 0640 costs one lstat, not a mkdir, open, fstat and close
-      // (2,000 vhost logs on a Site edit's path). Anything else goes through ensureLogFile as before.
-      const st = await host.fs.lstat(path);
-      if (!st?.isFile || (st.mode & 0o777 & ~0o640) !== 0) {
-        await host.fs.mkdirp(dirname(path));
-        await host.fs.ensureLogFile(path, 0o640);
-      }
-      this.privateLogs.add(path);
-    }
-  }
-
   /** Embedded: create the tree and (re)write the main config when it differs. System: leave it. */
   private async prepare(): Promise<void> {
     const { host, layout } = this.ctx;
-    await this.prepareLogs();
+    await preparePrivateLogs(this.ctx, this.privateLogs);
     if (layout.profile !== 'embedded') return;
     for (const dir of nginxDirectories(layout)) await host.fs.mkdirp(dir);
     const wanted = renderNginxMainConfig(
