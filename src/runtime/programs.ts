@@ -21,8 +21,6 @@ import type { Change } from '../plan/types.js';
 import { runtimeChanges } from './runtime-changes.js';
 import { programDetails, programStatus } from './program-status.js';
 
-export { programStatus } from './program-status.js';
-
 /** Events that change what the controller must do (dependents' health, a spec that cannot run). */
 const REQUEUE_ON = new Set(['Ready', 'NotReady', 'Failed', 'CrashLoop']);
 

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cgroups, hostCgroups } from '../../../src/host/cgroup.js';
 import { createRealHost } from '../../../src/host/real-host.js';
-import { programStatus } from '../../../src/runtime/programs.js';
+import { programStatus } from '../../../src/runtime/program-status.js';
 import { newStatus } from '../../../src/state/conditions.js';
 import { Supervisor } from '../../../src/supervisor/index.js';
 import type { ProgramStatus } from '../../../src/supervisor/index.js';

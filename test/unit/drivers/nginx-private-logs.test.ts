@@ -1,11 +1,11 @@
-// The nginx driver makes each vhost's log tend's own before nginx opens it (mode 0640, never through
+// nginx's driver makes each vhost's log (private-logs.ts) tend's own before nginx opens it (mode 0640, never through
 // a link). A log that already is one costs an lstat; one created 0644, widened, or missing is
 // (re)made by ensureLogFile, and a link planted at its path is refused, as before.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { NginxDriver } from '../../../src/drivers/nginx/driver.js';
+import { preparePrivateLogs } from '../../../src/drivers/nginx/private-logs.js';
 import { createRealHost } from '../../../src/host/real-host.js';
 import { embeddedLayout } from '../../../src/layout/layout.js';
 import { tempDir } from '../../helpers/tmp.js';
@@ -24,8 +24,9 @@ function driverWithCounts(root: string) {
     },
   };
   const layout = embeddedLayout(root);
-  const driver = new NginxDriver({ host, layout, manager: 'signals' });
-  const prepareLogs = () => (driver as unknown as { prepareLogs(): Promise<void> }).prepareLogs();
+  // One set per driver, as a driver lives for one pass.
+  const done = new Set<string>();
+  const prepareLogs = () => preparePrivateLogs({ host, layout, manager: 'signals' }, done);
   return { layout, ensured, prepareLogs };
 }
 

@@ -2,7 +2,7 @@
 // new) is ready; the status the controller writes says so in Reconciling and health.rollout.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { programStatus } from '../../../src/runtime/programs.js';
+import { programStatus } from '../../../src/runtime/program-status.js';
 import { phaseOf } from '../../../src/drivers/programs-native.js';
 import { newStatus } from '../../../src/state/conditions.js';
 import type { InstanceStatus, ProgramStatus } from '../../../src/supervisor/types.js';
