@@ -3,6 +3,8 @@
 # web roots in place and start `tend serve` on desired-state/ (embedded profile). Prints the URLs.
 #   scripts/up.sh              start in the background (log: .tend/serve.log)
 #   scripts/up.sh --foreground run in this terminal (Ctrl-C drains and stops)
+#   scripts/up.sh --stop       stop what it started: tend serve (draining), then the nginx and php-fpm
+#                              masters of .tend/ (tend leaves those serving when it exits, by design)
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,6 +15,26 @@ ROOT="$REPO/.tend"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+# --stop: only processes whose command line names this checkout's tend or .tend/, so a pid file left
+# by an earlier boot can never make it signal an unrelated process that reuses the number.
+cmdline_has() { [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF -- "$2"; }
+stop_and_wait() { # PID SIGNAL WHAT
+  $SUDO kill "-$2" "$1" 2>/dev/null || return 0
+  for _ in $(seq 1 60); do [ -e "/proc/$1" ] || { say "stopped $3"; return 0; }; sleep 0.5; done
+  echo "$3 (pid $1) is still running after 30 s" >&2
+  return 1
+}
+if [ "${1:-}" = "--stop" ]; then
+  pid="$(node -e "process.stdout.write(String(JSON.parse(require('fs').readFileSync(process.argv[1],'utf8')).pid))" "$ROOT/state/lock" 2>/dev/null || true)"
+  if [ -n "$pid" ] && cmdline_has "$pid" "bin/tend serve"; then stop_and_wait "$pid" TERM "tend serve (pid $pid)"; fi
+  for pidfile in "$ROOT"/run/*.pid; do
+    [ -s "$pidfile" ] || continue
+    pid="$(tr -dc 0-9 <"$pidfile")"
+    if [ -n "$pid" ] && cmdline_has "$pid" "$ROOT/"; then stop_and_wait "$pid" QUIT "$(basename "$pidfile" .pid) (pid $pid)"; fi
+  done
+  exit 0
+fi
 
 # 1. Packages: only what is missing, without the distribution's recommends.
 missing=()
@@ -31,7 +53,9 @@ fi
 
 # 2. Build.
 cd "$REPO"
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then say "npm ci"; npm ci --no-audit --no-fund; fi
+# Install when node_modules is missing or does not satisfy package.json. (Not by mtime: a fresh
+# checkout or worktree makes package-lock.json newer than a good install, and npm ci would wipe it.)
+if [ ! -d node_modules ] || ! npm ls --all >/dev/null 2>&1; then say "npm ci"; npm ci --no-audit --no-fund; fi
 say "npm run build"
 npm run build --silent
 
@@ -62,4 +86,4 @@ fi
 # 5. Where everything is.
 api_get urls "$HTTP_PORT"
 echo
-echo "status:  node bin/tend status [--watch]      stop: kill -TERM \$(node -p \"JSON.parse(require('fs').readFileSync('$ROOT/state/lock','utf8')).pid\")"
+echo "status:  node bin/tend status [--watch]      stop: ./scripts/up.sh --stop"
