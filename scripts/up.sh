@@ -5,6 +5,7 @@
 #   scripts/up.sh --foreground run in this terminal (Ctrl-C drains and stops)
 #   scripts/up.sh --stop       stop what it started: tend serve (draining), then the nginx and php-fpm
 #                              masters of .tend/ (tend leaves those serving when it exits, by design)
+# TEND_HTTP_PORT, TEND_HTTPS_PORT and TEND_LISTEN move it off 8080, 8443 and 127.0.0.1:7080.
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,9 +17,15 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
-# --stop: only processes whose command line names this checkout's tend or .tend/, so a pid file left
-# by an earlier boot can never make it signal an unrelated process that reuses the number.
+# Processes are matched by their command line naming this checkout's tend or .tend/, so a pid file
+# left by an earlier boot can never make --stop signal an unrelated process that reuses the number.
 cmdline_has() { [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF -- "$2"; }
+# The pid of this checkout's running `tend serve` (from its state lock, root-only), or nothing.
+serve_pid() {
+  local pid
+  pid="$($SUDO cat "$ROOT/state/lock" 2>/dev/null | grep -o '"pid": *[0-9]*' | grep -o '[0-9]*$' || true)"
+  if [ -n "$pid" ] && cmdline_has "$pid" "bin/tend serve"; then echo "$pid"; fi
+}
 stop_and_wait() { # PID SIGNAL WHAT
   $SUDO kill "-$2" "$1" 2>/dev/null || return 0
   for _ in $(seq 1 60); do [ -e "/proc/$1" ] || { say "stopped $3"; return 0; }; sleep 0.5; done
@@ -26,8 +33,8 @@ stop_and_wait() { # PID SIGNAL WHAT
   return 1
 }
 if [ "${1:-}" = "--stop" ]; then
-  pid="$(node -e "process.stdout.write(String(JSON.parse(require('fs').readFileSync(process.argv[1],'utf8')).pid))" "$ROOT/state/lock" 2>/dev/null || true)"
-  if [ -n "$pid" ] && cmdline_has "$pid" "bin/tend serve"; then stop_and_wait "$pid" TERM "tend serve (pid $pid)"; fi
+  pid="$(serve_pid)"
+  if [ -n "$pid" ]; then stop_and_wait "$pid" TERM "tend serve (pid $pid)"; fi
   for pidfile in "$ROOT"/run/*.pid; do
     [ -s "$pidfile" ] || continue
     pid="$(tr -dc 0-9 <"$pidfile")"
@@ -71,8 +78,12 @@ $SUDO "$REPO/scripts/example-tls.sh" /etc/ssl/tend-example
 
 # 4. Start (or find) the daemon.
 api_get() { node "$REPO/scripts/up-urls.mjs" "$API" "$@"; }
-if api_get ready >/dev/null 2>&1; then
+if [ -n "$(serve_pid)" ] && api_get ready >/dev/null 2>&1; then
   say "tend serve already answers on $API"
+elif api_get taken >/dev/null 2>&1; then
+  echo "$API answers, but not as this checkout's tend serve (another checkout's?): stop that one, or" \
+    "choose other ports with TEND_LISTEN=HOST:PORT TEND_HTTP_PORT=N TEND_HTTPS_PORT=N" >&2
+  exit 1
 elif [ "${1:-}" = "--foreground" ]; then
   exec $SUDO node bin/tend serve -d desired-state --http-port "$HTTP_PORT" --https-port "$HTTPS_PORT" --listen "$API"
 else
