@@ -24,7 +24,7 @@ import { readCreatedAccounts } from '../apply/tenants.js';
 import { wantedProgramLeases } from '../state/port-allocation.js';
 import { PortLeases } from '../state/port-leases.js';
 import { ControllerSnapshot } from './snapshot.js';
-import { renderMemo } from './render-memo.js';
+import { renderMemo, shareObservedText } from './render-memo.js';
 
 export { LOAD_CACHE_FILE } from './snapshot.js';
 import { probeSecret } from '../state/probe-secret.js';
@@ -218,6 +218,7 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
   }
   const t2 = performance.now();
   const observed = await observe(host, layout, want);
+  shareObservedText(snapshot.renderMemo(layout), observed);
   // A root missing or closed to its Pool is worth a warning, not a refusal: the operator may fix it
   // later. One nginx's workers cannot reach was refused by the load (decision 0042).
   const access = await siteRootWarnings(host, resources.values(), ruleContext.accounts);

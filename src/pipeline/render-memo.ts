@@ -5,6 +5,7 @@ import { renderOne, type RenderContext, type Rendered } from '../render/index.js
 import { sitesByPool } from '../render/pool-tenancy.js';
 import { runtimeFieldsOf } from '../plan/runtime-change.js';
 import { withRevision } from '../supervisor/restart-on.js';
+import type { Observed } from '../plan/types.js';
 import type { RenderMemoEntry } from './snapshot.js';
 
 /**
@@ -81,4 +82,19 @@ export function renderMemo(
   const rendered = runtime ? { ...files, runtime } : files;
   cache.set(key, { stamp, rendered });
   return rendered;
+}
+
+/**
+ * A file found on the host as rendered is held once: the memo takes the text the host read (its read
+ * memo keeps that copy anyway), so 2,000 vhosts and pools are not held twice in a daemon (0051).
+ */
+export function shareObservedText(cache: Map<ResourceKey, RenderMemoEntry>, observed: Observed): void {
+  for (const entry of cache.values()) {
+    if (entry.shared) continue;
+    const { files } = entry.rendered;
+    const seen = files.map((f) => observed.files.get(f.path)?.content);
+    if (!files.every((f, i) => seen[i] === f.content)) continue;
+    entry.rendered = { ...entry.rendered, files: files.map((f, i) => ({ ...f, content: seen[i]! })) };
+    entry.shared = true;
+  }
 }

@@ -23,6 +23,8 @@ export const LOAD_CACHE_FILE = 'load-cache.json';
 export interface RenderMemoEntry {
   stamp: string;
   rendered: Rendered;
+  /** Its files' text is the host's copy (shareObservedText): compared once, not every pass. */
+  shared?: boolean;
 }
 
 export interface SnapshotOptions {
