@@ -22,7 +22,7 @@ import { jobWarnings } from './warnings.js';
 import { hostCgroups } from '../host/cgroup.js';
 import type { TreeFacts } from '../supervisor/tree-status.js';
 
-export type { JobClock, JobEvent, JobRunnerOptions } from './runner-types.js';
+export type { JobEvent } from './runner-types.js';
 
 export class JobRunner extends EventEmitter {
   readonly history: JobHistory;
