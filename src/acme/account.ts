@@ -1,10 +1,10 @@
 // The ACME account of an Issuer: its key (made once, 0600) and URL under the state dir, and what
 // happens when the CA refuses it (deactivated, revoked, or forgotten): the key is set aside beside
 // the account file, so the next attempt registers a fresh account instead of failing forever.
-import * as acme from 'acme-client';
 import type { Host } from '../host/host.js';
 import { AcmeFailure } from './problem.js';
 import type { AcmePaths } from './paths.js';
+import { acmeClient } from './client.js';
 
 export interface AccountFile {
   key: string;
@@ -32,7 +32,7 @@ export async function loadAccount(host: Host, paths: AcmePaths, issuer: string):
   const file = paths.accountFile(issuer);
   const text = await host.fs.readFile(file);
   if (text !== undefined) return JSON.parse(text) as AccountFile;
-  const key = (await acme.crypto.createPrivateEcdsaKey()).toString();
+  const key = (await (await acmeClient()).crypto.createPrivateEcdsaKey()).toString();
   await host.fs.mkdirp(file.slice(0, file.lastIndexOf('/')), 0o700);
   await host.fs.writeFileAtomic(file, `${JSON.stringify({ key })}\n`, 0o600);
   return { key };

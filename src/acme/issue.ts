@@ -3,12 +3,13 @@
 // A refused challenge is reported with the server's own problem type and detail.
 import * as https from 'node:https';
 import { rootCertificates } from 'node:tls';
-import * as acme from 'acme-client';
+import type * as acmeTypes from 'acme-client';
 import type { Host } from '../host/host.js';
 import { directoryUrlOf, type Issuer } from '../model/index.js';
 import { AcmeFailure, failureOf, installProblemCapture, resetSeen } from './problem.js';
 import type { AcmePaths } from './paths.js';
 import { loadAccount, retireIfRefused, saveAccountUrl } from './account.js';
+import { acmeClient } from './client.js';
 
 export interface IssueRequest {
   issuer: Issuer;
@@ -35,7 +36,8 @@ export async function trustFor(host: Host, issuer: Issuer): Promise<https.Agent 
 }
 
 export async function issueCertificate(host: Host, paths: AcmePaths, req: IssueRequest): Promise<Issued> {
-  installProblemCapture();
+  const acme = await acmeClient();
+  installProblemCapture(acme);
   resetSeen();
   const { issuer } = req;
   try {
@@ -102,8 +104,8 @@ export async function issueCertificate(host: Host, paths: AcmePaths, req: IssueR
 
 /** The challenge's own error from the authorization (type and detail), as the CA recorded it. */
 async function refusal(
-  client: acme.Client,
-  order: acme.Order,
+  client: acmeTypes.Client,
+  order: acmeTypes.Order,
   authzUrl: string,
   err: unknown,
 ): Promise<AcmeFailure> {

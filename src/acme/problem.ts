@@ -1,6 +1,6 @@
 // ACME failures as people read them: the server's problem document (type and detail) when it sent
 // one, the transport error otherwise, and how long the server asked us to wait (Retry-After).
-import * as acme from 'acme-client';
+import type { AcmeClient } from './client.js';
 
 export class AcmeFailure extends Error {
   constructor(
@@ -36,7 +36,7 @@ function note(resp: { status?: number; headers?: Record<string, unknown>; data?:
 
 let installed = false;
 /** Watches acme-client's own HTTP instance; tend does its own retrying (schedule.ts), so it does not. */
-export function installProblemCapture(): void {
+export function installProblemCapture(acme: AcmeClient): void {
   if (installed) return;
   installed = true;
   const defaults = acme.axios.defaults as unknown as { acmeSettings: Record<string, number> };

@@ -3,6 +3,7 @@
 import { pino, type Logger } from 'pino';
 import type { CliIO, Command } from './io.js';
 import { heapTrim } from './heap-trim.js';
+import { useDaemonHeapFlags } from '../host/heap-flags.js';
 import { parseServeArgs, SERVE_USAGE, type ServeOptions } from './serve-args.js';
 
 async function makeLogger(opts: ServeOptions, io: CliIO): Promise<Logger> {
@@ -37,6 +38,7 @@ async function resolveToken(opts: ServeOptions, stateDir: string): Promise<{ tok
 }
 
 export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
+  useDaemonHeapFlags();
   const [
     { createRealHost },
     { layoutFor },

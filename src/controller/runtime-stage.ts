@@ -63,8 +63,11 @@ export class RuntimeStage {
    */
   async apply(computed: ComputedPlan, applied: Plan): Promise<ResourceKey[]> {
     this.programsApplied = await this.programs.apply(computed, applied);
-    // supervisord's programs are observed (and FATAL ones restarted) on every pass.
-    const recheck = await this.supervisordPrograms.observe(computed.load.resources.map((r) => r.resource));
+    // supervisord's programs are observed on every pass; their driver restarts FATAL ones.
+    const recheck = await this.supervisordPrograms.observe(
+      computed.load.resources.map((r) => r.resource),
+      applied.changes,
+    );
     await this.terminals.apply(computed, applied);
     await this.jobs.apply(computed, applied);
     return recheck;

@@ -14,3 +14,4 @@ export type {
 export { NativeProgramsDriver } from './programs-native.js';
 export { BuiltinTerminalsDriver, type TerminalsDriverOptions } from './terminals-builtin.js';
 export { JobsDriver } from './jobs-native.js';
+export { SupervisordProgramsDriver } from './programs-supervisord.js';

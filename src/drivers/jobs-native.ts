@@ -2,9 +2,26 @@
 // JobRunner. It observes each Job's phase and the runs in flight (one instance per run), and applies
 // one plan change to the one Job it names; a deleted Job's runs in flight are interrupted.
 import type { Job } from '../model/index.js';
+import type { JobRuntime } from '../jobs/job-spec.js';
 import type { JobRunner } from '../jobs/runner.js';
-import { jobView } from '../jobs/status.js';
+import { jobView, type JobView } from '../jobs/status.js';
+import type { TreeFacts } from '../supervisor/tree-status.js';
 import type { RuntimeApplyChange, RuntimeApplyResult, RuntimeDriver, RuntimeObservation } from './runtime.js';
+
+/** What status needs of one Job, all observed from the runner: its runs, limits and trigger token. */
+export interface JobFacts {
+  /** Phase, runs in flight, last (successful) run, next run, pid, the last failed run's log tail. */
+  view: JobView;
+  limits: JobRuntime['process']['limits'];
+  tree: TreeFacts;
+  /** Where the Job's trigger token is, when it has one. */
+  triggerTokenFile?: string;
+}
+
+export interface ObservedJob extends RuntimeObservation {
+  key: `Job/${string}`;
+  job: JobFacts;
+}
 
 export class JobsDriver implements RuntimeDriver<Job> {
   readonly kind = 'Job' as const;
@@ -13,28 +30,35 @@ export class JobsDriver implements RuntimeDriver<Job> {
 
   constructor(private readonly runner: JobRunner) {}
 
-  observe(): RuntimeObservation[] {
-    return this.runner.names().flatMap((name) => {
-      const view = jobView(this.runner, name);
-      const spec = this.runner.spec(name);
-      if (!view || !spec) return [];
-      const runs = this.runner.running(name);
-      return [
-        {
-          key: `Job/${name}` as const,
-          phase: view.phase,
-          message: runs.length > 0 ? `${runs.length} run(s) in flight` : `phase ${view.phase}`,
-          instances: runs.map((r, index) => ({
-            index,
-            pid: r.pid,
-            state: 'running',
-            ready: true,
-            port: undefined,
-            generation: r.generation,
-          })),
-        },
-      ];
-    });
+  observe(): ObservedJob[] {
+    return this.runner.names().flatMap((name) => this.observeOne(name) ?? []);
+  }
+
+  /** One Job as the runner has it now; undefined while the runner does not hold it. */
+  observeOne(name: string): ObservedJob | undefined {
+    const view = jobView(this.runner, name);
+    const spec = this.runner.spec(name);
+    if (!view || !spec) return undefined;
+    const runs = this.runner.running(name);
+    return {
+      key: `Job/${name}` as const,
+      phase: view.phase,
+      message: runs.length > 0 ? `${runs.length} run(s) in flight` : `phase ${view.phase}`,
+      instances: runs.map((r, index) => ({
+        index,
+        pid: r.pid,
+        state: 'running',
+        ready: true,
+        port: undefined,
+        generation: r.generation,
+      })),
+      job: {
+        view,
+        limits: spec.process.limits,
+        tree: this.runner.treeFacts(name),
+        ...(spec.triggerToken ? { triggerTokenFile: this.runner.tokens.pathOf(name) } : {}),
+      },
+    };
   }
 
   /** See JobRunner.upToDate. */

@@ -5,6 +5,24 @@ import type { Terminal } from '../model/index.js';
 import type { TerminalApplyResult, TerminalManager } from '../terminal/index.js';
 import type { RuntimeApplyChange, RuntimeApplyResult, RuntimeDriver, RuntimeObservation } from './runtime.js';
 
+/** What status needs of one Terminal, all observed: its server now and what its last apply reported. */
+export interface TerminalFacts {
+  /** The last apply's report (URL and port, or why it cannot be served); absent before the first. */
+  lastApply?:
+    { ok: true; url: string; port: number } | { ok: false; error: { code: string; message: string } };
+  /** The server's URL while it listens; absent when it does not run or does not listen. */
+  url?: string;
+  port?: number;
+  sessions: number;
+  /** maxDuration reached: the server refuses new sessions. */
+  expired: boolean;
+}
+
+export interface ObservedTerminal extends RuntimeObservation {
+  key: `Terminal/${string}`;
+  terminal: TerminalFacts;
+}
+
 export interface TerminalsDriverOptions {
   /** A `port: auto` Terminal's port, from the controller's one lease store. */
   ports: (key: string) => Promise<number>;
@@ -22,37 +40,60 @@ export class BuiltinTerminalsDriver implements RuntimeDriver<Terminal> {
     private readonly opts: TerminalsDriverOptions,
   ) {}
 
-  observe(): RuntimeObservation[] {
-    return this.manager.names().flatMap((name) => {
-      const st = this.manager.status(name);
-      if (!st) return [];
-      const listening = st.url !== undefined;
-      return [
-        {
-          key: `Terminal/${name}` as const,
-          phase: listening ? 'Ready' : 'Progressing',
-          message: listening
-            ? `serving at ${st.url} (${st.sessions.length} session(s))`
-            : 'not listening yet',
-          // The server runs inside tend: no pid of its own, one instance.
-          instances: [
-            {
-              index: 0,
-              pid: undefined,
-              state: listening ? 'listening' : 'starting',
-              ready: listening,
-              port: st.port,
-              generation: '',
-            },
-          ],
-        },
-      ];
-    });
+  /** The Terminals whose server runs now. */
+  observe(): ObservedTerminal[] {
+    return this.manager.names().flatMap((name) => this.observeOne(name) ?? []);
   }
 
-  /** What the last apply(change) of this Terminal reported; undefined before one, and after a delete. */
-  lastResult(name: string): TerminalApplyResult | undefined {
-    return this.results.get(name);
+  /**
+   * One Terminal as observed: its server, and what its last apply reported, so one whose server
+   * could not start (its port taken, an unsupported backend) is seen Failed with why. Undefined
+   * before its first apply and after its delete.
+   */
+  observeOne(name: string): ObservedTerminal | undefined {
+    const st = this.manager.status(name);
+    const last = this.results.get(name);
+    if (!st && !last) return undefined;
+    const key = `Terminal/${name}` as const;
+    const lastApply: TerminalFacts['lastApply'] = last
+      ? last.ok
+        ? { ok: true, url: last.url, port: last.port }
+        : { ok: false, error: { code: last.error.code, message: last.error.message } }
+      : undefined;
+    const terminal: TerminalFacts = {
+      ...(lastApply ? { lastApply } : {}),
+      ...(st?.url !== undefined ? { url: st.url } : {}),
+      ...(st ? { port: st.port } : {}),
+      sessions: st?.sessions.length ?? 0,
+      expired: st?.expired ?? false,
+    };
+    if (!st && lastApply && !lastApply.ok)
+      return {
+        key,
+        phase: 'Failed',
+        message: lastApply.error.message,
+        instances: [],
+        error: lastApply.error,
+        terminal,
+      };
+    const listening = st?.url !== undefined;
+    return {
+      key,
+      phase: listening ? 'Ready' : 'Progressing',
+      message: listening ? `serving at ${st.url} (${st.sessions.length} session(s))` : 'not listening yet',
+      // The server runs inside tend: no pid of its own, one instance.
+      instances: [
+        {
+          index: 0,
+          pid: undefined,
+          state: listening ? 'listening' : 'starting',
+          ready: listening,
+          port: st?.port,
+          generation: '',
+        },
+      ],
+      terminal,
+    };
   }
 
   async apply(change: RuntimeApplyChange<Terminal>): Promise<RuntimeApplyResult> {

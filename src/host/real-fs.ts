@@ -5,9 +5,11 @@ import {
   closeSync,
   constants as fsConstants,
   fstatSync,
+  lstatSync,
   openSync,
   promises as fsp,
   readFileSync,
+  statSync,
 } from 'node:fs';
 import { dirname, basename, join, resolve } from 'node:path';
 import { dirSyncGroup } from './dir-sync.js';
@@ -27,6 +29,16 @@ const toStat = (s: import('node:fs').Stats): FileStat => ({
   mtimeMs: s.mtimeMs,
   size: s.size,
 });
+
+function statNow(how: typeof statSync | typeof lstatSync, path: string): FileStat | undefined {
+  try {
+    const st = how(path, { throwIfNoEntry: false });
+    return st ? toStat(st) : undefined;
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
+}
 
 const READ_BATCH = 256;
 
@@ -157,21 +169,15 @@ export function createRealFs(): HostFs {
     async mkdirp(path, mode = 0o755) {
       await fsp.mkdir(path, { recursive: true, mode });
     },
+    // Stats run on the calling thread: a daemon stats ~12,000 paths a resync at 1,000 Sites + Pools,
+    // and through libuv's thread pool each cost four system calls and two thread switches more than
+    // the stat itself, most of an idle daemon's CPU (0051). A stat waits on no disk once the inode
+    // is cached, and one stuck on a dead mount would hold a pool thread all the same.
     async stat(path) {
-      try {
-        return toStat(await fsp.stat(path));
-      } catch (err) {
-        if (isMissing(err)) return undefined;
-        throw err;
-      }
+      return statNow(statSync, path);
     },
     async lstat(path) {
-      try {
-        return toStat(await fsp.lstat(path));
-      } catch (err) {
-        if (isMissing(err)) return undefined;
-        throw err;
-      }
+      return statNow(lstatSync, path);
     },
     async readdir(path) {
       try {

@@ -1,20 +1,22 @@
 // The daemon's Terminals: the built-in terminal servers live in `tend serve`. Each pass hands the
 // runtime driver (drivers/terminals-builtin.ts) the plan's Terminal steps plus the drift observation
 // finds (runtime-changes.ts), never stopping one while the source is broken; `port: auto` ports come
-// from the same lease store as Programs. URL and sessions go into status.
+// from the same lease store as Programs. Status is read from the driver's observation
+// (terminal-status.ts): URL and sessions, never the token.
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import type { Resource, ResourceKey, Terminal } from '../model/index.js';
-import { setCondition, type ResourceStatus } from '../state/conditions.js';
+import type { ResourceStatus } from '../state/conditions.js';
 import type { EventLog } from '../state/events.js';
 import type { PortLeases } from '../state/port-leases.js';
 import type { StatusStore } from '../state/status-store.js';
-import { TerminalManager, type TerminalApplyResult, type TerminalEvent } from '../terminal/index.js';
+import { TerminalManager, type TerminalEvent } from '../terminal/index.js';
 import type { HealthVerdict } from '../observe/assess.js';
 import { tcpPortHolder } from '../drivers/health/socket-holders.js';
 import type { ComputedPlan } from '../pipeline/compute-plan.js';
 import { BuiltinTerminalsDriver } from '../drivers/terminals-builtin.js';
 import { runtimeChanges } from './runtime-changes.js';
+import { terminalStatus, terminalVerdict } from './terminal-status.js';
 
 /** Manager events after which a Terminal's session count changed. */
 const SESSION_REASONS = new Set(['SessionOpened', 'SessionClosed']);
@@ -33,7 +35,6 @@ export class TerminalsBridge {
   readonly driver: BuiltinTerminalsDriver;
   /** The Terminals last applied, kept as they are while the source cannot be trusted. */
   private known = new Map<string, Terminal>();
-  private results = new Map<string, TerminalApplyResult>();
 
   constructor(private readonly opts: TerminalsOptions) {
     this.manager = new TerminalManager({
@@ -68,9 +69,7 @@ export class TerminalsBridge {
     const key: ResourceKey = `Terminal/${name}`;
     const current = this.opts.store.get(key);
     if (!current) return;
-    this.opts.store.put(
-      terminalStatus(current, verdictOf(this.results.get(key), this.manager, name), Date.now()),
-    );
+    this.opts.store.put(terminalStatus(current, this.driver.observeOne(name), Date.now()));
     this.opts.store.saveSoon();
   }
 
@@ -95,7 +94,7 @@ export class TerminalsBridge {
     const drifted = new Set<string>();
     for (const [name, t] of desired) {
       const spec = this.manager.specOf(name);
-      const last = this.results.get(`Terminal/${name}`);
+      const last = this.driver.observeOne(name)?.terminal.lastApply;
       if (!spec || last?.ok !== true || JSON.stringify(spec) !== JSON.stringify(t.spec)) drifted.add(name);
     }
     const changes = runtimeChanges({
@@ -105,34 +104,20 @@ export class TerminalsBridge {
       drifted,
       planned: applied.changes,
     });
-    for (const change of changes) {
-      await this.driver.apply(change);
-      const result = this.driver.lastResult(change.key.slice('Terminal/'.length));
-      if (result) this.results.set(change.key, result);
-      else this.results.delete(change.key);
-    }
+    for (const change of changes) await this.driver.apply(change);
     this.known = desired;
   }
 
   /** Health for the status writer: a Terminal is Ready once its server listens. */
   health(resource: Resource): HealthVerdict | undefined {
     if (resource.kind !== 'Terminal') return undefined;
-    return verdictOf(
-      this.results.get(`Terminal/${resource.metadata.name}`),
-      this.manager,
-      resource.metadata.name,
-    );
+    return terminalVerdict(this.driver.observeOne(resource.metadata.name));
   }
 
   /** A Terminal's whole status once this daemon has applied it. */
   statusFor(resource: Resource, current: ResourceStatus): ResourceStatus | undefined {
     if (resource.kind !== 'Terminal' || !this.known.has(resource.metadata.name)) return undefined;
-    const verdict = verdictOf(
-      this.results.get(`Terminal/${resource.metadata.name}`),
-      this.manager,
-      resource.metadata.name,
-    );
-    return terminalStatus(current, verdict, Date.now());
+    return terminalStatus(current, this.driver.observeOne(resource.metadata.name), Date.now());
   }
 
   /** After apply: every Terminal's status gets its server's verdict and URL (never its token). */
@@ -140,8 +125,7 @@ export class TerminalsBridge {
     for (const name of this.known.keys()) {
       const key: ResourceKey = `Terminal/${name}`;
       const current = this.opts.store.get(key);
-      const verdict = verdictOf(this.results.get(key), this.manager, name);
-      if (current) this.opts.store.put(terminalStatus(current, verdict, Date.now()));
+      if (current) this.opts.store.put(terminalStatus(current, this.driver.observeOne(name), Date.now()));
     }
   }
 
@@ -149,70 +133,4 @@ export class TerminalsBridge {
     this.manager.removeAllListeners('event');
     await this.manager.stopAll();
   }
-}
-
-function verdictOf(
-  result: TerminalApplyResult | undefined,
-  manager: TerminalManager,
-  name: string,
-): HealthVerdict {
-  if (!result) return { ok: false, message: 'not started yet', details: {} };
-  if (!result.ok)
-    return {
-      ok: false,
-      message: result.error.message,
-      details: { code: result.error.code },
-      ...(result.error.code === 'TEND_ERR_PORT_IN_USE' ? { reason: 'PortConflict' } : {}),
-    };
-  const st = manager.status(name);
-  const sessions = st?.sessions.length ?? 0;
-  if (st?.expired)
-    return {
-      ok: false,
-      message: `${result.url}: expired (maxDuration reached)`,
-      details: { url: result.url },
-    };
-  return {
-    ok: st?.url !== undefined,
-    message: `listening at ${result.url}, ${sessions} session(s)`,
-    details: { url: result.url, port: result.port, sessions },
-  };
-}
-
-export function terminalStatus(current: ResourceStatus, verdict: HealthVerdict, now: number): ResourceStatus {
-  // A fixed port another process holds: not applied (phase Failed) until the port is free (0042).
-  const conflict = verdict.reason === 'PortConflict';
-  if (conflict || current.conditions.find((c) => c.type === 'Applied')?.reason === 'PortConflict')
-    current = setCondition(
-      current,
-      conflict
-        ? { type: 'Applied', status: 'False', reason: 'PortConflict', message: verdict.message }
-        : { type: 'Applied', status: 'True', reason: 'Applied', message: 'the terminal listens on its port' },
-      now,
-    );
-  const notListening = conflict ? 'PortConflict' : 'NotListening';
-  const applied = current.conditions.find((c) => c.type === 'Applied')?.status !== 'False';
-  let next = setCondition(
-    current,
-    {
-      type: 'Healthy',
-      status: verdict.ok ? 'True' : 'False',
-      reason: verdict.ok ? 'Listening' : notListening,
-      message: verdict.message,
-    },
-    now,
-  );
-  next = setCondition(
-    next,
-    {
-      type: 'Ready',
-      status: applied && verdict.ok ? 'True' : 'False',
-      reason: verdict.ok ? 'Ready' : notListening,
-      message: verdict.message,
-    },
-    now,
-  );
-  const { url, port } = verdict.details as { url?: string; port?: number };
-  const outputs = { ...current.outputs, ...(url ? { url } : {}), ...(port ? { port } : {}) };
-  return { ...next, health: verdict.details, outputs };
 }
