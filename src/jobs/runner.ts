@@ -1,8 +1,8 @@
 // The Jobs runtime of `tend serve`: decides when a Job runs (schedule ticks, missed runs within the
-// startingDeadline, runOnce keys, manual triggers), applies the concurrency policy, times runs out,
-// retries with capped backoff, and writes every run's record. The clock is injected: the daemon
-// ticks on real timers, tests call tick() with any moment they like. A run's own life (its launch,
-// timeout, record and retry) is in runs.ts. See docs/decisions/0024-jobs.md.
+// startingDeadline, runOnce keys, manual triggers) and hands each run to runs.ts, which applies the
+// concurrency policy, times runs out, retries with capped backoff and writes every run's record.
+// The clock is injected: the daemon ticks on real timers, tests call tick() with any moment they
+// like. See docs/decisions/0024-jobs.md.
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
