@@ -1,5 +1,6 @@
-// Helper of scripts/up.sh: asks a running tend serve whether it is ready, and prints the URLs of the
-// example sites (from their domains), the API, and any Terminal's URL from its status outputs.
+// Helper of scripts/up.sh: asks a running tend serve whether it is ready (or whether anything holds the
+// API's address), and prints the URLs of the example sites (from their domains), the API, and any
+// Terminal's URL from its status outputs.
 import { request } from 'node:http';
 
 const [api, what, httpPort] = process.argv.slice(2);
@@ -10,7 +11,13 @@ function get(path) {
     const req = request({ host, port: Number(port), path, agent: false }, (res) => {
       let body = '';
       res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode, body: body ? JSON.parse(body) : undefined }));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode, body: body ? JSON.parse(body) : undefined });
+        } catch (err) {
+          reject(err);
+        }
+      });
     });
     req.setTimeout(2000, () => req.destroy(new Error('timeout')));
     req.on('error', reject);
@@ -21,6 +28,14 @@ function get(path) {
 if (what === 'ready') {
   const r = await get('/readyz');
   process.exit(r.status === 200 ? 0 : 1);
+}
+if (what === 'taken') {
+  // Anything that accepts the connection, tend or not, is in the way of starting one there.
+  const taken = await get('/healthz').then(
+    () => true,
+    (err) => err.code !== 'ECONNREFUSED',
+  );
+  process.exit(taken ? 0 : 1);
 }
 const { body } = await get('/v1/resources');
 console.log('\ntend is serving:');
