@@ -1,11 +1,9 @@
 // Benchmark: an ACME Site's YAML saved → HTTPS served (chain verified to pebble's root), against
 // Debian's pebble with real HTTP-01 validation and its validation sleep at 0 (PEBBLE_VA_NOSLEEP).
 // Five new Sites one after another on one `tend serve`; prints each and the median (target < 3 s).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { freePort } from '../test/helpers/e2e.js';
-import { serveEnv, waitFor } from '../test/e2e/serve-harness.js';
-import { httpsGet, pebbleInstalled, startPebble, caRootIn } from '../test/e2e/pebble-harness.js';
+import { waitFor } from '../test/e2e/serve-harness.js';
+import { httpsGet, pebbleInstalled } from '../test/e2e/pebble-harness.js';
+import { servePebble, staticRoot, writePebbleIssuer } from '../test/e2e/acme-harness.js';
 
 const RUNS = 5;
 
@@ -16,27 +14,16 @@ export async function benchAcme(): Promise<void> {
   }
   const cleanups: (() => Promise<void> | void)[] = [];
   try {
-    const httpsPort = await freePort();
-    const env = await serveEnv({ after: (fn) => cleanups.unshift(fn) }, ['--https-port', String(httpsPort)]);
-    const pebble = await startPebble({ httpPort: env.port });
-    cleanups.unshift(() => pebble.stop());
-    env.write(
-      'issuer.yaml',
-      `apiVersion: tend/v1
-kind: Issuer
-metadata: { name: pebble }
-spec: { directory: "${pebble.directory}", email: ops@bench.test, caRoots: ["${caRootIn(pebble, env.base)}"], default: true }
-`,
-    );
+    const acmeEnv = await servePebble({ after: (fn) => cleanups.unshift(fn) });
+    const { env, pebble, httpsPort } = acmeEnv;
+    writePebbleIssuer(acmeEnv, 'ops@bench.test');
     await env.start(['--log-level', 'info']);
     const ca = await pebble.issuingRoot();
     const times: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const name = `tls${i}`;
       const domain = `${name}.bench.test`;
-      const root = join(env.www, name);
-      mkdirSync(root);
-      writeFileSync(join(root, 'index.html'), `${name}\n`);
+      const root = staticRoot(env, name, `${name}\n`);
       const t0 = performance.now();
       env.write(
         `${name}.yaml`,

@@ -19,9 +19,6 @@ import { reloadInOrder, reloadOrStart, serviceOrder, type ReloadRecord } from '.
 import { opNeedsRestart } from './restart-rules.js';
 import { restoreSnapshot, snapshotOps } from './snapshot.js';
 
-// Kept importable from here: recovery and the service-debt retry reload through the same path.
-export { reloadOrStart, serviceOrder, type ReloadRecord } from './reload.js';
-
 export interface ExecutorDeps {
   host: Host;
   services: (id: ServiceId) => ServiceDriver;

@@ -1,11 +1,11 @@
 // The git source of `tend serve`: fetches the branch on an interval (with jitter) or on request,
 // checks each new revision out, validates it, and only then switches the `current` link that the
-// controller loads from. A failed fetch or an invalid revision changes nothing that serves.
+// controller loads from (what a revision must pass is in admit.ts). A failed fetch or an invalid
+// revision changes nothing that serves.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { TendError } from '../errors/catalogue.js';
-import type { LoadResult } from '../source/types.js';
-import { formatLoadError } from '../source/describe.js';
+import { admitRevision, type Admission } from './admit.js';
 import { GitRepo, gitPaths, type GitPaths } from './repo.js';
 import { readPin, removePin, writePin } from './pin-file.js';
 import type { GitSourceOptions, SourceCondition, SourceStatus } from './source-types.js';
@@ -206,47 +206,19 @@ export class GitSource {
     if (switching) await this.opts.onSwitch(target);
   }
 
-  /** Checks out and validates rev, then switches and applies it; refuses an invalid revision. */
-  private async tryApply(
-    rev: string,
-  ): Promise<{ ok: true } | { ok: false; reason: string; message: string }> {
+  /** Checks out and validates rev (admit.ts), then switches to it; refuses an invalid revision. */
+  private async tryApply(rev: string): Promise<Admission> {
     this.st.lastAttemptedRevision = rev;
     const serving = this.st.revision ? `; still serving ${this.st.revision.slice(0, 12)}` : '';
-    if (this.verifier) {
-      // Before the checkout: an unverified revision's files are not even written.
-      const v = await this.verifier.verify(rev);
-      if (!v.ok)
-        return { ok: false, reason: v.reason, message: `${v.message}, so --git-verify refuses it${serving}` };
-    }
-    let dir: string;
-    try {
-      dir = await this.repo.materialize(rev);
-    } catch (err) {
-      return { ok: false, reason: 'CheckoutFailed', message: String((err as Error).message) };
-    }
-    const sub = this.opts.path ? join(dir, this.opts.path) : dir;
-    let load: LoadResult;
-    try {
-      load = await this.opts.validate(sub);
-    } catch (err) {
-      return {
-        ok: false,
-        reason: 'InvalidRevision',
-        message: `revision ${rev.slice(0, 12)}: ${String((err as Error).message)}`,
-      };
-    }
-    if (!load.ok && !this.opts.partialApply) {
-      const first = load.errors
-        .slice(0, 3)
-        .map((e) => formatLoadError(e))
-        .join('; ');
-      const more = load.errors.length > 3 ? ` (and ${load.errors.length - 3} more)` : '';
-      return {
-        ok: false,
-        reason: 'InvalidRevision',
-        message: `revision ${rev.slice(0, 12)} does not validate, so none of it is applied${serving}: ${first}${more}`,
-      };
-    }
+    const admitted = await admitRevision(rev, {
+      repo: this.repo,
+      verifier: this.verifier,
+      path: this.opts.path,
+      partialApply: this.opts.partialApply,
+      validate: (dir) => this.opts.validate(dir),
+      serving,
+    });
+    if (!admitted.ok) return admitted;
     const previous = this.st.revision;
     if (previous && !(await this.repo.isAncestor(previous, rev)))
       this.opts.record?.(

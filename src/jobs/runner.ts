@@ -1,29 +1,28 @@
 // The Jobs runtime of `tend serve`: decides when a Job runs (schedule ticks, missed runs within the
-// startingDeadline, runOnce keys, manual triggers), applies the concurrency policy, times runs out,
-// retries with capped backoff, and writes every run's record. The clock is injected: the daemon
-// ticks on real timers, tests call tick() with any moment they like. See docs/decisions/0024-jobs.md.
+// startingDeadline, runOnce keys, manual triggers) and hands each run to runs.ts, which applies the
+// concurrency policy, times runs out, retries with capped backoff and writes every run's record.
+// The clock is injected: the daemon ticks on real timers, tests call tick() with any moment they
+// like. See docs/decisions/0024-jobs.md.
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TendError } from '../errors/catalogue.js';
 import type { Job } from '../model/index.js';
-import { redact } from '../supervisor/runtime-spec.js';
 import { nextDue } from './cron.js';
 import { nextWake } from './due.js';
 import { startApplied, tickSchedules, type TriggerHooks } from './triggers.js';
 import { JobHistory, type RunRecord, type RunTrigger } from './history.js';
-import type { Active, JobClock, JobEvent, JobRunnerOptions } from './runner-types.js';
+import type { JobClock, JobEvent, JobRunnerOptions } from './runner-types.js';
 import { jobRuntime, type JobRuntime } from './job-spec.js';
-import { finishRecord } from './outcome.js';
 import { recoverInterrupted } from './recover.js';
-import { launchRun, prepareSpares } from './run-process.js';
-import { newRunRecord } from './new-record.js';
+import { prepareSpares } from './run-process.js';
+import { JobRuns } from './runs.js';
 import { syncJobTokens, TriggerTokens } from './trigger-token.js';
 import { jobWarnings } from './warnings.js';
 import { hostCgroups } from '../host/cgroup.js';
 import type { TreeFacts } from '../supervisor/tree-status.js';
 
-export type { JobClock, JobEvent, JobRunnerOptions } from './runner-types.js';
+export type { JobEvent } from './runner-types.js';
 
 export class JobRunner extends EventEmitter {
   readonly history: JobHistory;
@@ -33,8 +32,7 @@ export class JobRunner extends EventEmitter {
   private jobs = new Map<string, JobRuntime>();
   /** The Jobs as last applied, so one Job's change can be applied against the rest (applyOne). */
   private resources = new Map<string, Job>();
-  private readonly active = new Map<string, Map<string, Active>>();
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly runs: JobRuns;
   private tickTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private revision: string | undefined;
@@ -50,13 +48,22 @@ export class JobRunner extends EventEmitter {
     mkdirSync(dirname(opts.runDir), { recursive: true });
     mkdirSync(opts.runDir, { recursive: true, mode: 0o700 });
     this.tokens = new TriggerTokens(join(dirname(opts.runDir), 'job-tokens'));
+    this.runs = new JobRuns({
+      opts,
+      history: this.history,
+      clock: this.clock,
+      revision: () => this.revision,
+      current: (name) => this.jobs.get(name),
+      event: (job, type, reason, message) => this.emitEvent(job, type, reason, message),
+      emit: (event, ...args) => this.emit(event, ...args),
+    });
   }
 
   /** Runs a previous tend left "running" become interrupted (see recover.ts). */
   async recover(names: readonly string[]): Promise<void> {
     await recoverInterrupted(this.opts.host, this.history, this.clock.now(), names, {
       ...(this.opts.cgroups ? { cgroups: this.opts.cgroups } : {}),
-      isActive: (name, id) => this.active.get(name)?.has(id) === true,
+      isActive: (name, id) => this.runs.get(name, id) !== undefined,
       onInterrupted: (name, id) =>
         this.emitEvent(name, 'Warning', 'RunInterrupted', `run ${id} was interrupted by a tend restart`),
     });
@@ -117,8 +124,7 @@ export class JobRunner extends EventEmitter {
   }
 
   private async forget(name: string): Promise<void> {
-    const runs = this.active.get(name);
-    if (runs) await Promise.all([...runs.values()].map((a) => this.end(a, 'interrupted')));
+    await this.runs.endAll(name, 'interrupted');
     this.history.forget(name);
   }
 
@@ -128,7 +134,7 @@ export class JobRunner extends EventEmitter {
   }
 
   private readonly hooks: TriggerHooks = {
-    start: (job, trigger, extra) => this.start(job, trigger, extra),
+    start: (job, trigger, extra) => this.runs.start(job, trigger, extra),
     event: (job, type, reason, message) => this.emitEvent(job, type, reason, message),
   };
 
@@ -169,7 +175,7 @@ export class JobRunner extends EventEmitter {
   async trigger(name: string, trigger: RunTrigger = 'manual'): Promise<RunRecord> {
     const job = this.jobs.get(name);
     if (!job) throw new TendError('TEND_ERR_NOT_FOUND', `Job/${name} does not exist`);
-    const started = await this.start(job, trigger, {});
+    const started = await this.runs.start(job, trigger, {});
     if (!started)
       throw new TendError(
         'TEND_ERR_JOB_BUSY',
@@ -180,13 +186,13 @@ export class JobRunner extends EventEmitter {
 
   /** Resolves with the final record of a run (at once if it already ended). */
   async wait(name: string, id: string): Promise<RunRecord | undefined> {
-    const a = this.active.get(name)?.get(id);
+    const a = this.runs.get(name, id);
     if (a) return a.done;
     return this.history.get(name, id);
   }
 
   running(name: string): RunRecord[] {
-    return [...(this.active.get(name)?.values() ?? [])].map((a) => a.record);
+    return this.runs.of(name).map((a) => a.record);
   }
 
   nextRun(name: string): number | undefined {
@@ -198,7 +204,7 @@ export class JobRunner extends EventEmitter {
   /** For the TreeContained condition: the host's lack of cgroups, and running runs without a group. */
   treeFacts(name: string): TreeFacts {
     const cgroups = this.opts.cgroups ?? hostCgroups();
-    const runs = [...(this.active.get(name)?.values() ?? [])];
+    const runs = this.runs.of(name);
     return {
       noCgroups: cgroups.available ? undefined : cgroups.reason,
       untracked: runs.flatMap((a) => (a.proc?.untracked ? [`run ${a.record.id}: ${a.proc.untracked}`] : [])),
@@ -213,109 +219,6 @@ export class JobRunner extends EventEmitter {
     return [...this.jobs.keys()];
   }
 
-  private async start(
-    job: JobRuntime,
-    trigger: RunTrigger,
-    extra: { dueAt?: number; attempt?: number; retryOf?: string },
-  ): Promise<Active | undefined> {
-    if (this.stopping) return undefined;
-    const runs = this.active.get(job.name) ?? new Map<string, Active>();
-    this.active.set(job.name, runs);
-    if (runs.size > 0 && job.concurrency === 'forbid') {
-      this.emitEvent(
-        job.name,
-        'Normal',
-        'RunSkipped',
-        `a ${trigger} run was skipped: a run is in progress (concurrency: forbid)`,
-      );
-      return undefined;
-    }
-    if (runs.size > 0 && job.concurrency === 'replace')
-      await Promise.all([...runs.values()].map((a) => this.end(a, 'replaced')));
-
-    const record = newRunRecord(this.history, job, trigger, {
-      ...extra,
-      startedAt: this.clock.now(),
-      revision: this.revision,
-    });
-    const id = record.id;
-    let finish: (r: RunRecord) => void = () => {};
-    const active: Active = { record, proc: undefined, done: new Promise((r) => (finish = r)) };
-    runs.set(id, active);
-
-    const hosts = this.opts.cgroups ? { cgroups: this.opts.cgroups } : {};
-    const proc = await launchRun(this.opts.host, job, record, this.opts.runDir, hosts);
-    if ('error' in proc) {
-      this.settle(
-        job,
-        active,
-        { exitCode: null, signal: null },
-        redact(proc.error, job.process.secretValues),
-      );
-      finish(active.record);
-      return active;
-    }
-    active.proc = proc;
-    active.record = { ...record, pid: proc.pid, ...(proc.tree ? { cgroup: proc.tree } : {}) };
-    this.history.write(active.record);
-    this.emitEvent(job.name, 'Normal', 'RunStarted', `run ${id} started (${trigger}), pid ${proc.pid}`);
-    this.emit('change', job.name);
-    let timer: NodeJS.Timeout | undefined;
-    if (job.timeoutMs !== undefined)
-      timer = setTimeout(() => void this.end(active, 'timedOut'), job.timeoutMs);
-    void proc.exited.then((exit) => {
-      if (timer) clearTimeout(timer);
-      this.settle(job, active, exit);
-      finish(active.record);
-    });
-    return active;
-  }
-
-  /** Ends a run from tend's side; its record says why once the process is gone. */
-  private async end(a: Active, why: 'replaced' | 'timedOut' | 'interrupted'): Promise<void> {
-    a.endedBy ??= why;
-    await a.proc?.stop(true);
-    await a.done;
-  }
-
-  private settle(
-    job: JobRuntime,
-    a: Active,
-    exit: { exitCode: number | null; signal: string | null; oomKilled?: boolean },
-    error?: string,
-  ): void {
-    const { record, outcome, delay } = finishRecord(job, a.record, exit, {
-      now: this.clock.now(),
-      ...(a.endedBy ? { endedBy: a.endedBy } : {}),
-      ...(error !== undefined ? { error } : {}),
-      mayRetry: !this.stopping,
-    });
-    a.record = record;
-    const ok = outcome === 'succeeded';
-    this.history.write(a.record);
-    this.emit('finished', job.name, outcome, (a.record.durationMs ?? 0) / 1000);
-    this.active.get(job.name)?.delete(a.record.id);
-    this.history.prune(job.name, job.keepSucceeded, job.keepFailed);
-    this.emitEvent(
-      job.name,
-      ok ? 'Normal' : 'Warning',
-      ok ? 'RunSucceeded' : 'RunFailed',
-      `run ${a.record.id} ${outcome}: ${a.record.message ?? ''}${delay !== undefined ? `; retrying in ${delay} ms` : ''}`,
-    );
-    this.emit('change', job.name);
-    if (delay !== undefined) {
-      const retryOf = a.record.retryOf ?? a.record.id;
-      const attempt = a.record.attempt + 1;
-      const timer = setTimeout(() => {
-        this.retryTimers.delete(timer);
-        const current = this.jobs.get(job.name);
-        if (current && current.generation === job.generation)
-          void this.start(current, 'retry', { attempt, retryOf });
-      }, delay);
-      this.retryTimers.add(timer);
-    }
-  }
-
   private emitEvent(job: string, type: JobEvent['type'], reason: string, message: string): void {
     this.emit('event', { job, type, reason, message } satisfies JobEvent);
   }
@@ -324,9 +227,6 @@ export class JobRunner extends EventEmitter {
   async stop(): Promise<void> {
     this.stopping = true;
     if (this.tickTimer) clearTimeout(this.tickTimer);
-    for (const t of this.retryTimers) clearTimeout(t);
-    this.retryTimers.clear();
-    const all = [...this.active.values()].flatMap((m) => [...m.values()]);
-    await Promise.all(all.map((a) => this.end(a, 'interrupted')));
+    await this.runs.stop();
   }
 }

@@ -3,7 +3,7 @@
 // reloads-owed.json); it is retried once per pass, and while it fails its resources are Degraded.
 // Nothing here throws: one service that cannot start never stops the others or the next pass.
 import type { ApplyResult } from '../apply/executor.js';
-import { reloadOrStart } from '../apply/executor.js';
+import { reloadOrStart } from '../apply/reload.js';
 import type { RecoveryReport } from '../apply/recover.js';
 import type { ServiceDriver } from '../drivers/service.js';
 import { asTendError } from '../errors/catalogue.js';

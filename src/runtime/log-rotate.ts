@@ -16,8 +16,6 @@ export interface RotationLimits {
   maxAgeMs?: number;
 }
 
-export const DEFAULT_ROTATION: RotationLimits = { maxBytes: 100 * 1024 * 1024, keep: 5 };
-
 /** Whether one log is due, from its size and the mtime of its `.1` (its last rotation). */
 export function isDue(
   size: number,

@@ -11,7 +11,6 @@ import {
   type PortRange,
 } from './port-allocation.js';
 
-export type { PortRange } from './port-allocation.js';
 export const PORTS_FILE = 'ports.json';
 export const DEFAULT_PORT_RANGE = { from: 20000, to: 20999 } as const;
 

@@ -37,8 +37,6 @@ export interface RunnerDeps {
 /** How many new instances of one program are spawned at the same time. */
 export const START_PARALLELISM = 16;
 
-export { leaseKey } from './instance-slot.js';
-
 export class ProgramRunner {
   readonly instances = new Map<number, Instance>();
   spec: RuntimeSpec;

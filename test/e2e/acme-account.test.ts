@@ -4,66 +4,39 @@
 // account and gets the certificate. Without renewalInfo, status names the one-third rule.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { join } from 'node:path';
 import * as acme from 'acme-client';
-import { freePort } from '../helpers/e2e.js';
-import { serveEnv, waitFor } from './serve-harness.js';
-import { caRootIn, httpsGet, pebbleInstalled, startPebble } from './pebble-harness.js';
+import { waitFor } from './serve-harness.js';
+import { httpsGet, pebbleInstalled } from './pebble-harness.js';
+import {
+  acmeSiteYaml,
+  certificateOf,
+  certificateReady,
+  failedAttempt,
+  firstServed,
+  servePebble,
+  staticRoot,
+  writePebbleIssuer,
+} from './acme-harness.js';
 
 const DOMAIN = 'acct.acme.test';
 const WWW = `www.${DOMAIN}`;
-
-interface CertStatus {
-  serial?: string;
-  domains?: string[];
-  lastAttempt?: { ok: boolean; error?: { type: string; detail: string } };
-  renewal?: { rule: string; reason?: string };
-}
-
-const siteYaml = (root: string, domains: string[]) => `apiVersion: tend/v1
-kind: Site
-metadata: { name: acct }
-spec:
-  domains: [${domains.join(', ')}]
-  preset: static
-  root: ${root}
-  tls: { acme: {}, redirect: false }
-`;
 
 test(
   'ACME against pebble: a deactivated account is a status message, the old certificate serves, and a new account is registered',
   { skip: !pebbleInstalled() && 'pebble is not installed (apt-get install pebble)', timeout: 300_000 },
   async (t) => {
-    const httpsPort = await freePort();
-    const env = await serveEnv(t, ['--https-port', String(httpsPort)]);
-    const pebble = await startPebble({ httpPort: env.port });
-    t.after(() => pebble.stop());
-    const root = join(env.www, 'acct');
-    mkdirSync(root);
-    writeFileSync(join(root, 'index.html'), 'account test\n');
-    env.write(
-      'issuer.yaml',
-      `apiVersion: tend/v1
-kind: Issuer
-metadata: { name: pebble }
-spec:
-  directory: ${pebble.directory}
-  email: ops@acct.acme.test
-  caRoots: [${caRootIn(pebble, env.base)}]
-  default: true
-`,
-    );
-    env.write('acct.yaml', siteYaml(root, [DOMAIN]));
+    const acmeEnv = await servePebble(t);
+    const { env, pebble, httpsPort } = acmeEnv;
+    const root = staticRoot(env, 'acct', 'account test\n');
+    writePebbleIssuer(acmeEnv, 'ops@acct.acme.test');
+    env.write('acct.yaml', acmeSiteYaml('acct', root, [DOMAIN], false));
     await env.start();
-    const cert = async () => ((await env.resource('Site/acct'))?.certificate ?? {}) as CertStatus;
+    const cert = () => certificateOf(env, 'acct');
     const ca = await pebble.issuingRoot();
-    const first = await waitFor(
-      'the first certificate to be served',
-      () => httpsGet(httpsPort, ca, DOMAIN).catch(() => undefined),
-      90_000,
-    );
+    const first = await firstServed(acmeEnv, ca, DOMAIN);
 
     // pebble offers no renewalInfo: status says the one-third rule times the renewal, and why.
     const rule = await waitFor('status to name the renewal rule', async () => {
@@ -86,25 +59,15 @@ spec:
     assert.equal(deactivated.status, 'deactivated');
 
     // A new name needs a new order: refused, reported, and nothing replaced.
-    env.write('acct.yaml', siteYaml(root, [DOMAIN, WWW]));
-    const failed = await waitFor(
-      'the refused order to be reported',
-      async () => {
-        const c = await cert();
-        return c.lastAttempt?.ok === false ? c : undefined;
-      },
-      90_000,
-    );
+    env.write('acct.yaml', acmeSiteYaml('acct', root, [DOMAIN, WWW], false));
+    const failed = await failedAttempt(env, 'acct', 'the refused order to be reported');
     assert.equal(failed.lastAttempt?.error?.type, 'urn:ietf:params:acme:error:unauthorized');
     assert.match(failed.lastAttempt?.error?.detail ?? '', /deactivated/i, "pebble's own detail");
     assert.equal(failed.serial, first.serial, 'the refused attempt replaced nothing');
     const still = await httpsGet(httpsPort, ca, DOMAIN);
     assert.equal(still.serial, first.serial, 'the working certificate keeps serving');
     assert.equal(still.status, 200);
-    const st = (await env.resource('Site/acct')) as {
-      conditions: { type: string; status: string; reason: string; message: string }[];
-    };
-    const ready = st.conditions.find((c) => c.type === 'CertificateReady');
+    const ready = await certificateReady(env, 'acct');
     assert.equal(ready?.status, 'True');
     assert.equal(ready?.reason, 'RenewalFailing');
     assert.match(ready?.message ?? '', /unauthorized: .*deactivated/i);

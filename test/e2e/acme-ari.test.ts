@@ -6,22 +6,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, request } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { freePort } from '../helpers/e2e.js';
-import { serveEnv, waitFor } from './serve-harness.js';
-import { caRootIn, httpsGet, pebbleInstalled, startPebble, type Pebble } from './pebble-harness.js';
+import { waitFor } from './serve-harness.js';
+import { httpsGet, pebbleInstalled, type Pebble } from './pebble-harness.js';
+import {
+  acmeSiteYaml,
+  certificateOf,
+  firstServed,
+  servePebble,
+  staticRoot,
+  writePebbleIssuer,
+} from './acme-harness.js';
 
 const DOMAIN = 'ari.acme.test';
 const DAY = 86_400_000;
-
-interface CertStatus {
-  serial?: string;
-  notAfter?: string;
-  renewal?: { rule: string; at: string; window?: { start: string; end: string }; reason?: string };
-}
 
 function getText(url: string, ca: string): Promise<string> {
   return new Promise((done, fail) => {
@@ -106,46 +107,16 @@ test(
   'ARI: an open suggestedWindow makes tend renew years early; the next window is honoured and shown in status',
   { skip: !pebbleInstalled() && 'pebble is not installed (apt-get install pebble)', timeout: 300_000 },
   async (t) => {
-    const httpsPort = await freePort();
-    const env = await serveEnv(t, ['--https-port', String(httpsPort)]);
-    const pebble = await startPebble({ httpPort: env.port });
-    t.after(() => pebble.stop());
+    const acmeEnv = await servePebble(t);
+    const { env, pebble, httpsPort } = acmeEnv;
     const front = await ariFront(t, pebble);
-    const root = join(env.www, 'ari');
-    mkdirSync(root);
-    writeFileSync(join(root, 'index.html'), 'ari\n');
-    env.write(
-      'issuer.yaml',
-      `apiVersion: tend/v1
-kind: Issuer
-metadata: { name: pebble }
-spec:
-  directory: ${front.directory}
-  email: ops@ari.acme.test
-  caRoots: [${caRootIn(pebble, env.base)}]
-  default: true
-`,
-    );
-    env.write(
-      'ari.yaml',
-      `apiVersion: tend/v1
-kind: Site
-metadata: { name: ari }
-spec:
-  domains: [${DOMAIN}]
-  preset: static
-  root: ${root}
-  tls: { acme: {}, redirect: false }
-`,
-    );
+    const root = staticRoot(env, 'ari', 'ari\n');
+    writePebbleIssuer(acmeEnv, 'ops@ari.acme.test', front.directory);
+    env.write('ari.yaml', acmeSiteYaml('ari', root, [DOMAIN], false));
     await env.start();
-    const cert = async () => ((await env.resource('Site/ari'))?.certificate ?? {}) as CertStatus;
+    const cert = () => certificateOf(env, 'ari');
     const ca = await pebble.issuingRoot();
-    const first = await waitFor(
-      'the first certificate to be served',
-      () => httpsGet(httpsPort, ca, DOMAIN).catch(() => undefined),
-      90_000,
-    );
+    const first = await firstServed(acmeEnv, ca, DOMAIN);
     const renewed = await waitFor(
       'the certificate to be renewed inside its ARI window',
       async () => {

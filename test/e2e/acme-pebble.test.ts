@@ -4,23 +4,25 @@
 // failure; a blocked challenge shows pebble's own error in status while the old certificate serves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, httpGet } from '../helpers/e2e.js';
-import { serveEnv, sleep, waitFor } from './serve-harness.js';
-import { httpsGet as httpsGetAs, pebbleInstalled, startPebble, caRootIn } from './pebble-harness.js';
+import { httpGet } from '../helpers/e2e.js';
+import { sleep, waitFor } from './serve-harness.js';
+import { httpsGet as httpsGetAs, pebbleInstalled } from './pebble-harness.js';
+import {
+  acmeSiteYaml,
+  certificateOf,
+  certificateReady,
+  failedAttempt,
+  firstServed,
+  servePebble,
+  staticRoot,
+  writePebbleIssuer,
+} from './acme-harness.js';
 
 const DOMAIN = 'shop.acme.test';
 
 const httpsGet = (port: number, ca: string, path = '/') => httpsGetAs(port, ca, DOMAIN, path);
-
-interface CertStatus {
-  serial?: string;
-  notAfter?: string;
-  domains?: string[];
-  source?: string;
-  lastAttempt?: { ok: boolean; error?: { type: string; detail: string } };
-}
 
 const nginxReloads = (log: string) =>
   (log.match(/"service":"nginx"[^\n]*"msg":"service reloaded"/g) ?? []).length;
@@ -32,47 +34,17 @@ test(
   'ACME against pebble: issued over HTTP-01, renewed with no failed request, a blocked renewal keeps the old certificate',
   { skip: !pebbleInstalled() && 'pebble is not installed (apt-get install pebble)', timeout: 300_000 },
   async (t) => {
-    const httpsPort = await freePort();
-    const env = await serveEnv(t, ['--https-port', String(httpsPort)]);
-    const pebble = await startPebble({ httpPort: env.port, validitySeconds: 60 });
-    t.after(() => pebble.stop());
-    const root = join(env.www, 'shop');
-    mkdirSync(root);
-    writeFileSync(join(root, 'index.html'), 'hello over tls\n');
-    env.write(
-      'issuer.yaml',
-      `apiVersion: tend/v1
-kind: Issuer
-metadata: { name: pebble }
-spec:
-  directory: ${pebble.directory}
-  email: ops@shop.acme.test
-  caRoots: [${caRootIn(pebble, env.base)}]
-  default: true
-`,
-    );
-    env.write(
-      'shop.yaml',
-      `apiVersion: tend/v1
-kind: Site
-metadata: { name: shop }
-spec:
-  domains: [${DOMAIN}]
-  preset: static
-  root: ${root}
-  tls: { acme: {}, redirect: true }
-`,
-    );
+    const acmeEnv = await servePebble(t, { validitySeconds: 60 });
+    const { env, pebble, httpsPort } = acmeEnv;
+    const root = staticRoot(env, 'shop', 'hello over tls\n');
+    writePebbleIssuer(acmeEnv, 'ops@shop.acme.test');
+    env.write('shop.yaml', acmeSiteYaml('shop', root, [DOMAIN], true));
     await env.start();
-    const cert = async () => ((await env.resource('Site/shop'))?.certificate ?? {}) as CertStatus;
+    const cert = () => certificateOf(env, 'shop');
     const ca = await pebble.issuingRoot();
 
     // Issuance: the HTTPS server comes up with pebble's chain; plain HTTP redirects, except the challenge path.
-    const first = await waitFor(
-      'the first certificate to be served',
-      () => httpsGet(httpsPort, ca).catch(() => undefined),
-      90_000,
-    );
+    const first = await firstServed(acmeEnv, ca, DOMAIN);
     assert.equal(first.status, 200);
     assert.equal(first.body, 'hello over tls\n');
     const issued = await cert();
@@ -145,24 +117,14 @@ spec:
 
     // Failure: the name now resolves where nothing answers; pebble's own error reaches status.
     await pebble.resolve(DOMAIN, '127.0.0.2');
-    const failed = await waitFor(
-      'the blocked renewal to be reported',
-      async () => {
-        const c = await cert();
-        return c.lastAttempt?.ok === false ? c : undefined;
-      },
-      90_000,
-    );
+    const failed = await failedAttempt(env, 'shop', 'the blocked renewal to be reported');
     assert.equal(failed.lastAttempt?.error?.type, 'urn:ietf:params:acme:error:connection');
     assert.match(failed.lastAttempt?.error?.detail ?? '', /127\.0\.0\.2.*connection refused/);
     assert.equal(failed.serial, renewed.serial, 'the failed renewal replaced nothing');
     const still = await httpsGet(httpsPort, ca);
     assert.equal(still.serial, renewed.serial, 'the old certificate keeps serving');
     assert.equal(still.status, 200);
-    const st = (await env.resource('Site/shop')) as {
-      conditions: { type: string; status: string; reason: string; message: string }[];
-    };
-    const ready = st.conditions.find((c) => c.type === 'CertificateReady');
+    const ready = await certificateReady(env, 'shop');
     assert.equal(ready?.status, 'True');
     assert.equal(ready?.reason, 'RenewalFailing');
     assert.match(ready?.message ?? '', /connection refused/);

@@ -6,21 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemLayout } from '../../src/layout/layout.js';
 import { BIN, freePort, webBaseArgs } from '../helpers/e2e.js';
+import { openFiles } from '../helpers/procs.js';
 import { waitFor } from './serve-harness.js';
 import { stockEnv } from './stock-nginx.js';
-
-const openFiles = (pid: number) =>
-  readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
-    try {
-      return [readlinkSync(`/proc/${pid}/fd/${fd}`)];
-    } catch {
-      return [];
-    }
-  });
 
 test('system profile under tend serve: logrotate rules written by the daemon; logrotate -f rotates a Program log and USR2 reopens it; no line lost', async (t) => {
   const env = stockEnv(t, await freePort());

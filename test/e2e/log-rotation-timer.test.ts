@@ -4,18 +4,11 @@
 // only), and the lines across the log and its rotations count exactly the requests sent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  readlinkSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { embeddedLayout } from '../../src/layout/layout.js';
 import { childrenOf, httpGet, mastersFor, staticSiteYaml } from '../helpers/e2e.js';
+import { openFiles } from '../helpers/procs.js';
 import { serveEnv, waitFor } from './serve-harness.js';
 
 const MAX = 64 * 1024;
@@ -27,15 +20,6 @@ const requestLines = (log: string) =>
     .filter((f) => existsSync(f))
     .flatMap((f) => readFileSync(f, 'utf8').split('\n'))
     .filter((l) => /\/index\.html\?i=\d+&/.test(l));
-
-const openFiles = (pid: number) =>
-  readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
-    try {
-      return [readlinkSync(`/proc/${pid}/fd/${fd}`)];
-    } catch {
-      return [];
-    }
-  });
 
 test('tend serve rotates a Site access log past --log-max-size on its own (--log-check 1s); nginx reopens; no request line lost', async (t) => {
   const env = await serveEnv(t);

@@ -5,12 +5,13 @@
 // lines across a log and its rotations count exactly the requests sent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRealHost } from '../../src/host/real-host.js';
 import { embeddedLayout } from '../../src/layout/layout.js';
 import { rotateEmbeddedLogs } from '../../src/runtime/log-rotate.js';
 import { childrenOf, httpGet, mastersFor, phpPairYaml } from '../helpers/e2e.js';
+import { openFiles } from '../helpers/procs.js';
 import { serveEnv, waitFor } from './serve-harness.js';
 
 const REQUESTS = 300;
@@ -23,18 +24,6 @@ function requestLines(path: string): string[] {
   return files
     .flatMap((f) => readFileSync(f, 'utf8').split('\n'))
     .filter((l) => /\/work\.php\?i=\d+/.test(l));
-}
-
-/** The files a process holds open, as /proc/<pid>/fd says (a deleted one ends in " (deleted)"). */
-function openFiles(pid: number): string[] {
-  const out: string[] = [];
-  for (const fd of readdirSync(`/proc/${pid}/fd`))
-    try {
-      out.push(readlinkSync(`/proc/${pid}/fd/${fd}`));
-    } catch {
-      /* closed meanwhile */
-    }
-  return out;
 }
 
 test('logs past their size rotate under a request loop; masters reopen; no line lost', async (t) => {

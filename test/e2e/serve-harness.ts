@@ -117,6 +117,9 @@ export async function serveEnv(
   writeFileSync(programScript, SERVER);
   const daemons: Daemon[] = [];
   t.after(async () => {
+    // Under coverage (npm test sets NODE_V8_COVERAGE) a daemon drains first: V8 writes a process's
+    // coverage only when it exits, never when it is SIGKILLed. A drain that hangs is killed anyway.
+    if (process.env.NODE_V8_COVERAGE) await drainDaemons(daemons, 15_000);
     for (const d of daemons)
       if (d.proc.exitCode === null && d.proc.signalCode === null) d.proc.kill('SIGKILL');
     await Promise.all(daemons.map((d) => d.exited));
@@ -188,6 +191,16 @@ export async function serveEnv(
     },
   };
   return se;
+}
+
+/** SIGTERM to every daemon still running; resolves when all exited or after `graceMs`. */
+async function drainDaemons(daemons: Daemon[], graceMs: number): Promise<void> {
+  const running = daemons.filter((d) => d.proc.exitCode === null && d.proc.signalCode === null);
+  for (const d of running) d.proc.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise((r) => (timer = setTimeout(r, graceMs)));
+  await Promise.race([Promise.all(running.map((d) => d.exited)), grace]);
+  clearTimeout(timer);
 }
 
 export const programYaml = (name: string, script: string, extra = '') => `apiVersion: tend/v1

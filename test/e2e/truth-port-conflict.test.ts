@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { freePort, httpGet } from '../helpers/e2e.js';
 import { holdPort, release } from '../faults/fault-helpers.js';
-import { serveEnv, waitFor } from './serve-harness.js';
+import { serveEnv, waitFor, type ServeEnv } from './serve-harness.js';
 
 interface Status {
   phase: string;
@@ -13,13 +13,42 @@ interface Status {
   outputs?: Record<string, unknown>;
 }
 
+/** A daemon (not started) and a free port that a process tend does not manage now listens on. */
+async function heldPortEnv(t: Parameters<typeof serveEnv>[0]) {
+  const env = await serveEnv(t);
+  const port = await freePort();
+  const holder = await holdPort(t, port);
+  return { env, port, holder };
+}
+
+const statusOf = async (env: ServeEnv, key: string) =>
+  (await env.resource(key)) as unknown as Status | undefined;
+
+/** Waits for `key` to be refused as PortConflict; its status then. */
+async function portConflict(env: ServeEnv, key: string): Promise<Status> {
+  return (await waitFor(`${key} refused`, async () => {
+    const s = await statusOf(env, key);
+    return s?.conditions.find((c) => c.type === 'Ready')?.reason === 'PortConflict' ? s : undefined;
+  })) as Status;
+}
+
+/** Waits for `key` to be Ready; its status then. */
+async function phaseReady(env: ServeEnv, key: string, what: string, timeoutMs?: number): Promise<Status> {
+  return (await waitFor(
+    what,
+    async () => {
+      const s = await statusOf(env, key);
+      return s?.phase === 'Ready' ? s : undefined;
+    },
+    timeoutMs,
+  )) as Status;
+}
+
 test(
   'a Program on a fixed port a foreign process holds is Failed as PortConflict; it starts once the port is free',
   { timeout: 300_000 },
   async (t) => {
-    const env = await serveEnv(t);
-    const port = await freePort();
-    const holder = await holdPort(t, port);
+    const { env, port, holder } = await heldPortEnv(t);
     env.write(
       'api.yaml',
       `apiVersion: tend/v1
@@ -33,10 +62,7 @@ spec:
 `,
     );
     await env.start();
-    const failed = (await waitFor('Program/api refused', async () => {
-      const s = (await env.resource('Program/api')) as unknown as Status | undefined;
-      return s?.conditions.find((c) => c.type === 'Ready')?.reason === 'PortConflict' ? s : undefined;
-    })) as Status;
+    const failed = await portConflict(env, 'Program/api');
     const ready = failed.conditions.find((c) => c.type === 'Ready')!;
     assert.equal(ready.status, 'False');
     assert.equal(failed.phase, 'Failed');
@@ -55,10 +81,7 @@ spec:
       async () => (await httpGet(port, 'x').catch(() => undefined))?.body === 'program 0\n',
       120_000,
     );
-    await waitFor('Program/api Ready', async () => {
-      const s = (await env.resource('Program/api')) as unknown as Status | undefined;
-      return s?.phase === 'Ready';
-    });
+    await phaseReady(env, 'Program/api', 'Program/api Ready');
   },
 );
 
@@ -66,18 +89,13 @@ test(
   'a Terminal on a fixed port a foreign process holds is Failed as PortConflict; it listens once the port is free',
   { timeout: 300_000 },
   async (t) => {
-    const env = await serveEnv(t);
-    const port = await freePort();
-    const holder = await holdPort(t, port);
+    const { env, port, holder } = await heldPortEnv(t);
     env.write(
       'term.yaml',
       `apiVersion: tend/v1\nkind: Terminal\nmetadata: { name: term }\nspec:\n  user: nobody\n  port: ${port}\n`,
     );
     await env.start();
-    const failed = (await waitFor('Terminal/term refused', async () => {
-      const s = (await env.resource('Terminal/term')) as unknown as Status | undefined;
-      return s?.conditions.find((c) => c.type === 'Ready')?.reason === 'PortConflict' ? s : undefined;
-    })) as Status;
+    const failed = await portConflict(env, 'Terminal/term');
     assert.equal(failed.phase, 'Failed');
     assert.match(
       failed.conditions.find((c) => c.type === 'Ready')!.message,
@@ -86,14 +104,7 @@ test(
     assert.equal(holder.exitCode, null, 'the holder keeps its port');
 
     await release(holder);
-    const ready = (await waitFor(
-      'Terminal/term Ready on its port',
-      async () => {
-        const s = (await env.resource('Terminal/term')) as unknown as Status | undefined;
-        return s?.phase === 'Ready' ? s : undefined;
-      },
-      120_000,
-    )) as Status;
+    const ready = await phaseReady(env, 'Terminal/term', 'Terminal/term Ready on its port', 120_000);
     assert.equal(new URL(String(ready.outputs!.url)).port, String(port));
   },
 );

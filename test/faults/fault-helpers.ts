@@ -1,9 +1,11 @@
 // Helpers of the fault tests: read status and the inventory of a temp root, find managed files that
-// the inventory does not list, stop a master gracefully, and hold a TCP port from another process.
+// the inventory does not list, stop a master gracefully, hold a TCP port from another process, and
+// the PHP shop and static docs Sites several faults start from.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { E2eEnv } from '../helpers/e2e.js';
+import { embeddedLayout } from '../../src/layout/layout.js';
+import { e2eEnv, ensureBuilt, phpPairYaml, staticSiteYaml, type E2eEnv } from '../helpers/e2e.js';
 import { waitFor } from '../e2e/serve-harness.js';
 
 export interface StatusView {
@@ -82,4 +84,29 @@ export async function holdPort(
 export async function release(child: ChildProcess): Promise<void> {
   child.kill('SIGKILL');
   await waitFor('the port holder to exit', () => child.exitCode !== null || child.signalCode !== null);
+}
+
+/**
+ * A temp root with a PHP Site and Pool `shop` (shop.fault.test, two children, on `app`) and a
+ * static Site `docs` (docs.e2e.test): docs.yaml is written, shop.yaml is the test's to write with
+ * `shop(extra)`. Nothing is applied yet.
+ */
+export async function shopAndDocs(t: Parameters<typeof e2eEnv>[0], prefix: string) {
+  ensureBuilt();
+  const env = await e2eEnv(t, prefix);
+  const layout = embeddedLayout(env.root, { httpPort: env.port });
+  const app = env.phpRoot('app', 'app-marker');
+  const docs = env.phpRoot('docs', 'docs-marker');
+  writeFileSync(join(docs, 'index.html'), 'docs\n');
+  const shop = (extra: { siteSpec?: string; poolSpec?: string } = {}) =>
+    phpPairYaml({
+      pool: 'shop',
+      site: 'shop',
+      domain: 'shop.fault.test',
+      root: app,
+      maxChildren: 2,
+      ...extra,
+    });
+  env.write('docs.yaml', staticSiteYaml('docs', docs));
+  return { env, layout, docs, shop };
 }

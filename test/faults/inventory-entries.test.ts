@@ -4,33 +4,18 @@
 // so a stopped php-fpm is started again. Nothing managed is ever left untracked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { embeddedLayout } from '../../src/layout/layout.js';
-import { e2eEnv, ensureBuilt, httpGet, mastersFor, phpPairYaml, staticSiteYaml } from '../helpers/e2e.js';
-import { inventoryOf, statusOf, stopMaster, untrackedManaged } from './fault-helpers.js';
+import { httpGet, mastersFor } from '../helpers/e2e.js';
+import { inventoryOf, shopAndDocs, statusOf, stopMaster, untrackedManaged } from './fault-helpers.js';
 
 test(
   'inventory entries list every file, link and service, whatever the change',
   { timeout: 300_000 },
   async (t) => {
-    ensureBuilt();
-    const env = await e2eEnv(t, 'tend-fault-inventory-');
-    const layout = embeddedLayout(env.root, { httpPort: env.port });
-    const app = env.phpRoot('app', 'app-marker');
-    const docs = env.phpRoot('docs', 'docs-marker');
-    writeFileSync(join(docs, 'index.html'), 'docs\n');
-    const shop = (siteSpec = '') =>
-      phpPairYaml({
-        pool: 'shop',
-        site: 'shop',
-        domain: 'shop.fault.test',
-        root: app,
-        maxChildren: 2,
-        siteSpec,
-      });
+    const { env, layout, shop: pair } = await shopAndDocs(t, 'tend-fault-inventory-');
+    const shop = (siteSpec = '') => pair({ siteSpec });
     env.write('shop.yaml', shop());
-    env.write('docs.yaml', staticSiteYaml('docs', docs));
     const reconcile = async () => {
       const r = await env.reconcile();
       assert.equal(r.code, 0, r.stdout + r.stderr);

@@ -4,34 +4,27 @@
 // once the port is free, with no hand edit and nothing managed left untracked.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { embeddedLayout } from '../../src/layout/layout.js';
-import { e2eEnv, ensureBuilt, httpGet, phpPairYaml, staticSiteYaml } from '../helpers/e2e.js';
+import { httpGet, staticSiteYaml } from '../helpers/e2e.js';
 import { waitFor } from '../e2e/serve-harness.js';
-import { holdPort, ready, release, statusOf, stopMaster, untrackedManaged } from './fault-helpers.js';
+import {
+  holdPort,
+  ready,
+  release,
+  shopAndDocs,
+  statusOf,
+  stopMaster,
+  untrackedManaged,
+} from './fault-helpers.js';
 
 test(
   'a service that cannot start never stops the reconciliation of the others',
   { timeout: 300_000 },
   async (t) => {
-    ensureBuilt();
-    const env = await e2eEnv(t, 'tend-fault-recover-');
-    const layout = embeddedLayout(env.root, { httpPort: env.port });
-    const app = env.phpRoot('app', 'app-marker');
-    const docs = env.phpRoot('docs', 'docs-marker');
-    writeFileSync(join(docs, 'index.html'), 'docs\n');
-    const pair = (maxRequests: number) =>
-      phpPairYaml({
-        pool: 'shop',
-        site: 'shop',
-        domain: 'shop.fault.test',
-        root: app,
-        maxChildren: 2,
-        poolSpec: `  maxRequests: ${maxRequests}\n`,
-      });
+    const { env, layout, docs, shop } = await shopAndDocs(t, 'tend-fault-recover-');
+    const pair = (maxRequests: number) => shop({ poolSpec: `  maxRequests: ${maxRequests}\n` });
     env.write('shop.yaml', pair(100));
-    env.write('docs.yaml', staticSiteYaml('docs', docs));
     const cold = await env.reconcile();
     assert.equal(cold.code, 0, cold.stdout + cold.stderr);
     assert.equal((await httpGet(env.port, 'shop.fault.test')).status, 200);

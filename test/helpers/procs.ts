@@ -1,6 +1,6 @@
 // Processes of an end-to-end test: the masters tend started for a temp root, their workers, and
 // killing all of them at the end (QUIT by pid file first, then KILL to whatever names the root).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 interface Proc {
@@ -85,4 +85,15 @@ export async function killMasters(base: string): Promise<string[]> {
   }
   for (let i = 0; i < 40 && processesMentioning(base).length > 0; i++) await sleep(50);
   return processesMentioning(base).map((p) => `${p.pid} ${p.cmd}`);
+}
+
+/** The files a process holds open, as /proc/<pid>/fd says (a deleted one ends in " (deleted)"). */
+export function openFiles(pid: number): string[] {
+  return readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+    try {
+      return [readlinkSync(`/proc/${pid}/fd/${fd}`)];
+    } catch {
+      return []; // closed meanwhile
+    }
+  });
 }

@@ -3,7 +3,7 @@
 import type { Host } from '../../host/index.js';
 import { hasExited, readProcStat as readStat, type ProcStat } from '../../host/proc-stat.js';
 
-export { parseProcStat, type ProcStat } from '../../host/proc-stat.js';
+export type { ProcStat } from '../../host/proc-stat.js';
 
 export const readProcStat = (host: Host, pid: number): Promise<ProcStat | undefined> =>
   readStat(host.fs, pid);

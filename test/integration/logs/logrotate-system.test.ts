@@ -6,15 +6,7 @@
 // exactly one line across a log and its rotations. `logrotate -f` then forces one more round.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  readFileSync,
-  readdirSync,
-  readlinkSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { nginxDirectories, renderNginxMainConfig } from '../../../src/drivers/nginx/main-config.js';
@@ -23,7 +15,7 @@ import { serviceDriverFor } from '../../../src/drivers/services.js';
 import { systemLayout } from '../../../src/layout/layout.js';
 import { poolResource, siteResource } from '../../../src/model/index.js';
 import { checkLogrotateConfig, syncLogrotateConfig } from '../../../src/runtime/logrotate-sync.js';
-import { childrenOf } from '../../helpers/procs.js';
+import { childrenOf, openFiles } from '../../helpers/procs.js';
 import { tempDir } from '../../helpers/tmp.js';
 import {
   PHP,
@@ -36,15 +28,6 @@ import {
   writeVhost,
 } from '../services/harness.js';
 import { until } from '../supervisor/helpers.js';
-
-const openFiles = (pid: number) =>
-  readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
-    try {
-      return [readlinkSync(`/proc/${pid}/fd/${fd}`)];
-    } catch {
-      return [];
-    }
-  });
 
 /** Lines naming one of our requests across a log and its numbered rotations. */
 const requestLines = (log: string) =>

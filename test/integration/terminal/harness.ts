@@ -3,7 +3,12 @@
 import { readFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import { createRealHost } from '../../../src/host/index.js';
-import { terminalSpec, type TerminalSpec } from '../../../src/model/terminal.js';
+import {
+  terminalResource,
+  terminalSpec,
+  type Terminal,
+  type TerminalSpec,
+} from '../../../src/model/terminal.js';
 import { nodePtyProvider, type PtyProvider } from '../../../src/terminal/pty.js';
 import {
   TerminalServer,
@@ -19,6 +24,16 @@ export const shellUser = isRoot ? 'nobody' : (process.env.USER ?? 'nobody');
 
 export function spec(overrides: Partial<TerminalSpec> = {}): TerminalSpec {
   return { ...terminalSpec.parse({ user: shellUser, directory: '/tmp', mode: 'read-write' }), ...overrides };
+}
+
+/** A Terminal resource `name` for the shell user in /tmp; `extra` adds or replaces spec fields. */
+export function terminal(name: string, extra: Record<string, unknown> = {}): Terminal {
+  return terminalResource.parse({
+    apiVersion: 'tend/v1',
+    kind: 'Terminal',
+    metadata: { name },
+    spec: { user: shellUser, allowRoot: shellUser === 'root', directory: '/tmp', ...extra },
+  });
 }
 
 export interface Harness {

@@ -5,21 +5,11 @@ import { statSync } from 'node:fs';
 import { test } from 'node:test';
 import { isTendError } from '../../../src/errors/catalogue.js';
 import { createRealHost } from '../../../src/host/index.js';
-import { terminalResource, type Terminal } from '../../../src/model/terminal.js';
 import { TerminalManager, type TerminalEvent } from '../../../src/terminal/manager.js';
 import { readTerminalToken, terminalTokenPath } from '../../../src/terminal/token.js';
 import { tempDir } from '../../helpers/tmp.js';
-import { shellUser } from './harness.js';
+import { terminal } from './harness.js';
 import { connect } from './ws-client.js';
-
-function terminal(name: string, spec: Record<string, unknown> = {}): Terminal {
-  return terminalResource.parse({
-    apiVersion: 'tend/v1',
-    kind: 'Terminal',
-    metadata: { name },
-    spec: { user: shellUser, allowRoot: shellUser === 'root', directory: '/tmp', ...spec },
-  });
-}
 
 function setup(t: import('node:test').TestContext) {
   const stateDir = tempDir(t, 'tend-terminals-');

@@ -6,20 +6,10 @@ import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { BuiltinTerminalsDriver } from '../../../src/drivers/index.js';
 import { createRealHost } from '../../../src/host/index.js';
-import { terminalResource, type Terminal } from '../../../src/model/terminal.js';
 import { TerminalManager, type TerminalEvent } from '../../../src/terminal/manager.js';
 import { terminalTokenPath } from '../../../src/terminal/token.js';
 import { tempDir } from '../../helpers/tmp.js';
-import { shellUser } from './harness.js';
-
-function terminal(name: string, spec: Record<string, unknown> = {}): Terminal {
-  return terminalResource.parse({
-    apiVersion: 'tend/v1',
-    kind: 'Terminal',
-    metadata: { name },
-    spec: { user: shellUser, allowRoot: shellUser === 'root', directory: '/tmp', ...spec },
-  });
-}
+import { terminal } from './harness.js';
 
 test('apply(change) acts on the one Terminal it names; observe() shows its server', async (t) => {
   const stateDir = tempDir(t, 'tend-terminal-driver-');

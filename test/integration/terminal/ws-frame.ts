@@ -1,17 +1,7 @@
 // RFC 6455 framing without I/O, for the tests only: a raw client that can send what a real client
 // never would (unmasked, oversized, reserved bits), to prove the server (the ws library) refuses it.
-import { createHash } from 'node:crypto';
-
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 export const OPCODE = { continuation: 0, text: 1, binary: 2, close: 8, ping: 9, pong: 10 } as const;
-
-/** Sec-WebSocket-Accept for a client's Sec-WebSocket-Key (RFC 6455 §4.2.2). */
-export function acceptKey(key: string): string {
-  return createHash('sha1')
-    .update(key + GUID)
-    .digest('base64');
-}
 
 export interface Frame {
   fin: boolean;

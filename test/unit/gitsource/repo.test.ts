@@ -2,7 +2,6 @@
 // switches in one rename, and pruning keeps the last three plus whatever is in use.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -15,26 +14,13 @@ import {
 import { join } from 'node:path';
 import { GitRepo, gitPaths } from '../../../src/gitsource/repo.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { workRepo } from './work-repo.js';
 
 function fixture(dir: string, commits: number): string[] {
-  const work = join(dir, 'work');
-  const run = (...args: string[]) => {
-    const r = spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], {
-      cwd: work,
-      encoding: 'utf8',
-    });
-    assert.equal(r.status, 0, r.stderr);
-    return r.stdout.trim();
-  };
-  mkdirSync(work);
-  run('init', '--quiet', '-b', 'main');
+  const repo = workRepo(dir);
   const revs: string[] = [];
-  for (let i = 0; i < commits; i++) {
-    writeFileSync(join(work, 'site.yaml'), `# revision ${i}\n`);
-    run('add', '-A');
-    run('commit', '--quiet', '-m', `c${i}`);
-    revs.push(run('rev-parse', 'HEAD'));
-  }
+  for (let i = 0; i < commits; i++)
+    revs.push(repo.commit({ 'site.yaml': `# revision ${i}\n` }, { message: `c${i}` }));
   return revs;
 }
 

@@ -3,49 +3,16 @@
 // invalid revision is refused while one to a valid revision holds until unpin.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { pino } from 'pino';
 import { isTendError } from '../../../src/errors/catalogue.js';
-import { GitSource } from '../../../src/gitsource/source.js';
 import { loadDesiredState, type LoadResult } from '../../../src/source/index.js';
 import { staticSiteYaml } from '../../helpers/e2e.js';
 import { tempDir } from '../../helpers/tmp.js';
-
-function repo(dir: string) {
-  const work = join(dir, 'work');
-  mkdirSync(work);
-  const run = (...args: string[]) => {
-    const r = spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], {
-      cwd: work,
-      encoding: 'utf8',
-    });
-    assert.equal(r.status, 0, r.stderr);
-    return r.stdout.trim();
-  };
-  run('init', '--quiet', '-b', 'main');
-  return {
-    work,
-    commit(files: Record<string, string>) {
-      for (const [f, text] of Object.entries(files)) writeFileSync(join(work, f), text);
-      run('add', '-A');
-      run('commit', '--quiet', '-m', 'c');
-      return run('rev-parse', 'HEAD');
-    },
-  };
-}
+import { gitSourceOn, workRepo } from './work-repo.js';
 
 function source(dir: string, url: string, partialApply: boolean) {
   const switched: string[] = [];
   let validations = 0;
-  const src = new GitSource({
-    stateDir: join(dir, 'state'),
-    url,
-    branch: 'main',
-    path: '',
-    intervalMs: 3_600_000,
-    maxBytes: 1024 ** 3,
+  const src = gitSourceOn(dir, url, {
     partialApply,
     validate: async (d): Promise<LoadResult> => {
       validations++;
@@ -54,7 +21,6 @@ function source(dir: string, url: string, partialApply: boolean) {
     onSwitch: async (rev) => {
       switched.push(rev);
     },
-    log: pino({ level: 'silent' }),
   });
   return { src, switched, validations: () => validations };
 }
@@ -63,7 +29,7 @@ const BAD = 'apiVersion: tend/v1\nkind: Site\nmetadata: { name: bad }\nspec: { n
 
 test('an invalid revision is held whole, once; the served revision stays', async (t) => {
   const dir = tempDir(t, 'tend-gitsrc-');
-  const r = repo(dir);
+  const r = workRepo(dir);
   const good = r.commit({ 'a.yaml': staticSiteYaml('a', '/srv/www/a') });
   const { src, switched, validations } = source(dir, r.work, false);
   t.after(() => src.stop());
@@ -96,7 +62,7 @@ test('an invalid revision is held whole, once; the served revision stays', async
 
 test('--partial-apply switches to a revision that only partly validates', async (t) => {
   const dir = tempDir(t, 'tend-gitsrc-');
-  const r = repo(dir);
+  const r = workRepo(dir);
   r.commit({ 'a.yaml': staticSiteYaml('a', '/srv/www/a') });
   const { src, switched } = source(dir, r.work, true);
   t.after(() => src.stop());
@@ -115,22 +81,14 @@ test('--partial-apply switches to a revision that only partly validates', async 
 
 test('an interval refresh that throws is a condition, not an unhandled rejection', async (t) => {
   const dir = tempDir(t, 'tend-gitsrc-');
-  const r = repo(dir);
+  const r = workRepo(dir);
   r.commit({ 'a.yaml': staticSiteYaml('a', '/srv/www/a') });
   let fail = false;
-  const src = new GitSource({
-    stateDir: join(dir, 'state'),
-    url: r.work,
-    branch: 'main',
-    path: '',
+  const src = gitSourceOn(dir, r.work, {
     intervalMs: 50,
-    maxBytes: 1024 ** 3,
-    partialApply: false,
-    validate: (d) => loadDesiredState(d),
     onSwitch: async () => {
       if (fail) throw new Error('disk full while applying');
     },
-    log: pino({ level: 'silent' }),
   });
   t.after(() => src.stop());
   await src.start();

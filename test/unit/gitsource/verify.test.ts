@@ -4,42 +4,21 @@
 // holds a refused revision until an operator's refresh verifies it again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { GitSource } from '../../../src/gitsource/source.js';
 import { CommitVerifier } from '../../../src/gitsource/verify.js';
-import { loadDesiredState } from '../../../src/source/index.js';
 import { staticSiteYaml } from '../../helpers/e2e.js';
 import { gpgKey, type GpgKey } from '../../helpers/gpg.js';
 import { processesMentioning } from '../../helpers/procs.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { gitSourceOn, workRepo } from './work-repo.js';
 
 test('--git-verify accepts only commits signed by a key of the keyring, naming why not', async (t) => {
   const dir = tempDir(t, 'tend-verify-');
   const trusted = gpgKey(t, 'Deployer <deploy@tend.test>');
   const stranger = gpgKey(t, 'Stranger <stranger@evil.test>');
-  const work = join(dir, 'work');
-  mkdirSync(work);
-  const git = (key: GpgKey | undefined, ...args: string[]) => {
-    const r = spawnSync(
-      'git',
-      ['-c', 'user.email=t@t', '-c', 'user.name=t', ...(key?.gitSign.config ?? []), ...args],
-      {
-        cwd: work,
-        encoding: 'utf8',
-        env: { ...process.env, ...(key?.gitSign.env ?? {}) },
-      },
-    );
-    assert.equal(r.status, 0, r.stderr);
-    return r.stdout.trim();
-  };
-  git(undefined, 'init', '--quiet', '-b', 'main');
-  const commit = (key: GpgKey | undefined, message: string) => {
-    git(key, 'commit', '--quiet', '--allow-empty', ...(key ? ['-S'] : []), '-m', message);
-    return git(undefined, 'rev-parse', 'HEAD');
-  };
+  const { work, git, commit: commitFiles } = workRepo(dir);
+  const commit = (key: GpgKey | undefined, message: string) => commitFiles({}, { message, key });
   const good = commit(trusted, 'signed');
   const unsigned = commit(undefined, 'unsigned');
   const strange = commit(stranger, 'by a stranger');
@@ -103,40 +82,18 @@ test('GitSource --git-verify: a refused revision is held until an operator refre
   const dir = tempDir(t, 'tend-verify-src-');
   const trusted = gpgKey(t, 'Deployer <deploy@tend.test>');
   const newcomer = gpgKey(t, 'Newcomer <new@tend.test>');
-  const work = join(dir, 'work');
-  mkdirSync(work);
-  const git = (key: GpgKey | undefined, ...args: string[]) => {
-    const who = ['-c', 'user.email=t@t', '-c', 'user.name=t', ...(key?.gitSign.config ?? [])];
-    const r = spawnSync('git', [...who, ...args], {
-      cwd: work,
-      encoding: 'utf8',
-      env: { ...process.env, ...(key?.gitSign.env ?? {}) },
-    });
-    assert.equal(r.status, 0, r.stderr);
-    return r.stdout.trim();
-  };
-  git(undefined, 'init', '--quiet', '-b', 'main');
-  const commit = (key: GpgKey, file: string) => {
-    writeFileSync(join(work, file), staticSiteYaml(file.replace('.yaml', ''), `/srv/www/${file}`));
-    git(key, 'add', '-A');
-    git(key, 'commit', '--quiet', '-S', '-m', file);
-    return git(undefined, 'rev-parse', 'HEAD');
-  };
+  const repo = workRepo(dir);
+  const commit = (key: GpgKey, file: string) =>
+    repo.commit(
+      { [file]: staticSiteYaml(file.replace('.yaml', ''), `/srv/www/${file}`) },
+      { message: file, key },
+    );
   const keyring = join(dir, 'keyring.asc');
   trusted.exportTo(keyring);
   const switched: string[] = [];
-  const src = new GitSource({
-    stateDir: join(dir, 'state'),
-    url: work,
-    branch: 'main',
-    path: '',
-    intervalMs: 3_600_000,
-    maxBytes: 1024 ** 3,
-    partialApply: false,
+  const src = gitSourceOn(dir, repo.work, {
     verifyKeyring: keyring,
-    validate: (d) => loadDesiredState(d),
     onSwitch: async (rev) => void switched.push(rev),
-    log: pino({ level: 'silent' }),
   });
   t.after(() => src.stop());
   const good = commit(trusted, 'a.yaml');

@@ -36,14 +36,6 @@ export function resourceDoc(
   return { apiVersion: 'tend/v1', kind, metadata: { name }, spec };
 }
 
-/** The 1-based line of the first line of text that contains needle; col is where it starts. */
-export function lineColOf(text: string, needle: string, from = 0): { line: number; col: number } {
-  const idx = text.indexOf(needle, from);
-  if (idx < 0) throw new Error(`${JSON.stringify(needle)} not in text`);
-  const before = text.slice(0, idx).split('\n');
-  return { line: before.length, col: before[before.length - 1]!.length + 1 };
-}
-
 export function describeErrors(r: LoadResult): string {
   return r.errors
     .map((e: LoadError) => `${e.file}:${e.line}:${e.col} ${e.key ?? ''} ${e.field ?? ''} ${e.message}`)
