@@ -40,6 +40,8 @@ export function gitServeHook(
       loadDesiredState(dir, {
         ruleContext: await hostRuleContext(host, layout),
         ...(deps.hostSlice ? { hostSlice: deps.hostSlice } : {}),
+        // The daemon starts no worker (pipeline/compute-plan.ts says why).
+        parallel: 'never',
       }),
     onSwitch: async () => {
       await reconcile?.();

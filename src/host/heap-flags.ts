@@ -1,5 +1,4 @@
-// The V8 flags of a long-lived `tend serve`, set at run time and set again whenever V8 may have put
-// them back (0051):
+// The V8 flags of a long-lived `tend serve`, set at run time (0051):
 // - A growth factor of 1 keeps the young generation at its starting size. Under the first pass V8
 //   doubles it up to 32 MB and never gives it back, a fifth of the daemon's resident memory at
 //   1,000 Sites + Pools.
@@ -7,24 +6,12 @@
 //   the whole heap on V8's helper threads) to give back what the heap trim (cli/heap-trim.ts)
 //   already gives back after a big pass.
 // On the command line V8 raises a growth factor below 2 to its floor when it makes a heap, and for
-// the same reason every new isolate (a Worker) resets it process-wide.
+// the same reason every new isolate (a Worker) resets it process-wide: the daemon starts none.
 import { setFlagsFromString } from 'node:v8';
 
 const DAEMON_FLAGS = ['--semi-space-growth-factor=1', '--no-memory-reducer'];
 
-let daemon = false;
-
-function apply(): void {
-  for (const flag of DAEMON_FLAGS) setFlagsFromString(flag);
-}
-
 /** Called by `tend serve` before its first pass; one-shot commands exit instead and keep V8's default. */
 export function useDaemonHeapFlags(): void {
-  daemon = true;
-  apply();
-}
-
-/** Called once a Worker started (its isolate reset the growth factor); a no-op outside the daemon. */
-export function restoreHeapFlags(): void {
-  if (daemon) apply();
+  for (const flag of DAEMON_FLAGS) setFlagsFromString(flag);
 }

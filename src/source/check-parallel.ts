@@ -4,7 +4,6 @@
 import { availableParallelism } from 'node:os';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { checkFile, type FileOutcome } from './check-file.js';
-import { restoreHeapFlags } from '../host/heap-flags.js';
 
 interface CheckJob {
   files: string[];
@@ -58,8 +57,6 @@ export function startChecker(fileCount: number, mode: Parallel = 'auto'): Checke
       const w = new Worker(new URL(import.meta.url), {
         workerData: { tendCheck: true, counter } satisfies CheckWorkerData,
       });
-      // Its isolate, made on the worker's thread, put V8's young-generation growth back (0051).
-      w.once('online', restoreHeapFlags);
       let readyNow: (ok: boolean) => void = () => {};
       ready = new Promise((resolve) => (readyNow = resolve));
       // A worker that fails to start or dies only loses its help: the main thread checks the rest.
