@@ -3,7 +3,7 @@
 import { pino, type Logger } from 'pino';
 import type { CliIO, Command } from './io.js';
 import { heapTrim } from './heap-trim.js';
-import { useDaemonHeapFlags } from '../host/heap-flags.js';
+import { useDaemonV8Flags } from '../host/v8-flags.js';
 import { parseServeArgs, SERVE_USAGE, type ServeOptions } from './serve-args.js';
 
 async function makeLogger(opts: ServeOptions, io: CliIO): Promise<Logger> {
@@ -38,7 +38,7 @@ async function resolveToken(opts: ServeOptions, stateDir: string): Promise<{ tok
 }
 
 export async function runServe(opts: ServeOptions, io: CliIO): Promise<number> {
-  useDaemonHeapFlags();
+  useDaemonV8Flags();
   const [
     { createRealHost },
     { layoutFor },

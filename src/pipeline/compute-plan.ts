@@ -138,7 +138,7 @@ export async function computePlan(opts: ComputePlanOptions): Promise<ComputedPla
       ...(opts.reuseLoad ? { memo: snapshot.loadMemo(desiredDir) } : {}),
       ...(opts.hostSlice ? { hostSlice: opts.hostSlice } : {}),
       // A daemon checks on its main thread: a worker's isolate left ~17 MB in its thread's malloc
-      // arena for the daemon's life and reset V8's young-generation growth (host/heap-flags.ts),
+      // arena for the daemon's life and reset V8's young-generation growth (host/v8-flags.ts),
       // for a first load no faster at 1,000 Sites + Pools (0051). One-shot commands keep it.
       ...(snapshot.longLived ? { parallel: 'never' as const } : {}),
     }),

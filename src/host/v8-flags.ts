@@ -5,13 +5,18 @@
 // - No memory reducer: at idle it ran two extra full collections a minute (concurrent marking of
 //   the whole heap on V8's helper threads) to give back what the heap trim (cli/heap-trim.ts)
 //   already gives back after a big pass.
+// - No optimizing compiler (TurboFan): an idle daemon recompiled ~130 functions a minute on V8's
+//   helper threads (the same functions, pass after pass) and kept their code and compile zones
+//   resident, while its passes wait on nginx, php-fpm and the disk, not on JavaScript: edits, the
+//   first pass and API latency measured the same without it, idle CPU and memory lower.
 // On the command line V8 raises a growth factor below 2 to its floor when it makes a heap, and for
 // the same reason every new isolate (a Worker) resets it process-wide: the daemon starts none.
+// One-shot commands keep V8's defaults: a cold `tend reconcile --plan` is JavaScript-bound.
 import { setFlagsFromString } from 'node:v8';
 
-const DAEMON_FLAGS = ['--semi-space-growth-factor=1', '--no-memory-reducer'];
+const DAEMON_FLAGS = ['--semi-space-growth-factor=1', '--no-memory-reducer', '--no-opt'];
 
-/** Called by `tend serve` before its first pass; one-shot commands exit instead and keep V8's default. */
-export function useDaemonHeapFlags(): void {
+/** Called by `tend serve` before its first pass. */
+export function useDaemonV8Flags(): void {
   for (const flag of DAEMON_FLAGS) setFlagsFromString(flag);
 }

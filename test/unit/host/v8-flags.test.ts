@@ -1,19 +1,19 @@
 // The daemon's V8 flags do what decision 0051 relies on, in a real node process: the young generation
-// stays at its starting size under a pass-like allocation that doubles it without them, and a Worker's
-// new isolate undoes that process-wide (why the daemon starts none).
+// stays at its starting size under a pass-like allocation that doubles it without them, a Worker's
+// new isolate undoes that process-wide (why the daemon starts none), and nothing is optimized.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const heapFlags = fileURLToPath(new URL('../../../src/host/heap-flags.js', import.meta.url));
+const v8Flags = fileURLToPath(new URL('../../../src/host/v8-flags.js', import.meta.url));
 
 /** The young generation's size (MB) after keeping 400,000 small objects, in a fresh node. */
 function youngAfterAllocation(setup: string): number {
   const script = `
     import { getHeapSpaceStatistics } from 'node:v8';
     import { Worker } from 'node:worker_threads';
-    import { useDaemonHeapFlags } from ${JSON.stringify(heapFlags)};
+    import { useDaemonV8Flags } from ${JSON.stringify(v8Flags)};
     ${setup}
     const kept = [];
     for (let i = 0; i < 400000; i++) kept.push({ i, s: 'x' + i });
@@ -29,12 +29,34 @@ test("without the daemon's flags, V8 doubles the young generation under allocati
 });
 
 test("with the daemon's flags the young generation keeps its starting size", () => {
-  assert.ok(youngAfterAllocation('useDaemonHeapFlags();') <= 2.5);
+  assert.ok(youngAfterAllocation('useDaemonV8Flags();') <= 2.5);
 });
 
 test("a Worker's new isolate resets the growth factor process-wide, so the daemon starts none", () => {
-  const setup = `useDaemonHeapFlags();
+  const setup = `useDaemonV8Flags();
     const w = new Worker('0', { eval: true });
     await new Promise((r) => w.once('exit', r));`;
   assert.ok(youngAfterAllocation(setup) >= 8);
+});
+
+/** How many functions V8's optimizing compiler finished, for a hot loop run in a fresh node. */
+function optimizedFunctions(setup: string): number {
+  const script = `
+    import { useDaemonV8Flags } from ${JSON.stringify(v8Flags)};
+    ${setup}
+    const work = (xs) => xs.reduce((s, x) => s + x.a * 2, 0);
+    const xs = Array.from({ length: 5000 }, (_, a) => ({ a }));
+    let t = 0;
+    for (let i = 0; i < 400; i++) t += work(xs);
+    console.log(t > 0);`;
+  const r = spawnSync(process.execPath, ['--trace-opt', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout.split('\n').filter((l) => l.startsWith('[completed optimizing')).length;
+}
+
+test("with the daemon's flags nothing is optimized; without them a hot loop is", () => {
+  assert.ok(optimizedFunctions('') > 0, 'the control optimizes (else the check proves nothing)');
+  assert.equal(optimizedFunctions('useDaemonV8Flags();'), 0);
 });
