@@ -6,6 +6,7 @@
 // `supervisorctl update <group>`. Every other group is left alone. See decisions 0038 and 0048.
 import { isTendError } from '../errors/catalogue.js';
 import { durationMs } from '../model/primitives.js';
+import { backoffDelay } from '../supervisor/index.js';
 import type { Program } from '../model/index.js';
 import type { SupervisordClient } from './supervisord/client.js';
 import { observeSupervisord, type InstanceInfo } from './supervisord/observe.js';
@@ -131,10 +132,14 @@ export class SupervisordProgramsDriver implements RuntimeDriver<Program> {
 
   /** FATAL and its policy restarts it: what observation finds drifted (supervisord will not retry). */
   isFatal(p: Program): boolean {
+    return this.fatalInstances(p).length > 0;
+  }
+
+  /** Its instances supervisord gave up on (FATAL), when its restart policy wants them running. */
+  private fatalInstances(p: Program): InstanceInfo[] {
+    if (p.spec.restart === 'never') return [];
     const seen = this.observed.get(p.metadata.name);
-    return (
-      p.spec.restart !== 'never' && (seen?.supervisord.instances ?? []).some((i) => i.state === 'failed')
-    );
+    return (seen?.supervisord.instances ?? []).filter((i) => i.state === 'failed');
   }
 
   /**
@@ -175,8 +180,8 @@ export class SupervisordProgramsDriver implements RuntimeDriver<Program> {
 
   private async restartIfFatal(p: Program): Promise<boolean> {
     const name = p.metadata.name;
-    const fatal = (this.observed.get(name)?.supervisord.instances ?? []).filter((i) => i.state === 'failed');
-    if (fatal.length === 0 || p.spec.restart === 'never') return false;
+    const fatal = this.fatalInstances(p);
+    if (fatal.length === 0) return false;
     const now = this.now();
     const state = this.restarts.get(name) ?? { restarts: 0, streak: 0, nextAt: 0 };
     this.restarts.set(name, state);
@@ -188,9 +193,10 @@ export class SupervisordProgramsDriver implements RuntimeDriver<Program> {
       } catch (err) {
         errors.push(`${i.namespec}: ${(err as Error).message}`);
       }
-    const delay = Math.min(
+    const delay = backoffDelay(
+      durationMs(p.spec.backoff.initial),
       durationMs(p.spec.backoff.max),
-      durationMs(p.spec.backoff.initial) * 2 ** Math.min(state.streak, 20),
+      state.streak + 1,
     );
     state.restarts += 1;
     state.streak += 1;
