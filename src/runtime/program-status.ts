@@ -2,6 +2,7 @@
 // fixed port a foreign process holds (PortConflict), limits and tree containment, pids and ports.
 import { phaseOf } from '../drivers/programs-native.js';
 import { setCondition, type ResourceStatus } from '../state/conditions.js';
+import { portConflictApplied } from './port-conflict.js';
 import type { ProgramStatus } from '../supervisor/index.js';
 import { limitsCondition } from '../supervisor/limits-status.js';
 import { programTreeFacts, treeCondition } from '../supervisor/tree-status.js';
@@ -29,21 +30,8 @@ export function programStatus(current: ResourceStatus, st: ProgramStatus, now: n
   // A fixed port another process holds says so (the same reason as a Site's or Pool's, 0042).
   const conflict = st.error?.code === 'TEND_ERR_PORT_IN_USE';
   const why = conflict ? 'PortConflict' : phase;
-  const appliedNow = current.conditions.find((c) => c.type === 'Applied');
   // Not applied while the port is taken (phase Failed); applied again once it started there.
-  if (conflict || appliedNow?.reason === 'PortConflict')
-    current = setCondition(
-      current,
-      conflict
-        ? { type: 'Applied', status: 'False', reason: 'PortConflict', message }
-        : {
-            type: 'Applied',
-            status: 'True',
-            reason: 'Applied',
-            message: `generation ${st.generation} is applied`,
-          },
-      now,
-    );
+  current = portConflictApplied(current, conflict, message, `generation ${st.generation} is applied`, now);
   const applied = current.conditions.find((c) => c.type === 'Applied')?.status !== 'False';
   let next = setCondition(
     current,

@@ -4,6 +4,7 @@
 import type { ObservedTerminal } from '../drivers/terminals-builtin.js';
 import type { HealthVerdict } from '../observe/assess.js';
 import { setCondition, type ResourceStatus } from '../state/conditions.js';
+import { portConflictApplied } from './port-conflict.js';
 
 /** Listening or why not; a Terminal not observed (never applied here) is not started, never Ready. */
 export function terminalVerdict(seen: ObservedTerminal | undefined): HealthVerdict {
@@ -38,14 +39,7 @@ export function terminalStatus(
   const verdict = terminalVerdict(seen);
   // A fixed port another process holds: not applied (phase Failed) until the port is free (0042).
   const conflict = verdict.reason === 'PortConflict';
-  if (conflict || current.conditions.find((c) => c.type === 'Applied')?.reason === 'PortConflict')
-    current = setCondition(
-      current,
-      conflict
-        ? { type: 'Applied', status: 'False', reason: 'PortConflict', message: verdict.message }
-        : { type: 'Applied', status: 'True', reason: 'Applied', message: 'the terminal listens on its port' },
-      now,
-    );
+  current = portConflictApplied(current, conflict, verdict.message, 'the terminal listens on its port', now);
   const notListening = conflict ? 'PortConflict' : 'NotListening';
   const applied = current.conditions.find((c) => c.type === 'Applied')?.status !== 'False';
   let next = setCondition(
