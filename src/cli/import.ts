@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { TendError } from '../errors/catalogue.js';
 import { COMMON_USAGE, parseCommandArgs, type CommonValues } from './common-args.js';
+import { portOption } from './port-option.js';
 import type { CliIO, Command } from './io.js';
 import { parseWebBases, WEB_BASE_USAGE } from './web-base.js';
 
@@ -40,15 +41,7 @@ export const importCommand: Command = async (args: string[], io: CliIO): Promise
     throw new TendError('TEND_ERR_USAGE', `expected exactly one of --out DIR or --dry-run\n${USAGE}`);
   if ((values.profile ?? 'system') !== 'system')
     throw new TendError('TEND_ERR_USAGE', `import reads the system profile; got --profile ${values.profile}`);
-  let httpPort: number | undefined;
-  if (values['http-port'] !== undefined) {
-    httpPort = Number(values['http-port']);
-    if (!/^\d{1,5}$/.test(values['http-port']) || httpPort < 1 || httpPort > 65535)
-      throw new TendError(
-        'TEND_ERR_USAGE',
-        `expected --http-port between 1 and 65535, got "${values['http-port']}"`,
-      );
-  }
+  const httpPort = portOption(values['http-port'], '--http-port');
   const bases = parseWebBases(values['web-base'], io.cwd);
   if (!bases.ok) throw new TendError('TEND_ERR_USAGE', bases.message);
   const root = resolve(io.cwd, values.root ?? '/');

@@ -11,6 +11,7 @@ import { serveConfigPath, withServeConfig } from './serve-config.js';
 import { HOST_FLAGS, HOST_USAGE, parseHostArgs } from './host-args.js';
 import type { HostSlice } from '../source/host-slice.js';
 import { optionHint } from './suggest.js';
+import { portNumber, portOption } from './port-option.js';
 
 export const SERVE_USAGE = `usage: tend serve [options]
 
@@ -151,24 +152,11 @@ export function parseServeArgs(args: string[], cwd: string): ServeOptions | 'hel
   const profile = values.profile ?? 'embedded';
   if (profile !== 'embedded' && profile !== 'system')
     throw new TendError('TEND_ERR_USAGE', `expected --profile embedded or system, got "${profile}"`);
-  let httpPort: number | undefined;
-  if (values['http-port'] !== undefined) {
-    httpPort = Number(values['http-port']);
-    if (!/^\d{1,5}$/.test(values['http-port']) || httpPort < 1 || httpPort > 65535)
-      throw new TendError(
-        'TEND_ERR_USAGE',
-        `expected --http-port between 1 and 65535, got "${values['http-port']}"`,
-      );
-  }
+  const httpPort = portOption(values['http-port'], '--http-port');
   let httpsPort: number | undefined;
   if (values['https-port'] !== undefined) {
-    httpsPort = Number(values['https-port']);
-    if (
-      !/^\d{1,5}$/.test(values['https-port']) ||
-      httpsPort < 1 ||
-      httpsPort > 65535 ||
-      httpsPort === httpPort
-    )
+    httpsPort = portNumber(values['https-port']);
+    if (httpsPort === undefined || httpsPort === httpPort)
       throw new TendError(
         'TEND_ERR_USAGE',
         `expected --https-port between 1 and 65535, other than --http-port, got "${values['https-port']}"`,
