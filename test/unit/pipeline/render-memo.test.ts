@@ -7,7 +7,7 @@ import { embeddedLayout } from '../../../src/layout/index.js';
 import { keyOf, type Pool, type Resource, type ResourceKey } from '../../../src/model/index.js';
 import type { RenderContext } from '../../../src/render/index.js';
 import { sitesUsing } from '../../../src/render/pool-tenancy.js';
-import { renderMemo, sitesUsingKeys } from '../../../src/pipeline/render-memo.js';
+import { renderMemo, shareObservedText, sitesUsingKeys } from '../../../src/pipeline/render-memo.js';
 import type { RenderMemoEntry } from '../../../src/pipeline/snapshot.js';
 import { resource } from '../render/fixtures.js';
 
@@ -76,4 +76,30 @@ test('a Pool re-renders when a Site moves to it, in the next pass and in the sam
   const t = phpSite('t', 'b');
   (grown.resources as Map<ResourceKey, Resource>).set(keyOf(t), t);
   assert.deepEqual(sitesUsingKeys(after[1] as Pool, grown), ['Site/s', 'Site/t']);
+});
+
+test('the memo takes the host text only where it equals the render: a hand edit stays drift', () => {
+  const rs = [pool('a'), phpSite('s', 'a')];
+  const ctx = ctxOf(rs);
+  const memo = new Map<ResourceKey, RenderMemoEntry>();
+  const gens = new Map<ResourceKey, string>(rs.map((r) => [keyOf(r), 'g1']));
+  const [p, s] = rs.map((r) => renderMemo(memo, r, 'g1', ctx, gens));
+  const file = (path: string, content: string) => ({ path, content, managedBy: undefined });
+  const observed = {
+    // The Pool's file as rendered; the Site's vhost edited by hand.
+    files: new Map([
+      [p!.files[0]!.path, file(p!.files[0]!.path, `${p!.files[0]!.content}`)],
+      [s!.files[0]!.path, file(s!.files[0]!.path, `${s!.files[0]!.content}# edited\n`)],
+    ]),
+    links: new Map(),
+    phpVersions: [],
+  };
+  shareObservedText(memo, observed);
+  assert.equal(memo.get('Pool/a')!.shared, true);
+  assert.equal(memo.get('Pool/a')!.rendered.files[0]!.content, p!.files[0]!.content);
+  assert.notEqual(memo.get('Site/s')!.shared, true, 'a file that differs is not shared');
+  assert.equal(memo.get('Site/s')!.rendered, s, 'the render is kept as it was');
+  assert.ok(!memo.get('Site/s')!.rendered.files[0]!.content.includes('# edited'));
+  // The next pass's memo hit returns the shared entry, with the same text as a fresh render.
+  assert.equal(renderMemo(memo, rs[0]!, 'g1', ctx, gens), memo.get('Pool/a')!.rendered);
 });
