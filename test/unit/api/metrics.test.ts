@@ -1,7 +1,7 @@
 // /metrics: every line parses as Prometheus text format 0.0.4, with HELP/TYPE and escaped labels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TendMetrics } from '../../../src/api/metrics.js';
+import { EVENT_LOOP_SAMPLE_MS, TendMetrics } from '../../../src/api/metrics.js';
 import { buildServer } from '../../../src/api/server.js';
 import { FakeDeps } from './fake-deps.js';
 
@@ -175,4 +175,22 @@ test('tend_info carries the host name and revision, one series at a time; tend_s
     { name: 'tend_info', labels: '{host="web1",revision="c2"}', value: 1 },
     { name: 'tend_source_ready', labels: '{source="git"}', value: 0 },
   ]);
+});
+
+test("the event-loop lag histogram samples every 100 ms, not prom-client's 10 ms (100 wake-ups a second, idle CPU)", async () => {
+  const perfHooks = (await import('node:perf_hooks')).default;
+  const original = perfHooks.monitorEventLoopDelay;
+  const resolutions: (number | undefined)[] = [];
+  perfHooks.monitorEventLoopDelay = (options) => {
+    resolutions.push(options?.resolution);
+    return original(options);
+  };
+  try {
+    const text = await new TendMetrics().exposition();
+    assert.match(text, /^# TYPE nodejs_eventloop_lag_p99_seconds /m);
+  } finally {
+    perfHooks.monitorEventLoopDelay = original;
+  }
+  assert.deepEqual(resolutions, [EVENT_LOOP_SAMPLE_MS]);
+  assert.ok(EVENT_LOOP_SAMPLE_MS >= 100);
 });
