@@ -118,7 +118,7 @@ export class MasterWatch {
     if (!outage) {
       // Under the driver's lock: a reload's re-exec (new pid) is never taken for a death.
       const dead = await driver.tracker.exclusive(async () => {
-        const record = await host.fs.readFile(driver.tracker.stateFile);
+        const record = await driver.tracker.recordText();
         if (record === undefined || (await driver.tracker.current())) return undefined;
         const pid = /"pid":\s*(\d+)/.exec(record)?.[1] ?? '?';
         return `the ${id} master (pid ${pid}) died`;

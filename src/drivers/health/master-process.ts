@@ -126,8 +126,17 @@ export class MasterTracker {
     return how;
   }
 
+  /**
+   * The record as written, torn or not (undefined when there is none). The master watch asks twice
+   * a second: a daemon's readFiles answers from memory while the file's identity holds.
+   */
+  async recordText(): Promise<string | undefined> {
+    const { fs } = this.host;
+    return fs.readFiles ? (await fs.readFiles([this.stateFile]))[0] : fs.readFile(this.stateFile);
+  }
+
   private async readRecord(): Promise<MasterIdentity | undefined> {
-    const text = await this.host.fs.readFile(this.stateFile);
+    const text = await this.recordText();
     if (!text) return undefined;
     try {
       const parsed = JSON.parse(text) as Partial<MasterIdentity>;
