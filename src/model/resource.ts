@@ -51,8 +51,24 @@ export function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * A loaded resource is deep-frozen and shared by every pass while its file is unchanged, and a
+ * daemon asks for its generation several times a pass (plan, supervisor, status): hashed once.
+ */
+const frozenGenerations = new WeakMap<Resource, string>();
+
 /** observedGeneration: a short hash of the defaulted spec and labels. Every field takes part. */
 export function generationOf(resource: Resource): string {
+  const known = frozenGenerations.get(resource);
+  if (known !== undefined) return known;
+  const generation = hashGeneration(resource);
+  // Only what can no longer change is remembered; a resource being built is hashed each time.
+  if (Object.isFrozen(resource) && Object.isFrozen(resource.spec))
+    frozenGenerations.set(resource, generation);
+  return generation;
+}
+
+function hashGeneration(resource: Resource): string {
   const text = canonical({ spec: resource.spec, labels: resource.metadata.labels });
   // crypto.hash (node ≥ 20.12) is the one-shot form, a few times cheaper than a Hash object per call.
   const hex =

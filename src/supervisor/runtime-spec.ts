@@ -123,7 +123,18 @@ function probeRuntime(p: ProbeSpec): ProbeRuntime {
   };
 }
 
-export function runtimeSpec(program: Program): RuntimeSpec {
+/** A loaded Program is deep-frozen and shared while its file is unchanged: its spec is built once. */
+const frozenSpecs = new WeakMap<Program, Readonly<RuntimeSpec>>();
+
+export function runtimeSpec(program: Program): Readonly<RuntimeSpec> {
+  const known = frozenSpecs.get(program);
+  if (known) return known;
+  const spec = Object.freeze(buildRuntimeSpec(program));
+  if (Object.isFrozen(program) && Object.isFrozen(program.spec)) frozenSpecs.set(program, spec);
+  return spec;
+}
+
+function buildRuntimeSpec(program: Program): RuntimeSpec {
   const s = program.spec;
   return {
     name: program.metadata.name,

@@ -46,3 +46,23 @@ test('generationOf: sha256 of the canonical spec and labels, first 16 hex digits
   assert.equal(generationOf(pool), expected);
   assert.match(expected, /^[0-9a-f]{16}$/);
 });
+
+test('generationOf: a resource that can still change is hashed afresh; a frozen one is hashed once and keeps its answer', () => {
+  const parse = () =>
+    SCHEMAS.Pool.parse({
+      apiVersion: 'tend/v1',
+      kind: 'Pool',
+      metadata: { name: 'app' },
+      spec: { php: '8.2' },
+    }) as Extract<Resource, { kind: 'Pool' }>;
+  const open = parse();
+  const before = generationOf(open);
+  (open.spec as { php: string }).php = '8.3';
+  assert.notEqual(generationOf(open), before, 'an unfrozen resource is never answered from memory');
+
+  const frozen = parse();
+  Object.freeze(frozen.spec);
+  Object.freeze(frozen);
+  assert.equal(generationOf(frozen), before);
+  assert.equal(generationOf(frozen), generationOf(parse()), 'the remembered answer is the hash itself');
+});

@@ -76,3 +76,18 @@ test('afterExit: policy, failed starts, stable runs and the crash-loop threshold
   assert.equal(describeExit(null, 'SIGKILL'), 'killed by SIGKILL (exit 137)');
   assert.equal(describeExit(3, null), 'exited 3');
 });
+
+test('runtimeSpec: built once per frozen Program and frozen itself; an unfrozen Program is built afresh', () => {
+  const open = program('w', { command: ['/bin/true'] });
+  const first = runtimeSpec(open);
+  assert.ok(Object.isFrozen(first), 'a shared spec cannot be changed by one of its readers');
+  assert.notEqual(runtimeSpec(open), first);
+  (open.spec as { instances: number }).instances = 3;
+  assert.equal(runtimeSpec(open).instances, 3);
+
+  const frozen = program('w', { command: ['/bin/true'] });
+  Object.freeze(frozen.spec);
+  Object.freeze(frozen);
+  assert.equal(runtimeSpec(frozen), runtimeSpec(frozen));
+  assert.equal(runtimeSpec(frozen).generation, first.generation);
+});
