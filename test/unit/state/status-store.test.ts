@@ -186,3 +186,35 @@ test('put sees any changed fact: an added field, a removed one, a longer list, a
   store.put({ ...base });
   assert.equal(store.isDirty, false, 'the same facts again: nothing to save');
 });
+
+test('list() stays sorted by key and current as keys come, change and go between calls', async (t) => {
+  const store = await StatusStore.load(host, tempDir(t));
+  const keys = () => store.list().map((s) => s.key);
+  store.put(newStatus('Site', 'b', T));
+  store.put(newStatus('Pool', 'z', T));
+  assert.deepEqual(keys(), ['Pool/z', 'Site/b']);
+  store.put(newStatus('Site', 'a', T));
+  store.put(newStatus('Job', 'n', T));
+  assert.deepEqual(keys(), ['Job/n', 'Pool/z', 'Site/a', 'Site/b']);
+  const ready = setCondition(
+    newStatus('Site', 'b', T),
+    { type: 'Ready', status: 'True', reason: 'Ready', message: 'ok' },
+    T,
+  );
+  store.put(ready);
+  assert.equal(
+    store.list().find((s) => s.key === 'Site/b'),
+    ready,
+    'an update is listed, not the old status',
+  );
+  assert.deepEqual(
+    store.list({ phase: ready.phase }).map((s) => s.key),
+    ['Site/b'],
+  );
+  assert.equal(store.remove('Pool/z'), true);
+  assert.deepEqual(keys(), ['Job/n', 'Site/a', 'Site/b']);
+  assert.deepEqual(
+    store.list({ kind: 'Site' }).map((s) => s.key),
+    ['Site/a', 'Site/b'],
+  );
+});
