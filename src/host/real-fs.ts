@@ -112,9 +112,6 @@ const tempNameFor = (path: string) =>
   join(dirname(path), atomicTempName(basename(path), randomBytes(4).toString('hex')));
 
 async function readFileUtf8(path: string): Promise<string | undefined> {
-  // The kernel answers /proc from memory, never the disk: read on the calling thread. Through the
-  // thread pool each read cost four round trips, and the master watch reads two a second (0052).
-  if (path.startsWith('/proc/')) return readSmallFileSync(path);
   try {
     return await fsp.readFile(path, 'utf8');
   } catch (err) {
