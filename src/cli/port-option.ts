@@ -8,11 +8,15 @@ export function portNumber(text: string): number | undefined {
   return /^\d{1,5}$/.test(text) && port >= 1 && port <= 65535 ? port : undefined;
 }
 
+/** What is wrong with an optional port option (--http-port), or undefined when absent or valid. */
+export function portOptionProblem(text: string | undefined, flag: string): string | undefined {
+  if (text === undefined || portNumber(text) !== undefined) return undefined;
+  return `expected ${flag} between 1 and 65535, got "${text}"`;
+}
+
 /** An optional port option (--http-port): undefined when absent, a usage error naming it when invalid. */
 export function portOption(text: string | undefined, flag: string): number | undefined {
-  if (text === undefined) return undefined;
-  const port = portNumber(text);
-  if (port === undefined)
-    throw new TendError('TEND_ERR_USAGE', `expected ${flag} between 1 and 65535, got "${text}"`);
-  return port;
+  const problem = portOptionProblem(text, flag);
+  if (problem !== undefined) throw new TendError('TEND_ERR_USAGE', problem);
+  return text === undefined ? undefined : portNumber(text);
 }

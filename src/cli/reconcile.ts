@@ -3,7 +3,7 @@
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { optionHint } from './suggest.js';
-import { portNumber } from './port-option.js';
+import { portNumber, portOptionProblem } from './port-option.js';
 import { isTendError } from '../errors/catalogue.js';
 import type { Profile } from '../layout/layout.js';
 import { parseResourceKey, type ResourceKey } from '../model/envelope.js';
@@ -91,9 +91,9 @@ export function parseReconcileArgs(args: string[], cwd: string): Parsed {
   const diff = values.diff ?? 'directives';
   if (diff !== 'directives' && diff !== 'full')
     return { ok: false, message: `expected --diff directives or full, got "${diff}"` };
+  const portProblem = portOptionProblem(values['http-port'], '--http-port');
+  if (portProblem !== undefined) return { ok: false, message: portProblem };
   const httpPort = values['http-port'] === undefined ? undefined : portNumber(values['http-port']);
-  if (values['http-port'] !== undefined && httpPort === undefined)
-    return { ok: false, message: `expected --http-port between 1 and 65535, got "${values['http-port']}"` };
   const bases = parseWebBases(values['web-base'], cwd);
   if (!bases.ok) return { ok: false, message: bases.message };
   let hostSlice: HostSlice;
