@@ -1,7 +1,8 @@
 // The V8 flags of a long-lived `tend serve`, set at run time (0051):
-// - A growth factor of 1 keeps the young generation at its starting size. Under the first pass V8
-//   doubles it up to 32 MB and never gives it back, a fifth of the daemon's resident memory at
-//   1,000 Sites + Pools.
+// - A growth factor of 1 keeps the young generation small. Under the first pass V8 doubles it up
+//   to 32 MB and never gives it back, a fifth of the daemon's resident memory at 1,000 Sites +
+//   Pools. (It holds a bare node at 2 MB; the daemon still reaches 8 MB in its first pass, for a
+//   reason not found yet, and the heap trim's collection brings it back to 1 MB: 0052.)
 // - No memory reducer: at idle it ran two extra full collections a minute (concurrent marking of
 //   the whole heap on V8's helper threads) to give back what the heap trim (cli/heap-trim.ts)
 //   already gives back after a big pass.

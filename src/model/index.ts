@@ -9,6 +9,7 @@ export * from './job.js';
 export * from './issuer.js';
 export * from './issuer-rules.js';
 export * from './resource.js';
+export { frozenMemo } from './frozen-memo.js';
 export * from './rules.js';
 export * from './privilege.js';
 export * from './json-schema.js';

@@ -8,6 +8,7 @@ import { siteResource, type Site } from './site.js';
 import { terminalResource, type Terminal } from './terminal.js';
 import { jobResource, type Job } from './job.js';
 import { issuerResource, type Issuer } from './issuer.js';
+import { frozenMemo } from './frozen-memo.js';
 
 export type Resource = Site | Pool | Program | Terminal | Job | Issuer;
 export type ResourceOf<K extends Kind> = Extract<Resource, { kind: K }>;
@@ -52,21 +53,10 @@ export function canonical(value: unknown): string {
 }
 
 /**
- * A loaded resource is deep-frozen and shared by every pass while its file is unchanged, and a
- * daemon asks for its generation several times a pass (plan, supervisor, status): hashed once.
+ * observedGeneration: a short hash of the defaulted spec and labels. Every field takes part. A daemon
+ * asks for it several times a pass (plan, supervisor, status): a loaded resource is hashed once.
  */
-const frozenGenerations = new WeakMap<Resource, string>();
-
-/** observedGeneration: a short hash of the defaulted spec and labels. Every field takes part. */
-export function generationOf(resource: Resource): string {
-  const known = frozenGenerations.get(resource);
-  if (known !== undefined) return known;
-  const generation = hashGeneration(resource);
-  // Only what can no longer change is remembered; a resource being built is hashed each time.
-  if (Object.isFrozen(resource) && Object.isFrozen(resource.spec))
-    frozenGenerations.set(resource, generation);
-  return generation;
-}
+export const generationOf: (resource: Resource) => string = frozenMemo(hashGeneration);
 
 function hashGeneration(resource: Resource): string {
   const text = canonical({ spec: resource.spec, labels: resource.metadata.labels });

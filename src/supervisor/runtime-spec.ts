@@ -3,6 +3,7 @@
 import {
   durationMs,
   envIsSecret,
+  frozenMemo,
   envPlain,
   generationOf,
   sizeBytes,
@@ -123,16 +124,10 @@ function probeRuntime(p: ProbeSpec): ProbeRuntime {
   };
 }
 
-/** A loaded Program is deep-frozen and shared while its file is unchanged: its spec is built once. */
-const frozenSpecs = new WeakMap<Program, Readonly<RuntimeSpec>>();
-
-export function runtimeSpec(program: Program): Readonly<RuntimeSpec> {
-  const known = frozenSpecs.get(program);
-  if (known) return known;
-  const spec = Object.freeze(buildRuntimeSpec(program));
-  if (Object.isFrozen(program) && Object.isFrozen(program.spec)) frozenSpecs.set(program, spec);
-  return spec;
-}
+/** Built once per loaded Program (model/frozen-memo.ts), and frozen: its readers share it. */
+export const runtimeSpec: (program: Program) => Readonly<RuntimeSpec> = frozenMemo((program: Program) =>
+  Object.freeze(buildRuntimeSpec(program)),
+);
 
 function buildRuntimeSpec(program: Program): RuntimeSpec {
   const s = program.spec;

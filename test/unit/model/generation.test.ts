@@ -60,8 +60,19 @@ test('generationOf: a resource that can still change is hashed afresh; a frozen 
   (open.spec as { php: string }).php = '8.3';
   assert.notEqual(generationOf(open), before, 'an unfrozen resource is never answered from memory');
 
+  // Labels take part in the hash: a resource whose labels can still change is not remembered either.
+  const labelled = parse();
+  labelled.metadata.labels = { team: 'a' };
+  Object.freeze(labelled.spec);
+  Object.freeze(labelled);
+  const first = generationOf(labelled);
+  labelled.metadata.labels.team = 'b';
+  assert.notEqual(generationOf(labelled), first);
+
   const frozen = parse();
   Object.freeze(frozen.spec);
+  if (frozen.metadata.labels) Object.freeze(frozen.metadata.labels);
+  Object.freeze(frozen.metadata);
   Object.freeze(frozen);
   assert.equal(generationOf(frozen), before);
   assert.equal(generationOf(frozen), generationOf(parse()), 'the remembered answer is the hash itself');

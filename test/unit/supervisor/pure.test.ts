@@ -87,6 +87,8 @@ test('runtimeSpec: built once per frozen Program and frozen itself; an unfrozen 
 
   const frozen = program('w', { command: ['/bin/true'] });
   Object.freeze(frozen.spec);
+  if (frozen.metadata.labels) Object.freeze(frozen.metadata.labels);
+  Object.freeze(frozen.metadata);
   Object.freeze(frozen);
   assert.equal(runtimeSpec(frozen), runtimeSpec(frozen));
   assert.equal(runtimeSpec(frozen).generation, first.generation);
