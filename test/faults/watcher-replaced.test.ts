@@ -73,7 +73,19 @@ test('deleting and restoring, or moving away and back, the desired-state dir kee
 
   // Deleting the directory deleted nothing: every site served throughout.
   assert.deepEqual(checker.failuresSince(start), []);
-  assert.equal((await f.readyz()).status, 200);
+  // /readyz may read 503 for a moment here (a pool with 2 children and a checker hammering it is
+  // briefly saturated on a busy box, which is Degraded and honest); it must come back by itself.
+  const first = await f.readyz();
+  if (first.status !== 200) t.diagnostic(`/readyz right after the edits: ${first.status} ${first.reason}`);
+  await waitFor(
+    '/readyz to be OK after the edits',
+    async () => {
+      const r = await f.readyz();
+      if (r.status !== 200) throw new Error(`${r.status}: ${r.reason}`);
+      return true;
+    },
+    30_000,
+  );
   assert.deepEqual(untrackedFiles(env.root), []);
 });
 
