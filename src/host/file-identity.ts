@@ -7,7 +7,7 @@
 // than RACY_MS before it was read is "racy" and never trusted (git's index uses the same rule).
 import { statSync, type Stats } from 'node:fs';
 
-const RACY_MS = 2_000;
+export const RACY_MS = 2_000;
 
 export type FileIdentity = string;
 

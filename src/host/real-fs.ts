@@ -111,7 +111,15 @@ function withPath(err: unknown, path: string): unknown {
 const tempNameFor = (path: string) =>
   join(dirname(path), atomicTempName(basename(path), randomBytes(4).toString('hex')));
 
+/** A process's or thread's stat line under /proc. */
+const PROC_STAT = /^\/proc\/\d+(\/task\/\d+)?\/stat$/;
+
 async function readFileUtf8(path: string): Promise<string | undefined> {
+  // /proc/<pid>/stat is read on the calling thread: the kernel builds it from the task alone (no
+  // lock on the process's memory, unlike cmdline or environ, which a tenant stuck in the kernel can
+  // hold), and through the thread pool each read is four round trips, each a wake-up of the loop.
+  // The master watch reads one per master twice a second for the daemon's life (0053).
+  if (PROC_STAT.test(path)) return readSmallFileSync(path);
   try {
     return await fsp.readFile(path, 'utf8');
   } catch (err) {

@@ -7,6 +7,7 @@ import { serviceDriverFor, type ServiceContext } from '../drivers/services.js';
 import type { ServiceDriver } from '../drivers/service.js';
 import { MasterTracker } from '../drivers/health/master-process.js';
 import { asTendError } from '../errors/catalogue.js';
+import { ListingMemo } from '../host/listing-memo.js';
 import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import type { Resource, ResourceKey } from '../model/index.js';
@@ -47,8 +48,12 @@ export class MasterWatch {
   private readonly outages = new Map<ServiceId, Outage>();
   private readonly drivers = new Map<ServiceId, Healable>();
   private readonly checks = new Map<ServiceId, Promise<void>>();
+  /** The record directory is listed again only when it changed: the watch looks twice a second. */
+  private readonly listing: ListingMemo;
 
-  constructor(private readonly opts: MasterWatchOptions) {}
+  constructor(private readonly opts: MasterWatchOptions) {
+    this.listing = new ListingMemo(opts.host.fs, () => opts.host.now());
+  }
 
   /** Why the host is not serving as declared, or undefined; /readyz reports it. */
   get outage(): string | undefined {
@@ -96,7 +101,7 @@ export class MasterWatch {
   /** Services tend has started and not stopped: each has a record in <stateDir>/services/. */
   private async recorded(): Promise<ServiceId[]> {
     const dir = `${this.opts.layout.stateDir}/services`;
-    const names = await this.opts.host.fs.readdir(dir).catch(() => [] as string[]);
+    const names = await this.listing.list(dir).catch(() => [] as string[]);
     const ids = names.filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length));
     return [...new Set([...ids, ...this.outages.keys()])].filter((id) => WATCHED.test(id)) as ServiceId[];
   }

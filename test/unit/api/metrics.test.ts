@@ -177,7 +177,7 @@ test('tend_info carries the host name and revision, one series at a time; tend_s
   ]);
 });
 
-test("the event-loop lag histogram samples every 100 ms, not prom-client's 10 ms (100 wake-ups a second, idle CPU)", async () => {
+test("the event-loop lag histogram samples every 500 ms, not prom-client's 10 ms (each sample wakes an idle daemon)", async () => {
   const perfHooks = (await import('node:perf_hooks')).default;
   const original = perfHooks.monitorEventLoopDelay;
   const resolutions: (number | undefined)[] = [];
@@ -192,5 +192,5 @@ test("the event-loop lag histogram samples every 100 ms, not prom-client's 10 ms
     perfHooks.monitorEventLoopDelay = original;
   }
   assert.deepEqual(resolutions, [EVENT_LOOP_SAMPLE_MS]);
-  assert.ok(EVENT_LOOP_SAMPLE_MS >= 100);
+  assert.ok(EVENT_LOOP_SAMPLE_MS >= 500);
 });

@@ -2,7 +2,10 @@
 // parentheses), all-or-nothing parsing, and no process for a missing or unreadable file.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, constants as fsConstants, mkdtempSync, openSync, promises as fsp, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { hasExited, parseProcStat, readProcStat } from '../../../src/host/proc-stat.js';
 import { processStartTime, realFs } from '../../../src/host/index.js';
 
@@ -74,4 +77,25 @@ test('against the real /proc: this process, a live child, and a reaped child', a
   }
   await new Promise((r) => child.once('exit', r));
   assert.equal(await readProcStat(realFs, child.pid!), undefined, 'reaped: no such process');
+});
+
+test('a /proc stat read finishes while every thread-pool thread is stuck (it never queues there)', async () => {
+  // Each open of a FIFO with no writer holds one pool thread until a writer comes.
+  const dir = mkdtempSync(join(tmpdir(), 'tend-pool-'));
+  const fifo = join(dir, 'fifo');
+  execFileSync('mkfifo', [fifo]);
+  const stuck = Array.from({ length: Number(process.env.UV_THREADPOOL_SIZE ?? 4) }, () =>
+    fsp.open(fifo, 'r'),
+  );
+  try {
+    const read = readProcStat(realFs, process.pid);
+    const late = new Promise<'queued'>((r) => setTimeout(() => r('queued'), 2_000).unref());
+    const first = await Promise.race([read, late]);
+    assert.notEqual(first, 'queued', 'the read waited behind the stuck pool threads');
+    assert.equal((first as Awaited<typeof read>)?.pid, process.pid);
+  } finally {
+    closeSync(openSync(fifo, fsConstants.O_WRONLY | fsConstants.O_NONBLOCK));
+    for (const handle of await Promise.all(stuck)) await handle.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
