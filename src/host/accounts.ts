@@ -28,11 +28,15 @@ export function parseAccounts(passwd: string, group: string): Accounts {
   return { users, groups, stamp };
 }
 
-/** Reads both files afresh: two small reads a pass, so a user added a moment ago is seen at once. */
+/**
+ * Reads both files every call, so a user added a moment ago is seen at once: through the host's
+ * read memo when it has one (a daemon: a stat each while the files are unchanged, never stale, see
+ * file-identity.ts), else two reads.
+ */
 export async function readAccounts(host: Host): Promise<Accounts> {
-  const [passwd, group] = await Promise.all([
-    host.fs.readFile('/etc/passwd'),
-    host.fs.readFile('/etc/group'),
-  ]);
+  const paths = ['/etc/passwd', '/etc/group'];
+  const [passwd, group] = host.fs.readFiles
+    ? await host.fs.readFiles(paths)
+    : await Promise.all(paths.map((p) => host.fs.readFile(p)));
   return parseAccounts(passwd ?? '', group ?? '');
 }

@@ -11,7 +11,6 @@ import { newStatus, setCondition, type ResourceStatus } from '../state/condition
 import { appliedStatus, computeStatus, OUTCOME_REASON, type StatusFacts } from './compute-status.js';
 import type { EventLog } from '../state/events.js';
 import type { StatusStore } from '../state/status-store.js';
-import { mapLimit } from '../observe/observe.js';
 import type { Host } from '../host/host.js';
 import type { HealthVerdict } from '../observe/assess.js';
 import { awaitingServe, isRuntimeKind } from './awaiting-serve.js';
@@ -142,7 +141,8 @@ export async function writeStatus(input: StatusInput): Promise<StatusResult> {
     ctx: probeCtx,
     now,
   });
-  const results = await mapLimit(input.load.resources, 32, async (loaded) => {
+  // Synchronous: nothing here waits, and 2,000 promises a resync were garbage for nothing.
+  const results = input.load.resources.map((loaded) => {
     const { resource, key, generation } = loaded;
     const prev = store.get(key) ?? newStatus(resource.kind, resource.metadata.name, now());
     const outcome = outcomes.get(key);
