@@ -141,6 +141,13 @@ export async function writeStatus(input: StatusInput): Promise<StatusResult> {
     ctx: probeCtx,
     now,
   });
+  // What the store holds after the put: a status with the same facts leaves the stored one in place,
+  // and the pass's result keeps that one, so the copy computed this pass dies young instead of being
+  // promoted and kept until the next pass (a mark-compact's work at every resync, 0053).
+  const keep = (st: ResourceStatus): ResourceStatus => {
+    store.put(st);
+    return store.get(st.key) ?? st;
+  };
   // Synchronous: nothing here waits, and 2,000 promises a resync were garbage for nothing.
   const results = input.load.resources.map((loaded) => {
     const { resource, key, generation } = loaded;
@@ -157,21 +164,14 @@ export async function writeStatus(input: StatusInput): Promise<StatusResult> {
     };
     // A one-shot pass has no runner: Programs and Terminals wait for tend serve (see awaiting-serve.ts).
     if (!input.runtimeStatus && isRuntimeKind(resource.kind)) {
-      const st = awaitingServe(appliedStatus(prev, outcome, facts), resource.kind, now());
-      store.put(st);
-      return st;
+      return keep(awaitingServe(appliedStatus(prev, outcome, facts), resource.kind, now()));
     }
     // Programs and Terminals under a runner: their runner owns health, readiness and outputs.
     const applied = appliedStatus(prev, outcome, facts);
     const runtime = input.runtimeStatus?.(resource, applied);
-    if (runtime) {
-      store.put(runtime);
-      return runtime;
-    }
+    if (runtime) return keep(runtime);
     const verdict = round.verdicts.get(key) ?? lastVerdict(applied) ?? input.externalHealth?.(resource);
-    const st = computeStatus(prev, outcome, verdict, facts);
-    store.put(st);
-    return st;
+    return keep(computeStatus(prev, outcome, verdict, facts));
   });
 
   const errorsByKey = new Map<string, string[]>();
