@@ -3,65 +3,22 @@
 // promoted out of V8's young generation and collected by a mark-compact every resync (0053).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { ApplyResult } from '../../../src/apply/executor.js';
 import { writeStatus } from '../../../src/status/status-writer.js';
 import { createRealHost } from '../../../src/host/index.js';
-import { embeddedLayout } from '../../../src/layout/layout.js';
-import { siteResource } from '../../../src/model/site.js';
-import type { ResourceKey } from '../../../src/model/index.js';
-import type { LoadResult } from '../../../src/source/index.js';
 import { StatusStore } from '../../../src/state/status-store.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { applyOf, loadOfSites, nginxStandIn } from './status-fixture.js';
 
-const site = (name: string) =>
-  siteResource.parse({
-    apiVersion: 'tend/v1',
-    kind: 'Site',
-    metadata: { name },
-    spec: { domains: [`${name}.unit.test`], preset: 'static', root: '/srv/x' },
-  });
-
-const loadOf = (generation: string): LoadResult => ({
-  ok: true,
-  resources: ['a', 'b'].map((n) => ({
-    resource: site(n),
-    key: `Site/${n}` as ResourceKey,
-    file: `${n}.yaml`,
-    line: 1,
-    col: 1,
-    generation,
-  })),
-  errors: [],
-  unknownFiles: [],
-  unknownKeys: [],
-  invalidKeys: [],
-  files: [],
-});
-
-const unchanged: ApplyResult = {
-  outcomes: [
-    { key: 'Site/a' as ResourceKey, action: 'no-op', status: 'unchanged' },
-    { key: 'Site/b' as ResourceKey, action: 'no-op', status: 'unchanged' },
-  ],
-  reloads: [],
-  validations: 0,
-  durationMs: 1,
-};
+const unchanged = applyOf({ 'Site/a': 'no-op', 'Site/b': 'no-op' });
 
 test('a pass that learned nothing returns the stored statuses; a changed fact returns the new one', async (t) => {
-  // nginx's stand-in: every probe is answered.
-  const server = createServer((_req, res) => res.end('ok'));
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => server.close());
-  const layout = embeddedLayout(tempDir(t), { httpPort: (server.address() as AddressInfo).port });
+  const { layout } = await nginxStandIn(t);
   const store = await StatusStore.load(createRealHost(), tempDir(t));
   let clock = Date.now();
   const pass = (generation: string) =>
     writeStatus({
       layout,
-      load: loadOf(generation),
+      load: loadOfSites(['a', 'b'], generation),
       rendered: [],
       apply: unchanged,
       store,
