@@ -2,6 +2,7 @@
 // identity rules. NSS-only users are not listed here; the runtime check (getent) still sees them.
 import { createHash } from 'node:crypto';
 import type { Host } from './host.js';
+import { readAllFiles } from './read-all.js';
 
 export interface Accounts {
   users: Map<string, { uid: number; gid: number }>;
@@ -34,9 +35,6 @@ export function parseAccounts(passwd: string, group: string): Accounts {
  * file-identity.ts), else two reads.
  */
 export async function readAccounts(host: Host): Promise<Accounts> {
-  const paths = ['/etc/passwd', '/etc/group'];
-  const [passwd, group] = host.fs.readFiles
-    ? await host.fs.readFiles(paths)
-    : await Promise.all(paths.map((p) => host.fs.readFile(p)));
+  const [passwd, group] = await readAllFiles(host.fs, ['/etc/passwd', '/etc/group']);
   return parseAccounts(passwd ?? '', group ?? '');
 }

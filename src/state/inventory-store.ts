@@ -2,7 +2,7 @@
 // things it may ever delete. Loaded strictly: a corrupt file stops tend instead of reading as empty.
 import { z } from 'zod';
 import { KINDS, type ResourceKey } from '../model/index.js';
-import type { Host } from '../host/index.js';
+import { readThroughMemo, type Host } from '../host/index.js';
 import type { Inventory, InventoryEntry } from '../plan/types.js';
 import type { ServiceId } from '../render/types.js';
 import { parseStateFile } from './state-fs.js';
@@ -67,8 +67,8 @@ export async function loadInventory(
 ): Promise<Inventory> {
   const memo = opts.memo;
   const path = inventoryPath(stateDir);
-  // Through readFiles: a daemon's host skips the ~600 KB read while the file's identity holds.
-  const content = host.fs.readFiles ? (await host.fs.readFiles([path]))[0] : await host.fs.readFile(path);
+  // Through the read memo: a daemon's host skips the ~600 KB read while the file's identity holds.
+  const content = await readThroughMemo(host.fs, path);
   if (content === undefined) return emptyInventory();
   // Validating 2,000 entries costs more than a pass's planning; the same bytes validate the same way.
   if (memo?.last && content === memo.last.text) {

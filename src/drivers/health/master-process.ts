@@ -1,6 +1,6 @@
 // Identity of a service master tend runs or adopts: pid file PLUS the process start time, kept in
 // <stateDir>/services/<id>.json. A pid alone is never trusted, because pids are reused.
-import type { Host } from '../../host/index.js';
+import { readThroughMemo, type Host } from '../../host/index.js';
 import { childrenOf, liveStat, readCmdline, readPidFile } from './proc.js';
 
 export interface MasterIdentity {
@@ -131,8 +131,7 @@ export class MasterTracker {
    * a second: a daemon's readFiles answers from memory while the file's identity holds.
    */
   async recordText(): Promise<string | undefined> {
-    const { fs } = this.host;
-    return fs.readFiles ? (await fs.readFiles([this.stateFile]))[0] : fs.readFile(this.stateFile);
+    return readThroughMemo(this.host.fs, this.stateFile);
   }
 
   private async readRecord(): Promise<MasterIdentity | undefined> {
