@@ -5,7 +5,8 @@
 // a Normal event with the time from detection to serving again. See docs/decisions/0019.
 import { serviceDriverFor, type ServiceContext } from '../drivers/services.js';
 import type { ServiceDriver } from '../drivers/service.js';
-import { MasterTracker } from '../drivers/health/master-process.js';
+import { MasterTracker, type MasterIdentity } from '../drivers/health/master-process.js';
+import { liveStat } from '../drivers/health/proc.js';
 import { asTendError } from '../errors/catalogue.js';
 import { ListingMemo } from '../host/listing-memo.js';
 import type { Host } from '../host/host.js';
@@ -50,6 +51,11 @@ export class MasterWatch {
   private readonly checks = new Map<ServiceId, Promise<void>>();
   /** The record directory is listed again only when it changed: the watch looks twice a second. */
   private readonly listing: ListingMemo;
+  /**
+   * What the last full check found alive, with the record text it read: while the record reads the
+   * same and that process still runs, a tick needs nothing more (stillAlive).
+   */
+  private readonly alive = new Map<ServiceId, { record: string; master: MasterIdentity }>();
 
   constructor(private readonly opts: MasterWatchOptions) {
     this.listing = new ListingMemo(opts.host.fs, () => opts.host.now());
@@ -75,9 +81,23 @@ export class MasterWatch {
     await this.running;
   }
 
-  /** One look at every recorded master. */
+  /** One look at every recorded master: the quick one, then the full check where it is not enough. */
   async tick(): Promise<void> {
-    for (const id of await this.recorded()) await this.checkNow(id);
+    for (const id of await this.recorded()) if (!(await this.stillAlive(id))) await this.checkNow(id);
+  }
+
+  /**
+   * The quick look of a tick (twice a second for the daemon's life): the record as the last full
+   * check read it, and its master still running. It reads what that check read, one memoized file
+   * and one /proc stat, without the driver's lock or a parse, and says nothing on its own: anything
+   * else (a new record, a dead or replaced master, an outage) goes to the full check (0054).
+   */
+  private async stillAlive(id: ServiceId): Promise<boolean> {
+    const last = this.alive.get(id);
+    if (!last || this.outages.has(id)) return false;
+    if ((await this.driver(id).tracker.recordText()) !== last.record) return false;
+    const stat = await liveStat(this.opts.host, last.master.pid);
+    return stat?.startTime === last.master.startTime;
   }
 
   /**
@@ -123,8 +143,15 @@ export class MasterWatch {
     if (!outage) {
       // Under the driver's lock: a reload's re-exec (new pid) is never taken for a death.
       const dead = await driver.tracker.exclusive(async () => {
+        this.alive.delete(id);
         const record = await driver.tracker.recordText();
-        if (record === undefined || (await driver.tracker.current())) return undefined;
+        if (record === undefined) return undefined;
+        const master = await driver.tracker.current();
+        if (master) {
+          // current() may have adopted a master and rewritten the record: the next tick reads it anew.
+          this.alive.set(id, { record, master });
+          return undefined;
+        }
         const pid = /"pid":\s*(\d+)/.exec(record)?.[1] ?? '?';
         return `the ${id} master (pid ${pid}) died`;
       });
