@@ -23,8 +23,20 @@ export function servicesOf(ops: readonly FileOp[], extra: readonly ServiceId[] =
   return [...set];
 }
 
+/**
+ * What a rendered resource owns depends on it alone, and a daemon's render memo hands back the same
+ * Rendered while its inputs hold: computed once per Rendered, not again at every resync (0054).
+ */
+const ownedMemo = new WeakMap<Rendered, Owned>();
+
 /** What the resource renders: its inventory entry lists exactly this, whatever the change wrote. */
 export function ownedBy(r: Rendered): Owned {
+  let owns = ownedMemo.get(r);
+  if (!owns) ownedMemo.set(r, (owns = deepFreeze(ownedByNow(r))));
+  return owns;
+}
+
+function ownedByNow(r: Rendered): Owned {
   const services = new Set<ServiceId>();
   for (const f of r.files) services.add(f.service);
   for (const l of r.links) services.add(l.service);
@@ -39,6 +51,12 @@ export function ownedBy(r: Rendered): Owned {
     ...(prefixes.size > 0 ? { sensitivePrefixes: [...prefixes] } : {}),
     ...(r.runtime ? { runtime: r.runtime } : {}),
   };
+}
+
+/** Shared between passes, so never changed in place: a write to one would throw, not corrupt the next. */
+function deepFreeze<T extends object>(value: T): T {
+  for (const v of Object.values(value)) if (typeof v === 'object' && v !== null) Object.freeze(v);
+  return Object.freeze(value);
 }
 
 const sameSet = (a: readonly string[], b: readonly string[]) =>
@@ -171,11 +189,9 @@ function planFiles(r: Rendered, ctx: ResourceContext): Change {
     ops.push({ op: 'link', path: l.path, target: l.target, service: l.service });
   }
 
+  const owns = ownedBy(r);
   if (entry) {
-    for (const path of stalePaths(
-      entry.files,
-      r.files.map((f) => f.path),
-    )) {
+    for (const path of stalePaths(entry.files, owns.files)) {
       const seen = observed.files.get(path);
       if (seen?.managedBy !== r.key) continue;
       ops.push({
@@ -187,10 +203,7 @@ function planFiles(r: Rendered, ctx: ResourceContext): Change {
       });
       drift.push(`${path} is no longer rendered`);
     }
-    for (const path of stalePaths(
-      entry.links,
-      r.links.map((l) => l.path),
-    ))
+    for (const path of stalePaths(entry.links, owns.links))
       if (observed.links.has(path)) ops.push({ op: 'unlink', path, service: entry.services[0] ?? 'none' });
   }
 
@@ -200,7 +213,6 @@ function planFiles(r: Rendered, ctx: ResourceContext): Change {
     return { ...head, action, reason: blocked.message, ops: [], services: [], blocked };
   }
   const services = servicesOf(ops);
-  const owns = ownedBy(r);
   if (!entry) {
     if (!foundOnHost) return { ...head, action: 'create', reason: 'not on the host', ops, services, owns };
     const reason =
@@ -214,7 +226,18 @@ function planFiles(r: Rendered, ctx: ResourceContext): Change {
     const reason = 'the inventory entry does not list every file, link and service the resource renders';
     return { ...head, action: 'update', reason, ops, services, owns };
   }
-  return { ...head, action: 'no-op', reason: 'in sync', ops, services };
+  return inSync(r, head);
+}
+
+/** The in-sync change of a Rendered at a generation, one object for every resync that finds it so. */
+const inSyncMemo = new WeakMap<Rendered, Change>();
+
+function inSync(r: Rendered, head: ReturnType<typeof base>): Change {
+  const last = inSyncMemo.get(r);
+  if (last && last.generation === head.generation) return last;
+  const change = deepFreeze<Change>({ ...head, action: 'no-op', reason: 'in sync', ops: [], services: [] });
+  inSyncMemo.set(r, change);
+  return change;
 }
 
 /** A desired resource that cannot be rendered yet: blocked, and never mistaken for a deletion. */
