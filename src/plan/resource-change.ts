@@ -53,9 +53,13 @@ function ownedByNow(r: Rendered): Owned {
   };
 }
 
-/** Shared between passes, so never changed in place: a write to one would throw, not corrupt the next. */
+/**
+ * Shared between passes, so never changed in place: a write to one, or to a list it made, throws
+ * instead of corrupting the next plan. Objects it only points to (the Rendered's runtime fields)
+ * are its owner's, and left as they are.
+ */
 function deepFreeze<T extends object>(value: T): T {
-  for (const v of Object.values(value)) if (typeof v === 'object' && v !== null) Object.freeze(v);
+  for (const v of Object.values(value)) if (Array.isArray(v)) Object.freeze(v);
   return Object.freeze(value);
 }
 

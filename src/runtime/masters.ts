@@ -6,7 +6,6 @@
 import { serviceDriverFor, type ServiceContext } from '../drivers/services.js';
 import type { ServiceDriver } from '../drivers/service.js';
 import { MasterTracker, type MasterIdentity } from '../drivers/health/master-process.js';
-import { liveStat } from '../drivers/health/proc.js';
 import { asTendError } from '../errors/catalogue.js';
 import { ListingMemo } from '../host/listing-memo.js';
 import type { Host } from '../host/host.js';
@@ -95,9 +94,8 @@ export class MasterWatch {
   private async stillAlive(id: ServiceId): Promise<boolean> {
     const last = this.alive.get(id);
     if (!last || this.outages.has(id)) return false;
-    if ((await this.driver(id).tracker.recordText()) !== last.record) return false;
-    const stat = await liveStat(this.opts.host, last.master.pid);
-    return stat?.startTime === last.master.startTime;
+    const { tracker } = this.driver(id);
+    return (await tracker.recordText()) === last.record && (await tracker.isAlive(last.master));
   }
 
   /**
