@@ -84,6 +84,37 @@ function degradedServiceOf(input: StatusInput): Map<ResourceKey, string> {
   return byKey;
 }
 
+/**
+ * The inputs under which a stored status was its own recomputation: the same outcome (none, or
+ * unchanged), no fresh verdict and no degraded service, with the same generation, rendered outputs
+ * and revision. computeStatus is pure and reads the clock only for the times of conditions that
+ * change, so a status that was a fixed point under these inputs is one again: an idle resync hands
+ * the stored status back instead of recomputing 2,000 of them to find them equal (0055).
+ */
+interface SettledInputs {
+  generation: string;
+  outputs: StatusFacts['outputs'];
+  revision: string | undefined;
+}
+
+/** Keyed by the stored status itself: a status replaced in the store (by any writer) is a miss. */
+const settled = new WeakMap<ResourceStatus, SettledInputs>();
+
+function settledInputs(outcome: ChangeOutcome | undefined, facts: StatusFacts): SettledInputs | undefined {
+  if ((outcome && outcome.status !== 'unchanged') || facts.degraded !== undefined) return undefined;
+  return { generation: facts.generation, outputs: facts.outputs, revision: facts.revision };
+}
+
+function isSettled(prev: ResourceStatus, now: SettledInputs): boolean {
+  const was = settled.get(prev);
+  return (
+    was !== undefined &&
+    was.generation === now.generation &&
+    was.outputs === now.outputs &&
+    was.revision === now.revision
+  );
+}
+
 export async function writeStatus(input: StatusInput): Promise<StatusResult> {
   const now = input.now ?? Date.now;
   const { store, events } = input;
@@ -166,12 +197,19 @@ export async function writeStatus(input: StatusInput): Promise<StatusResult> {
     if (!input.runtimeStatus && isRuntimeKind(resource.kind)) {
       return keep(awaitingServe(appliedStatus(prev, outcome, facts), resource.kind, now()));
     }
+    const fresh = round.verdicts.get(key);
+    const settles = !isRuntimeKind(resource.kind) && fresh === undefined && settledInputs(outcome, facts);
+    if (settles && isSettled(prev, settles)) return prev;
     // Programs and Terminals under a runner: their runner owns health, readiness and outputs.
     const applied = appliedStatus(prev, outcome, facts);
     const runtime = input.runtimeStatus?.(resource, applied);
     if (runtime) return keep(runtime);
-    const verdict = round.verdicts.get(key) ?? lastVerdict(applied) ?? input.externalHealth?.(resource);
-    return keep(computeStatus(prev, outcome, verdict, facts));
+    const last = lastVerdict(applied);
+    const verdict = fresh ?? last ?? input.externalHealth?.(resource);
+    const kept = keep(computeStatus(prev, outcome, verdict, facts));
+    // A verdict lent by a runner may change without any input here changing: never settled on.
+    if (settles && last !== undefined && kept === prev) settled.set(prev, settles);
+    return kept;
   });
 
   const errorsByKey = new Map<string, string[]>();
