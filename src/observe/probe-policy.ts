@@ -4,7 +4,7 @@
 // once its last observation is older than a (per-resource jittered) maximum age.
 // See docs/decisions/0009-probe-policy.md.
 import type { ChangeOutcome } from '../apply/executor.js';
-import type { Resource } from '../model/index.js';
+import type { Pool, Resource, Site } from '../model/index.js';
 import type { ServiceId } from '../model/service.js';
 import { getCondition, type ResourceStatus } from '../state/conditions.js';
 import { WRONG_VHOST, type HealthVerdict } from './assess.js';
@@ -29,10 +29,23 @@ function spread(key: string): number {
   return (h >>> 0) / 2 ** 32;
 }
 
-function servicesOf(resource: Resource): ServiceId[] {
-  if (resource.kind === 'Site') return ['nginx'];
-  if (resource.kind === 'Pool') return [`php-fpm@${resource.spec.php}`];
-  return [];
+/** A loaded resource is frozen and shared while its file holds: its spread is hashed once. */
+const spreads = new WeakMap<Resource, number>();
+function spreadOf(resource: Resource): number {
+  let s = spreads.get(resource);
+  if (s === undefined) {
+    s = spread(`${resource.kind}/${resource.metadata.name}`);
+    if (Object.isFrozen(resource)) spreads.set(resource, s);
+  }
+  return s;
+}
+
+function servedBy(resource: Site | Pool, touched: ReadonlySet<ServiceId>): boolean {
+  if (resource.kind === 'Pool') return touched.has(`php-fpm@${resource.spec.php}`);
+  if (touched.has('nginx')) return true;
+  // A PHP site answers through its pool: a php-fpm reload can change what it serves.
+  if (resource.spec.php) for (const s of touched) if (s.startsWith('php-fpm@')) return true;
+  return false;
 }
 
 export function needsProbe(
@@ -44,13 +57,9 @@ export function needsProbe(
   if (resource.kind !== 'Site' && resource.kind !== 'Pool') return false;
   if (outcome && outcome.status !== 'unchanged') return true;
   if (getCondition(status.conditions, 'Healthy')?.status !== 'True') return true;
-  if (servicesOf(resource).some((s) => ctx.touched.has(s))) return true;
-  // A PHP site answers through its pool: a php-fpm reload can change what it serves.
-  if (resource.kind === 'Site' && resource.spec.php && [...ctx.touched].some((s) => s.startsWith('php-fpm@')))
-    return true;
+  if (ctx.touched.size > 0 && servedBy(resource, ctx.touched)) return true;
   const probedAt = Date.parse(String(status.health?.probedAt ?? ''));
-  const maxAge =
-    (ctx.maxAgeMs ?? PROBE_MAX_AGE_MS) * (0.8 + 0.4 * spread(`${resource.kind}/${resource.metadata.name}`));
+  const maxAge = (ctx.maxAgeMs ?? PROBE_MAX_AGE_MS) * (0.8 + 0.4 * spreadOf(resource));
   return !Number.isFinite(probedAt) || ctx.now - probedAt >= maxAge;
 }
 

@@ -12,10 +12,11 @@ import {
   observeSocket,
   octal,
   workerCredential,
+  type DirChain,
   type SocketObservation,
   type SocketWant,
 } from '../drivers/php-fpm/socket-access.js';
-import type { FileStat, Host } from '../host/host.js';
+import type { Host } from '../host/host.js';
 import type { Layout } from '../layout/layout.js';
 import type { Pool, ResourceKey, Site } from '../model/index.js';
 import { socketOwnership } from '../render/php-pool.js';
@@ -72,16 +73,29 @@ async function observeSockets(input: ProbeRoundInput, pools: Pool[]): Promise<Ma
   const who = await workerCredential(host, input.webUser);
   if (!who) return out;
   const unix = pools.filter((p) => !('port' in p.spec.listen));
-  const dirStats = new Map<string, Promise<FileStat | undefined>>();
-  await mapLimit(unix, CONCURRENCY, async (pool) => {
-    const own = socketOwnership(pool, { layout, ...(input.webUser ? { webUser: input.webUser } : {}) });
+  const ctx = { layout, ...(input.webUser ? { webUser: input.webUser } : {}) };
+  const owns = unix.map((pool) => socketOwnership(pool, ctx));
+  // The few distinct owners and groups, looked up before the pools: 1,000 pools awaited two
+  // lookups each, every resync, for the same one or two names.
+  const ids = new Map<string, number | undefined>();
+  const idFor = async (db: 'passwd' | 'group', name: string | undefined) => {
+    if (name === undefined || ids.has(`${db}\0${name}`)) return;
+    ids.set(`${db}\0${name}`, await idOf(host, db, name));
+  };
+  for (const own of owns) {
+    await idFor('passwd', own.owner);
+    await idFor('group', own.group);
+  }
+  const chains = new Map<string, Promise<DirChain>>();
+  await mapLimit(unix, CONCURRENCY, async (pool, i) => {
+    const own = owns[i]!;
     const want: SocketWant = {
-      uid: own.owner === undefined ? undefined : await idOf(host, 'passwd', own.owner),
-      gid: own.group === undefined ? undefined : await idOf(host, 'group', own.group),
+      uid: own.owner === undefined ? undefined : ids.get(`passwd\0${own.owner}`),
+      gid: own.group === undefined ? undefined : ids.get(`group\0${own.group}`),
       mode: Number.parseInt(own.mode, 8),
     };
     const path = layout.php.socket(pool.spec.php, pool.metadata.name);
-    const seen = await observeSocket(host, path, want, who, dirStats);
+    const seen = await observeSocket(host, path, want, who, chains);
     out.set(pool.metadata.name, { pool, path, want, seen });
   });
   return out;
@@ -152,26 +166,47 @@ export async function probeRound(input: ProbeRoundInput): Promise<ProbeRound> {
     'port' in pool.spec.listen
       ? undefined
       : queues?.get(input.layout.php.socket(pool.spec.php, pool.metadata.name));
-  let memory: Promise<PoolMemoryFacts | undefined> | undefined;
-  const memoryFacts = () => (memory ??= poolMemoryFacts(input, pools));
-  await mapLimit(pools, CONCURRENCY, async (loaded) => {
+  // Chosen first, synchronously, like the Sites: a Pool whose slowlog may have grown is the only
+  // one that needs a stat to decide, and a promise for each of 1,000 idle Pools was garbage.
+  const chosen: LoadedResource[] = [];
+  const slowlogGrown = async (loaded: LoadedResource) => {
+    const pool = loaded.resource as Pool;
+    const health = input.statusOf(loaded.key).health;
+    const size = (await input.host!.fs.stat(slowlogPathOf(pool, input.layout)!))?.size;
+    return underLoad(pool, health, queuedOf(pool), size);
+  };
+  const undecided: LoadedResource[] = [];
+  for (const loaded of pools) {
     const pool = loaded.resource as Pool;
     const name = pool.metadata.name;
     const health = input.statusOf(loaded.key).health;
-    const slowlog = slowlogPathOf(pool, input.layout);
-    const slowlogSize =
-      slowlog && input.host && typeof health?.slowlogOffset === 'number'
-        ? (await input.host.fs.stat(slowlog))?.size
-        : undefined;
-    const busy = underLoad(pool, health, queuedOf(pool), slowlogSize);
-    if (!busy && !wanted(loaded) && !suspect.has(name) && !failedBehind.has(name)) return;
+    if (
+      underLoad(pool, health, queuedOf(pool), undefined) ||
+      wanted(loaded) ||
+      suspect.has(name) ||
+      failedBehind.has(name)
+    )
+      chosen.push(loaded);
+    else if (input.host && slowlogPathOf(pool, input.layout) && typeof health?.slowlogOffset === 'number')
+      undecided.push(loaded);
+  }
+  const grown = await mapLimit(undecided, CONCURRENCY, slowlogGrown);
+  for (const [i, loaded] of undecided.entries()) if (grown[i]) chosen.push(loaded);
+
+  let memory: Promise<PoolMemoryFacts | undefined> | undefined;
+  const memoryFacts = () => (memory ??= poolMemoryFacts(input, pools));
+  await mapLimit(chosen, CONCURRENCY, async (loaded) => {
+    const pool = loaded.resource as Pool;
+    const name = pool.metadata.name;
+    const queued = queuedOf(pool);
+    const facts = await memoryFacts();
     const seen = await observePool({
       pool,
       layout: input.layout,
       ...(input.host ? { host: input.host } : {}),
-      previous: health,
-      ...(queuedOf(pool) !== undefined ? { kernelQueued: queuedOf(pool) } : {}),
-      ...((await memoryFacts()) ? { memory: (await memoryFacts())! } : {}),
+      previous: input.statusOf(loaded.key).health,
+      ...(queued !== undefined ? { kernelQueued: queued } : {}),
+      ...(facts ? { memory: facts } : {}),
     });
     for (const e of seen.events) input.events?.record(e);
     let v = seen.verdict;

@@ -51,6 +51,8 @@ export interface SocketWant {
 
 /** How the live socket differs from what the pool file asks for ("" when it does not). */
 export function socketDrift(socket: Owned, want: SocketWant): string {
+  const modeOk = (socket.mode & 0o777) === (want.mode & 0o777);
+  if (modeOk && (want.uid ?? socket.uid) === socket.uid && (want.gid ?? socket.gid) === socket.gid) return '';
   const diffs: string[] = [];
   if ((socket.mode & 0o777) !== (want.mode & 0o777))
     diffs.push(`mode ${octal(socket.mode)} (want ${octal(want.mode)})`);
@@ -129,29 +131,38 @@ export interface SocketObservation {
   drift: string;
 }
 
+/** The directories from / down to a socket's, each with its stat (a missing one left out). */
+export type DirChain = ReadonlyArray<{ path: string; stat: Owned }>;
+
+async function dirChainOf(host: Host, dir: string): Promise<DirChain> {
+  const dirs: { path: string; stat: Owned }[] = [];
+  for (let d = dir; ; d = dirname(d)) {
+    const stat = await host.fs.stat(d);
+    if (stat) dirs.unshift({ path: d, stat });
+    if (d === '/') break;
+  }
+  return dirs;
+}
+
 /**
- * Stats the socket and every directory above it. `dirStats` is shared by one round's pools: they
- * live in a handful of directories, so 1,000 pools cost ~1,000 stats, not 6,000.
+ * Stats the socket and every directory above it. `chains` is shared by one round's pools: they
+ * live in a handful of directories, so 1,000 pools cost ~1,000 stats and one wait each, not 6,000.
  */
 export async function observeSocket(
   host: Host,
   path: string,
   want: SocketWant,
   who: Credential,
-  dirStats = new Map<string, Promise<FileStat | undefined>>(),
+  chains = new Map<string, Promise<DirChain>>(),
 ): Promise<SocketObservation> {
   const socket = await host.fs.stat(path);
   if (!socket) return { missing: true, drift: '' };
-  const dirs: { path: string; stat: Owned }[] = [];
-  for (let d = dirname(path); ; d = dirname(d)) {
-    let pending = dirStats.get(d);
-    if (!pending) dirStats.set(d, (pending = host.fs.stat(d)));
-    const stat = await pending;
-    if (stat) dirs.unshift({ path: d, stat });
-    if (d === '/') break;
-  }
-  const unreachable = reachProblem(path, socket, dirs, who);
-  return { ...(unreachable ? { unreachable } : {}), drift: socketDrift(socket, want) };
+  const dir = dirname(path);
+  let chain = chains.get(dir);
+  if (!chain) chains.set(dir, (chain = dirChainOf(host, dir)));
+  const unreachable = reachProblem(path, socket, await chain, who);
+  const drift = socketDrift(socket, want);
+  return unreachable ? { unreachable, drift } : { drift };
 }
 
 /** Gives the socket back the owner, group and mode its pool file asks for. */
