@@ -1,6 +1,8 @@
 // Free TCP ports for a test's or bench's own nginx or API, held until handed over. Always below
 // Linux's ephemeral range (32768–60999): a listen port inside it can be taken by a client socket's
 // local port, and nginx then fails with "bind() … Address already in use" while the test polls it.
+// Always above tend's own `port: auto` range: a daemon of a test running beside this one leases
+// from it by a bind check alone, and its Program would bind a port this helper gave away.
 //
 // Checking that a port is free and binding it later races with every other test process picking
 // ports at the same time. So a port is (1) reserved for the life of this process with a file that
@@ -10,8 +12,9 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_PORT_RANGE } from '../../src/state/port-leases.js';
 
-const FROM = 20_000;
+const FROM = DEFAULT_PORT_RANGE.to + 1;
 const TO = 32_000;
 const RESERVATIONS = join(tmpdir(), 'tend-test-ports');
 

@@ -21,8 +21,8 @@ test('a held port cannot be bound by anyone else until it is handed over', async
   assert.equal(await canBind(held.port), true, 'free once handed over');
 });
 
-// 300 handed-over ports each out of 12,000: without the reservation two processes would share
-// about seven ports on average (300 * 300 / 12,000), so this fails all but about 1 run in 2,000 if reservations break.
+// 300 handed-over ports each out of 11,000: without the reservation two processes would share
+// about eight ports on average (300 * 300 / 11,000), so this fails all but about 1 run in 3,500 if reservations break.
 test('ports handed over in two processes at once are never the same, while both live', async () => {
   const helper = fileURLToPath(new URL('../../helpers/ports.js', import.meta.url));
   const script = `const { freePort } = await import(${JSON.stringify(helper)});
