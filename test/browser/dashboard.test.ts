@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { httpGet, staticSiteYaml } from '../helpers/e2e.js';
+import { freePort, httpGet, staticSiteYaml } from '../helpers/e2e.js';
 import { programYaml, serveEnv, waitFor, type ServeEnv } from '../e2e/serve-harness.js';
 import { inPage, launchChromium, openPage, screenshot } from './chromium.js';
 
@@ -47,7 +47,13 @@ test('the dashboard: one Site found, live events and logs, a restart, a suspensi
     writeFileSync(join(env.www, name, 'index.html'), `${name}\n`);
     env.write(`${name}.yaml`, staticSiteYaml(name, join(env.www, name)));
   }
-  env.write('worker.yaml', programYaml('worker', env.programScript));
+  // A port of its own: `port: auto` leases from each daemon's own 20000-20999, so a test running
+  // beside this one can lease the same port, and the worker that binds second crash-loops (no pid).
+  const workerPort = await freePort();
+  env.write(
+    'worker.yaml',
+    programYaml('worker', env.programScript).replace('port: auto', `port: ${workerPort}`),
+  );
   await env.start();
   await waitFor('every resource Ready', async () => {
     for (const key of ['Site/shop', 'Site/blog', 'Site/docs', 'Program/worker'])
@@ -109,7 +115,8 @@ test('the dashboard: one Site found, live events and logs, a restart, a suspensi
 
   await t.test('restarting a Program from the page changes its pid', async () => {
     const before = await pidsOf(env, 'Program/worker');
-    assert.match(before, /^\d+$/);
+    // Not polled: nothing restarts the worker before this, so no pid means it crashed.
+    assert.match(before, /^\d+$/, JSON.stringify(await env.resource('Program/worker')));
     await open(page, 'Program/worker');
     await waitFor('the pid on the page', async () => (await text(page, 'detail-outputs')).includes(before));
     await page.click('#controls button[data-action="restart"]');
