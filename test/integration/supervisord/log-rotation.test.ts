@@ -19,13 +19,21 @@ test('a supervisord Program log is rotated by supervisord within the host ceilin
   assert.match(conf, /^stdout_logfile_maxbytes=2048$/m);
   assert.match(conf, /^stdout_logfile_backups=2$/m);
   // supervisord rotates after a write past the size, so the last line may be in .1 and the log empty.
-  const all = () =>
-    [log, `${log}.1`, `${log}.2`]
-      .filter((f) => existsSync(f))
-      .map((f) => readFileSync(f, 'utf8'))
-      .join('');
-  for (let i = 0; i < 300 && !all().includes('done\n'); i++) await new Promise((r) => setTimeout(r, 50));
+  // It renames the log to .1 before it opens a new one: any of the files can be missing for a moment.
+  const read = (f: string) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw err;
+    }
+  };
+  const all = () => [log, `${log}.1`, `${log}.2`].map(read).join('');
+  const settled = () => all().includes('done\n') && existsSync(log);
+  const deadline = Date.now() + 30_000;
+  while (!settled() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   assert.match(all(), /done\n/);
+  assert.ok(existsSync(log), 'supervisord opened a new log after its last rotation');
   assert.ok(
     existsSync(`${log}.1`) && existsSync(`${log}.2`),
     `supervisord rotated: ${readdirSync(h.layout.supervisord.logDir).join(' ')}`,
