@@ -5,6 +5,8 @@ export interface StreamedEvent {
   reason: string;
   message: string;
   key?: string;
+  /** A StatusChanged event's new phase. */
+  phase?: string;
 }
 
 export interface EventStream {
