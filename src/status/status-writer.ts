@@ -100,18 +100,17 @@ interface SettledInputs {
 /** Keyed by the stored status itself: a status replaced in the store (by any writer) is a miss. */
 const settled = new WeakMap<ResourceStatus, SettledInputs>();
 
-function settledInputs(outcome: ChangeOutcome | undefined, facts: StatusFacts): SettledInputs | undefined {
-  if ((outcome && outcome.status !== 'unchanged') || facts.degraded !== undefined) return undefined;
-  return { generation: facts.generation, outputs: facts.outputs, revision: facts.revision };
-}
+/** The inputs a status can settle under: none changed by this pass but the clock. */
+const settles = (outcome: ChangeOutcome | undefined, facts: StatusFacts): boolean =>
+  (!outcome || outcome.status === 'unchanged') && facts.degraded === undefined;
 
-function isSettled(prev: ResourceStatus, now: SettledInputs): boolean {
+function isSettled(prev: ResourceStatus, facts: StatusFacts): boolean {
   const was = settled.get(prev);
   return (
     was !== undefined &&
-    was.generation === now.generation &&
-    was.outputs === now.outputs &&
-    was.revision === now.revision
+    was.generation === facts.generation &&
+    was.outputs === facts.outputs &&
+    was.revision === facts.revision
   );
 }
 
@@ -198,8 +197,8 @@ export async function writeStatus(input: StatusInput): Promise<StatusResult> {
       return keep(awaitingServe(appliedStatus(prev, outcome, facts), resource.kind, now()));
     }
     const fresh = round.verdicts.get(key);
-    const settles = !isRuntimeKind(resource.kind) && fresh === undefined && settledInputs(outcome, facts);
-    if (settles && isSettled(prev, settles)) return prev;
+    const settling = !isRuntimeKind(resource.kind) && fresh === undefined && settles(outcome, facts);
+    if (settling && isSettled(prev, facts)) return prev;
     // Programs and Terminals under a runner: their runner owns health, readiness and outputs.
     const applied = appliedStatus(prev, outcome, facts);
     const runtime = input.runtimeStatus?.(resource, applied);
@@ -208,7 +207,8 @@ export async function writeStatus(input: StatusInput): Promise<StatusResult> {
     const verdict = fresh ?? last ?? input.externalHealth?.(resource);
     const kept = keep(computeStatus(prev, outcome, verdict, facts));
     // A verdict lent by a runner may change without any input here changing: never settled on.
-    if (settles && last !== undefined && kept === prev) settled.set(prev, settles);
+    if (settling && last !== undefined && kept === prev)
+      settled.set(prev, { generation, outputs: facts.outputs, revision: facts.revision });
     return kept;
   });
 
