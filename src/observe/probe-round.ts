@@ -78,13 +78,14 @@ async function observeSockets(input: ProbeRoundInput, pools: Pool[]): Promise<Ma
   // The few distinct owners and groups, looked up before the pools: 1,000 pools awaited two
   // lookups each, every resync, for the same one or two names.
   const ids = new Map<string, number | undefined>();
-  const idFor = async (db: 'passwd' | 'group', name: string | undefined) => {
-    if (name === undefined || ids.has(`${db}\0${name}`)) return;
-    ids.set(`${db}\0${name}`, await idOf(host, db, name));
-  };
+  const names = new Set<string>();
   for (const own of owns) {
-    await idFor('passwd', own.owner);
-    await idFor('group', own.group);
+    if (own.owner !== undefined) names.add(`passwd\0${own.owner}`);
+    if (own.group !== undefined) names.add(`group\0${own.group}`);
+  }
+  for (const entry of names) {
+    const [db, name] = entry.split('\0') as ['passwd' | 'group', string];
+    ids.set(entry, await idOf(host, db, name));
   }
   const chains = new Map<string, Promise<DirChain>>();
   await mapLimit(unix, CONCURRENCY, async (pool, i) => {

@@ -51,8 +51,6 @@ export interface SocketWant {
 
 /** How the live socket differs from what the pool file asks for ("" when it does not). */
 export function socketDrift(socket: Owned, want: SocketWant): string {
-  const modeOk = (socket.mode & 0o777) === (want.mode & 0o777);
-  if (modeOk && (want.uid ?? socket.uid) === socket.uid && (want.gid ?? socket.gid) === socket.gid) return '';
   const diffs: string[] = [];
   if ((socket.mode & 0o777) !== (want.mode & 0o777))
     diffs.push(`mode ${octal(socket.mode)} (want ${octal(want.mode)})`);

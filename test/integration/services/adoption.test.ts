@@ -7,23 +7,25 @@ import { promisify } from 'node:util';
 import { test } from 'node:test';
 import { serviceDriverFor, type NginxDriver, type PhpFpmDriver } from '../../../src/drivers/services.js';
 import { nodeArgsFor } from '../../helpers/paths.js';
+import { waitFor } from '../../e2e/serve-harness.js';
 import { pingPool } from '../../../src/drivers/php-fpm/fastcgi.js';
 import { PHP, embeddedFixture, httpGet, masters, realHost, writePool, writeVhost } from './harness.js';
 
 const run = promisify(execFile);
 
 /**
- * The masters of `kind` once there are `n`, or whatever there are at the deadline. Polled: a worker
- * a master has just forked bears the master's title until it sets its own, so one read can count two.
+ * The one master of `kind`, polled: a worker a master has just forked bears the master's title
+ * until it sets its own, so one read can count two. Two masters that stay are a failure.
  */
-async function mastersSettled(root: string, kind: 'nginx' | 'php-fpm', n: number) {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const found = masters(root, kind);
-    if (found.length === n || Date.now() > deadline) return found;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const oneMaster = (root: string, kind: 'nginx' | 'php-fpm') =>
+  waitFor(
+    `one ${kind} master`,
+    () => {
+      const found = masters(root, kind);
+      return found.length === 1 ? found : undefined;
+    },
+    20_000,
+  );
 
 /** Runs the compiled fixture in a fresh Node process. */
 async function startInChild(root: string, port: number): Promise<Record<string, number>> {
@@ -45,8 +47,8 @@ test('masters started by a process that exited are adopted by the next one, neve
 
   const second = await startInChild(f.root, f.port);
   assert.deepEqual(second, first, 'the second run adopted the same masters');
-  assert.equal((await mastersSettled(f.root, 'nginx', 1)).length, 1);
-  assert.equal((await mastersSettled(f.root, 'php-fpm', 1)).length, 1);
+  assert.equal((await oneMaster(f.root, 'nginx')).length, 1);
+  assert.equal((await oneMaster(f.root, 'php-fpm')).length, 1);
 
   const ctx = { host: realHost(), layout: f.layout };
   const nginx = serviceDriverFor('nginx', ctx) as NginxDriver;
@@ -81,7 +83,7 @@ test('a pid file naming an unrelated live process is not adopted, nor signalled'
   const master = await nginx.tracker.current();
   assert.ok(master && master.pid !== process.pid);
   assert.deepEqual(
-    (await mastersSettled(f.root, 'nginx', 1)).map((p) => p.pid),
+    (await oneMaster(f.root, 'nginx')).map((p) => p.pid),
     [master.pid],
   );
   await nginx.stop();
