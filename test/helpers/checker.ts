@@ -22,6 +22,8 @@ export interface Checker {
   /** Requests sent so far. */
   readonly requests: number;
   readonly failures: readonly Failure[];
+  /** The slowest answer so far (a failure counts with the time it took to fail). */
+  readonly slowest: { ms: number; host: string; at: number } | undefined;
   /** Failures at or after `since` (ms since the epoch). */
   failuresSince(since: number): Failure[];
   /** Resolves once `rounds` consecutive rounds over every site all succeeded; the time it did. */
@@ -34,11 +36,17 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Fetches every site once per round, `intervalMs` apart, through the embedded nginx on `port`.
- * A request fails when it errors, times out, or answers without the site's marker (a 502, or
- * another vhost's page).
+ * A request fails when it errors, times out (after `timeoutMs`), or answers without the site's
+ * marker (a 502, or another vhost's page).
  */
-export function startChecker(port: number, sites: CheckedSite[], intervalMs = 50): Checker {
+export function startChecker(
+  port: number,
+  sites: CheckedSite[],
+  intervalMs = 50,
+  timeoutMs = 3_000,
+): Checker {
   const failures: Failure[] = [];
+  let slowest: Checker['slowest'];
   let requests = 0;
   let running = true;
   let cleanRounds = 0;
@@ -47,8 +55,13 @@ export function startChecker(port: number, sites: CheckedSite[], intervalMs = 50
     await Promise.all(
       sites.map(async ({ host, marker }) => {
         requests++;
+        const sent = Date.now();
+        const took = () => {
+          const ms = Date.now() - sent;
+          if (!slowest || ms > slowest.ms) slowest = { ms, host, at: sent };
+        };
         try {
-          const r = await httpGet(port, host, '/', 3_000);
+          const r = await httpGet(port, host, '/', timeoutMs).finally(took);
           if (r.status === 200 && r.body.includes(marker)) return;
           clean = false;
           failures.push({ at: Date.now(), host, what: `${r.status} ${r.body.slice(0, 80).trim()}` });
@@ -71,6 +84,9 @@ export function startChecker(port: number, sites: CheckedSite[], intervalMs = 50
       return requests;
     },
     failures,
+    get slowest() {
+      return slowest;
+    },
     failuresSince: (since) => failures.filter((f) => f.at >= since),
     async healthy(timeoutMs = 60_000, rounds = 3) {
       const deadline = Date.now() + timeoutMs;
