@@ -8,6 +8,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freePort, killMasters, phpPairYaml } from '../test/helpers/e2e.js';
+import { shebangFlags } from '../test/helpers/shebang.js';
 
 // Nine edits of each: the first after start is the slowest (JIT warm-up, nginx's first HUP), so
 // the median needs company.
@@ -132,9 +133,15 @@ export async function benchServe(): Promise<void> {
     // TEND_BENCH_LOG=debug shows the daemon's debug lines too (pass steps, heap trims).
     ...(process.env.TEND_BENCH_LOG === 'debug' ? ['--log-level', 'debug'] : []),
   ];
-  // TEND_BENCH_NODE_FLAGS tries V8 flags without editing bin/tend; TEND_BENCH_HEAPSNAP=dir writes a
-  // heap snapshot there after the first pass (what the daemon retains).
-  const nodeFlags = (process.env.TEND_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  // The daemon runs as `tend serve` does: with the node flags of bin/tend's shebang line (this node
+  // binary rather than the first on PATH). TEND_BENCH_NODE_FLAGS adds flags to try without editing
+  // bin/tend; TEND_BENCH_HEAPSNAP=dir writes a heap snapshot there after the first pass (what the
+  // daemon retains).
+  const nodeFlags = [
+    ...shebangFlags(bin),
+    ...(process.env.TEND_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+  ];
+  console.log(`serve: node flags ${nodeFlags.join(' ') || '(none)'}`);
   const snapDir = process.env.TEND_BENCH_HEAPSNAP;
   if (snapDir) nodeFlags.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${snapDir}`);
   const daemon = spawn(process.execPath, [...nodeFlags, ...args], {

@@ -85,11 +85,11 @@ elif api_get taken >/dev/null 2>&1; then
     "choose other ports with TEND_LISTEN=HOST:PORT TEND_HTTP_PORT=N TEND_HTTPS_PORT=N" >&2
   exit 1
 elif [ "${1:-}" = "--foreground" ]; then
-  exec $SUDO node bin/tend serve -d desired-state --http-port "$HTTP_PORT" --https-port "$HTTPS_PORT" --listen "$API"
+  exec $SUDO bin/tend serve -d desired-state --http-port "$HTTP_PORT" --https-port "$HTTPS_PORT" --listen "$API"
 else
   say "starting tend serve (log: $ROOT/serve.log)"
   $SUDO mkdir -p "$ROOT"
-  $SUDO sh -c "nohup node '$REPO/bin/tend' serve -d '$REPO/desired-state' --http-port '$HTTP_PORT' --https-port '$HTTPS_PORT' --listen '$API' >>'$ROOT/serve.log' 2>&1 &"
+  $SUDO sh -c "nohup '$REPO/bin/tend' serve -d '$REPO/desired-state' --http-port '$HTTP_PORT' --https-port '$HTTPS_PORT' --listen '$API' >>'$ROOT/serve.log' 2>&1 &"
   for _ in $(seq 1 120); do api_get ready >/dev/null 2>&1 && break; sleep 1; done
   api_get ready >/dev/null || { echo "tend serve did not become ready; see $ROOT/serve.log" >&2; tail -20 "$ROOT/serve.log" >&2; exit 1; }
 fi

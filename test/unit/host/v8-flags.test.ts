@@ -1,15 +1,18 @@
-// The daemon's V8 flags do what decision 0051 relies on, in a real node process: the young generation
-// stays at its starting size under a pass-like allocation that doubles it without them, a Worker's
-// new isolate undoes that process-wide (why the daemon starts none), and nothing is optimized.
+// The daemon's V8 flags do what decisions 0051 and 0056 rely on, in a real node process: the young
+// generation stays at its starting size under a pass-like allocation that doubles it without them,
+// and bin/tend's shebang (run as an executable) makes that size 8 MB; a Worker's new isolate undoes
+// it process-wide (why the daemon starts none), and nothing is optimized.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { shebangFlags } from '../../helpers/shebang.js';
 
 const v8Flags = fileURLToPath(new URL('../../../src/host/v8-flags.js', import.meta.url));
+const bin = fileURLToPath(new URL('../../../../bin/tend', import.meta.url));
 
-/** The young generation's size (MB) after keeping 400,000 small objects, in a fresh node. */
-function youngAfterAllocation(setup: string): number {
+/** The young generation's size (MB, both semi-spaces) after keeping 400,000 small objects, in a fresh node. */
+function youngAfterAllocation(setup: string, nodeFlags: string[] = []): number {
   const script = `
     import { getHeapSpaceStatistics } from 'node:v8';
     import { Worker } from 'node:worker_threads';
@@ -19,7 +22,9 @@ function youngAfterAllocation(setup: string): number {
     for (let i = 0; i < 400000; i++) kept.push({ i, s: 'x' + i });
     const young = getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size;
     console.log(young / 1024 / 1024);`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [...nodeFlags, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+  });
   assert.equal(r.status, 0, r.stderr);
   return Number(r.stdout.trim());
 }
@@ -30,6 +35,18 @@ test("without the daemon's flags, V8 doubles the young generation under allocati
 
 test("with the daemon's flags the young generation keeps its starting size", () => {
   assert.ok(youngAfterAllocation('useDaemonV8Flags();') <= 2.5);
+});
+
+test("bin/tend's shebang gives tend serve an 8 MB young generation, and it stays 8 MB", () => {
+  const flags = shebangFlags(bin);
+  assert.ok(flags.includes('--no-memory-reducer'), flags.join(' '));
+  // V8 reports both semi-spaces: 2 x 8 MB, where without the growth factor they double again.
+  assert.equal(youngAfterAllocation('useDaemonV8Flags();', flags), 16);
+  assert.ok(youngAfterAllocation('', flags) > 16, 'the control grows (else the check proves nothing)');
+  // Executed as a file, the kernel and env(1) take the line as it is written.
+  const run = spawnSync(bin, ['--version'], { encoding: 'utf8' });
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /^tend \d/);
 });
 
 test("a Worker's new isolate resets the growth factor process-wide, so the daemon starts none", () => {
