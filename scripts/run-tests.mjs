@@ -38,6 +38,7 @@ const reporters = [
 // Three files at once on two cores: most e2e time is spent waiting on nginx, php-fpm and daemons,
 // and the crash-safety file alone holds one lane for minutes. TEND_TEST_CONCURRENCY overrides it.
 const CONCURRENCY = Number(process.env.TEND_TEST_CONCURRENCY ?? 3);
+const started = Date.now();
 const result = spawnSync(
   process.execPath,
   [
@@ -52,8 +53,12 @@ const result = spawnSync(
     env: coverageDir ? { ...process.env, NODE_V8_COVERAGE: coverageDir } : process.env,
   },
 );
+const seconds = (since) => `${((Date.now() - since) / 1000).toFixed(0)} s`;
+console.log(`\ntests ran for ${seconds(started)}`);
 if (coverageDir) {
+  const summarizing = Date.now();
   spawnSync(process.execPath, ['scripts/coverage-summary.mjs', coverageDir], { stdio: 'inherit' });
   rmSync(coverageDir, { recursive: true, force: true });
+  console.log(`coverage summarized in ${seconds(summarizing)}`);
 }
 process.exit(result.status ?? 1);
