@@ -102,6 +102,33 @@ export async function holdPort(): Promise<HeldPort> {
 }
 
 /**
+ * `size` consecutive ports, each reserved for this process and free when checked: a range for a
+ * supervisor's `port: auto` leases. Any port of it that is taken gives the whole range back.
+ */
+export async function reserveRange(size: number): Promise<{ from: number; to: number }> {
+  mkdirSync(RESERVATIONS, { recursive: true, mode: 0o1777 });
+  armCleanup();
+  for (;;) {
+    const from = FROM + Math.floor(Math.random() * (TO - FROM - size));
+    const taken: number[] = [];
+    let ok = true;
+    for (let port = from; port < from + size && ok; port++) {
+      ok = !mine.has(port) && reserve(port);
+      if (!ok) break;
+      taken.push(port);
+      const server = await listen(port);
+      ok = server !== undefined;
+      if (server) await new Promise((done) => server.close(done));
+    }
+    if (ok) {
+      for (const port of taken) mine.add(port);
+      return { from, to: from + size - 1 };
+    }
+    for (const port of taken) rmSync(join(RESERVATIONS, String(port)), { force: true });
+  }
+}
+
+/**
  * A port nobody else holds, already handed over: for a server started right away. The reservation
  * keeps other test processes off it for the life of this one.
  */

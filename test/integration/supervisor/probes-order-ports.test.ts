@@ -1,23 +1,14 @@
 // Liveness restarts only the failing instance; dependsOn starts B after A is Ready; port: auto gives
-// distinct ports and skips a port held by a foreign process.
+// distinct ports and skips a port held by a foreign process. Each test's range is reserved across
+// test processes (helpers/ports.ts) and lies above the daemons' own `port: auto` range.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
-import { portIsFree } from '../../../src/host/real-host.js';
+import { reserveRange } from '../../helpers/ports.js';
 import { fixture, program, rig, sleep, until } from './helpers.js';
 
-async function freeRange(size: number): Promise<{ from: number; to: number }> {
-  for (;;) {
-    // Below the ephemeral range (32768+), where client sockets could take a port of the range.
-    const from = 20000 + Math.floor(Math.random() * 12000);
-    let ok = true;
-    for (let p = from; p < from + size && ok; p++) ok = await portIsFree(p);
-    if (ok) return { from, to: from + size - 1 };
-  }
-}
-
 test('a failing liveness probe restarts only its own instance', async (t) => {
-  const range = await freeRange(20);
+  const range = await reserveRange(20);
   const { sup, events } = rig(t, range);
   await sup.apply([
     program('web', {
@@ -53,7 +44,7 @@ test('a failing liveness probe restarts only its own instance', async (t) => {
 });
 
 test('health is Unknown before the first probe and a readiness probe gates Ready', async (t) => {
-  const range = await freeRange(5);
+  const range = await reserveRange(5);
   const { sup } = rig(t, range);
   await sup.apply([
     program('slow', {
@@ -99,7 +90,7 @@ test('dependsOn: B starts only after A is Ready', async (t) => {
 });
 
 test('port: auto gives distinct ports and skips one held by a foreign process', async (t) => {
-  const range = await freeRange(10);
+  const range = await reserveRange(10);
   const foreign: Server = createServer();
   await new Promise<void>((r) => foreign.listen(range.from, '127.0.0.1', () => r()));
   t.after(() => foreign.close());

@@ -1,11 +1,15 @@
-// The test port helper: a held port is really taken until handed over, and test processes picking
-// ports at the same moment never get the same one.
+// The test port helper: a held port is really taken until handed over, test processes picking
+// ports at the same moment never get the same one, and a reserved range keeps single ports off it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, holdPort } from '../../helpers/ports.js';
+import { DEFAULT_PORT_RANGE } from '../../../src/state/port-leases.js';
+import { freePort, holdPort, reserveRange } from '../../helpers/ports.js';
 
 const canBind = (port: number) =>
   new Promise<boolean>((done) => {
@@ -55,4 +59,21 @@ test('ports handed over in two processes at once are never the same, while both 
     [],
     'no port given to both processes',
   );
+});
+
+test("a reserved range lies above the daemons' auto range, and no port handed out later falls in it", async () => {
+  const range = await reserveRange(20);
+  assert.equal(range.to - range.from, 19);
+  assert.ok(range.from > DEFAULT_PORT_RANGE.to, `${range.from} is above tend's port: auto range`);
+  for (let p = range.from; p <= range.to; p++) {
+    assert.equal(await canBind(p), true, `${p} is free`);
+    const owner = readFileSync(join(tmpdir(), 'tend-test-ports', String(p)), 'utf8');
+    assert.equal(owner, String(process.pid), `${p} is reserved for this process`);
+  }
+  const other = await reserveRange(20);
+  assert.ok(other.to < range.from || other.from > range.to, 'two ranges never overlap');
+  for (let i = 0; i < 300; i++) {
+    const port = await freePort();
+    assert.ok(port < range.from || port > range.to, `${port} was handed out inside the reserved range`);
+  }
 });
