@@ -19,7 +19,10 @@ export interface LoadOptions {
   parallel?: Parallel;
   /** Outcomes of files checked before, by path and text: only new or changed files are parsed. */
   cache?: OutcomeCache;
-  /** The last result, reused while every file's stat identity and the rule context are unchanged. */
+  /**
+   * The last result, reused while the rule context and every file's stat identity are unchanged, or
+   * every file's text (a racy file is read again, and compared).
+   */
   memo?: LoadMemo;
   /** Load only this host's slice of a fleet tree (host-slice.ts); undefined: every resource. */
   hostSlice?: HostSlice;
@@ -45,17 +48,18 @@ export interface LoadMemo {
   now?: () => number;
   /** The Site roots the last load judged: their traversal verdicts are part of the fingerprint. */
   roots?: string[];
+  /** The rule context and file list the last load ran under (contextKey), and what each file read. */
+  context?: string;
+  last?: Map<string, Omit<RememberedFile, 'identity'>>;
 }
 
-/** Undefined when any file is racy or unreadable: such a tree is always loaded afresh. */
-function treeFingerprint(
+/** Everything but the files' contents that a load's result depends on. */
+function contextKey(
   absFiles: readonly string[],
-  identities: readonly (FileIdentity | undefined)[],
   ctx: RuleContext | undefined,
   slice?: HostSlice,
   traversal = '',
-): string | undefined {
-  if (identities.includes(undefined)) return undefined;
+): string {
   const context = [
     ctx?.installedPhp ?? [],
     [...(ctx?.reservedPorts ?? [])],
@@ -66,7 +70,42 @@ function treeFingerprint(
     traversal,
     slice ?? null,
   ];
-  return JSON.stringify([context, absFiles, identities]);
+  return JSON.stringify([context, absFiles]);
+}
+
+/** Undefined when any file is racy or unreadable: such a tree is always read again. */
+function treeFingerprint(
+  context: string,
+  identities: readonly (FileIdentity | undefined)[],
+): string | undefined {
+  if (identities.includes(undefined)) return undefined;
+  return JSON.stringify([context, identities]);
+}
+
+const sameRead = (a: ReadOutcome, b: ReadOutcome | undefined): boolean =>
+  a === b ||
+  (b !== undefined &&
+    (a.ok && b.ok
+      ? a.text === b.text
+      : !a.ok && !b.ok && a.message === b.message && a.limit === b.limit && a.code === b.code));
+
+/** The memo's per-file records: every file's last read, and the identity of those not racy. */
+function remember(
+  memo: LoadMemo,
+  absFiles: readonly string[],
+  identities: readonly (FileIdentity | undefined)[],
+  perFile: readonly Omit<RememberedFile, 'identity'>[],
+): void {
+  // Rebuilt from this load only, so files that left the tree leave the memo too.
+  const files = new Map<string, RememberedFile>();
+  const last = new Map<string, Omit<RememberedFile, 'identity'>>();
+  absFiles.forEach((abs, i) => {
+    last.set(abs, perFile[i]!);
+    const identity = identities[i];
+    if (identity !== undefined) files.set(abs, { identity, ...perFile[i]! });
+  });
+  memo.files = files;
+  memo.last = last;
 }
 
 /** Files read between two yields to the event loop, so a daemon reloading a large tree stays responsive. */
@@ -115,30 +154,42 @@ export async function loadDesiredState(dir: string, opts: LoadOptions = {}): Pro
   const identities = absFiles.map((abs) => stableIdentity(abs, now));
   // A directory opened (or closed) above a root changes the verdict though no file changed.
   const traversal = (await opts.ruleContext?.traversal?.prepare(memo.roots ?? [])) ?? '';
-  const fingerprint = treeFingerprint(absFiles, identities, opts.ruleContext, slice, traversal);
+  const context = contextKey(absFiles, opts.ruleContext, slice, traversal);
+  const fingerprint = treeFingerprint(context, identities);
   if (fingerprint !== undefined && memo.fingerprint === fingerprint && memo.result) return memo.result;
   const remembered = absFiles.map((abs, i) => {
     const known = memo.files?.get(abs);
     return known && identities[i] !== undefined && known.identity === identities[i] ? known : undefined;
   });
-  const loaded = await loadFiles(root, absFiles, opts, remembered);
+  const reads = await readAll(realRoot(root), absFiles, remembered);
+  // A racy file (one just written) is never trusted by its stat, but its text can be compared: when
+  // every file reads as the last load read it, under the same context, the result is the same. So a
+  // save costs one full load, not one per pass until the file leaves the racy window.
+  const last = memo.last;
+  if (
+    memo.result &&
+    memo.context === context &&
+    last &&
+    reads.every((r, i) => sameRead(r, last.get(absFiles[i]!)?.read))
+  ) {
+    remember(
+      memo,
+      absFiles,
+      identities,
+      absFiles.map((abs) => last.get(abs)!),
+    );
+    memo.fingerprint = fingerprint;
+    return memo.result;
+  }
+  const loaded = await loadFiles(root, absFiles, opts, remembered, reads);
   const result = withHostNames(loaded.result, hostNames);
-  const perFile = loaded.perFile;
   // Keyed by the verdicts on the roots this load judged (the next load asks about the same ones).
   const judged = (await opts.ruleContext?.traversal?.prepare(loaded.roots)) ?? '';
-  memo.fingerprint =
-    fingerprint === undefined
-      ? undefined
-      : treeFingerprint(absFiles, identities, opts.ruleContext, slice, judged);
+  memo.context = contextKey(absFiles, opts.ruleContext, slice, judged);
+  memo.fingerprint = fingerprint === undefined ? undefined : treeFingerprint(memo.context, identities);
   memo.result = result;
   memo.roots = loaded.roots;
-  // Rebuilt from this load only, so files that left the tree leave the memo too.
-  const files = new Map<string, RememberedFile>();
-  absFiles.forEach((abs, i) => {
-    const identity = identities[i];
-    if (identity !== undefined) files.set(abs, { identity, ...perFile[i]! });
-  });
-  memo.files = files;
+  remember(memo, absFiles, identities, loaded.perFile);
   return result;
 }
 
@@ -165,6 +216,7 @@ async function loadFiles(
   absFiles: string[],
   opts: LoadOptions,
   remembered: readonly (RememberedFile | undefined)[],
+  alreadyRead?: ReadOutcome[],
 ): Promise<{ result: LoadResult; perFile: Omit<RememberedFile, 'identity'>[]; roots: string[] }> {
   const files = absFiles.map((a) => toRel(root, a));
   const errors: LoadError[] = [];
@@ -175,7 +227,7 @@ async function loadFiles(
   /** Every clean resource before the host slice, for the host names metadata.hosts mentions. */
   const seen: { resource: Candidate['resource'] }[] = [];
 
-  const reads = await readAll(realRoot(root), absFiles, remembered);
+  const reads = alreadyRead ?? (await readAll(realRoot(root), absFiles, remembered));
   const readable = reads.flatMap((r, i) => (r.ok ? [{ file: files[i]!, text: r.text, i }] : []));
   // The cache is asked even when the memo answers: a save keeps only the entries this load used.
   const outcomes = readable.map((r) => {
