@@ -164,7 +164,8 @@ export async function loadDesiredState(dir: string, opts: LoadOptions = {}): Pro
   const reads = await readAll(realRoot(root), absFiles, remembered);
   // A racy file (one just written) is never trusted by its stat, but its text can be compared: when
   // every file reads as the last load read it, under the same context, the result is the same. So a
-  // save costs one full load, not one per pass until the file leaves the racy window.
+  // save costs one full load, where it cost one for every pass while the file was racy, and one more
+  // for the first pass after (the racy file had no record to compare with).
   const last = memo.last;
   if (
     memo.result &&
