@@ -3,8 +3,8 @@
 // there are many.
 import { resolve } from 'node:path';
 import { siteRootsOf, type ResourceKey, type RuleContext } from '../model/index.js';
-import { stableIdentity, type FileIdentity } from '../host/file-identity.js';
-import { lazyLocator, type FileOutcome } from './check-file.js';
+import { stableIdentity } from '../host/file-identity.js';
+import { lazyLocator } from './check-file.js';
 import { startChecker, type Parallel } from './check-parallel.js';
 import { crossCheck, type Candidate, type Elsewhere } from './cross.js';
 import type { OutcomeCache } from './outcome-cache.js';
@@ -12,6 +12,17 @@ import { listYamlFiles, readYamlFile, realRoot, toRel, type ReadOutcome } from '
 import type { LoadedResource, LoadError, LoadResult } from './types.js';
 import { fileInSlice, hostNamesIn, resourceInSlice, type HostSlice } from './host-slice.js';
 import { HOST_NAME_PATTERN } from '../model/envelope.js';
+import {
+  contextKey,
+  readsAsBefore,
+  remember,
+  treeFingerprint,
+  trustedFiles,
+  type LoadMemo,
+  type RememberedFile,
+} from './load-memo.js';
+
+export type { LoadMemo } from './load-memo.js';
 
 export interface LoadOptions {
   ruleContext?: RuleContext;
@@ -26,86 +37,6 @@ export interface LoadOptions {
   memo?: LoadMemo;
   /** Load only this host's slice of a fleet tree (host-slice.ts); undefined: every resource. */
   hostSlice?: HostSlice;
-}
-
-/** What one file read and checked to, while its stat identity holds. */
-export interface RememberedFile {
-  identity: FileIdentity;
-  read: ReadOutcome;
-  outcome?: FileOutcome;
-}
-
-/** A daemon's last load: see host/file-identity.ts for when a file counts as unchanged. */
-export interface LoadMemo {
-  fingerprint?: string;
-  result?: LoadResult;
-  /**
-   * Per file, what it read and checked to while its identity held: a one-file edit re-reads one
-   * file, not the tree (cross-resource rules still run over everything).
-   */
-  files?: Map<string, RememberedFile>;
-  /** The clock the racy-file rule reads (tests move it forward). */
-  now?: () => number;
-  /** The Site roots the last load judged: their traversal verdicts are part of the fingerprint. */
-  roots?: string[];
-  /** The rule context and file list the last load ran under (contextKey), and what each file read. */
-  context?: string;
-  last?: Map<string, Omit<RememberedFile, 'identity'>>;
-}
-
-/** Everything but the files' contents that a load's result depends on. */
-function contextKey(
-  absFiles: readonly string[],
-  ctx: RuleContext | undefined,
-  slice?: HostSlice,
-  traversal = '',
-): string {
-  const context = [
-    ctx?.installedPhp ?? [],
-    [...(ctx?.reservedPorts ?? [])],
-    ctx?.webBases ?? [],
-    ctx?.protectedPaths ?? [],
-    ctx?.accounts?.stamp ?? '',
-    ctx?.liveVhosts?.stamp ?? '',
-    traversal,
-    slice ?? null,
-  ];
-  return JSON.stringify([context, absFiles]);
-}
-
-/** Undefined when any file is racy or unreadable: such a tree is always read again. */
-function treeFingerprint(
-  context: string,
-  identities: readonly (FileIdentity | undefined)[],
-): string | undefined {
-  if (identities.includes(undefined)) return undefined;
-  return JSON.stringify([context, identities]);
-}
-
-const sameRead = (a: ReadOutcome, b: ReadOutcome | undefined): boolean =>
-  a === b ||
-  (b !== undefined &&
-    (a.ok && b.ok
-      ? a.text === b.text
-      : !a.ok && !b.ok && a.message === b.message && a.limit === b.limit && a.code === b.code));
-
-/** The memo's per-file records: every file's last read, and the identity of those not racy. */
-function remember(
-  memo: LoadMemo,
-  absFiles: readonly string[],
-  identities: readonly (FileIdentity | undefined)[],
-  perFile: readonly Omit<RememberedFile, 'identity'>[],
-): void {
-  // Rebuilt from this load only, so files that left the tree leave the memo too.
-  const files = new Map<string, RememberedFile>();
-  const last = new Map<string, Omit<RememberedFile, 'identity'>>();
-  absFiles.forEach((abs, i) => {
-    last.set(abs, perFile[i]!);
-    const identity = identities[i];
-    if (identity !== undefined) files.set(abs, { identity, ...perFile[i]! });
-  });
-  memo.files = files;
-  memo.last = last;
 }
 
 /** Files read between two yields to the event loop, so a daemon reloading a large tree stays responsive. */
@@ -157,30 +88,21 @@ export async function loadDesiredState(dir: string, opts: LoadOptions = {}): Pro
   const context = contextKey(absFiles, opts.ruleContext, slice, traversal);
   const fingerprint = treeFingerprint(context, identities);
   if (fingerprint !== undefined && memo.fingerprint === fingerprint && memo.result) return memo.result;
-  const remembered = absFiles.map((abs, i) => {
-    const known = memo.files?.get(abs);
-    return known && identities[i] !== undefined && known.identity === identities[i] ? known : undefined;
-  });
+  const remembered = trustedFiles(memo, absFiles, identities);
   const reads = await readAll(realRoot(root), absFiles, remembered);
-  // A racy file (one just written) is never trusted by its stat, but its text can be compared: when
-  // every file reads as the last load read it, under the same context, the result is the same. So a
+  // A racy file (one just written) is never trusted by its stat, but its text can be compared. So a
   // save costs one full load, where it cost one for every pass while the file was racy, and one more
   // for the first pass after (the racy file had no record to compare with).
-  const last = memo.last;
-  if (
-    memo.result &&
-    memo.context === context &&
-    last &&
-    reads.every((r, i) => sameRead(r, last.get(absFiles[i]!)?.read))
-  ) {
+  if (readsAsBefore(memo, context, absFiles, reads)) {
+    const files = memo.files!;
     remember(
       memo,
       absFiles,
       identities,
-      absFiles.map((abs) => last.get(abs)!),
+      absFiles.map((abs) => files.get(abs)!),
     );
     memo.fingerprint = fingerprint;
-    return memo.result;
+    return memo.result!;
   }
   const loaded = await loadFiles(root, absFiles, opts, remembered, reads);
   const result = withHostNames(loaded.result, hostNames);
